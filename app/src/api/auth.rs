@@ -1,0 +1,104 @@
+//! Signing in and out, the current user, and changing one's password.
+use crate::dto::CurrentUser;
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// The signed-in user, or `None` for an anonymous caller.
+#[server(endpoint = "get_current_user")]
+pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
+    use super::context::*;
+    respond(request_user().await.map(|u| u.map(CurrentUser::from)))
+}
+
+/// Signs in and answers the same-site path to continue to (`next`, or `/`).
+#[server(endpoint = "sign_in")]
+pub async fn sign_in(username: String, password: String, next: String) -> Result<String, AppError> {
+    use super::context::*;
+    use domain::identity::{self, IdentityError};
+    respond(
+        async move {
+            if username.trim().is_empty() {
+                return Err(AppError::validation("username", "Enter your user name."));
+            }
+            if password.is_empty() {
+                return Err(AppError::validation("password", "Enter your password."));
+            }
+            let ctx = server_context()?;
+            let user = identity::authenticate(&ctx.db, &username, &password).await.map_err(|e| match e {
+                IdentityError::InvalidCredentials => {
+                    tracing::info!(username = %identity::normalize_username(&username), "sign-in refused");
+                    AppError::InvalidCredentials
+                }
+                other => internal(other),
+            })?;
+            let session = session().await?;
+            // A fresh session id at sign-in: an id planted before sign-in is worth nothing after it.
+            session.cycle_id().await.map_err(internal)?;
+            session.insert(SESSION_USER_KEY, user.id).await.map_err(internal)?;
+            tracing::info!(user_id = user.id, "signed in");
+            Ok(if wharf_types::is_same_site_path(&next) { next } else { "/".to_owned() })
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    use super::context::*;
+    respond(
+        async move {
+            let session = session().await?;
+            if let Some(user) = request_user().await? {
+                tracing::info!(user_id = user.id, "signed out");
+            }
+            session.flush().await.map_err(internal)
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "change_password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+    confirm_password: String,
+) -> Result<(), AppError> {
+    use super::context::*;
+    use domain::identity::{self, IdentityError};
+    respond(
+        async move {
+            // A forced change is exactly what this function is for, so it does not use require_user().
+            let user = request_user().await?.ok_or(AppError::Unauthenticated)?;
+            if current_password.is_empty() {
+                return Err(AppError::validation(
+                    "current_password",
+                    "Enter your current password.",
+                ));
+            }
+            if new_password != confirm_password {
+                return Err(AppError::validation(
+                    "confirm_password",
+                    "The two new passwords do not match.",
+                ));
+            }
+            let ctx = server_context()?;
+            identity::change_password(&ctx.db, user.id, &current_password, &new_password)
+                .await
+                .map_err(|e| match e {
+                    IdentityError::WrongCurrentPassword => {
+                        AppError::validation("current_password", e.to_string())
+                    }
+                    IdentityError::PasswordRejected(m) => AppError::validation("new_password", m),
+                    IdentityError::InvalidCredentials => AppError::Unauthenticated,
+                    other => internal(other),
+                })?;
+            if user.must_change_password && user.username == identity::INITIAL_ADMIN_USERNAME {
+                identity::forget_initial_password(&ctx.data_dir);
+            }
+            session().await?.cycle_id().await.map_err(internal)?;
+            tracing::info!(user_id = user.id, "password changed");
+            Ok(())
+        }
+        .await,
+    )
+}

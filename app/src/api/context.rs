@@ -1,0 +1,96 @@
+//! What every server function needs on the server: the database, the caller, and a way to fail with
+//! the right HTTP status.
+use crate::dto::CurrentUser;
+use crate::error::AppError;
+use domain::AuthenticatedUser;
+use leptos::prelude::*;
+use sea_orm::DatabaseConnection;
+use std::path::PathBuf;
+use wharf_types::Area;
+
+/// Server state handed to every server function and server-rendered page.
+#[derive(Clone, Debug)]
+pub struct ServerContext {
+    pub db: DatabaseConnection,
+    pub data_dir: PathBuf,
+}
+
+/// The user behind the request, loaded once per request by the server's session middleware from the
+/// session cookie (`None` when anonymous, or when the user was deleted or disabled since).
+#[derive(Clone, Debug, Default)]
+pub struct RequestUser(pub Option<AuthenticatedUser>);
+
+/// The session key under which the signed-in user's id is kept.
+pub const SESSION_USER_KEY: &str = "user_id";
+
+impl From<AuthenticatedUser> for CurrentUser {
+    fn from(u: AuthenticatedUser) -> Self {
+        CurrentUser {
+            username: u.username,
+            display_name: u.display_name,
+            roles: u.roles,
+            must_change_password: u.must_change_password,
+        }
+    }
+}
+
+/// Logs the cause and gives the browser only the generic sentence.
+pub fn internal(cause: impl std::fmt::Display) -> AppError {
+    tracing::error!("internal error: {cause}");
+    AppError::Internal
+}
+
+pub fn server_context() -> Result<ServerContext, AppError> {
+    use_context::<ServerContext>().ok_or_else(|| internal("ServerContext is not provided"))
+}
+
+pub async fn session() -> Result<tower_sessions::Session, AppError> {
+    leptos_axum::extract::<tower_sessions::Session>()
+        .await
+        .map_err(internal)
+}
+
+pub async fn request_user() -> Result<Option<AuthenticatedUser>, AppError> {
+    let axum::Extension(RequestUser(user)) = leptos_axum::extract::<axum::Extension<RequestUser>>()
+        .await
+        .map_err(internal)?;
+    Ok(user)
+}
+
+/// The signed-in user, who has no pending forced password change.
+pub async fn require_user() -> Result<AuthenticatedUser, AppError> {
+    match request_user().await? {
+        None => Err(AppError::Unauthenticated),
+        Some(u) if u.must_change_password => Err(AppError::PasswordChangeRequired),
+        Some(u) => Ok(u),
+    }
+}
+
+/// The signed-in user, if their roles let them into `area`.
+pub async fn require_area(area: Area) -> Result<AuthenticatedUser, AppError> {
+    let user = require_user().await?;
+    if area.allows(&user.roles) {
+        Ok(user)
+    } else {
+        tracing::warn!(
+            user_id = user.id,
+            area = area.label(),
+            "refused: the user's roles do not allow this area"
+        );
+        Err(AppError::Forbidden(format!(
+            "You do not have permission to use {}.",
+            area.label()
+        )))
+    }
+}
+
+/// Gives a failed server function the HTTP status its error stands for (401, 403, 422 …).
+pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(e) = &result
+        && let Some(response) = use_context::<leptos_axum::ResponseOptions>()
+        && let Ok(status) = axum::http::StatusCode::from_u16(e.status_code())
+    {
+        response.set_status(status);
+    }
+    result
+}

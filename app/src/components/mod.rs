@@ -1,0 +1,13 @@
+//! Reusable pieces of the interface.
+pub mod confirm;
+pub mod errors;
+pub mod shell;
+pub mod toast;
+
+/// Sends the browser to `path` with a full page load, so that everything rendered for the previous
+/// identity (navigation, cached resources) is thrown away — used after signing in and out.
+pub fn reload_at(path: &str) {
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().set_href(path);
+    }
+}

@@ -1,0 +1,78 @@
+//! The one error type that crosses the server-function boundary. Every variant carries a sentence a
+//! person can act on; causes are logged on the server, never sent to the browser.
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("Your session has ended. Sign in again to continue.")]
+    Unauthenticated,
+    #[error("The user name or password is not correct.")]
+    InvalidCredentials,
+    #[error("Change your password before you continue.")]
+    PasswordChangeRequired,
+    #[error("{0}")]
+    Forbidden(String),
+    /// Bad input: `field` names the form field the message belongs to, when there is one.
+    #[error("{message}")]
+    Validation {
+        field: Option<String>,
+        message: String,
+    },
+    #[error("{0}")]
+    NotFound(String),
+    #[error(
+        "Something went wrong on the server. Try again; if it keeps happening, tell your administrator."
+    )]
+    Internal,
+    #[error("Wharf could not be reached. Check your connection and try again.")]
+    Transport(String),
+}
+
+impl AppError {
+    pub fn validation(field: &str, message: impl Into<String>) -> Self {
+        AppError::Validation {
+            field: Some(field.to_owned()),
+            message: message.into(),
+        }
+    }
+
+    /// The message for one form field, if this error is about it.
+    pub fn for_field(&self, name: &str) -> Option<String> {
+        match self {
+            AppError::Validation {
+                field: Some(f),
+                message,
+            } if f == name => Some(message.clone()),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status a server function answers with when it fails this way.
+    pub fn status_code(&self) -> u16 {
+        match self {
+            AppError::Unauthenticated | AppError::InvalidCredentials => 401,
+            AppError::PasswordChangeRequired | AppError::Forbidden(_) => 403,
+            AppError::Validation { .. } => 422,
+            AppError::NotFound(_) => 404,
+            AppError::Internal => 500,
+            AppError::Transport(_) => 502,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            // Bad arguments are the caller's mistake, not a network failure.
+            ServerFnErrorErr::Args(m) | ServerFnErrorErr::MissingArg(m) => AppError::Validation {
+                field: None,
+                message: format!("The request was incomplete: {m}"),
+            },
+            other => AppError::Transport(other.to_string()),
+        }
+    }
+}

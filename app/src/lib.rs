@@ -1,0 +1,74 @@
+//! Wharf's user interface. Compiled twice: with `ssr` for the server (rendering and server functions)
+//! and with `hydrate` for the browser.
+
+pub mod api;
+pub mod components;
+pub mod dto;
+pub mod error;
+pub mod routes;
+
+use components::shell::Shell;
+use components::toast::{ToastHost, provide_toasts};
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::path;
+use routes::{
+    admin::{data_sources::DataSourcesPage, groups::GroupsPage, users::UsersPage},
+    change_password::ChangePasswordPage,
+    home::{DashboardsPage, FormsPage, HomePage},
+    not_found::NotFoundPage,
+    sign_in::SignInPage,
+};
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    provide_toasts();
+    // "false" in the server's HTML; an Effect (which runs only in the browser) flips it once the wasm
+    // has hydrated, so browser tests know when clicks will be handled.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/wharf.css"/>
+        <Title formatter=|text: String| if text.is_empty() { "Wharf".to_owned() } else { format!("{text} · Wharf") }/>
+        <Router>
+            <div id="app" data-hydrated=move || hydrated.get().to_string()>
+                <Routes fallback=NotFoundPage>
+                    <Route path=path!("/sign-in") view=SignInPage/>
+                    <ParentRoute path=path!("") view=Shell>
+                        <Route path=path!("") view=HomePage/>
+                        <Route path=path!("/change-password") view=ChangePasswordPage/>
+                        <Route path=path!("/forms") view=FormsPage/>
+                        <Route path=path!("/dashboards") view=DashboardsPage/>
+                        <Route path=path!("/admin/data-sources") view=DataSourcesPage/>
+                        <Route path=path!("/admin/users") view=UsersPage/>
+                        <Route path=path!("/admin/groups") view=GroupsPage/>
+                    </ParentRoute>
+                </Routes>
+                <ToastHost/>
+            </div>
+        </Router>
+    }
+}

@@ -1,0 +1,3 @@
+pub mod data_sources;
+pub mod groups;
+pub mod users;

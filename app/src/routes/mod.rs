@@ -1,0 +1,6 @@
+//! One module per page.
+pub mod admin;
+pub mod change_password;
+pub mod home;
+pub mod not_found;
+pub mod sign_in;

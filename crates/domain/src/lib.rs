@@ -1,0 +1,9 @@
+//! Wharf's server-side services. Functions take `&impl ConnectionTrait` where a caller may want to
+//! compose them in one transaction; nothing here knows about HTTP or Leptos.
+
+pub mod data_sources;
+pub mod db;
+pub mod identity;
+pub mod sessions;
+
+pub use identity::AuthenticatedUser;

@@ -1,0 +1,40 @@
+use sea_orm::entity::prelude::*;
+
+/// A connection to an external system (Dropbox first) configured by an administrator.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "data_sources")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    /// The connector type, e.g. `dropbox`.
+    pub kind: String,
+    #[sea_orm(unique)]
+    pub display_name: String,
+    /// `incomplete`, `test_failed` or `ready`.
+    pub status: String,
+    /// Connector settings as JSON (typed per connector in the domain crate).
+    #[sea_orm(column_type = "Text")]
+    pub settings: String,
+    pub created_at: TimeDateTimeWithTimeZone,
+    pub modified_at: TimeDateTimeWithTimeZone,
+    pub modified_by: Option<i32>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::user::Entity",
+        from = "Column::ModifiedBy",
+        to = "super::user::Column::Id",
+        on_delete = "SetNull"
+    )]
+    ModifiedBy,
+}
+
+impl Related<super::user::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::ModifiedBy.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,6 @@
+//! SeaORM entities: one module per table. Schema changes go through `crates/migration`.
+
+pub mod data_source;
+pub mod session;
+pub mod user;
+pub mod user_role;

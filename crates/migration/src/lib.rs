@@ -1,0 +1,19 @@
+//! Schema migrations, run at start-up. Written with the schema builder only, so that the same
+//! migrations produce the same schema on SQLite and PostgreSQL.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261127_000001_identity;
+mod m20261127_000002_data_sources;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261127_000001_identity::Migration),
+            Box::new(m20261127_000002_data_sources::Migration),
+        ]
+    }
+}

@@ -1,0 +1,94 @@
+//! Settings, read once from the environment at start-up. Every variable is listed in the README.
+use leptos::config::LeptosOptions;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{name} is not valid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// `DATABASE_URL`: `sqlite://…` (default `sqlite://data/wharf.db?mode=rwc`) or `postgres://…`.
+    pub database_url: String,
+    /// `WHARF_DATA_DIR` (default `data`): the initial password file and, later, keys and sandbox files.
+    pub data_dir: PathBuf,
+    /// `WHARF_PUBLIC_URL`: the address people use to reach Wharf (default `http://<site address>`).
+    /// Cookies are marked Secure when it starts with `https://`.
+    pub public_url: String,
+    /// `WHARF_SESSION_IDLE_MINUTES` (default 480): a session ends after this long without a request.
+    pub session_idle: Duration,
+    /// `LEPTOS_SITE_ADDR` (default `127.0.0.1:3000`) and the other `LEPTOS_*` variables cargo-leptos sets.
+    pub leptos: LeptosOptions,
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+impl Settings {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let site_addr: SocketAddr = match var("LEPTOS_SITE_ADDR") {
+            Some(v) => v
+                .parse()
+                .map_err(|e: std::net::AddrParseError| ConfigError::Invalid {
+                    name: "LEPTOS_SITE_ADDR",
+                    reason: e.to_string(),
+                })?,
+            None => SocketAddr::from(([127, 0, 0, 1], 3000)),
+        };
+        let session_idle_minutes: u64 = match var("WHARF_SESSION_IDLE_MINUTES") {
+            Some(v) => v
+                .parse()
+                .ok()
+                .filter(|m| *m > 0)
+                .ok_or(ConfigError::Invalid {
+                    name: "WHARF_SESSION_IDLE_MINUTES",
+                    reason: format!("`{v}` is not a positive number of minutes"),
+                })?,
+            None => 480,
+        };
+        let public_url = var("WHARF_PUBLIC_URL").unwrap_or_else(|| format!("http://{site_addr}"));
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            return Err(ConfigError::Invalid {
+                name: "WHARF_PUBLIC_URL",
+                reason: "it must start with http:// or https://".into(),
+            });
+        }
+        Ok(Settings {
+            database_url: var("DATABASE_URL")
+                .unwrap_or_else(|| "sqlite://data/wharf.db?mode=rwc".to_owned()),
+            data_dir: PathBuf::from(var("WHARF_DATA_DIR").unwrap_or_else(|| "data".to_owned())),
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            session_idle: Duration::from_secs(session_idle_minutes * 60),
+            leptos: leptos_options(site_addr),
+        })
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}
+
+/// The Leptos options cargo-leptos passes in `LEPTOS_*` variables, with the workspace's values as
+/// defaults so that the built binary also runs on its own.
+pub fn leptos_options(site_addr: SocketAddr) -> LeptosOptions {
+    let mut options = LeptosOptions::builder()
+        .output_name(var("LEPTOS_OUTPUT_NAME").unwrap_or_else(|| "wharf".to_owned()))
+        .site_root(var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".to_owned()))
+        .site_pkg_dir(var("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|| "pkg".to_owned()))
+        .site_addr(site_addr)
+        .build();
+    if let Some(port) = var("LEPTOS_RELOAD_PORT").and_then(|p| p.parse().ok()) {
+        options.reload_port = port;
+    }
+    if var("LEPTOS_ENV")
+        .is_some_and(|e| e.eq_ignore_ascii_case("prod") || e.eq_ignore_ascii_case("production"))
+    {
+        options.env = leptos::config::Env::PROD;
+    }
+    options
+}

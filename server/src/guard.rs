@@ -1,0 +1,85 @@
+//! Who is calling, established once per request, and the page rules that follow from it: anonymous
+//! visitors go to sign-in (with a same-site return path), a forced password change comes first, and an
+//! area the user's roles do not allow answers 403.
+use app::api::context::{RequestUser, SESSION_USER_KEY, ServerContext};
+use axum::extract::{Request, State};
+use axum::http::{Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use tower_sessions::Session;
+use wharf_types::Area;
+
+pub const SIGN_IN_PATH: &str = "/sign-in";
+pub const CHANGE_PASSWORD_PATH: &str = "/change-password";
+
+pub async fn identify_and_guard(
+    State(ctx): State<ServerContext>,
+    session: Session,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let user = match session.get::<i32>(SESSION_USER_KEY).await {
+        Ok(Some(user_id)) => match domain::identity::find_active_user(&ctx.db, user_id).await {
+            Ok(Some(user)) => Some(user),
+            Ok(None) => {
+                // Deleted or disabled since signing in: the session is worth nothing any more.
+                let _ = session.flush().await;
+                None
+            }
+            Err(e) => {
+                tracing::error!("could not load the signed-in user: {e}");
+                return StatusCode::SERVICE_UNAVAILABLE.into_response();
+            }
+        },
+        Ok(None) => None,
+        Err(e) => {
+            tracing::warn!("unreadable session treated as anonymous: {e}");
+            None
+        }
+    };
+    request.extensions_mut().insert(RequestUser(user.clone()));
+
+    if !is_page_request(&request) {
+        // Server functions and files decide for themselves (server functions via RequestUser).
+        return next.run(request).await;
+    }
+    let path = request.uri().path().to_owned();
+    match user {
+        None if path == SIGN_IN_PATH => next.run(request).await,
+        None => {
+            let target = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
+            let query = serde_urlencoded::to_string([("next", target)]).unwrap_or_default();
+            Redirect::to(&format!("{SIGN_IN_PATH}?{query}")).into_response()
+        }
+        Some(_) if path == SIGN_IN_PATH => Redirect::to("/").into_response(),
+        Some(u) if u.must_change_password && path != CHANGE_PASSWORD_PATH => {
+            Redirect::to(CHANGE_PASSWORD_PATH).into_response()
+        }
+        Some(u) => {
+            let refused = Area::for_path(&path).filter(|area| !area.allows(&u.roles));
+            let mut response = next.run(request).await;
+            if let Some(area) = refused {
+                tracing::warn!(
+                    user_id = u.id,
+                    area = area.label(),
+                    "page refused: the user's roles do not allow it"
+                );
+                *response.status_mut() = StatusCode::FORBIDDEN;
+            }
+            response
+        }
+    }
+}
+
+/// A page a person navigates to, as opposed to a server function call, a static file or the health check.
+fn is_page_request(request: &Request) -> bool {
+    if !matches!(*request.method(), Method::GET | Method::HEAD) {
+        return false;
+    }
+    let path = request.uri().path();
+    let last_segment = path.rsplit('/').next().unwrap_or_default();
+    !(path.starts_with("/api/")
+        || path.starts_with("/pkg/")
+        || path == "/healthz"
+        || last_segment.contains('.'))
+}

@@ -1,0 +1,208 @@
+//! Building the application: database, first administrator, sessions, routes — and serving it until
+//! asked to stop.
+use crate::config::Settings;
+use crate::guard::identify_and_guard;
+use app::api::context::ServerContext;
+use app::{App, shell};
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use domain::sessions::DbSessionStore;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use sea_orm::DatabaseConnection;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::session_store::ExpiredDeletion;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+/// The name of Wharf's session cookie.
+pub const SESSION_COOKIE: &str = "wharf_session";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot open the database: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    #[error("cannot create the first administrator: {0}")]
+    InitialAdmin(#[from] domain::identity::IdentityError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    db: DatabaseConnection,
+}
+
+impl Application {
+    /// Opens and migrates the database, creates the first administrator on an empty one (printing how
+    /// to sign in), and binds the listener — port 0 picks a free port, as tests do.
+    pub async fn build(settings: &Settings) -> Result<Self, StartupError> {
+        let db = domain::db::connect_and_migrate(&settings.database_url).await?;
+        announce_initial_admin(&db, settings).await?;
+        let addr = settings.leptos.site_addr;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| StartupError::Bind { addr, source })?;
+        let ctx = ServerContext {
+            db: db.clone(),
+            data_dir: settings.data_dir.clone(),
+        };
+        let router = router(ctx, settings);
+        Ok(Self {
+            listener,
+            router,
+            db,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Serves until `shutdown` completes, then finishes the requests in flight.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let sweeper = tokio::spawn(sweep_expired_sessions(DbSessionStore::new(self.db.clone())));
+        let served = axum::serve(self.listener, self.router.into_make_service())
+            .with_graceful_shutdown(shutdown)
+            .await;
+        sweeper.abort();
+        let _ = self.db.close().await;
+        served
+    }
+}
+
+pub fn router(ctx: ServerContext, settings: &Settings) -> Router {
+    let leptos_options: LeptosOptions = settings.leptos.clone();
+    let routes = generate_route_list(App);
+    let sessions = SessionManagerLayer::new(DbSessionStore::new(ctx.db.clone()))
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(settings.secure_cookies())
+        .with_expiry(Expiry::OnInactivity(
+            time::Duration::try_from(settings.session_idle).unwrap_or(time::Duration::hours(8)),
+        ));
+
+    Router::new()
+        .route("/healthz", get(healthz).with_state(ctx.db.clone()))
+        .leptos_routes_with_context(
+            &leptos_options,
+            routes,
+            {
+                let ctx = ctx.clone();
+                move || provide_context(ctx.clone())
+            },
+            {
+                let options = leptos_options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler(shell))
+        .with_state(leptos_options)
+        .layer(axum::middleware::from_fn_with_state(
+            ctx,
+            identify_and_guard,
+        ))
+        .layer(sessions)
+        .layer(TraceLayer::new_for_http())
+}
+
+/// `GET /healthz`: 200 when the database answers, 503 otherwise.
+async fn healthz(State(db): State<DatabaseConnection>) -> impl IntoResponse {
+    match db.ping().await {
+        Ok(()) => (StatusCode::OK, "ok"),
+        Err(e) => {
+            tracing::error!("health check: database unreachable: {e}");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+        }
+    }
+}
+
+async fn announce_initial_admin(
+    db: &DatabaseConnection,
+    settings: &Settings,
+) -> Result<(), StartupError> {
+    let sign_in = format!("{}/sign-in", settings.public_url);
+    match domain::identity::ensure_initial_admin(db, &settings.data_dir).await? {
+        Some(admin) => {
+            // Printed once, on purpose on standard output and not in the log: it is for the person
+            // starting Wharf, and the log may be shipped elsewhere.
+            println!(
+                "\nWharf created the first administrator.\n  Sign in at {sign_in}\n  user name: {}\n  password:  {}\n  \
+                 (also in {}; you will choose your own password at first sign-in)\n",
+                admin.username,
+                admin.password,
+                admin.password_file.display()
+            );
+        }
+        None => {
+            let file = settings
+                .data_dir
+                .join(domain::identity::INITIAL_PASSWORD_FILE);
+            if file.exists() {
+                println!(
+                    "\nSign in at {sign_in} as `{}` with the password in {} (not changed yet).\n",
+                    domain::identity::INITIAL_ADMIN_USERNAME,
+                    file.display()
+                );
+            } else {
+                println!("\nWharf is starting; sign in at {sign_in}\n");
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn sweep_expired_sessions(store: DbSessionStore) {
+    let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        every_hour.tick().await;
+        if let Err(e) = store.delete_expired().await {
+            tracing::warn!("could not delete expired sessions: {e}");
+        }
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

@@ -1,0 +1,266 @@
+use domain::identity::{NewUser, create_user};
+use reqwest::{Response, StatusCode, redirect};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use server::config::{Settings, leptos_options};
+use server::startup::Application;
+use std::net::SocketAddr;
+use std::time::Duration;
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use wharf_types::Role;
+
+/// A running Wharf, its database and a cookie-keeping client that does not follow redirects.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db: DatabaseConnection,
+    pub data_dir: TempDir,
+    database_url: String,
+    postgres: Option<PostgresDatabase>,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<()>>,
+}
+
+struct PostgresDatabase {
+    admin_url: String,
+    name: String,
+}
+
+impl Drop for PostgresDatabase {
+    fn drop(&mut self) {
+        // Drop needs no runtime of its own: a short-lived one on another thread removes the database.
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                if let Ok(db) = Database::connect(&admin_url).await {
+                    let _ = db
+                        .execute_unprepared(&format!(
+                            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                        ))
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+async fn fresh_database(data_dir: &TempDir) -> (String, Option<PostgresDatabase>) {
+    match std::env::var("TEST_DATABASE").as_deref() {
+        Ok("postgres") => {
+            let admin_url = std::env::var("TEST_POSTGRES_URL")
+                .expect("TEST_DATABASE=postgres needs TEST_POSTGRES_URL, e.g. postgres://postgres@127.0.0.1:5432/postgres");
+            let name = format!("wharf_test_{}", uuid::Uuid::new_v4().simple());
+            let admin = Database::connect(&admin_url)
+                .await
+                .expect("PostgreSQL reachable at TEST_POSTGRES_URL");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .expect("create test database");
+            admin.close().await.ok();
+            let base = admin_url
+                .rsplit_once('/')
+                .map_or(admin_url.as_str(), |(base, _)| base);
+            (
+                format!("{base}/{name}"),
+                Some(PostgresDatabase { admin_url, name }),
+            )
+        }
+        Ok("sqlite") | Err(_) => (
+            format!("sqlite://{}/wharf.db?mode=rwc", data_dir.path().display()),
+            None,
+        ),
+        Ok(other) => panic!("TEST_DATABASE must be `sqlite` or `postgres`, not `{other}`"),
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    // Logs go through the test harness, so they show only for failing tests.
+    let _ = tracing_subscriber::fmt()
+        .with_test_writer()
+        .with_env_filter("info,sqlx=warn,sea_orm=warn")
+        .try_init();
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let (database_url, postgres) = fresh_database(&data_dir).await;
+    let db = Database::connect(&database_url)
+        .await
+        .expect("test database");
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let mut app = TestApp {
+        address: String::new(),
+        client,
+        db,
+        data_dir,
+        database_url,
+        postgres,
+        stop: None,
+        server: None,
+    };
+    app.start().await;
+    app
+}
+
+impl TestApp {
+    fn settings(&self) -> Settings {
+        Settings {
+            database_url: self.database_url.clone(),
+            data_dir: self.data_dir.path().to_owned(),
+            public_url: "http://127.0.0.1".to_owned(),
+            session_idle: Duration::from_secs(600),
+            leptos: leptos_options(SocketAddr::from(([127, 0, 0, 1], 0))),
+        }
+    }
+
+    async fn start(&mut self) {
+        let application = Application::build(&self.settings())
+            .await
+            .expect("application builds");
+        self.address = format!("http://{}", application.local_addr());
+        let (stop, stopped) = oneshot::channel::<()>();
+        self.stop = Some(stop);
+        self.server = Some(tokio::spawn(async move {
+            application
+                .run_until(async {
+                    let _ = stopped.await;
+                })
+                .await
+                .expect("server ran");
+        }));
+    }
+
+    /// Stops the server and starts a new one on the same database (and data directory).
+    pub async fn restart(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.expect("server stopped cleanly");
+        }
+        self.start().await;
+    }
+
+    pub fn initial_password(&self) -> String {
+        std::fs::read_to_string(
+            self.data_dir
+                .path()
+                .join(domain::identity::INITIAL_PASSWORD_FILE),
+        )
+        .expect("initial password file")
+        .trim()
+        .to_owned()
+    }
+
+    /// Creates a user with `roles` and the password `password123!`.
+    pub async fn create_user(&self, username: &str, roles: &[Role]) {
+        create_user(
+            &self.db,
+            NewUser {
+                username,
+                display_name: username,
+                email: None,
+                password: "password123!",
+                roles,
+                must_change_password: false,
+            },
+        )
+        .await
+        .expect("user created");
+    }
+
+    /// Calls a server function with form-encoded arguments, as the browser does.
+    pub async fn call(&self, endpoint: &str, form: &[(&str, &str)]) -> Response {
+        self.client
+            .post(format!("{}/api/{endpoint}", self.address))
+            .header("Accept", "application/json")
+            .form(form)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn sign_in(&self, username: &str, password: &str) -> Response {
+        self.call(
+            "sign_in",
+            &[
+                ("username", username),
+                ("password", password),
+                ("next", "/"),
+            ],
+        )
+        .await
+    }
+
+    /// Signs in as the first administrator and replaces the initial password; returns the new one.
+    pub async fn sign_in_as_admin(&self) -> String {
+        let initial = self.initial_password();
+        assert_eq!(
+            self.sign_in("admin", &initial).await.status(),
+            StatusCode::OK
+        );
+        let new_password = "a new admin password";
+        let changed = self
+            .change_password(&initial, new_password, new_password)
+            .await;
+        assert_eq!(
+            changed.status(),
+            StatusCode::OK,
+            "{}",
+            changed.text().await.unwrap_or_default()
+        );
+        new_password.to_owned()
+    }
+
+    pub async fn change_password(&self, current: &str, new: &str, confirm: &str) -> Response {
+        self.call(
+            "change_password",
+            &[
+                ("current_password", current),
+                ("new_password", new),
+                ("confirm_password", confirm),
+            ],
+        )
+        .await
+    }
+
+    pub async fn current_user(&self) -> serde_json::Value {
+        let response = self.call("get_current_user", &[]).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().await.expect("json")
+    }
+
+    pub async fn get_page(&self, path: &str) -> Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request sent")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+        // The PostgreSQL database (if any) is dropped after this, WITH (FORCE) closing what is left open.
+        let _ = self.postgres.as_ref();
+    }
+}
+
+pub async fn json(response: Response) -> serde_json::Value {
+    response.json().await.expect("json body")
+}

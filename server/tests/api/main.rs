@@ -1,0 +1,6 @@
+//! Integration tests: the real application on a free port, with a fresh database per test (a temporary
+//! SQLite file, or a uniquely named PostgreSQL database when TEST_DATABASE=postgres).
+mod access;
+mod helpers;
+mod sessions;
+mod sign_in;

@@ -1,0 +1,43 @@
+use crate::helpers::spawn_app;
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn a_session_survives_a_server_restart() {
+    let mut app = spawn_app().await;
+    app.sign_in_as_admin().await;
+
+    app.restart().await;
+
+    assert_eq!(app.current_user().await["username"], "admin");
+    assert_eq!(
+        app.get_page("/admin/data-sources").await.status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn signing_out_ends_the_session() {
+    let app = spawn_app().await;
+    app.sign_in_as_admin().await;
+
+    let response = app.call("sign_out", &[]).await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(app.current_user().await, serde_json::Value::Null);
+    assert_eq!(
+        app.call("list_data_sources", &[("search", "")])
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn the_health_check_reports_a_reachable_database() {
+    let app = spawn_app().await;
+
+    let response = app.get_page("/healthz").await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.text().await.unwrap(), "ok");
+}
