@@ -37,11 +37,16 @@ pub fn ChangePasswordPage() -> impl IntoView {
         <Title text="Change password"/>
         <section class="page narrow">
             <h1>"Change password"</h1>
-            <Show when=forced>
-                <p class="notice" data-testid="forced-change">
-                    "This is your first sign-in with a password someone else has seen. Choose your own to continue."
-                </p>
-            </Show>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let forced = user.await.ok().flatten().is_some_and(|u| u.must_change_password);
+                    forced.then(|| view! {
+                        <p class="notice" data-testid="forced-change">
+                            "This is your first sign-in with a password someone else has seen. Choose your own to continue."
+                        </p>
+                    })
+                })}
+            </Transition>
             <ActionForm action=action>
                 <div class="field">
                     <label for="current_password">"Current password"</label>

@@ -1,0 +1,30 @@
+import { expect, Page } from "@playwright/test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+/** The password Wharf printed at its first start (the test script gives it a fresh data directory). */
+export function initialAdminPassword(): string {
+  const dir = process.env.WHARF_DATA_DIR;
+  if (!dir) throw new Error("WHARF_DATA_DIR must point at the data directory of the server under test");
+  return readFileSync(join(dir, "initial-admin-password"), "utf8").trim();
+}
+
+/** Waits until the wasm has hydrated the page, so clicks reach their handlers. */
+export async function hydrated(page: Page) {
+  await expect(page.locator("#app")).toHaveAttribute("data-hydrated", "true");
+}
+
+/**
+ * Collects uncaught exceptions and console errors, to assert none happened. The browser's own notes
+ * about 4xx answers are left out: a refused sign-in (401) or a validation error (422) is the server
+ * answering as designed, and the tests check what the page shows for them.
+ */
+export function collectErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("console", (m) => {
+    const expectedRefusal = /^Failed to load resource: the server responded with a status of 4\d\d/;
+    if (m.type() === "error" && !expectedRefusal.test(m.text())) errors.push(m.text());
+  });
+  return errors;
+}
