@@ -13,12 +13,6 @@ pub fn ChangePasswordPage() -> impl IntoView {
     let toasts = use_toasts();
     let version = expect_context::<IdentityVersion>();
     let user = expect_context::<CurrentUserResource>();
-    let forced = move || {
-        user.get()
-            .and_then(|r| r.ok())
-            .flatten()
-            .is_some_and(|u| u.must_change_password)
-    };
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(())) = action.value().get() {
