@@ -1,0 +1,140 @@
+//! Account routes and `Dropbox-API-Path-Root` for team members.
+
+mod common;
+
+use common::*;
+use dropbox_sandbox::{AccountSpec, TokenSpec};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn current_account_has_dropbox_shape() {
+    let t = TestSandbox::start().await;
+    let me = t.ok("users/get_current_account", Value::Null).await;
+    let id = me["account_id"].as_str().unwrap();
+    assert_eq!(id.len(), 40);
+    assert!(id.starts_with("dbid:"));
+    for field in [
+        "given_name",
+        "surname",
+        "familiar_name",
+        "display_name",
+        "abbreviated_name",
+    ] {
+        assert!(me["name"][field].is_string(), "name.{field}");
+    }
+    assert_eq!(me["email"], t.account.email);
+    assert_eq!(me["email_verified"], true);
+    assert_eq!(me["disabled"], false);
+    assert_eq!(me["account_type"][".tag"], "basic");
+    assert_eq!(me["root_info"][".tag"], "user");
+    assert_eq!(
+        me["root_info"]["root_namespace_id"],
+        me["root_info"]["home_namespace_id"]
+    );
+}
+
+async fn team_member(t: &TestSandbox) -> (dropbox_sandbox::AccountInfo, String) {
+    let acc = t.sb.create_account(
+        AccountSpec::new("ann@team.example")
+            .named("Ann", "Lee")
+            .team_member("Acme"),
+    );
+    let tok =
+        t.sb.issue_token(TokenSpec::new(&acc.account_id))
+            .unwrap()
+            .access_token;
+    (acc, tok)
+}
+
+#[tokio::test]
+async fn team_member_has_root_namespace_distinct_from_home() {
+    let t = TestSandbox::start().await;
+    let (acc, tok) = team_member(&t).await;
+    let me = t
+        .rpc_as(&tok, "users/get_current_account", Value::Null)
+        .await
+        .json();
+    assert_eq!(me["root_info"][".tag"], "team");
+    assert_eq!(me["root_info"]["home_namespace_id"], acc.home_namespace_id);
+    assert_eq!(me["root_info"]["root_namespace_id"], acc.root_namespace_id);
+    assert_ne!(acc.home_namespace_id, acc.root_namespace_id);
+    assert_eq!(me["root_info"]["home_path"], "/Ann Lee");
+    assert_eq!(me["account_type"][".tag"], "business");
+}
+
+#[tokio::test]
+async fn path_root_header_selects_the_team_space() {
+    let t = TestSandbox::start().await;
+    let (acc, tok) = team_member(&t).await;
+    let root = json!({".tag": "root", "root": acc.root_namespace_id}).to_string();
+    let resp = t
+        .http
+        .post(t.url("/2/files/create_folder_v2"))
+        .bearer_auth(&tok)
+        .header("Dropbox-API-Path-Root", &root)
+        .json(&json!({"path": "/Team Folder"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let home = t
+        .rpc_as(&tok, "files/list_folder", json!({"path": ""}))
+        .await
+        .json();
+    assert!(
+        home["entries"].as_array().unwrap().is_empty(),
+        "home is untouched"
+    );
+    let resp = t
+        .http
+        .post(t.url("/2/files/list_folder"))
+        .bearer_auth(&tok)
+        .header("Dropbox-API-Path-Root", &root)
+        .json(&json!({"path": ""}))
+        .send()
+        .await
+        .unwrap();
+    let listing: Value = resp.json().await.unwrap();
+    assert_eq!(listing["entries"][0]["name"], "Team Folder");
+}
+
+#[tokio::test]
+async fn wrong_path_root_is_422_invalid_root_with_root_info() {
+    let t = TestSandbox::start().await;
+    let resp = t
+        .http
+        .post(t.url("/2/files/list_folder"))
+        .bearer_auth(&t.token)
+        .header("Dropbox-API-Path-Root", r#"{".tag": "root", "root": "1"}"#)
+        .json(&json!({"path": ""}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["error"][".tag"], "invalid_root");
+    assert_eq!(
+        body["error"]["invalid_root"]["root_namespace_id"],
+        t.account.root_namespace_id
+    );
+}
+
+#[tokio::test]
+async fn space_usage_counts_uploaded_bytes() {
+    let t = TestSandbox::start().await;
+    t.put("/a.bin", &[0u8; 1234]).await;
+    let usage = t.ok("users/get_space_usage", Value::Null).await;
+    assert_eq!(usage["used"], 1234);
+    assert_eq!(usage["allocation"][".tag"], "individual");
+    assert!(usage["allocation"]["allocated"].as_u64().unwrap() > 0);
+}
+
+#[tokio::test]
+async fn check_user_echoes_the_query() {
+    let t = TestSandbox::start().await;
+    assert_eq!(
+        t.ok("check/user", json!({"query": "ping"})).await,
+        json!({"result": "ping"})
+    );
+}
