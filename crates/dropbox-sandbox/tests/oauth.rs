@@ -302,7 +302,7 @@ async fn expired_code_is_invalid_grant() {
 }
 
 async fn offline_tokens(t: &TestSandbox) -> Value {
-    let q = authorize(&t, &[("token_access_type", "offline")], "allow").await;
+    let q = authorize(t, &[("token_access_type", "offline")], "allow").await;
     let (status, body) = token(
         t,
         &[

@@ -116,10 +116,10 @@ async fn serve_file(
     if let Ok(v) = HeaderValue::from_str(&format!("W/\"{}\"", f.rev)) {
         h.insert(header::ETAG, v);
     }
-    if let Some((s, e)) = range {
-        if let Ok(v) = HeaderValue::from_str(&format!("bytes {s}-{e}/{}", f.size)) {
-            h.insert(header::CONTENT_RANGE, v);
-        }
+    if let Some((s, e)) = range
+        && let Ok(v) = HeaderValue::from_str(&format!("bytes {s}-{e}/{}", f.size))
+    {
+        h.insert(header::CONTENT_RANGE, v);
     }
     if let Some(meta) = api_result {
         let v = HeaderValue::from_str(&ascii_json(meta)).map_err(ApiError::internal)?;

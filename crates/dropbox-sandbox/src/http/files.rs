@@ -204,17 +204,17 @@ pub fn list_revisions(sb: &Sandbox, c: &Caller, a: &Args) -> Result<Value, ApiEr
         .tree
         .revisions(&r.nsid, &r.key)
         .map_err(|e| route_err("path", lookup_err(&e)))?;
-    if by_id {
-        if let (Some(id), Some(ns)) = (revs.first().map(|f| f.id.clone()), state.tree.ns(&r.nsid)) {
-            revs = ns
-                .history
-                .values()
-                .flatten()
-                .filter(|f| f.id == id)
-                .cloned()
-                .collect();
-            revs.sort_by(|x, y| y.rev.cmp(&x.rev));
-        }
+    if by_id
+        && let (Some(id), Some(ns)) = (revs.first().map(|f| f.id.clone()), state.tree.ns(&r.nsid))
+    {
+        revs = ns
+            .history
+            .values()
+            .flatten()
+            .filter(|f| f.id == id)
+            .cloned()
+            .collect();
+        revs.sort_by(|x, y| y.rev.cmp(&x.rev));
     }
     let entries: Vec<Value> = revs.iter().take(limit).map(file_metadata).collect();
     let mut out = json!({"is_deleted": deleted_at.is_some(), "entries": entries});

@@ -92,12 +92,12 @@ fn validate(sb: &Sandbox, p: &Params) -> Result<AuthorizeRequest, String> {
         None => return Err("Missing response_type.".into()),
     }
     let redirect_uri = p.get("redirect_uri").map(String::from);
-    if let Some(uri) = &redirect_uri {
-        if !app.redirect_uris.iter().any(|r| r == uri) {
-            return Err(format!(
-                "Invalid redirect_uri: \"{uri}\". It must exactly match one of the redirect URIs registered for the app."
-            ));
-        }
+    if let Some(uri) = &redirect_uri
+        && !app.redirect_uris.iter().any(|r| r == uri)
+    {
+        return Err(format!(
+            "Invalid redirect_uri: \"{uri}\". It must exactly match one of the redirect URIs registered for the app."
+        ));
     }
     let pkce = match p.get("code_challenge") {
         None => None,
@@ -284,23 +284,22 @@ fn bad(error: &str, description: &str) -> Response {
 fn client_credentials(
     headers: &HeaderMap,
     p: &Params,
-) -> Result<(Option<String>, Option<String>), Response> {
+) -> Result<(Option<String>, Option<String>), &'static str> {
     if let Some(v) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
+        && let Some(b64) = v.strip_prefix("Basic ")
     {
-        if let Some(b64) = v.strip_prefix("Basic ") {
-            let decoded = STANDARD
-                .decode(b64.trim())
-                .ok()
-                .and_then(|d| String::from_utf8(d).ok())
-                .ok_or_else(|| bad("invalid_client", "Invalid Basic authorization header."))?;
-            let (id, secret) = decoded.split_once(':').unwrap_or((&decoded, ""));
-            return Ok((
-                Some(id.to_string()),
-                Some(secret.to_string()).filter(|s| !s.is_empty()),
-            ));
-        }
+        let decoded = STANDARD
+            .decode(b64.trim())
+            .ok()
+            .and_then(|d| String::from_utf8(d).ok())
+            .ok_or("Invalid Basic authorization header.")?;
+        let (id, secret) = decoded.split_once(':').unwrap_or((&decoded, ""));
+        return Ok((
+            Some(id.to_string()),
+            Some(secret.to_string()).filter(|s| !s.is_empty()),
+        ));
     }
     Ok((
         p.get("client_id").map(String::from),
@@ -321,7 +320,7 @@ pub async fn token(
     let p = Params::parse(&[&bytes, q.as_bytes()]);
     let (client_id, secret) = match client_credentials(&headers, &p) {
         Ok(c) => c,
-        Err(r) => return r,
+        Err(msg) => return bad("invalid_client", msg),
     };
     let Some(client_id) = client_id else {
         return bad(

@@ -45,12 +45,12 @@ fn store_err(e: StoreError) -> ApiError {
 
 fn content_hash_arg(a: &Args) -> Result<Option<String>, ApiError> {
     let h = a.opt_str("content_hash")?;
-    if let Some(h) = &h {
-        if h.len() != 64 {
-            return Err(ApiError::bad_request(format!(
-                "HTTP header \"Dropbox-API-Arg\": content_hash: '{h}' must be 64 characters long"
-            )));
-        }
+    if let Some(h) = &h
+        && h.len() != 64
+    {
+        return Err(ApiError::bad_request(format!(
+            "HTTP header \"Dropbox-API-Arg\": content_hash: '{h}' must be 64 characters long"
+        )));
     }
     Ok(h.map(|h| h.to_lowercase()))
 }

@@ -242,19 +242,17 @@ impl Tree {
         if src.is_folder() && to_key != from_key && is_within(&to_key, &from_key) {
             return Err((false, OpError::CantMoveIntoItself));
         }
-        if !case_rename {
-            if let Some(existing) = self.get(nsid, &to_key) {
-                let tag = if existing.is_folder() {
-                    "folder"
-                } else {
-                    "file"
-                };
-                if !autorename {
-                    return Err((false, OpError::Conflict(tag)));
-                }
-                to = self.free_path(nsid, &to, false);
-                to_key = lower(&to);
+        if !case_rename && let Some(existing) = self.get(nsid, &to_key) {
+            let tag = if existing.is_folder() {
+                "folder"
+            } else {
+                "file"
+            };
+            if !autorename {
+                return Err((false, OpError::Conflict(tag)));
             }
+            to = self.free_path(nsid, &to, false);
+            to_key = lower(&to);
         }
         self.ensure_parents(nsid, &to).map_err(|e| (false, e))?;
         let depth = components(src.path_display()).len();
