@@ -6,14 +6,39 @@ use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use std::time::Duration;
 use tower_sessions::Session;
 use wharf_types::Area;
 
 pub const SIGN_IN_PATH: &str = "/sign-in";
 pub const CHANGE_PASSWORD_PATH: &str = "/change-password";
 
+/// The session key holding when the session was last extended (Unix milliseconds).
+const LAST_SEEN_KEY: &str = "last_seen_ms";
+
+#[derive(Clone, Debug)]
+pub struct GuardState {
+    pub ctx: ServerContext,
+    /// How often a signed-in session's idle expiry is pushed forward (each push is one database write).
+    pub keep_alive_every: Duration,
+}
+
+impl GuardState {
+    pub fn new(ctx: ServerContext, session_idle: Duration) -> Self {
+        // Often enough that an active person is never signed out, rarely enough that a busy page does not
+        // write the session row on every request.
+        Self {
+            ctx,
+            keep_alive_every: (session_idle / 4).min(Duration::from_secs(60)),
+        }
+    }
+}
+
 pub async fn identify_and_guard(
-    State(ctx): State<ServerContext>,
+    State(GuardState {
+        ctx,
+        keep_alive_every,
+    }): State<GuardState>,
     session: Session,
     mut request: Request,
     next: Next,
@@ -37,6 +62,9 @@ pub async fn identify_and_guard(
             None
         }
     };
+    if user.is_some() {
+        keep_alive(&session, keep_alive_every).await;
+    }
     request.extensions_mut().insert(RequestUser(user.clone()));
 
     if !is_page_request(&request) {
@@ -68,6 +96,16 @@ pub async fn identify_and_guard(
             }
             response
         }
+    }
+}
+
+/// tower-sessions extends an idle expiry only when it saves the session, and saves only a modified
+/// session: touching a timestamp now and then is what keeps an active person signed in.
+async fn keep_alive(session: &Session, every: Duration) {
+    let now_ms = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
+    let last_seen_ms = session.get::<i64>(LAST_SEEN_KEY).await.ok().flatten();
+    if last_seen_ms.is_none_or(|seen| now_ms - seen >= every.as_millis() as i64) {
+        let _ = session.insert(LAST_SEEN_KEY, now_ms).await;
     }
 }
 

@@ -1,7 +1,7 @@
 //! Building the application: database, first administrator, sessions, routes — and serving it until
 //! asked to stop.
 use crate::config::Settings;
-use crate::guard::identify_and_guard;
+use crate::guard::{GuardState, identify_and_guard};
 use app::api::context::ServerContext;
 use app::{App, shell};
 use axum::Router;
@@ -121,7 +121,7 @@ pub fn router(ctx: ServerContext, settings: &Settings) -> Router {
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(leptos_options)
         .layer(axum::middleware::from_fn_with_state(
-            ctx,
+            GuardState::new(ctx, settings.session_idle),
             identify_and_guard,
         ))
         .layer(sessions)

@@ -17,6 +17,7 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     pub data_dir: TempDir,
     database_url: String,
+    session_idle: Duration,
     postgres: Option<PostgresDatabase>,
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<()>>,
@@ -81,6 +82,11 @@ async fn fresh_database(data_dir: &TempDir) -> (String, Option<PostgresDatabase>
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with_idle_timeout(Duration::from_secs(600)).await
+}
+
+/// A Wharf whose sessions end after `session_idle` without a request.
+pub async fn spawn_app_with_idle_timeout(session_idle: Duration) -> TestApp {
     // Logs go through the test harness, so they show only for failing tests.
     let _ = tracing_subscriber::fmt()
         .with_test_writer()
@@ -103,6 +109,7 @@ pub async fn spawn_app() -> TestApp {
         db,
         data_dir,
         database_url,
+        session_idle,
         postgres,
         stop: None,
         server: None,
@@ -117,7 +124,7 @@ impl TestApp {
             database_url: self.database_url.clone(),
             data_dir: self.data_dir.path().to_owned(),
             public_url: "http://127.0.0.1".to_owned(),
-            session_idle: Duration::from_secs(600),
+            session_idle: self.session_idle,
             leptos: leptos_options(SocketAddr::from(([127, 0, 0, 1], 0))),
         }
     }

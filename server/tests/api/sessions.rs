@@ -1,5 +1,6 @@
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, spawn_app_with_idle_timeout};
 use reqwest::StatusCode;
+use std::time::Duration;
 
 #[tokio::test]
 async fn a_session_survives_a_server_restart() {
@@ -40,4 +41,25 @@ async fn the_health_check_reports_a_reachable_database() {
 
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.text().await.unwrap(), "ok");
+}
+
+#[tokio::test]
+async fn a_session_ends_after_the_idle_time_but_activity_keeps_it_alive() {
+    let app = spawn_app_with_idle_timeout(Duration::from_secs(2)).await;
+    app.sign_in_as_admin().await;
+
+    // requests inside the idle time keep the session going past the first 2 seconds
+    for _ in 0..3 {
+        tokio::time::sleep(Duration::from_millis(900)).await;
+        assert_eq!(app.current_user().await["username"], "admin");
+    }
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+
+    assert_eq!(app.current_user().await, serde_json::Value::Null);
+    assert_eq!(
+        app.call("list_data_sources", &[("search", "")])
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
 }
