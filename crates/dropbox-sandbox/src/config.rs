@@ -35,8 +35,12 @@ pub struct SandboxConfig {
     pub apps: Vec<AppSpec>,
     /// Accounts created at start. When empty and no state is loaded, one default account is created.
     pub accounts: Vec<AccountSpec>,
-    /// Base URL used in links the sandbox hands out (temporary links). Default: `http://<bound addr>`.
+    /// Base URL used in links the sandbox hands out (temporary links). Default: the sandbox's base URL.
     pub public_url: Option<String>,
+    /// Serve https with this PEM certificate chain (together with `tls_key`).
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for `tls_cert`.
+    pub tls_key: Option<PathBuf>,
 }
 
 impl Default for SandboxConfig {
@@ -54,6 +58,8 @@ impl Default for SandboxConfig {
             apps: Vec::new(),
             accounts: Vec::new(),
             public_url: None,
+            tls_cert: None,
+            tls_key: None,
         }
     }
 }

@@ -21,6 +21,7 @@ mod hash;
 mod http;
 mod paths;
 pub mod state;
+mod tls;
 mod util;
 mod wire;
 
@@ -46,9 +47,9 @@ pub struct RunningSandbox {
 }
 
 impl RunningSandbox {
-    /// `http://127.0.0.1:<port>` — what to use instead of every Dropbox origin.
+    /// `http://127.0.0.1:<port>` (`https://` with TLS) — what to use instead of every Dropbox origin.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.sandbox.base_url.clone()
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -94,19 +95,45 @@ impl Drop for RunningSandbox {
     }
 }
 
-/// Binds `config.addr` (port 0 picks a free port) and serves the sandbox in a background task.
+/// Binds `config.addr` (port 0 picks a free port) and serves the sandbox in a background task, over https
+/// when `tls_cert` and `tls_key` are set.
 pub async fn spawn(config: SandboxConfig) -> std::io::Result<RunningSandbox> {
+    let tls = match (&config.tls_cert, &config.tls_key) {
+        (Some(cert), Some(key)) => Some(tls::acceptor(cert, key)?),
+        (None, None) => None,
+        _ => {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "tls_cert and tls_key go together",
+            ));
+        }
+    };
     let listener = tokio::net::TcpListener::bind(config.addr).await?;
     let addr = listener.local_addr()?;
-    let sandbox = Sandbox::open(config, format!("http://{addr}"))?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let sandbox = Sandbox::open(config, format!("{scheme}://{addr}"))?;
     let app = http::router(sandbox.clone());
     let (tx, rx) = oneshot::channel::<()>();
+    let stopped = async {
+        let _ = rx.await;
+    };
     let task = tokio::spawn(async move {
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await;
+        let served = match tls {
+            Some(acceptor) => {
+                let listener = tls::TlsListener {
+                    tcp: listener,
+                    acceptor,
+                };
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(stopped)
+                    .await
+            }
+            None => {
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(stopped)
+                    .await
+            }
+        };
         if let Err(e) = served {
             tracing::error!("dropbox-sandbox server stopped: {e}");
         }

@@ -19,12 +19,16 @@ OPTIONS:
     --app-name <NAME>        App name shown on the authorize page [default: Sandbox App]
     --redirect-uri <URI>     Redirect URI accepted for the app (repeatable)
     --account <EMAIL>        Create a sandbox account (repeatable) [default: sandbox@example.com]
+    --tls-cert <PEM>         Serve https with this certificate chain (needs --tls-key)
+    --tls-key <PEM>          Private key for --tls-cert
     --control-api            Serve the test control API under /__sandbox/
     --token-ttl <SECS>       Access-token lifetime in seconds [default: 14400]
     -h, --help               Print this help
 
 Point a Dropbox client's https://api.dropboxapi.com, https://content.dropboxapi.com,
-https://notify.dropboxapi.com and https://www.dropbox.com at http://<ADDR>.
+https://notify.dropboxapi.com and https://www.dropbox.com at http(s)://<ADDR>.
+For the official Python SDK: DROPBOX_API_HOST, DROPBOX_API_CONTENT_HOST and
+DROPBOX_API_NOTIFY_HOST set to <ADDR>, with --tls-cert/--tls-key and REQUESTS_CA_BUNDLE.
 ";
 
 struct Cli {
@@ -56,6 +60,8 @@ fn parse(args: &[String]) -> Result<Option<Cli>, String> {
             "--app-name" => app.name = value()?,
             "--redirect-uri" => app.redirect_uris.push(value()?),
             "--account" => accounts.push(value()?),
+            "--tls-cert" => config.tls_cert = Some(PathBuf::from(value()?)),
+            "--tls-key" => config.tls_key = Some(PathBuf::from(value()?)),
             "--control-api" => config.control_api = true,
             "--token-ttl" => {
                 let secs: u64 = value()?.parse().map_err(|e| format!("--token-ttl: {e}"))?;

@@ -220,16 +220,22 @@ async fn scripted_reset_cuts_a_download_mid_body() {
         "files/download",
         FaultKind::ResetMidBody { after_bytes: 1000 },
     ));
-    let resp = t
+    let sent = t
         .http
         .post(t.url("/2/files/download"))
         .bearer_auth(&t.token)
         .header("Dropbox-API-Arg", r#"{"path": "/big.bin"}"#)
         .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
-    assert!(resp.bytes().await.is_err(), "body must be cut");
+        .await;
+    // Usually the headers arrive and the body breaks; on a loaded machine the cut may come first.
+    if let Ok(resp) = sent {
+        assert_eq!(resp.status(), StatusCode::OK);
+        assert!(resp.bytes().await.is_err(), "body must be cut");
+    }
+    let again = t
+        .download("files/download", &json!({"path": "/big.bin"}), None)
+        .await;
+    assert_eq!(again.1.len(), 200_000, "only one request is cut");
 }
 
 #[tokio::test]

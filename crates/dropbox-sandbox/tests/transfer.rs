@@ -191,11 +191,25 @@ async fn upload_session_appends_checks_offsets_and_finishes() {
         .upload_call("files/upload_session/finish", &bad_finish, vec![9, 9, 9])
         .await;
     assert_route_error(&r, "lookup_failed/incorrect_offset");
-    let finish = json!({"cursor": {"session_id": sid, "offset": 8 * 1024 * 1024},
-                        "commit": {"path": "/big.bin", "mode": "add"},
-                        "content_hash": dropbox_sandbox::content_hash(&whole)});
+    let finish = |hash: &[u8]| {
+        json!({"cursor": {"session_id": sid, "offset": 8 * 1024 * 1024},
+               "commit": {"path": "/big.bin", "mode": "add"},
+               "content_hash": dropbox_sandbox::content_hash(hash)})
+    };
+    let mismatch = t
+        .upload_call(
+            "files/upload_session/finish",
+            &finish(b"other"),
+            vec![9, 9, 9],
+        )
+        .await;
+    assert_route_error(&mismatch, "content_hash_mismatch");
     let done = t
-        .upload_call("files/upload_session/finish", &finish, vec![9, 9, 9])
+        .upload_call(
+            "files/upload_session/finish",
+            &finish(&[9, 9, 9]),
+            vec![9, 9, 9],
+        )
         .await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.text);
     assert_eq!(done.json()["size"], total);

@@ -217,7 +217,9 @@ pub fn list_revisions(sb: &Sandbox, c: &Caller, a: &Args) -> Result<Value, ApiEr
         revs.sort_by(|x, y| y.rev.cmp(&x.rev));
     }
     let entries: Vec<Value> = revs.iter().take(limit).map(file_metadata).collect();
-    let mut out = json!({"is_deleted": deleted_at.is_some(), "entries": entries});
+    let has_more = revs.len() > limit;
+    let mut out =
+        json!({"is_deleted": deleted_at.is_some(), "entries": entries, "has_more": has_more});
     if let Some(t) = deleted_at {
         out["server_deleted"] = json!(format_timestamp(t));
     }

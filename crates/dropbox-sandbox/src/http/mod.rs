@@ -54,7 +54,7 @@ async fn observe(State(sb): State<Arc<Sandbox>>, mut req: Request, next: Next) -
     let control = route.starts_with("__sandbox");
     let fault = if control { None } else { sb.take_fault(&route) };
     let mut cut_after = None;
-    let resp = match &fault {
+    let mut resp = match &fault {
         Some(FaultKind::RateLimit { retry_after }) => rate_limited(*retry_after),
         Some(FaultKind::Status { status }) => {
             let code = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -95,6 +95,10 @@ async fn observe(State(sb): State<Arc<Sandbox>>, mut req: Request, next: Next) -
             account_id,
             fault,
         });
+    }
+    if let Ok(id) = axum::http::HeaderValue::from_str(&crate::util::random_alnum(32).to_lowercase())
+    {
+        resp.headers_mut().insert("x-dropbox-request-id", id);
     }
     if let Err(e) = sb.save_if_dirty() {
         tracing::warn!("dropbox-sandbox: could not save state: {e}");

@@ -298,10 +298,11 @@ pub async fn session_finish(
         ApiError::bad_request("HTTP header \"Dropbox-API-Arg\": missing required field 'commit'")
     })?;
     let (p, commit) = parse_commit(&commit_args, |m| route_err("path", m))?;
-    let whole_hash = content_hash_arg(a)?;
+    // Like every upload-style call, `content_hash` covers the data sent in this call.
+    let chunk_hash = content_hash_arg(a)?;
     let closed = lock(&sb.sessions).get(&id).is_some_and(|s| s.closed);
     if !closed {
-        match append(sb, c, &id, offset, body, false, None).await {
+        match append(sb, c, &id, offset, body, false, chunk_hash).await {
             Ok(()) => {}
             Err(AppendError::Lookup(v)) => return Err(route_err("lookup_failed", v)),
             Err(AppendError::Top(e)) => return Err(e),
@@ -312,15 +313,15 @@ pub async fn session_finish(
             let v = json!({".tag": "incorrect_offset", "correct_offset": current});
             return Err(route_err("lookup_failed", v));
         }
+        if chunk_hash.is_some_and(|h| h != crate::hash::content_hash(b"")) {
+            return Err(ApiError::Route(tag("content_hash_mismatch")));
+        }
     }
     let session = lock(&sb.sessions)
         .get(&id)
         .cloned()
         .ok_or_else(|| route_err("lookup_failed", tag("not_found")))?;
     let hash = session.hasher.clone().finish_hex();
-    if whole_hash.is_some_and(|h| h != hash) {
-        return Err(ApiError::Route(tag("content_hash_mismatch")));
-    }
     let name = sb
         .blobs
         .adopt_session(&id)
