@@ -184,16 +184,15 @@ async fn scripted_429_carries_retry_after_then_the_route_recovers() {
 #[tokio::test]
 async fn scripted_5xx_applies_the_given_number_of_times() {
     let t = TestSandbox::start().await;
-    t.sb.add_fault(
-        FaultSpec::new(
-            "users/get_current_account",
-            FaultKind::Status { status: 503 },
-        )
-        .times(2),
-    );
+    let fault = FaultKind::Status {
+        status: 503,
+        retry_after: Some(2),
+    };
+    t.sb.add_fault(FaultSpec::new("users/get_current_account", fault).times(2));
     for _ in 0..2 {
         let r = t.rpc("users/get_current_account", Value::Null).await;
         assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(r.header("retry-after").as_deref(), Some("2"));
     }
     let r = t.rpc("users/get_current_account", Value::Null).await;
     assert_eq!(r.status, StatusCode::OK);

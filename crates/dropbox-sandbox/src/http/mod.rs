@@ -56,12 +56,20 @@ async fn observe(State(sb): State<Arc<Sandbox>>, mut req: Request, next: Next) -
     let mut cut_after = None;
     let mut resp = match &fault {
         Some(FaultKind::RateLimit { retry_after }) => rate_limited(*retry_after),
-        Some(FaultKind::Status { status }) => {
+        Some(FaultKind::Status {
+            status,
+            retry_after,
+        }) => {
             let code = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            text(
+            let mut r = text(
                 code,
                 format!("Sandbox scripted fault: HTTP {}", code.as_u16()),
-            )
+            );
+            if let Some(secs) = retry_after {
+                r.headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, (*secs).into());
+            }
+            r
         }
         Some(FaultKind::Delay { millis }) => {
             tokio::time::sleep(std::time::Duration::from_millis(*millis)).await;

@@ -45,7 +45,7 @@ fn esc(s: &str) -> String {
 
 fn page(status: StatusCode, title: &str, body: &str) -> Response {
     let html = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t} - Sandbox Dropbox</title>\
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{t} - Sandbox Dropbox</title>\
 <style>body{{font-family:sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;color:#1e1919}}\
 .card{{border:1px solid #ddd;border-radius:8px;padding:1.5rem}}button{{font-size:1rem;padding:.5rem 1.2rem;margin-right:.5rem}}\
 .allow{{background:#0061fe;color:#fff;border:0;border-radius:4px}}label{{display:block;margin:.4rem 0}}</style></head>\

@@ -8,8 +8,12 @@ use serde::{Deserialize, Serialize};
 pub enum FaultKind {
     /// Answer 429 `too_many_requests` with `Retry-After: retry_after`.
     RateLimit { retry_after: u64 },
-    /// Answer this status (500, 503, …) with a plain-text body.
-    Status { status: u16 },
+    /// Answer this status (500, 503, …) with a plain-text body, and `Retry-After` when given.
+    Status {
+        status: u16,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_after: Option<u64>,
+    },
     /// Wait before handling the request normally.
     Delay { millis: u64 },
     /// Handle the request, then cut the connection after `after_bytes` bytes of the response body.
