@@ -1,6 +1,6 @@
 //! What crosses the wire between the server and the browser: never an entity model, never a secret.
 use serde::{Deserialize, Serialize};
-use wharf_types::{Area, Role};
+use wharf_types::{Area, DataSourceStatus, DropboxSettings, Role};
 
 /// The signed-in user as the browser sees them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,11 +22,40 @@ impl CurrentUser {
 pub struct DataSourceRow {
     pub id: i32,
     pub kind: String,
-    pub display_name: String,
-    pub status: String,
+    pub display_name: Option<String>,
+    pub status: DataSourceStatus,
     /// RFC 3339, UTC.
     pub modified_at: String,
     pub modified_by: Option<String>,
+}
+
+/// One page of Administration > Data sources.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataSourceList {
+    pub rows: Vec<DataSourceRow>,
+    pub total: u64,
+    pub page: u64,
+    pub page_size: u64,
+}
+
+/// One line of a data source's audit trail.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditLine {
+    pub actor_name: String,
+    pub action: String,
+    pub detail: String,
+    /// RFC 3339, UTC.
+    pub at: String,
+}
+
+/// A data source as its connector page shows it (never a token).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataSourceView {
+    pub row: DataSourceRow,
+    pub settings: DropboxSettings,
+    pub status_message: Option<String>,
+    pub last_test_at: Option<String>,
+    pub audit: Vec<AuditLine>,
 }
 
 /// One row of Administration > Users.

@@ -14,7 +14,13 @@ use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 use routes::{
-    admin::{data_sources::DataSourcesPage, groups::GroupsPage, users::UsersPage},
+    admin::{
+        data_source_detail::{DataSourceDetailPage, NewDropboxPage},
+        data_source_new::NewDataSourcePage,
+        data_sources::DataSourcesPage,
+        groups::GroupsPage,
+        users::UsersPage,
+    },
     change_password::ChangePasswordPage,
     home::{DashboardsPage, FormsPage, HomePage},
     not_found::NotFoundPage,
@@ -64,6 +70,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/forms") view=FormsPage/>
                         <Route path=path!("/dashboards") view=DashboardsPage/>
                         <Route path=path!("/admin/data-sources") view=DataSourcesPage/>
+                        <Route path=path!("/admin/data-sources/new") view=NewDataSourcePage/>
+                        <Route path=path!("/admin/data-sources/new/dropbox") view=NewDropboxPage/>
+                        <Route path=path!("/admin/data-sources/:id") view=DataSourceDetailPage/>
                         <Route path=path!("/admin/users") view=UsersPage/>
                         <Route path=path!("/admin/groups") view=GroupsPage/>
                     </ParentRoute>

@@ -28,3 +28,15 @@ export function collectErrors(page: Page): string[] {
   });
   return errors;
 }
+
+/** The password 01-foundation.spec.ts gives the administrator; the spec files run in name order. */
+export const ADMIN_PASSWORD = "harbour lights 2026";
+
+export async function signInAsAdmin(page: Page) {
+  await page.goto("/sign-in");
+  await hydrated(page);
+  await page.getByLabel("User name").fill("admin");
+  await page.getByLabel("Password").fill(ADMIN_PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("signed-in-user")).toBeVisible();
+}

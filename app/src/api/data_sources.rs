@@ -1,31 +1,162 @@
-//! Administration > Data sources.
-use crate::dto::DataSourceRow;
+//! Administration > Data sources: list, create, edit and delete. Every function first checks that
+//! the caller may manage data sources.
+use crate::dto::{DataSourceList, DataSourceView};
 use crate::error::AppError;
 use leptos::prelude::*;
+use wharf_types::{DataSourceKind, DropboxSpace, SearchScope};
 
-/// Data sources whose name or type contains `search`.
-#[server(endpoint = "list_data_sources")]
-pub async fn list_data_sources(search: String) -> Result<Vec<DataSourceRow>, AppError> {
-    use super::context::*;
+#[cfg(feature = "ssr")]
+mod convert {
+    use crate::api::context::internal;
+    use crate::dto::{AuditLine, DataSourceRow};
+    use crate::error::AppError;
+    use domain::data_sources::{DataSourceError, DataSourceSummary};
+    use time::OffsetDateTime;
     use time::format_description::well_known::Rfc3339;
+
+    pub fn rfc3339(t: OffsetDateTime) -> String {
+        t.format(&Rfc3339).unwrap_or_default()
+    }
+
+    pub fn row(s: DataSourceSummary) -> DataSourceRow {
+        DataSourceRow {
+            id: s.id,
+            kind: s.kind,
+            display_name: s.display_name,
+            status: s.status,
+            modified_at: rfc3339(s.modified_at),
+            modified_by: s.modified_by,
+        }
+    }
+
+    pub fn audit(e: domain::audit::AuditEntry) -> AuditLine {
+        AuditLine {
+            actor_name: e.actor_name,
+            action: e.action,
+            detail: e.detail,
+            at: rfc3339(e.at),
+        }
+    }
+
+    pub fn error(e: DataSourceError) -> AppError {
+        match e {
+            DataSourceError::NotFound => AppError::NotFound(e.to_string()),
+            DataSourceError::NameTaken(_) => AppError::validation("display_name", e.to_string()),
+            DataSourceError::Invalid { field, message } => AppError::validation(field, message),
+            DataSourceError::Database(e) => internal(e),
+        }
+    }
+}
+
+/// Data sources whose name or type contains `search`, one page (0-based) at a time.
+#[server(endpoint = "list_data_sources")]
+pub async fn list_data_sources(
+    search: String,
+    page: Option<u64>,
+) -> Result<DataSourceList, AppError> {
+    use super::context::*;
     respond(
         async move {
             require_area(wharf_types::Area::DataSources).await?;
             let ctx = server_context()?;
-            let rows = domain::data_sources::list(&ctx.db, &search)
+            let page = page.unwrap_or(0);
+            let found = domain::data_sources::list(&ctx.db, &search, page)
                 .await
                 .map_err(internal)?;
-            Ok(rows
-                .into_iter()
-                .map(|r| DataSourceRow {
-                    id: r.id,
-                    kind: r.kind,
-                    display_name: r.display_name,
-                    status: r.status,
-                    modified_at: r.modified_at.format(&Rfc3339).unwrap_or_default(),
-                    modified_by: r.modified_by,
-                })
-                .collect())
+            Ok(DataSourceList {
+                rows: found.rows.into_iter().map(convert::row).collect(),
+                total: found.total,
+                page,
+                page_size: domain::data_sources::PAGE_SIZE,
+            })
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "get_data_source")]
+pub async fn get_data_source(id: i32) -> Result<DataSourceView, AppError> {
+    use super::context::*;
+    respond(
+        async move {
+            require_area(wharf_types::Area::DataSources).await?;
+            let ctx = server_context()?;
+            let detail = domain::data_sources::get(&ctx.db, id)
+                .await
+                .map_err(convert::error)?;
+            let audit = domain::audit::recent(&ctx.db, id, 20)
+                .await
+                .map_err(internal)?;
+            Ok(DataSourceView {
+                row: convert::row(detail.summary),
+                settings: detail.settings,
+                status_message: detail.status_message,
+                last_test_at: detail.last_test_at.map(convert::rfc3339),
+                audit: audit.into_iter().map(convert::audit).collect(),
+            })
+        }
+        .await,
+    )
+}
+
+/// Creates (`id` absent) or updates a data source; answers its id. Incomplete details may be saved.
+#[server(endpoint = "save_data_source")]
+#[allow(clippy::too_many_arguments)]
+pub async fn save_data_source(
+    id: Option<i32>,
+    kind: DataSourceKind,
+    display_name: String,
+    root_folder: String,
+    file_pattern: String,
+    search_scope: SearchScope,
+    space: DropboxSpace,
+) -> Result<i32, AppError> {
+    use super::context::*;
+    use domain::data_sources;
+    respond(
+        async move {
+            let actor = require_area(wharf_types::Area::DataSources).await?;
+            let ctx = server_context()?;
+            let settings = wharf_types::DropboxSettings {
+                root_folder,
+                file_pattern,
+                search_scope,
+                space,
+            };
+            let id = match id {
+                Some(id) => {
+                    data_sources::update(&ctx.db, id, &display_name, settings, &actor)
+                        .await
+                        .map_err(convert::error)?;
+                    id
+                }
+                None => data_sources::create(&ctx.db, kind, &display_name, settings, &actor)
+                    .await
+                    .map_err(convert::error)?,
+            };
+            tracing::info!(user_id = actor.id, data_source_id = id, "data source saved");
+            Ok(id)
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "delete_data_source")]
+pub async fn delete_data_source(id: i32) -> Result<(), AppError> {
+    use super::context::*;
+    respond(
+        async move {
+            let actor = require_area(wharf_types::Area::DataSources).await?;
+            let ctx = server_context()?;
+            domain::data_sources::delete(&ctx.db, id, &actor)
+                .await
+                .map_err(convert::error)?;
+            tracing::info!(
+                user_id = actor.id,
+                data_source_id = id,
+                "data source deleted"
+            );
+            Ok(())
         }
         .await,
     )

@@ -1,5 +1,6 @@
 //! Reusable pieces of the interface.
 pub mod confirm;
+pub mod data_source_bits;
 pub mod errors;
 pub mod shell;
 pub mod toast;

@@ -1,44 +1,536 @@
-//! Data sources as the administration list shows them.
+//! Data sources: creating, naming, configuring, listing and deleting them. Every change is one
+//! transaction together with its audit event.
+use crate::{AuthenticatedUser, audit};
 use entity::{data_source, user};
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryOrder};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, Condition, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr, TransactionTrait,
+};
 use time::OffsetDateTime;
+use wharf_types::{
+    DataSourceKind, DataSourceStatus, DropboxSettings, normalize_folder_path, parse_file_pattern,
+};
+
+pub const MAX_NAME_CHARS: usize = 100;
+/// One page of the administration list.
+pub const PAGE_SIZE: u64 = 50;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DataSourceError {
+    #[error("There is no such data source; it may have been deleted.")]
+    NotFound,
+    #[error("A data source named “{0}” already exists. Choose another name.")]
+    NameTaken(String),
+    #[error("{message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+    #[error("database error: {0}")]
+    Database(#[from] DbErr),
+}
+
+impl DataSourceError {
+    fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        DataSourceError::Invalid {
+            field,
+            message: message.into(),
+        }
+    }
+}
 
 /// One row of the data sources list.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DataSourceSummary {
     pub id: i32,
     pub kind: String,
-    pub display_name: String,
-    pub status: String,
+    pub display_name: Option<String>,
+    pub status: DataSourceStatus,
     pub modified_at: OffsetDateTime,
     pub modified_by: Option<String>,
 }
 
-/// Data sources whose name or type contains `search` (case-insensitive), ordered by name.
+/// A data source as its page shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DataSourceDetail {
+    pub summary: DataSourceSummary,
+    pub settings: DropboxSettings,
+    pub status_message: Option<String>,
+    pub last_test_at: Option<OffsetDateTime>,
+}
+
+/// A page of the list and how many match in all.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DataSourcePage {
+    pub rows: Vec<DataSourceSummary>,
+    pub total: u64,
+}
+
+/// The display name as stored: trimmed, `None` when blank.
+pub fn clean_name(name: &str) -> Result<Option<String>, DataSourceError> {
+    let trimmed = name.trim();
+    if trimmed.is_empty() {
+        return Ok(None);
+    }
+    if trimmed.chars().count() > MAX_NAME_CHARS {
+        return Err(DataSourceError::invalid(
+            "display_name",
+            "The display name can have at most 100 characters.",
+        ));
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err(DataSourceError::invalid(
+            "display_name",
+            "The display name must not contain control characters.",
+        ));
+    }
+    Ok(Some(trimmed.to_owned()))
+}
+
+/// Settings as stored: every path canonical, every pattern checked.
+pub fn clean_settings(settings: DropboxSettings) -> Result<DropboxSettings, DataSourceError> {
+    let root_folder = normalize_folder_path(&settings.root_folder)
+        .map_err(|m| DataSourceError::invalid("root_folder", m))?;
+    let patterns = parse_file_pattern(&settings.file_pattern)
+        .map_err(|m| DataSourceError::invalid("file_pattern", m))?;
+    Ok(DropboxSettings {
+        root_folder,
+        file_pattern: patterns.join(";"),
+        ..settings
+    })
+}
+
+fn status_of(model: &data_source::Model) -> DataSourceStatus {
+    model.status.parse().unwrap_or(DataSourceStatus::Incomplete)
+}
+
+fn name_taken(e: DbErr, name: &Option<String>) -> DataSourceError {
+    match e.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => {
+            DataSourceError::NameTaken(name.clone().unwrap_or_default())
+        }
+        _ => DataSourceError::Database(e),
+    }
+}
+
+pub async fn create(
+    db: &DatabaseConnection,
+    kind: DataSourceKind,
+    name: &str,
+    settings: DropboxSettings,
+    actor: &AuthenticatedUser,
+) -> Result<i32, DataSourceError> {
+    let name = clean_name(name)?;
+    let settings = clean_settings(settings)?;
+    let now = OffsetDateTime::now_utc();
+    let txn = db.begin().await?;
+    let created = data_source::ActiveModel {
+        kind: Set(kind.as_str().to_owned()),
+        name_key: Set(name.as_ref().map(|n| n.to_lowercase())),
+        display_name: Set(name.clone()),
+        settings: Set(serde_json::to_string(&settings).unwrap_or_default()),
+        status: Set(DataSourceStatus::Incomplete.as_str().to_owned()),
+        status_message: Set(None),
+        last_test_at: Set(None),
+        created_at: Set(now),
+        modified_at: Set(now),
+        modified_by: Set(Some(actor.id)),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| name_taken(e, &name))?;
+    audit::record(
+        &txn,
+        created.id,
+        Some(actor),
+        "created",
+        format!("Created a {} data source", kind.label()),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created.id)
+}
+
+/// Saves the name and settings. Saving incomplete details is allowed; what changed is audited.
+pub async fn update(
+    db: &DatabaseConnection,
+    id: i32,
+    name: &str,
+    settings: DropboxSettings,
+    actor: &AuthenticatedUser,
+) -> Result<(), DataSourceError> {
+    let name = clean_name(name)?;
+    let settings = clean_settings(settings)?;
+    let txn = db.begin().await?;
+    let current = data_source::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(DataSourceError::NotFound)?;
+    let old_settings: DropboxSettings = serde_json::from_str(&current.settings).unwrap_or_default();
+    let mut changes = Vec::new();
+    if current.display_name != name {
+        changes.push(format!("name → “{}”", name.clone().unwrap_or_default()));
+    }
+    if old_settings.root_folder != settings.root_folder {
+        changes.push(format!(
+            "root folder → “{}”",
+            if settings.root_folder.is_empty() {
+                "/"
+            } else {
+                &settings.root_folder
+            }
+        ));
+    }
+    if old_settings.file_pattern != settings.file_pattern {
+        changes.push(format!("file pattern → “{}”", settings.file_pattern));
+    }
+    if old_settings.search_scope != settings.search_scope {
+        changes.push(format!("search scope → {:?}", settings.search_scope));
+    }
+    if old_settings.space != settings.space {
+        changes.push(format!("space → {:?}", settings.space));
+    }
+    let mut active: data_source::ActiveModel = current.into();
+    active.name_key = Set(name.as_ref().map(|n| n.to_lowercase()));
+    active.display_name = Set(name.clone());
+    active.settings = Set(serde_json::to_string(&settings).unwrap_or_default());
+    active.modified_at = Set(OffsetDateTime::now_utc());
+    active.modified_by = Set(Some(actor.id));
+    active
+        .update(&txn)
+        .await
+        .map_err(|e| name_taken(e, &name))?;
+    if !changes.is_empty() {
+        audit::record(
+            &txn,
+            id,
+            Some(actor),
+            "settings_changed",
+            changes.join("; "),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+pub async fn delete(
+    db: &DatabaseConnection,
+    id: i32,
+    actor: &AuthenticatedUser,
+) -> Result<(), DataSourceError> {
+    let txn = db.begin().await?;
+    let current = data_source::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(DataSourceError::NotFound)?;
+    data_source::Entity::delete_by_id(id).exec(&txn).await?;
+    let name = current
+        .display_name
+        .unwrap_or_else(|| "(unnamed)".to_owned());
+    audit::record(
+        &txn,
+        id,
+        Some(actor),
+        "deleted",
+        format!("Deleted “{name}”"),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<DataSourceDetail, DataSourceError> {
+    let (model, modifier) = data_source::Entity::find_by_id(id)
+        .find_also_related(user::Entity)
+        .one(db)
+        .await?
+        .ok_or(DataSourceError::NotFound)?;
+    let settings = serde_json::from_str(&model.settings).unwrap_or_default();
+    Ok(DataSourceDetail {
+        status_message: model.status_message.clone(),
+        last_test_at: model.last_test_at,
+        settings,
+        summary: summary(model, modifier),
+    })
+}
+
+fn summary(ds: data_source::Model, modifier: Option<user::Model>) -> DataSourceSummary {
+    DataSourceSummary {
+        id: ds.id,
+        status: status_of(&ds),
+        kind: ds.kind,
+        display_name: ds.display_name,
+        modified_at: ds.modified_at,
+        modified_by: modifier.map(|u| u.display_name),
+    }
+}
+
+/// Data sources whose name or type contains `search` (case-insensitive), by name, one page at a time.
 pub async fn list(
     db: &impl ConnectionTrait,
     search: &str,
-) -> Result<Vec<DataSourceSummary>, DbErr> {
+    page: u64,
+) -> Result<DataSourcePage, DbErr> {
     let needle = search.trim().to_lowercase();
-    let rows = data_source::Entity::find()
+    let mut query = data_source::Entity::find();
+    if !needle.is_empty() {
+        // LIKE with escaped wildcards, on lower-cased columns: the same on SQLite and PostgreSQL.
+        let pattern = format!(
+            "%{}%",
+            needle
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        query = query.filter(
+            Condition::any()
+                .add(
+                    Expr::expr(Func::lower(Expr::col((
+                        data_source::Entity,
+                        data_source::Column::DisplayName,
+                    ))))
+                    .like(LikeExpr::new(pattern.clone()).escape('\\')),
+                )
+                .add(
+                    Expr::expr(Func::lower(Expr::col((
+                        data_source::Entity,
+                        data_source::Column::Kind,
+                    ))))
+                    .like(LikeExpr::new(pattern).escape('\\')),
+                ),
+        );
+    }
+    let total = query.clone().count(db).await?;
+    let rows = query
         .find_also_related(user::Entity)
-        .order_by_asc(data_source::Column::DisplayName)
+        .order_by_asc(data_source::Column::NameKey)
+        .order_by_asc(data_source::Column::Id)
+        .offset(page * PAGE_SIZE)
+        .limit(PAGE_SIZE)
         .all(db)
         .await?;
-    Ok(rows
-        .into_iter()
-        .filter(|(ds, _)| {
-            needle.is_empty()
-                || ds.display_name.to_lowercase().contains(&needle)
-                || ds.kind.to_lowercase().contains(&needle)
-        })
-        .map(|(ds, modifier)| DataSourceSummary {
-            id: ds.id,
-            kind: ds.kind,
-            display_name: ds.display_name,
-            status: ds.status,
-            modified_at: ds.modified_at,
-            modified_by: modifier.map(|u| u.display_name),
-        })
-        .collect())
+    Ok(DataSourcePage {
+        rows: rows.into_iter().map(|(ds, u)| summary(ds, u)).collect(),
+        total,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::connect_and_migrate;
+    use crate::identity::{NewUser, create_user, find_active_user};
+    use wharf_types::{Role, SearchScope};
+
+    async fn setup() -> (DatabaseConnection, AuthenticatedUser) {
+        let db = connect_and_migrate("sqlite::memory:").await.unwrap();
+        let id = create_user(
+            &db,
+            NewUser {
+                username: "dana",
+                display_name: "Dana",
+                email: None,
+                password: "password123!",
+                roles: &[Role::ManageDataSources],
+                must_change_password: false,
+            },
+        )
+        .await
+        .unwrap();
+        let actor = find_active_user(&db, id).await.unwrap().unwrap();
+        (db, actor)
+    }
+
+    #[tokio::test]
+    async fn a_new_data_source_is_incomplete_and_audited() {
+        let (db, dana) = setup().await;
+        let id = create(
+            &db,
+            DataSourceKind::Dropbox,
+            "  Sales files ",
+            DropboxSettings::default(),
+            &dana,
+        )
+        .await
+        .unwrap();
+        let detail = get(&db, id).await.unwrap();
+        assert_eq!(detail.summary.display_name.as_deref(), Some("Sales files"));
+        assert_eq!(detail.summary.status, DataSourceStatus::Incomplete);
+        assert_eq!(detail.summary.modified_by.as_deref(), Some("Dana"));
+        let trail = audit::recent(&db, id, 20).await.unwrap();
+        assert_eq!(trail[0].action, "created");
+    }
+
+    #[tokio::test]
+    async fn names_are_unique_regardless_of_case_and_blank_names_may_repeat() {
+        let (db, dana) = setup().await;
+        create(
+            &db,
+            DataSourceKind::Dropbox,
+            "Sales",
+            DropboxSettings::default(),
+            &dana,
+        )
+        .await
+        .unwrap();
+        assert!(matches!(
+            create(
+                &db,
+                DataSourceKind::Dropbox,
+                "SALES",
+                DropboxSettings::default(),
+                &dana
+            )
+            .await,
+            Err(DataSourceError::NameTaken(_))
+        ));
+        create(
+            &db,
+            DataSourceKind::Dropbox,
+            "",
+            DropboxSettings::default(),
+            &dana,
+        )
+        .await
+        .unwrap();
+        create(
+            &db,
+            DataSourceKind::Dropbox,
+            "   ",
+            DropboxSettings::default(),
+            &dana,
+        )
+        .await
+        .unwrap();
+        assert_eq!(list(&db, "", 0).await.unwrap().total, 3);
+    }
+
+    #[tokio::test]
+    async fn bad_input_is_refused_and_changes_nothing() {
+        let (db, dana) = setup().await;
+        let id = create(
+            &db,
+            DataSourceKind::Dropbox,
+            "Sales",
+            DropboxSettings::default(),
+            &dana,
+        )
+        .await
+        .unwrap();
+        let long = "x".repeat(101);
+        assert!(matches!(
+            update(&db, id, &long, DropboxSettings::default(), &dana).await,
+            Err(DataSourceError::Invalid {
+                field: "display_name",
+                ..
+            })
+        ));
+        let escape = DropboxSettings {
+            root_folder: "/a/../..".into(),
+            ..Default::default()
+        };
+        assert!(matches!(
+            update(&db, id, "Renamed", escape, &dana).await,
+            Err(DataSourceError::Invalid {
+                field: "root_folder",
+                ..
+            })
+        ));
+        let detail = get(&db, id).await.unwrap();
+        assert_eq!(detail.summary.display_name.as_deref(), Some("Sales"));
+        assert_eq!(audit::recent(&db, id, 20).await.unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn saving_settings_stores_them_canonical_and_audits_what_changed() {
+        let (db, dana) = setup().await;
+        let id = create(
+            &db,
+            DataSourceKind::Dropbox,
+            "Sales",
+            DropboxSettings::default(),
+            &dana,
+        )
+        .await
+        .unwrap();
+        let settings = DropboxSettings {
+            root_folder: "Projects//2026/".into(),
+            file_pattern: "*.pdf ; *.docx".into(),
+            search_scope: SearchScope::TopFolderOnly,
+            ..Default::default()
+        };
+        update(&db, id, "Sales", settings, &dana).await.unwrap();
+        let detail = get(&db, id).await.unwrap();
+        assert_eq!(detail.settings.root_folder, "/Projects/2026");
+        assert_eq!(detail.settings.file_pattern, "*.pdf;*.docx");
+        let trail = audit::recent(&db, id, 20).await.unwrap();
+        assert_eq!(trail[0].action, "settings_changed");
+        assert!(
+            trail[0].detail.contains("/Projects/2026"),
+            "{}",
+            trail[0].detail
+        );
+    }
+
+    #[tokio::test]
+    async fn the_list_searches_name_and_type_and_pages() {
+        let (db, dana) = setup().await;
+        for name in ["Alpha", "Beta", "100%_real"] {
+            create(
+                &db,
+                DataSourceKind::Dropbox,
+                name,
+                DropboxSettings::default(),
+                &dana,
+            )
+            .await
+            .unwrap();
+        }
+        assert_eq!(list(&db, "alp", 0).await.unwrap().total, 1);
+        assert_eq!(list(&db, "DROPBOX", 0).await.unwrap().total, 3);
+        assert_eq!(
+            list(&db, "%_", 0).await.unwrap().total,
+            1,
+            "wildcards are searched literally"
+        );
+        for i in 0..PAGE_SIZE {
+            create(
+                &db,
+                DataSourceKind::Dropbox,
+                &format!("ds {i:03}"),
+                DropboxSettings::default(),
+                &dana,
+            )
+            .await
+            .unwrap();
+        }
+        let second = list(&db, "", 1).await.unwrap();
+        assert_eq!(second.total, PAGE_SIZE + 3);
+        assert_eq!(second.rows.len(), 3);
+    }
+
+    #[tokio::test]
+    async fn deleting_removes_the_data_source_but_keeps_its_trail() {
+        let (db, dana) = setup().await;
+        let id = create(
+            &db,
+            DataSourceKind::Dropbox,
+            "Sales",
+            DropboxSettings::default(),
+            &dana,
+        )
+        .await
+        .unwrap();
+        delete(&db, id, &dana).await.unwrap();
+        assert!(matches!(get(&db, id).await, Err(DataSourceError::NotFound)));
+        assert!(matches!(
+            delete(&db, id, &dana).await,
+            Err(DataSourceError::NotFound)
+        ));
+        let trail = audit::recent(&db, id, 20).await.unwrap();
+        assert_eq!(trail[0].action, "deleted");
+    }
 }

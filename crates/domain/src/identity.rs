@@ -322,7 +322,7 @@ pub async fn ensure_initial_admin(
         Err(e) => return Err(e),
     }
     let password_file = data_dir.join(INITIAL_PASSWORD_FILE);
-    if let Err(e) = write_secret_file(&password_file, &password) {
+    if let Err(e) = crate::files::write_secret_file(&password_file, &password) {
         // Not fatal: the password is also printed once on standard output.
         tracing::error!(file = %password_file.display(), "could not write the initial password file: {e}");
     }
@@ -354,23 +354,6 @@ fn random_password() -> String {
     (0..20)
         .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
         .collect()
-}
-
-fn write_secret_file(path: &Path, contents: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
-    file.write_all(contents.as_bytes())?;
-    file.write_all(b"\n")
 }
 
 #[cfg(test)]

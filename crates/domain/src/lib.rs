@@ -1,9 +1,12 @@
 //! Wharf's server-side services. Functions take `&impl ConnectionTrait` where a caller may want to
 //! compose them in one transaction; nothing here knows about HTTP or Leptos.
 
+pub mod audit;
 pub mod data_sources;
 pub mod db;
+mod files;
 pub mod identity;
 pub mod sessions;
+pub mod vault;
 
 pub use identity::AuthenticatedUser;

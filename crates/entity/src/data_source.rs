@@ -8,13 +8,20 @@ pub struct Model {
     pub id: i32,
     /// The connector type, e.g. `dropbox`.
     pub kind: String,
+    /// `None` while unnamed.
+    pub display_name: Option<String>,
+    /// The display name lower-cased: unique, so names are unique regardless of case.
     #[sea_orm(unique)]
-    pub display_name: String,
-    /// `incomplete`, `test_failed` or `ready`.
-    pub status: String,
+    pub name_key: Option<String>,
     /// Connector settings as JSON (typed per connector in the domain crate).
     #[sea_orm(column_type = "Text")]
     pub settings: String,
+    /// `incomplete`, `test_failed` or `ready`.
+    pub status: String,
+    /// Why the last test failed and what to do about it.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub status_message: Option<String>,
+    pub last_test_at: Option<TimeDateTimeWithTimeZone>,
     pub created_at: TimeDateTimeWithTimeZone,
     pub modified_at: TimeDateTimeWithTimeZone,
     pub modified_by: Option<i32>,

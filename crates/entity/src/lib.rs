@@ -1,5 +1,6 @@
 //! SeaORM entities: one module per table. Schema changes go through `crates/migration`.
 
+pub mod audit_event;
 pub mod data_source;
 pub mod session;
 pub mod user;

@@ -1,63 +1,120 @@
-use crate::api::data_sources::list_data_sources;
+//! Administration > Data sources: the list, search, paging and delete.
+use crate::api::data_sources::{DeleteDataSource, list_data_sources};
+use crate::components::confirm::ConfirmDialog;
+use crate::components::data_source_bits::{KindLabel, StatusBadge, short_time};
 use crate::components::shell::AreaGuard;
-use crate::dto::DataSourceRow;
+use crate::components::toast::use_toasts;
+use crate::dto::{DataSourceList, DataSourceRow};
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::A;
 use wharf_types::Area;
 
 #[component]
 pub fn DataSourcesPage() -> impl IntoView {
-    view! { <AreaGuard area=Area::DataSources><DataSourcesPageContent/></AreaGuard> }
+    view! { <AreaGuard area=Area::DataSources><DataSourcesList/></AreaGuard> }
 }
 
 #[component]
-fn DataSourcesPageContent() -> impl IntoView {
+fn DataSourcesList() -> impl IntoView {
     let search = RwSignal::new(String::new());
-    let rows = Resource::new(move || search.get(), list_data_sources);
+    let page = RwSignal::new(0u64);
+    let delete = ServerAction::<DeleteDataSource>::new();
+    let rows = Resource::new(
+        move || (search.get(), page.get(), delete.version().get()),
+        |(search, page, _)| list_data_sources(search, Some(page)),
+    );
+    let toasts = use_toasts();
+    Effect::new(move |_| match delete.value().get() {
+        Some(Ok(())) => toasts.success("Data source deleted."),
+        Some(Err(e)) => toasts.error(e.to_string()),
+        None => {}
+    });
+
+    // the row the bin was clicked on, while its confirmation is open
+    let pending: RwSignal<Option<DataSourceRow>> = RwSignal::new(None);
+    let confirm_open = RwSignal::new(false);
+    let ask_delete = Callback::new(move |row: DataSourceRow| {
+        pending.set(Some(row));
+        confirm_open.set(true);
+    });
+    let do_delete = Callback::new(move |()| {
+        if let Some(row) = pending.get_untracked() {
+            delete.dispatch(DeleteDataSource { id: row.id });
+        }
+    });
+    let confirm_message = Signal::derive(move || {
+        let name = pending
+            .get()
+            .and_then(|r| r.display_name)
+            .unwrap_or_else(|| "this unnamed data source".into());
+        format!(
+            "Delete “{name}”? Forms and rules that use it will stop working. This cannot be undone."
+        )
+    });
 
     view! {
         <Title text="Data sources"/>
         <section class="page">
             <div class="page-header">
                 <h1>"Data sources"</h1>
-                <input
-                    type="search"
-                    class="search"
-                    placeholder="Search by name or type"
-                    aria-label="Search data sources"
-                    prop:value=move || search.get()
-                    on:input=move |ev| search.set(event_target_value(&ev))
-                />
+                <div class="toolbar">
+                    <input
+                        type="search"
+                        class="search"
+                        placeholder="Search by name or type"
+                        aria-label="Search data sources"
+                        prop:value=move || search.get()
+                        on:input=move |ev| {
+                            search.set(event_target_value(&ev));
+                            page.set(0);
+                        }
+                    />
+                    <A href="/admin/data-sources/new" attr:class="button primary">"+ Add new"</A>
+                </div>
             </div>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    rows.await.map(|rows| {
-                        if rows.is_empty() && search.get_untracked().trim().is_empty() {
+                    rows.await.map(|list| {
+                        if list.total == 0 && search.get_untracked().trim().is_empty() {
                             view! {
                                 <div class="empty-state" data-testid="data-sources-empty">
                                     <p>"No data sources yet."</p>
-                                    <p class="muted">
-                                        "Connect Dropbox here to let forms and processes use its files."
-                                    </p>
+                                    <p class="muted">"Connect Dropbox to let forms and processes use its files."</p>
+                                    <A href="/admin/data-sources/new" attr:class="button primary">"+ Add new"</A>
                                 </div>
                             }
                                 .into_any()
-                        } else if rows.is_empty() {
+                        } else if list.total == 0 {
                             view! { <p class="muted">"No data source matches your search."</p> }.into_any()
                         } else {
-                            view! { <DataSourcesTable rows/> }.into_any()
+                            view! { <DataSourcesTable list page ask_delete/> }.into_any()
                         }
                     })
                 })}
             </Transition>
+            <ConfirmDialog
+                open=confirm_open
+                title="Delete data source"
+                message=confirm_message
+                on_confirm=do_delete
+            />
         </section>
     }
 }
 
 #[component]
-fn DataSourcesTable(rows: Vec<DataSourceRow>) -> impl IntoView {
+fn DataSourcesTable(
+    list: DataSourceList,
+    page: RwSignal<u64>,
+    ask_delete: Callback<DataSourceRow>,
+) -> impl IntoView {
+    let first = list.page * list.page_size + 1;
+    let last = first + list.rows.len() as u64 - 1;
+    let has_previous = list.page > 0;
+    let has_next = last < list.total;
     view! {
-        <table class="table">
+        <table class="table" data-testid="data-sources-table">
             <thead>
                 <tr>
                     <th scope="col">"Name"</th>
@@ -65,24 +122,48 @@ fn DataSourcesTable(rows: Vec<DataSourceRow>) -> impl IntoView {
                     <th scope="col">"Modified"</th>
                     <th scope="col">"Modified by"</th>
                     <th scope="col">"Status"</th>
+                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                 </tr>
             </thead>
             <tbody>
-                {rows
+                {list
+                    .rows
                     .into_iter()
                     .map(|r| {
+                        let name = r.display_name.clone().unwrap_or_else(|| "(unnamed)".to_owned());
+                        let row = r.clone();
+                        let delete_label = format!("Delete {name}");
                         view! {
                             <tr>
-                                <td>{r.display_name}</td>
-                                <td>{r.kind}</td>
-                                <td><time datetime=r.modified_at.clone()>{r.modified_at.clone()}</time></td>
+                                <td><A href=format!("/admin/data-sources/{}", r.id)>{name.clone()}</A></td>
+                                <td><KindLabel kind=r.kind/></td>
+                                <td><time datetime=r.modified_at.clone()>{short_time(&r.modified_at)}</time></td>
                                 <td>{r.modified_by.unwrap_or_else(|| "—".to_owned())}</td>
-                                <td><span class=format!("badge badge-{}", r.status)>{r.status.replace('_', " ")}</span></td>
+                                <td><StatusBadge status=r.status/></td>
+                                <td class="actions">
+                                    <button
+                                        class="icon-button"
+                                        title="Delete"
+                                        aria-label=delete_label
+                                        on:click=move |_| ask_delete.run(row.clone())
+                                    >
+                                        <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true">
+                                            <path fill="currentColor" d="M9 3h6l1 2h4v2H4V5h4l1-2Zm-3 6h12l-1 12H7L6 9Zm4 2v8h1.5v-8H10Zm3.5 0v8H15v-8h-1.5Z"/>
+                                        </svg>
+                                    </button>
+                                </td>
                             </tr>
                         }
                     })
                     .collect_view()}
             </tbody>
         </table>
+        <div class="pager">
+            <span class="muted">{format!("{first}–{last} of {}", list.total)}</span>
+            <button class="button" disabled=!has_previous on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>
+                "Previous"
+            </button>
+            <button class="button" disabled=!has_next on:click=move |_| page.update(|p| *p += 1)>"Next"</button>
+        </div>
     }
 }

@@ -1,19 +1,11 @@
-import { test, expect, Page } from "@playwright/test";
-import { collectErrors, hydrated, initialAdminPassword } from "./helpers";
+import { test, expect } from "@playwright/test";
+import { ADMIN_PASSWORD, collectErrors, hydrated, initialAdminPassword, signInAsAdmin } from "./helpers";
 
-const NEW_PASSWORD = "harbour lights 2026";
+const NEW_PASSWORD = ADMIN_PASSWORD;
 
 // The tests share one fresh server: the first one replaces the initial password, the others use it.
 test.describe.configure({ mode: "serial" });
 
-async function signInAsAdmin(page: Page) {
-  await page.goto("/sign-in");
-  await hydrated(page);
-  await page.getByLabel("User name").fill("admin");
-  await page.getByLabel("Password").fill(NEW_PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByTestId("signed-in-user")).toBeVisible();
-}
 
 test("an administrator signs in for the first time, changes the password, finds Data sources and signs out", async ({ page }) => {
   const errors = collectErrors(page);

@@ -1,0 +1,229 @@
+//! The Dropbox connector page: name, settings, status, Save, Security and Close.
+use crate::api::data_sources::{SaveDataSource, get_data_source};
+use crate::components::confirm::ConfirmDialog;
+use crate::components::data_source_bits::{StatusBadge, short_time};
+use crate::components::errors::FieldError;
+use crate::components::shell::AreaGuard;
+use crate::components::toast::use_toasts;
+use crate::dto::DataSourceView;
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use wharf_types::{Area, DataSourceStatus, DropboxSettings, DropboxSpace, SearchScope};
+
+#[component]
+pub fn NewDropboxPage() -> impl IntoView {
+    view! { <AreaGuard area=Area::DataSources><ConnectorForm existing=None/></AreaGuard> }
+}
+
+#[component]
+pub fn DataSourceDetailPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i32>().ok())
+    };
+    let data_source = Resource::new(id, |id| async move {
+        match id {
+            Some(id) => get_data_source(id).await,
+            None => Err(AppError::NotFound("There is no such data source.".into())),
+        }
+    });
+    view! {
+        <AreaGuard area=Area::DataSources>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    data_source.await.map(|view| view! { <ConnectorForm existing=Some(view)/> })
+                })}
+            </Transition>
+        </AreaGuard>
+    }
+}
+
+#[component]
+fn ConnectorForm(existing: Option<DataSourceView>) -> impl IntoView {
+    let save = ServerAction::<SaveDataSource>::new();
+    let toasts = use_toasts();
+    let navigate = use_navigate();
+    let dirty = RwSignal::new(false);
+    let is_new = existing.is_none();
+    let id = existing.as_ref().map(|v| v.row.id);
+    let settings = existing
+        .as_ref()
+        .map(|v| v.settings.clone())
+        .unwrap_or_default();
+    let name = existing
+        .as_ref()
+        .and_then(|v| v.row.display_name.clone())
+        .unwrap_or_default();
+    let status = existing
+        .as_ref()
+        .map_or(DataSourceStatus::Incomplete, |v| v.row.status);
+
+    {
+        let navigate = navigate.clone();
+        Effect::new(move |_| {
+            if let Some(Ok(saved_id)) = save.value().get() {
+                dirty.set(false);
+                toasts.success("Details saved successfully");
+                if is_new {
+                    navigate(
+                        &format!("/admin/data-sources/{saved_id}"),
+                        Default::default(),
+                    );
+                }
+            }
+        });
+    }
+    let error = move || save.value().get().and_then(Result::err);
+    let field_error =
+        move |field: &'static str| Signal::derive(move || error().and_then(|e| e.for_field(field)));
+    let form_error =
+        move || error().filter(|e| !matches!(e, AppError::Validation { field: Some(_), .. }));
+
+    let discard_open = RwSignal::new(false);
+    let security_open = RwSignal::new(false);
+    let close = {
+        let navigate = navigate.clone();
+        Callback::new(move |()| navigate("/admin/data-sources", Default::default()))
+    };
+    let on_close = move |_| {
+        if dirty.get_untracked() {
+            discard_open.set(true)
+        } else {
+            close.run(())
+        }
+    };
+    let title = if name.is_empty() {
+        "New Dropbox data source".to_owned()
+    } else {
+        name.clone()
+    };
+
+    view! {
+        <Title text=title.clone()/>
+        <section class="page connector">
+            <div class="page-header">
+                <h1>{title}</h1>
+                <div class="toolbar">
+                    <StatusBadge status/>
+                    <button class="button" on:click=move |_| security_open.set(true) disabled=is_new
+                        title=if is_new { "Save the data source first" } else { "Who administers and who may use it" }>
+                        "Security"
+                    </button>
+                    <button class="button" on:click=on_close>"Close"</button>
+                </div>
+            </div>
+            {existing.as_ref().and_then(|v| v.status_message.clone()).map(|m| view! {
+                <p class="notice" role="status" data-testid="status-message">{m}</p>
+            })}
+            <ActionForm action=save on:input=move |_| dirty.set(true) on:change=move |_| dirty.set(true)>
+                {id.map(|id| view! { <input type="hidden" name="id" value=id/> })}
+                <input type="hidden" name="kind" value="Dropbox"/>
+                <div class="form-grid">
+                    <div class="field">
+                        <label for="display_name">"Display name"</label>
+                        <input id="display_name" name="display_name" maxlength="100" value=name.clone() required
+                            placeholder="e.g. Sales documents"/>
+                        <FieldError message=field_error("display_name") id="display-name-error"/>
+                    </div>
+                    <SettingsFields settings field_error/>
+                </div>
+                <Show when=move || form_error().is_some()>
+                    <p class="form-error" role="alert">{move || form_error().map(|e| e.to_string())}</p>
+                </Show>
+                <div class="form-actions">
+                    <button type="submit" class="button primary" disabled=move || save.pending().get()>"Save"</button>
+                    <span class="muted">{move || if dirty.get() { "Unsaved changes" } else { "" }}</span>
+                </div>
+            </ActionForm>
+            {existing.map(|v| view! { <HealthPanel view=v/> })}
+            <ConfirmDialog
+                open=discard_open
+                title="Discard changes?"
+                message="You have changes that are not saved. Close without saving them?"
+                confirm_label="Discard changes"
+                on_confirm=close
+            />
+            <Show when=move || security_open.get()>
+                <div class="modal-backdrop" on:click=move |_| security_open.set(false)></div>
+                <div class="modal" role="dialog" aria-modal="true" aria-labelledby="security-title">
+                    <h2 id="security-title">"Security"</h2>
+                    <p>"Connection administrators may edit this data source; connection users may use it in forms and rules."</p>
+                    <p class="muted">"Until they are set, any Administrator or Manage data sources holder administers it, and any signed-in user may use it."</p>
+                    <div class="modal-actions">
+                        <button class="button" on:click=move |_| security_open.set(false)>"Close"</button>
+                    </div>
+                </div>
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn SettingsFields(
+    settings: DropboxSettings,
+    field_error: impl Fn(&'static str) -> Signal<Option<String>> + Copy + 'static,
+) -> impl IntoView {
+    let scope = settings.search_scope;
+    let space = settings.space;
+    view! {
+        <div class="field">
+            <label for="root_folder">"Root folder"</label>
+            <input id="root_folder" name="root_folder" value=settings.root_folder placeholder="/ (the whole space)"/>
+            <p class="hint">"Everything this data source reads or writes stays inside this folder."</p>
+            <FieldError message=field_error("root_folder") id="root-folder-error"/>
+        </div>
+        <div class="field">
+            <label for="file_pattern">"File pattern"</label>
+            <input id="file_pattern" name="file_pattern" value=settings.file_pattern placeholder="*.pdf;*.docx (empty: every file)"/>
+            <FieldError message=field_error("file_pattern") id="file-pattern-error"/>
+        </div>
+        <div class="field">
+            <label for="search_scope">"Search in"</label>
+            <select id="search_scope" name="search_scope">
+                <option value="AllSubfolders" selected=scope == SearchScope::AllSubfolders>"The root folder and all subfolders"</option>
+                <option value="TopFolderOnly" selected=scope == SearchScope::TopFolderOnly>"The root folder only"</option>
+            </select>
+        </div>
+        <div class="field">
+            <label for="space">"Space"</label>
+            <select id="space" name="space">
+                <option value="MyFiles" selected=space == DropboxSpace::MyFiles>"My files"</option>
+                <option value="TeamSpace" selected=space == DropboxSpace::TeamSpace>"Team space (team accounts)"</option>
+            </select>
+        </div>
+    }
+}
+
+#[component]
+fn HealthPanel(view: DataSourceView) -> impl IntoView {
+    let last_test = view
+        .last_test_at
+        .as_deref()
+        .map(short_time)
+        .unwrap_or_else(|| "never".to_owned());
+    view! {
+        <section class="panel" aria-labelledby="health-title">
+            <h2 id="health-title">"Connection health"</h2>
+            <dl class="facts">
+                <dt>"Last test"</dt>
+                <dd>{last_test}</dd>
+                <dt>"Modified"</dt>
+                <dd>{short_time(&view.row.modified_at)} " by " {view.row.modified_by.unwrap_or_else(|| "—".into())}</dd>
+            </dl>
+            <h3>"Recent activity"</h3>
+            <ol class="audit" data-testid="audit-trail">
+                {view.audit.into_iter().map(|a| view! {
+                    <li>
+                        <time datetime=a.at.clone()>{short_time(&a.at)}</time>
+                        " · " <strong>{a.actor_name}</strong> " · " {a.detail}
+                    </li>
+                }).collect_view()}
+            </ol>
+        </section>
+    }
+}
