@@ -1,0 +1,146 @@
+//! Single-call file operations: metadata, folders, delete, move/copy, links, revisions, thumbnails.
+
+use crate::call::Retry;
+use crate::client::DropboxClient;
+use crate::error::DropboxError;
+use dropbox_sdk::files::{
+    self, CreateFolderArg, DeleteArg, FileMetadata, FolderMetadata, GetMetadataArg,
+    GetTemporaryLinkArg, ListRevisionsArg, Metadata, PathOrLink, RelocationArg, RestoreArg,
+    ThumbnailFormat, ThumbnailSize, ThumbnailV2Arg,
+};
+use futures::AsyncReadExt;
+
+/// Most thumbnail bytes we accept (the largest Dropbox size is a few hundred KiB).
+const MAX_THUMBNAIL: u64 = 16 * 1024 * 1024;
+
+/// A temporary, direct download link (valid for four hours).
+#[derive(Clone, Debug)]
+pub struct TemporaryLink {
+    pub link: String,
+    pub metadata: FileMetadata,
+}
+
+impl DropboxClient {
+    pub async fn get_metadata(&self, path: &str) -> Result<Metadata, DropboxError> {
+        let arg = GetMetadataArg::new(path.to_string());
+        self.run(Retry::Safe, |c| {
+            let arg = arg.clone();
+            async move { files::get_metadata(&c, &arg).await }
+        })
+        .await
+    }
+
+    pub async fn create_folder(&self, path: &str) -> Result<FolderMetadata, DropboxError> {
+        let arg = CreateFolderArg::new(path.to_string());
+        let r = self
+            .run(Retry::Unsafe, |c| {
+                let arg = arg.clone();
+                async move { files::create_folder_v2(&c, &arg).await }
+            })
+            .await?;
+        Ok(r.metadata)
+    }
+
+    /// Deletes a file or folder (recursively); returns what was deleted.
+    pub async fn delete(&self, path: &str) -> Result<Metadata, DropboxError> {
+        let arg = DeleteArg::new(path.to_string());
+        let r = self
+            .run(Retry::Unsafe, |c| {
+                let arg = arg.clone();
+                async move { files::delete_v2(&c, &arg).await }
+            })
+            .await?;
+        Ok(r.metadata)
+    }
+
+    /// Moves or renames.
+    pub async fn move_to(&self, from: &str, to: &str) -> Result<Metadata, DropboxError> {
+        let arg = RelocationArg::new(from.to_string(), to.to_string());
+        let r = self
+            .run(Retry::Unsafe, |c| {
+                let arg = arg.clone();
+                async move { files::move_v2(&c, &arg).await }
+            })
+            .await?;
+        Ok(r.metadata)
+    }
+
+    pub async fn copy_to(&self, from: &str, to: &str) -> Result<Metadata, DropboxError> {
+        let arg = RelocationArg::new(from.to_string(), to.to_string());
+        let r = self
+            .run(Retry::Unsafe, |c| {
+                let arg = arg.clone();
+                async move { files::copy_v2(&c, &arg).await }
+            })
+            .await?;
+        Ok(r.metadata)
+    }
+
+    pub async fn temporary_link(&self, path: &str) -> Result<TemporaryLink, DropboxError> {
+        let arg = GetTemporaryLinkArg::new(path.to_string());
+        let r = self
+            .run(Retry::Safe, |c| {
+                let arg = arg.clone();
+                async move { files::get_temporary_link(&c, &arg).await }
+            })
+            .await?;
+        Ok(TemporaryLink {
+            link: r.link,
+            metadata: r.metadata,
+        })
+    }
+
+    /// Up to `limit` earlier versions of a file, newest first.
+    pub async fn list_revisions(
+        &self,
+        path: &str,
+        limit: u64,
+    ) -> Result<Vec<FileMetadata>, DropboxError> {
+        let arg = ListRevisionsArg::new(path.to_string()).with_limit(limit.clamp(1, 100));
+        let r = self
+            .run(Retry::Safe, |c| {
+                let arg = arg.clone();
+                async move { files::list_revisions(&c, &arg).await }
+            })
+            .await?;
+        Ok(r.entries)
+    }
+
+    /// Makes revision `rev` the current content of `path` (repeating it changes nothing).
+    pub async fn restore(&self, path: &str, rev: &str) -> Result<FileMetadata, DropboxError> {
+        let arg = RestoreArg::new(path.to_string(), rev.to_string());
+        self.run(Retry::Safe, |c| {
+            let arg = arg.clone();
+            async move { files::restore(&c, &arg).await }
+        })
+        .await
+    }
+
+    /// A thumbnail image of a picture file, as `(format, bytes)`.
+    pub async fn thumbnail(
+        &self,
+        path: &str,
+        format: ThumbnailFormat,
+        size: ThumbnailSize,
+    ) -> Result<Vec<u8>, DropboxError> {
+        let arg = ThumbnailV2Arg::new(PathOrLink::Path(path.to_string()))
+            .with_format(format)
+            .with_size(size);
+        // Read the (small) body inside the retried closure so a reset mid-body is retried too.
+        self.run(Retry::Safe, |c| {
+            let arg = arg.clone();
+            async move {
+                let r = files::get_thumbnail_v2(&c, &arg, None, None).await?;
+                let mut out = Vec::new();
+                if let Some(body) = r.body {
+                    body.take(MAX_THUMBNAIL)
+                        .read_to_end(&mut out)
+                        .await
+                        .map_err(|e| dropbox_sdk::Error::HttpClient(Box::new(e)))?;
+                }
+                Ok(out)
+            }
+        })
+        .await
+    }
+}

@@ -1,0 +1,236 @@
+//! Paged listings as streams: folder listing (cursor; a reset restarts it), search, and change
+//! notification (latest cursor + longpoll).
+
+use crate::call::{Failure, Retry, classify};
+use crate::client::DropboxClient;
+use crate::error::DropboxError;
+use crate::transport::Conn;
+use dropbox_sdk::files::{
+    self, ListFolderArg, ListFolderContinueArg, ListFolderLongpollArg, Metadata, MetadataV2,
+    SearchOptions, SearchV2Arg, SearchV2ContinueArg,
+};
+use futures::stream::{self, BoxStream, StreamExt};
+use std::time::Duration;
+
+/// What to list.
+#[derive(Clone, Debug, Default)]
+pub struct ListOptions {
+    /// Folder path (`""` is the root).
+    pub path: String,
+    pub recursive: bool,
+    /// Entries per page (Dropbox's default when `None`).
+    pub limit: Option<u32>,
+    /// Resume from a saved cursor instead of listing from the start.
+    pub cursor: Option<String>,
+}
+
+/// One page of a folder listing.
+#[derive(Clone, Debug)]
+pub struct ListPage {
+    pub entries: Vec<Metadata>,
+    /// Save this to continue later or to longpoll for changes.
+    pub cursor: String,
+    pub has_more: bool,
+    /// The cursor was reset by Dropbox and the listing started over: discard earlier pages.
+    pub restarted: bool,
+}
+
+/// One page of search results.
+#[derive(Clone, Debug)]
+pub struct SearchPage {
+    pub entries: Vec<Metadata>,
+    pub has_more: bool,
+}
+
+/// Result of a longpoll.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Changes {
+    pub changes: bool,
+    /// Wait this long before longpolling again.
+    pub backoff: Option<Duration>,
+}
+
+enum Next {
+    Start { restarted: bool },
+    Continue(String),
+    Done,
+}
+
+impl DropboxClient {
+    /// Lists a folder page by page until `has_more` is false.
+    pub fn list_folder(
+        &self,
+        opts: ListOptions,
+    ) -> BoxStream<'static, Result<ListPage, DropboxError>> {
+        let client = self.clone();
+        let first = match opts.cursor.clone() {
+            Some(c) => Next::Continue(c),
+            None => Next::Start { restarted: false },
+        };
+        stream::unfold(first, move |next| {
+            let client = client.clone();
+            let opts = opts.clone();
+            async move {
+                let (result, restarted) = match next {
+                    Next::Done => return None,
+                    Next::Start { restarted } => (client.list_first(&opts).await, restarted),
+                    Next::Continue(cursor) => match client.list_continue(&cursor).await {
+                        // Dropbox invalidated the cursor: start the listing over.
+                        Err(DropboxError::CursorReset) => (client.list_first(&opts).await, true),
+                        r => (r, false),
+                    },
+                };
+                Some(match result {
+                    Ok(r) => {
+                        let next = if r.has_more {
+                            Next::Continue(r.cursor.clone())
+                        } else {
+                            Next::Done
+                        };
+                        let page = ListPage {
+                            entries: r.entries,
+                            cursor: r.cursor,
+                            has_more: r.has_more,
+                            restarted,
+                        };
+                        (Ok(page), next)
+                    }
+                    Err(e) => (Err(e), Next::Done),
+                })
+            }
+        })
+        .boxed()
+    }
+
+    async fn list_first(
+        &self,
+        opts: &ListOptions,
+    ) -> Result<files::ListFolderResult, DropboxError> {
+        let mut arg = ListFolderArg::new(opts.path.clone()).with_recursive(opts.recursive);
+        if let Some(l) = opts.limit {
+            arg = arg.with_limit(l);
+        }
+        self.run(Retry::Safe, |c| {
+            let arg = arg.clone();
+            async move { files::list_folder(&c, &arg).await }
+        })
+        .await
+    }
+
+    async fn list_continue(&self, cursor: &str) -> Result<files::ListFolderResult, DropboxError> {
+        let arg = ListFolderContinueArg::new(cursor.to_string());
+        self.run(Retry::Safe, |c| {
+            let arg = arg.clone();
+            async move { files::list_folder_continue(&c, &arg).await }
+        })
+        .await
+    }
+
+    /// Searches file and folder names under `path` (everywhere when `None`), page by page.
+    pub fn search(
+        &self,
+        query: &str,
+        path: Option<&str>,
+    ) -> BoxStream<'static, Result<SearchPage, DropboxError>> {
+        let client = self.clone();
+        let mut options = SearchOptions::default();
+        if let Some(p) = path {
+            options = options.with_path(p.to_string());
+        }
+        let first = SearchV2Arg::new(query.to_string()).with_options(options);
+        stream::unfold(Some(None::<String>), move |state| {
+            let client = client.clone();
+            let first = first.clone();
+            async move {
+                let cursor = state?;
+                let result = match cursor {
+                    None => {
+                        client
+                            .run(Retry::Safe, |c| {
+                                let arg = first.clone();
+                                async move { files::search_v2(&c, &arg).await }
+                            })
+                            .await
+                    }
+                    Some(cur) => {
+                        let arg = SearchV2ContinueArg::new(cur);
+                        client
+                            .run(Retry::Safe, |c| {
+                                let arg = arg.clone();
+                                async move { files::search_continue_v2(&c, &arg).await }
+                            })
+                            .await
+                    }
+                };
+                Some(match result {
+                    Ok(r) => {
+                        let next = match (r.has_more, r.cursor) {
+                            (true, Some(c)) => Some(Some(c)),
+                            _ => None,
+                        };
+                        let entries = r
+                            .matches
+                            .into_iter()
+                            .filter_map(|m| match m.metadata {
+                                MetadataV2::Metadata(md) => Some(md),
+                                _ => None,
+                            })
+                            .collect();
+                        let page = SearchPage {
+                            entries,
+                            has_more: next.is_some(),
+                        };
+                        (Ok(page), next)
+                    }
+                    Err(e) => (Err(e), None),
+                })
+            }
+        })
+        .boxed()
+    }
+
+    /// A cursor for "changes from now on" under `path`, for `longpoll` and `list_folder`.
+    pub async fn latest_cursor(&self, path: &str, recursive: bool) -> Result<String, DropboxError> {
+        let arg = ListFolderArg::new(path.to_string()).with_recursive(recursive);
+        let r = self
+            .run(Retry::Safe, |c| {
+                let arg = arg.clone();
+                async move { files::list_folder_get_latest_cursor(&c, &arg).await }
+            })
+            .await?;
+        Ok(r.cursor)
+    }
+
+    /// Waits (up to `timeout`, 30 s – 480 s) until something changes under the cursor's folder.
+    pub async fn longpoll(&self, cursor: &str, timeout: Duration) -> Result<Changes, DropboxError> {
+        let arg = ListFolderLongpollArg::new(cursor.to_string())
+            .with_timeout(timeout.as_secs().clamp(30, 480));
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            // Longpoll takes no Authorization header: the cursor identifies the folder.
+            let conn = Conn::new(self.hub.transport.clone(), None, None);
+            let err = match files::list_folder_longpoll(&conn, &arg).await {
+                Ok(r) => {
+                    return Ok(Changes {
+                        changes: r.changes,
+                        backoff: r.backoff.map(Duration::from_secs),
+                    });
+                }
+                Err(e) => e,
+            };
+            match classify(err, Retry::Safe) {
+                Failure::Retryable { wait, error } => {
+                    match self.hub.retry.next_delay(attempts, wait) {
+                        Some(d) => tokio::time::sleep(d).await,
+                        None => return Err(error),
+                    }
+                }
+                Failure::Unauthorized => {
+                    return Err(DropboxError::Unexpected("longpoll answered 401".into()));
+                }
+                Failure::Fatal(e) => return Err(e),
+            }
+        }
+    }
+}

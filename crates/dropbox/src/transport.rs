@@ -1,0 +1,135 @@
+//! Wharf's implementation of the SDK's async `HttpClient` over a shared `reqwest::Client`. One `Conn` is a
+//! cheap view (token + path root) over the shared transport, built per attempt by the call executor.
+
+use crate::endpoints::DropboxEndpoints;
+use bytes::Bytes;
+use dropbox_sdk::async_client_trait::{
+    HttpClient, HttpRequest, HttpRequestResultRaw, NoauthClient, UserAuthClient,
+};
+use futures::TryStreamExt;
+use std::sync::Arc;
+
+/// The shared HTTP machinery of a hub.
+pub(crate) struct Transport {
+    /// For RPC, upload and download calls (read timeout catches stalled transfers).
+    pub http: reqwest::Client,
+    /// For longpoll, whose answer legitimately takes minutes.
+    pub long_http: reqwest::Client,
+    pub endpoints: DropboxEndpoints,
+}
+
+/// A request being built by the SDK.
+pub(crate) struct Req {
+    url: String,
+    long: bool,
+    headers: Vec<(String, String)>,
+}
+
+impl HttpRequest for Req {
+    fn set_header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+}
+
+/// What the SDK routes are called with.
+#[derive(Clone)]
+pub(crate) struct Conn {
+    transport: Arc<Transport>,
+    token: Option<Arc<String>>,
+    path_root: Option<String>,
+    /// Extra headers (e.g. `Range` for resumed downloads is set by the SDK; this is for tests/tools).
+    user_agent: &'static str,
+}
+
+impl Conn {
+    pub fn new(
+        transport: Arc<Transport>,
+        token: Option<Arc<String>>,
+        path_root: Option<String>,
+    ) -> Self {
+        Self {
+            transport,
+            token,
+            path_root,
+            user_agent: concat!("Wharf/", env!("CARGO_PKG_VERSION")),
+        }
+    }
+}
+
+/// A transport failure, kept typed so the retry policy can tell "never sent" from "maybe processed".
+#[derive(Debug, thiserror::Error)]
+#[error("{source}")]
+pub(crate) struct TransportError {
+    /// The request could not have reached Dropbox (connection refused, DNS, TLS handshake).
+    pub not_sent: bool,
+    #[source]
+    pub source: reqwest::Error,
+}
+
+impl HttpClient for Conn {
+    type Request = Req;
+
+    async fn execute(
+        &self,
+        request: Req,
+        body: Bytes,
+    ) -> Result<HttpRequestResultRaw, dropbox_sdk::Error> {
+        let client = if request.long {
+            &self.transport.long_http
+        } else {
+            &self.transport.http
+        };
+        let mut rb = client.post(&request.url);
+        for (name, value) in &request.headers {
+            // Our own User-Agent identifies Wharf rather than the SDK.
+            if name.eq_ignore_ascii_case("user-agent") {
+                rb = rb.header("User-Agent", self.user_agent);
+            } else {
+                rb = rb.header(name.as_str(), value.as_str());
+            }
+        }
+        let resp = rb.body(body).send().await.map_err(|e| {
+            dropbox_sdk::Error::HttpClient(Box::new(TransportError {
+                not_sent: e.is_connect(),
+                source: e,
+            }))
+        })?;
+        let status = resp.status().as_u16();
+        let result_header = resp
+            .headers()
+            .get("Dropbox-API-Result")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let content_length = resp.content_length();
+        let body = resp
+            .bytes_stream()
+            .map_err(std::io::Error::other)
+            .into_async_read();
+        Ok(HttpRequestResultRaw {
+            status,
+            result_header,
+            content_length,
+            body: Box::new(body),
+        })
+    }
+
+    fn new_request(&self, url: &str) -> Req {
+        Req {
+            long: self.transport.endpoints.is_notify(url),
+            url: self.transport.endpoints.rewrite(url),
+            headers: Vec::new(),
+        }
+    }
+
+    fn token(&self) -> Option<Arc<String>> {
+        self.token.clone()
+    }
+
+    fn path_root(&self) -> Option<&str> {
+        self.path_root.as_deref()
+    }
+}
+
+impl UserAuthClient for Conn {}
+impl NoauthClient for Conn {}

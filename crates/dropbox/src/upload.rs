@@ -1,0 +1,306 @@
+//! Uploads from a byte stream: one `files/upload` call when the content fits in one chunk, otherwise an
+//! upload session with chunks of a multiple of 4 MiB. At most one chunk is held in memory. Chunks are
+//! retried at their offset and resumed from Dropbox's `correct_offset`; the whole-file `content_hash` is
+//! sent with the commit and checked against the metadata Dropbox returns.
+
+use crate::call::Retry;
+use crate::client::DropboxClient;
+use crate::error::DropboxError;
+use crate::hash::{ContentHasher, content_hash};
+use bytes::{Bytes, BytesMut};
+use dropbox_sdk::files::{
+    self, CommitInfo, FileMetadata, UploadArg, UploadSessionAppendArg, UploadSessionAppendError,
+    UploadSessionCursor, UploadSessionFinishArg, UploadSessionFinishError,
+    UploadSessionLookupError, UploadSessionStartArg,
+};
+use futures::{Stream, StreamExt};
+
+pub use dropbox_sdk::files::WriteMode;
+
+/// How many times one chunk may be re-aligned to Dropbox's `correct_offset`.
+const MAX_OFFSET_CORRECTIONS: u32 = 3;
+
+/// Cuts a byte stream into chunks of exactly `size` bytes (the last may be shorter).
+struct Chunker<S> {
+    src: S,
+    size: usize,
+    pending: Option<Bytes>,
+    eof: bool,
+}
+
+impl<S: Stream<Item = std::io::Result<Bytes>> + Unpin> Chunker<S> {
+    async fn next_chunk(&mut self) -> Result<Bytes, DropboxError> {
+        let mut buf = BytesMut::with_capacity(self.size);
+        while buf.len() < self.size {
+            let mut item = match self.pending.take() {
+                Some(b) => b,
+                None if self.eof => break,
+                None => match self.src.next().await {
+                    Some(r) => r.map_err(DropboxError::Source)?,
+                    None => {
+                        self.eof = true;
+                        break;
+                    }
+                },
+            };
+            let room = self.size - buf.len();
+            if item.len() > room {
+                self.pending = Some(item.split_off(room));
+            }
+            buf.extend_from_slice(&item);
+        }
+        Ok(buf.freeze())
+    }
+
+    /// Whether the source has no more bytes (reads ahead at most one item).
+    async fn at_end(&mut self) -> Result<bool, DropboxError> {
+        while self.pending.as_ref().is_none_or(Bytes::is_empty) {
+            if self.eof {
+                return Ok(true);
+            }
+            match self.src.next().await {
+                Some(r) => self.pending = Some(r.map_err(DropboxError::Source)?),
+                None => self.eof = true,
+            }
+        }
+        Ok(false)
+    }
+}
+
+impl DropboxClient {
+    /// Uploads `content` to `path`. Never holds more than one chunk of it in memory.
+    pub async fn upload<S>(
+        &self,
+        path: &str,
+        mode: WriteMode,
+        content: S,
+    ) -> Result<FileMetadata, DropboxError>
+    where
+        S: Stream<Item = std::io::Result<Bytes>> + Send + Unpin,
+    {
+        let mut chunker = Chunker {
+            src: content,
+            size: self.chunk_size(),
+            pending: None,
+            eof: false,
+        };
+        let first = chunker.next_chunk().await?;
+        if chunker.at_end().await? {
+            return self.upload_small(path, mode, first).await;
+        }
+        let mut hasher = ContentHasher::new();
+        hasher.update(&first);
+        let mut offset = first.len() as u64;
+        let session_id = self.session_start(first).await?;
+        let last = loop {
+            let chunk = chunker.next_chunk().await?;
+            if chunker.at_end().await? {
+                break chunk;
+            }
+            hasher.update(&chunk);
+            self.session_append(&session_id, offset, chunk.clone())
+                .await?;
+            offset += chunk.len() as u64;
+        };
+        hasher.update(&last);
+        let hash = hasher.finish();
+        let commit = CommitInfo::new(path.to_string()).with_mode(mode);
+        let meta = self
+            .session_finish(&session_id, offset, last, commit, &hash)
+            .await?;
+        check_hash(&meta, &hash)?;
+        Ok(meta)
+    }
+
+    /// Uploads bytes already in memory (small files).
+    pub async fn upload_bytes(
+        &self,
+        path: &str,
+        mode: WriteMode,
+        content: Bytes,
+    ) -> Result<FileMetadata, DropboxError> {
+        let stream = futures::stream::iter([Ok::<_, std::io::Error>(content)]);
+        self.upload(path, mode, stream).await
+    }
+
+    async fn upload_small(
+        &self,
+        path: &str,
+        mode: WriteMode,
+        body: Bytes,
+    ) -> Result<FileMetadata, DropboxError> {
+        let hash = content_hash(&body);
+        // Overwriting with the same bytes twice is harmless; adding or updating twice is not.
+        let retry = match mode {
+            WriteMode::Overwrite => Retry::Safe,
+            _ => Retry::Unsafe,
+        };
+        let arg = UploadArg::new(path.to_string())
+            .with_mode(mode)
+            .with_content_hash(hash.clone());
+        let meta = self
+            .run(retry, |c| {
+                let (arg, body) = (arg.clone(), body.clone());
+                async move { files::upload(&c, &arg, body).await }
+            })
+            .await?;
+        check_hash(&meta, &hash)?;
+        Ok(meta)
+    }
+
+    async fn session_start(&self, body: Bytes) -> Result<String, DropboxError> {
+        let arg = UploadSessionStartArg::default().with_content_hash(content_hash(&body));
+        // Repeating a start only leaves an unused session behind.
+        let r = self
+            .run(Retry::Safe, |c| {
+                let (arg, body) = (arg.clone(), body.clone());
+                async move { files::upload_session_start(&c, &arg, body).await }
+            })
+            .await?;
+        Ok(r.session_id)
+    }
+
+    /// Appends `chunk` at `offset`. A retried append that already landed, or landed partly, is
+    /// recognised by Dropbox's `incorrect_offset.correct_offset` and resumed from there.
+    async fn session_append(
+        &self,
+        session_id: &str,
+        offset: u64,
+        chunk: Bytes,
+    ) -> Result<(), DropboxError> {
+        let end = offset + chunk.len() as u64;
+        let (mut at, mut data) = (offset, chunk);
+        for _ in 0..=MAX_OFFSET_CORRECTIONS {
+            let arg =
+                UploadSessionAppendArg::new(UploadSessionCursor::new(session_id.to_string(), at))
+                    .with_content_hash(content_hash(&data));
+            let outcome = self
+                .run(Retry::Safe, |c| {
+                    let (arg, data) = (arg.clone(), data.clone());
+                    async move {
+                        match files::upload_session_append_v2(&c, &arg, data).await {
+                            Ok(()) => Ok(None),
+                            Err(dropbox_sdk::Error::Api(
+                                UploadSessionAppendError::IncorrectOffset(o),
+                            )) => Ok(Some(o.correct_offset)),
+                            Err(e) => Err(e),
+                        }
+                    }
+                })
+                .await?;
+            let Some(correct) = outcome else {
+                return Ok(());
+            };
+            tracing::debug!("dropbox: upload session at {correct}, we sent {at}..{end}");
+            if correct == end {
+                return Ok(()); // an earlier attempt landed though its answer was lost
+            }
+            if !(offset..end).contains(&correct) {
+                return Err(DropboxError::UploadSession(format!(
+                    "Dropbox expects offset {correct}, outside this chunk ({offset}..{end})"
+                )));
+            }
+            data = data.slice((correct - at) as usize..);
+            at = correct;
+        }
+        Err(DropboxError::UploadSession(format!(
+            "offset kept moving while appending {offset}..{end}"
+        )))
+    }
+
+    async fn session_finish(
+        &self,
+        session_id: &str,
+        offset: u64,
+        last: Bytes,
+        commit: CommitInfo,
+        hash: &str,
+    ) -> Result<FileMetadata, DropboxError> {
+        let path = commit.path.clone();
+        let arg = UploadSessionFinishArg::new(
+            UploadSessionCursor::new(session_id.to_string(), offset),
+            commit,
+        )
+        .with_content_hash(hash.to_string());
+        let mut attempt = 0u32;
+        let finished = self
+            .run(Retry::Safe, |c| {
+                attempt += 1;
+                let retried = attempt > 1;
+                let (arg, last) = (arg.clone(), last.clone());
+                async move {
+                    match files::upload_session_finish(&c, &arg, last).await {
+                        Ok(m) => Ok(Some(m)),
+                        // On a retry, a consumed session means the first finish went through.
+                        Err(dropbox_sdk::Error::Api(UploadSessionFinishError::LookupFailed(
+                            UploadSessionLookupError::NotFound | UploadSessionLookupError::Closed,
+                        ))) if retried => Ok(None),
+                        Err(e) => Err(e),
+                    }
+                }
+            })
+            .await?;
+        match finished {
+            Some(m) => Ok(m),
+            None => self.committed_with_hash(&path, hash).await,
+        }
+    }
+
+    /// The file at `path`, if its content is the one we uploaded.
+    async fn committed_with_hash(
+        &self,
+        path: &str,
+        hash: &str,
+    ) -> Result<FileMetadata, DropboxError> {
+        match self.get_metadata(path).await? {
+            files::Metadata::File(f) if f.content_hash.as_deref() == Some(hash) => Ok(f),
+            _ => Err(DropboxError::UploadSession(
+                "the upload session ended but the file does not hold the uploaded content".into(),
+            )),
+        }
+    }
+}
+
+fn check_hash(meta: &FileMetadata, ours: &str) -> Result<(), DropboxError> {
+    match meta.content_hash.as_deref() {
+        Some(theirs) if theirs != ours => Err(DropboxError::ContentHashMismatch {
+            expected: ours.to_string(),
+            actual: theirs.to_string(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunker(
+        items: Vec<&'static [u8]>,
+        size: usize,
+    ) -> Chunker<impl Stream<Item = std::io::Result<Bytes>> + Unpin> {
+        Chunker {
+            src: futures::stream::iter(items.into_iter().map(|b| Ok(Bytes::from_static(b)))),
+            size,
+            pending: None,
+            eof: false,
+        }
+    }
+
+    #[tokio::test]
+    async fn chunker_cuts_exact_sizes_across_item_boundaries() {
+        let mut c = chunker(vec![b"abc", b"defgh", b"ij"], 4);
+        assert_eq!(&c.next_chunk().await.unwrap()[..], b"abcd");
+        assert!(!c.at_end().await.unwrap());
+        assert_eq!(&c.next_chunk().await.unwrap()[..], b"efgh");
+        assert_eq!(&c.next_chunk().await.unwrap()[..], b"ij");
+        assert!(c.at_end().await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn chunker_sees_the_end_right_after_an_exact_chunk() {
+        let mut c = chunker(vec![b"abcd", b""], 4);
+        assert_eq!(&c.next_chunk().await.unwrap()[..], b"abcd");
+        assert!(c.at_end().await.unwrap());
+    }
+}
