@@ -44,6 +44,21 @@ async fn unknown_token_is_401_invalid_access_token() {
 }
 
 #[tokio::test]
+async fn malformed_token_is_a_plain_text_400() {
+    let t = TestSandbox::start().await;
+    let r = t
+        .rpc_as("not a token!", "users/get_current_account", Value::Null)
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.text
+            .ends_with("The given OAuth 2 access token is malformed."),
+        "{}",
+        r.text
+    );
+}
+
+#[tokio::test]
 async fn already_expired_token_is_401_expired_access_token() {
     let t = TestSandbox::start().await;
     let expired =

@@ -342,3 +342,35 @@ async fn thumbnails_of_non_images_are_refused() {
         .await;
     assert_route_error(&r, "unsupported_image");
 }
+
+#[tokio::test]
+async fn search_can_find_deleted_files_and_filter_by_extension() {
+    let t = TestSandbox::start().await;
+    t.put("/budget.xlsx", b"x").await;
+    t.put("/budget.txt", b"x").await;
+    t.put("/old budget.txt", b"x").await;
+    t.ok("files/delete_v2", json!({"path": "/old budget.txt"}))
+        .await;
+    let xlsx = t
+        .ok(
+            "files/search_v2",
+            json!({"query": "budget", "options": {"file_extensions": ["xlsx"]}}),
+        )
+        .await;
+    assert_eq!(xlsx["matches"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        xlsx["matches"][0]["metadata"]["metadata"]["name"],
+        "budget.xlsx"
+    );
+    let deleted = t
+        .ok(
+            "files/search_v2",
+            json!({"query": "budget", "options": {"file_status": "deleted"}}),
+        )
+        .await;
+    assert_eq!(
+        deleted["matches"][0]["metadata"]["metadata"][".tag"],
+        "deleted"
+    );
+    assert_eq!(deleted["matches"].as_array().unwrap().len(), 1);
+}

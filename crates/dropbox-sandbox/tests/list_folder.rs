@@ -262,3 +262,22 @@ async fn longpoll_timeout_outside_dropbox_range_is_a_400() {
         .unwrap();
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn longpoll_on_a_reset_cursor_answers_reset() {
+    let t = TestSandbox::start().await;
+    let latest = t
+        .ok("files/list_folder/get_latest_cursor", json!({"path": ""}))
+        .await;
+    t.sb.reset_cursors(&t.account.account_id).unwrap();
+    let resp = t
+        .http
+        .post(t.url("/2/files/list_folder/longpoll"))
+        .json(&json!({"cursor": latest["cursor"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["error"][".tag"], "reset");
+}

@@ -138,3 +138,22 @@ async fn check_user_echoes_the_query() {
         json!({"result": "ping"})
     );
 }
+
+#[tokio::test]
+async fn check_app_takes_basic_app_credentials() {
+    let t = TestSandbox::start().await;
+    let call = |secret: &'static str| {
+        t.http
+            .post(t.url("/2/check/app"))
+            .basic_auth(APP_KEY, Some(secret))
+            .json(&json!({"query": "pong"}))
+            .send()
+    };
+    let ok = call(APP_SECRET).await.unwrap();
+    assert_eq!(ok.status(), StatusCode::OK);
+    assert_eq!(ok.json::<Value>().await.unwrap(), json!({"result": "pong"}));
+    assert_eq!(
+        call("wrong").await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+}

@@ -71,6 +71,14 @@ pub fn authenticate(
             )));
         }
     };
+    let well_formed = token
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-_.~+/=".contains(&b));
+    if !well_formed {
+        return Err(ApiError::bad_request(
+            "The given OAuth 2 access token is malformed.",
+        ));
+    }
     let state = sb.read();
     let info = state.auth.check(&token).map_err(ApiError::Auth)?;
     let account = state

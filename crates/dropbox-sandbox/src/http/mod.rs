@@ -153,6 +153,7 @@ enum Style {
     Upload,
     Download,
     NoAuth,
+    App,
 }
 
 fn style_of(route: &str) -> Option<Style> {
@@ -180,6 +181,7 @@ fn style_of(route: &str) -> Option<Style> {
         | "files/upload_session/finish" => Style::Upload,
         "files/download" | "files/get_thumbnail_v2" => Style::Download,
         "files/list_folder/longpoll" => Style::NoAuth,
+        "check/app" => Style::App,
         _ => return None,
     })
 }
@@ -214,6 +216,11 @@ async fn call(
     };
     let ok = |v: Value| json_response(StatusCode::OK, &v);
     match style {
+        Style::App => {
+            users::app_auth(sb, headers)?;
+            let a = Args::from_rpc(headers, body, false).await?;
+            users::check_user(&a).map(ok)
+        }
         Style::NoAuth => {
             let a = Args::from_rpc(headers, body, false).await?;
             list_folder::longpoll(sb, &a).await.map(ok)

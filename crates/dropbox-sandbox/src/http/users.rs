@@ -3,6 +3,8 @@
 use super::call::{Args, Caller, root_info};
 use crate::state::Sandbox;
 use crate::wire::ApiError;
+use axum::http::{HeaderMap, header};
+use base64::Engine;
 use serde_json::{Value, json};
 
 pub fn current_account(c: &Caller) -> Result<Value, ApiError> {
@@ -68,4 +70,30 @@ pub fn check_user(a: &Args) -> Result<Value, ApiError> {
 pub fn revoke(sb: &Sandbox, c: &Caller) -> Result<Value, ApiError> {
     sb.mutate(|s| s.auth.revoke_grant(&c.grant_id));
     Ok(Value::Null)
+}
+
+/// App authentication (`check/app`): HTTP Basic with the app key and secret.
+pub fn app_auth(sb: &Sandbox, headers: &HeaderMap) -> Result<(), ApiError> {
+    let raw = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "Must provide HTTP header \"Authorization\" or URL parameter \"authorization\".",
+            )
+        })?;
+    let creds = raw
+        .strip_prefix("Basic ")
+        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b.trim()).ok())
+        .and_then(|d| String::from_utf8(d).ok())
+        .ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "Invalid authorization value in HTTP header \"Authorization\": \"{raw}\".  Expecting \"Basic <base64(app_key:app_secret)>\"."
+            ))
+        })?;
+    let (key, secret) = creds.split_once(':').unwrap_or((&creds, ""));
+    match sb.read().auth.apps.get(key) {
+        Some(app) if app.secret == secret => Ok(()),
+        _ => Err(ApiError::Auth("invalid_access_token")),
+    }
 }
