@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 
 CARGO_LEPTOS_VERSION=0.3.10   # 0.3.11 needs rustc >= 1.96; 0.3.10 is the same code and builds on 1.95
 BINARYEN_VERSION=132.0.0      # Debian's binaryen 108 produces wasm that fails to hydrate: never use it
+DROPBOX_PY_VERSION=12.2.4     # the official Dropbox Python SDK, run against the sandbox as a conformance test
 export PATH="$HOME/.cargo/bin:$PWD/tools/node_modules/.bin:$PATH"
 
 need_apt=()
@@ -15,6 +16,8 @@ command -v cc >/dev/null 2>&1 || need_apt+=(build-essential)
 command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs npm)
 command -v psql >/dev/null 2>&1 || need_apt+=(postgresql-client)
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+command -v python3 >/dev/null 2>&1 || need_apt+=(python3 python3-venv)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: apt-get install ${need_apt[*]}"
   apt-get update -qq
@@ -46,4 +49,11 @@ fi
 if [ ! -d end2end/node_modules/@playwright/test ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
   echo "setup: npm ci in end2end/ (Playwright without its browser download)"
   (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
+fi
+
+# A private virtualenv, so neither the system Python nor PEP 668 get in the way.
+if ! tools/venv/bin/python3 -c "import dropbox, sys; sys.exit(dropbox.__version__ != '$DROPBOX_PY_VERSION')" 2>/dev/null; then
+  echo "setup: Dropbox Python SDK $DROPBOX_PY_VERSION into tools/venv"
+  python3 -m venv tools/venv
+  tools/venv/bin/pip install --quiet --disable-pip-version-check "dropbox==$DROPBOX_PY_VERSION"
 fi

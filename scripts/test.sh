@@ -6,7 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-export PATH="$HOME/.cargo/bin:$PWD/tools/node_modules/.bin:$PATH"
+# tools/venv first: its python3 has the official Dropbox SDK the sandbox conformance test runs
+export PATH="$PWD/tools/venv/bin:$HOME/.cargo/bin:$PWD/tools/node_modules/.bin:$PATH"
+# the Python SDK conformance test fails instead of skipping when its tools are missing
+export DROPBOX_SANDBOX_REQUIRE_PYTHON=1
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 step() { printf '\n==> %s\n' "$*"; }
 fail() { printf '\nFAILED: %s\n' "$*" >&2; exit 1; }

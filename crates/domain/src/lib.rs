@@ -6,6 +6,7 @@ pub mod data_sources;
 pub mod db;
 mod files;
 pub mod identity;
+pub mod oauth_states;
 pub mod sessions;
 pub mod vault;
 

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261127_000001_identity;
 mod m20261127_000002_data_sources;
+mod m20261127_000003_dropbox_credentials;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261127_000001_identity::Migration),
             Box::new(m20261127_000002_data_sources::Migration),
+            Box::new(m20261127_000003_dropbox_credentials::Migration),
         ]
     }
 }
