@@ -21,6 +21,9 @@ pub struct Settings {
     pub public_url: String,
     /// `WHARF_SESSION_IDLE_MINUTES` (default 480): a session ends after this long without a request.
     pub session_idle: Duration,
+    /// `WHARF_SECRET_KEY`: base64 of the 32-byte key that encrypts tokens at rest; when unset, a key
+    /// is generated once into `<data_dir>/secret.key`.
+    pub secret_key: Option<String>,
     /// `LEPTOS_SITE_ADDR` (default `127.0.0.1:3000`) and the other `LEPTOS_*` variables cargo-leptos sets.
     pub leptos: LeptosOptions,
 }
@@ -64,6 +67,7 @@ impl Settings {
             data_dir: PathBuf::from(var("WHARF_DATA_DIR").unwrap_or_else(|| "data".to_owned())),
             public_url: public_url.trim_end_matches('/').to_owned(),
             session_idle: Duration::from_secs(session_idle_minutes * 60),
+            secret_key: var("WHARF_SECRET_KEY"),
             leptos: leptos_options(site_addr),
         })
     }

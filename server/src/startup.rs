@@ -32,6 +32,8 @@ pub enum StartupError {
     Database(#[from] sea_orm::DbErr),
     #[error("cannot create the first administrator: {0}")]
     InitialAdmin(#[from] domain::identity::IdentityError),
+    #[error("cannot open the token vault: {0}")]
+    Vault(#[from] domain::vault::VaultError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -50,6 +52,7 @@ impl Application {
     /// to sign in), and binds the listener — port 0 picks a free port, as tests do.
     pub async fn build(settings: &Settings) -> Result<Self, StartupError> {
         let db = domain::db::connect_and_migrate(&settings.database_url).await?;
+        let vault = domain::vault::Vault::open(settings.secret_key.as_deref(), &settings.data_dir)?;
         announce_initial_admin(&db, settings).await?;
         let addr = settings.leptos.site_addr;
         let listener = TcpListener::bind(addr)
@@ -58,6 +61,7 @@ impl Application {
         let ctx = ServerContext {
             db: db.clone(),
             data_dir: settings.data_dir.clone(),
+            vault,
         };
         let router = router(ctx, settings);
         Ok(Self {

@@ -13,6 +13,8 @@ use wharf_types::Area;
 pub struct ServerContext {
     pub db: DatabaseConnection,
     pub data_dir: PathBuf,
+    /// Encrypts tokens and OAuth verifiers at rest.
+    pub vault: domain::vault::Vault,
 }
 
 /// The user behind the request, loaded once per request by the server's session middleware from the

@@ -125,6 +125,7 @@ impl TestApp {
             data_dir: self.data_dir.path().to_owned(),
             public_url: "http://127.0.0.1".to_owned(),
             session_idle: self.session_idle,
+            secret_key: None,
             leptos: leptos_options(SocketAddr::from(([127, 0, 0, 1], 0))),
         }
     }

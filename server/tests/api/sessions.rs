@@ -63,3 +63,17 @@ async fn a_session_ends_after_the_idle_time_but_activity_keeps_it_alive() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[tokio::test]
+async fn the_first_start_generates_the_token_key_with_owner_only_access() {
+    let app = spawn_app().await;
+
+    let key_file = app.data_dir.path().join(domain::vault::KEY_FILE);
+    let metadata = std::fs::metadata(&key_file).expect("secret.key created at start-up");
+    assert!(metadata.is_file());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(metadata.permissions().mode() & 0o777, 0o600);
+    }
+}
