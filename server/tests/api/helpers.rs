@@ -18,6 +18,7 @@ pub struct TestApp {
     pub data_dir: TempDir,
     database_url: String,
     session_idle: Duration,
+    public_url: String,
     postgres: Option<PostgresDatabase>,
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<()>>,
@@ -82,11 +83,20 @@ async fn fresh_database(data_dir: &TempDir) -> (String, Option<PostgresDatabase>
 }
 
 pub async fn spawn_app() -> TestApp {
-    spawn_app_with_idle_timeout(Duration::from_secs(600)).await
+    spawn_app_with(Duration::from_secs(600), "http://127.0.0.1").await
 }
 
 /// A Wharf whose sessions end after `session_idle` without a request.
 pub async fn spawn_app_with_idle_timeout(session_idle: Duration) -> TestApp {
+    spawn_app_with(session_idle, "http://127.0.0.1").await
+}
+
+/// A Wharf that believes people reach it at `public_url` (behind a TLS-terminating proxy, say).
+pub async fn spawn_app_behind(public_url: &str) -> TestApp {
+    spawn_app_with(Duration::from_secs(600), public_url).await
+}
+
+async fn spawn_app_with(session_idle: Duration, public_url: &str) -> TestApp {
     // Logs go through the test harness, so they show only for failing tests.
     let _ = tracing_subscriber::fmt()
         .with_test_writer()
@@ -110,6 +120,7 @@ pub async fn spawn_app_with_idle_timeout(session_idle: Duration) -> TestApp {
         data_dir,
         database_url,
         session_idle,
+        public_url: public_url.to_owned(),
         postgres,
         stop: None,
         server: None,
@@ -123,7 +134,7 @@ impl TestApp {
         Settings {
             database_url: self.database_url.clone(),
             data_dir: self.data_dir.path().to_owned(),
-            public_url: "http://127.0.0.1".to_owned(),
+            public_url: self.public_url.clone(),
             session_idle: self.session_idle,
             secret_key: None,
             leptos: leptos_options(SocketAddr::from(([127, 0, 0, 1], 0))),

@@ -1,4 +1,4 @@
-use crate::helpers::{json, spawn_app};
+use crate::helpers::{json, spawn_app, spawn_app_behind};
 use reqwest::StatusCode;
 
 #[tokio::test]
@@ -157,5 +157,22 @@ async fn the_session_cookie_is_http_only_and_same_site_lax() {
     assert!(
         !cookie.contains("Secure"),
         "plain http must not get a Secure cookie: {cookie}"
+    );
+}
+
+#[tokio::test]
+async fn behind_https_the_session_cookie_is_also_secure() {
+    let app = spawn_app_behind("https://wharf.example.com").await;
+
+    let response = app.sign_in("admin", &app.initial_password()).await;
+
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(cookie.contains("Secure"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
     );
 }
