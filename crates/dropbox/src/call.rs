@@ -3,7 +3,7 @@
 
 use crate::client::DropboxClient;
 use crate::error::{DropboxError, RouteError};
-use crate::transport::{Conn, TransportError};
+use crate::transport::{Conn, ServerStatus, TransportError};
 use std::future::Future;
 use std::time::Duration;
 
@@ -32,6 +32,9 @@ fn transport_failure<E>(e: &dropbox_sdk::Error<E>) -> Option<bool> {
     let dropbox_sdk::Error::HttpClient(inner) = e else {
         return None;
     };
+    if inner.is::<ServerStatus>() {
+        return None;
+    }
     Some(
         inner
             .downcast_ref::<TransportError>()
@@ -41,6 +44,22 @@ fn transport_failure<E>(e: &dropbox_sdk::Error<E>) -> Option<bool> {
 }
 
 pub(crate) fn classify<E: RouteError>(e: dropbox_sdk::Error<E>, retry: Retry) -> Failure {
+    if let dropbox_sdk::Error::HttpClient(inner) = &e
+        && let Some(s) = inner.downcast_ref::<ServerStatus>()
+    {
+        let error = DropboxError::Transient {
+            attempts: 1,
+            detail: s.to_string(),
+        };
+        return if retry == Retry::Safe {
+            Failure::Retryable {
+                wait: s.retry_after,
+                error,
+            }
+        } else {
+            Failure::Fatal(error)
+        };
+    }
     if let Some(not_sent) = transport_failure(&e) {
         let error = DropboxError::Transient {
             attempts: 1,

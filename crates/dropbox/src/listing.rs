@@ -50,9 +50,12 @@ pub struct Changes {
     pub backoff: Option<Duration>,
 }
 
+/// How many times one listing may start over before giving up with `CursorReset`.
+const MAX_RESTARTS: u32 = 3;
+
 enum Next {
-    Start { restarted: bool },
-    Continue(String),
+    Start { restarts: u32 },
+    Continue { cursor: String, restarts: u32 },
     Done,
 }
 
@@ -64,26 +67,37 @@ impl DropboxClient {
     ) -> BoxStream<'static, Result<ListPage, DropboxError>> {
         let client = self.clone();
         let first = match opts.cursor.clone() {
-            Some(c) => Next::Continue(c),
-            None => Next::Start { restarted: false },
+            Some(cursor) => Next::Continue {
+                cursor,
+                restarts: 0,
+            },
+            None => Next::Start { restarts: 0 },
         };
         stream::unfold(first, move |next| {
             let client = client.clone();
             let opts = opts.clone();
             async move {
-                let (result, restarted) = match next {
+                let (result, restarts, restarted) = match next {
                     Next::Done => return None,
-                    Next::Start { restarted } => (client.list_first(&opts).await, restarted),
-                    Next::Continue(cursor) => match client.list_continue(&cursor).await {
-                        // Dropbox invalidated the cursor: start the listing over.
-                        Err(DropboxError::CursorReset) => (client.list_first(&opts).await, true),
-                        r => (r, false),
-                    },
+                    Next::Start { restarts } => (client.list_first(&opts).await, restarts, false),
+                    Next::Continue { cursor, restarts } => {
+                        match client.list_continue(&cursor).await {
+                            // Dropbox invalidated the cursor: start the listing over (a bounded number
+                            // of times, so a server that keeps resetting cannot loop us forever).
+                            Err(DropboxError::CursorReset) if restarts < MAX_RESTARTS => {
+                                (client.list_first(&opts).await, restarts + 1, true)
+                            }
+                            r => (r, restarts, false),
+                        }
+                    }
                 };
                 Some(match result {
                     Ok(r) => {
                         let next = if r.has_more {
-                            Next::Continue(r.cursor.clone())
+                            Next::Continue {
+                                cursor: r.cursor.clone(),
+                                restarts,
+                            }
                         } else {
                             Next::Done
                         };

@@ -67,6 +67,15 @@ pub(crate) struct TransportError {
     pub source: reqwest::Error,
 }
 
+/// A 5xx answer, kept with its `Retry-After` (the SDK's own `ServerError` drops headers).
+#[derive(Debug, thiserror::Error)]
+#[error("HTTP {status}: {body}")]
+pub(crate) struct ServerStatus {
+    pub status: u16,
+    pub retry_after: Option<std::time::Duration>,
+    pub body: String,
+}
+
 impl HttpClient for Conn {
     type Request = Req;
 
@@ -96,6 +105,26 @@ impl HttpClient for Conn {
             }))
         })?;
         let status = resp.status().as_u16();
+        if status >= 500 {
+            let retry_after = resp
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(std::time::Duration::from_secs);
+            let body: String = resp
+                .text()
+                .await
+                .unwrap_or_default()
+                .chars()
+                .take(200)
+                .collect();
+            return Err(dropbox_sdk::Error::HttpClient(Box::new(ServerStatus {
+                status,
+                retry_after,
+                body,
+            })));
+        }
         let result_header = resp
             .headers()
             .get("Dropbox-API-Result")

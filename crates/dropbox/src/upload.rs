@@ -217,11 +217,13 @@ impl DropboxClient {
         hash: &str,
     ) -> Result<FileMetadata, DropboxError> {
         let path = commit.path.clone();
+        // Like every upload-style call, `content_hash` covers the bytes of this call; the whole-file
+        // hash is compared with the metadata Dropbox returns.
         let arg = UploadSessionFinishArg::new(
             UploadSessionCursor::new(session_id.to_string(), offset),
             commit,
         )
-        .with_content_hash(hash.to_string());
+        .with_content_hash(content_hash(&last));
         let mut attempt = 0u32;
         let finished = self
             .run(Retry::Safe, |c| {
