@@ -133,6 +133,7 @@ pub async fn create(
         status: Set(DataSourceStatus::Incomplete.as_str().to_owned()),
         status_message: Set(None),
         last_test_at: Set(None),
+        last_test_ok: Set(None),
         created_at: Set(now),
         modified_at: Set(now),
         modified_by: Set(Some(actor.id)),
@@ -214,6 +215,33 @@ pub async fn update(
     }
     txn.commit().await?;
     Ok(())
+}
+
+/// Status follows from what it depends on: a name, an authorization and the last test's result.
+pub fn status_for(named: bool, authorized: bool, last_test_ok: Option<bool>) -> DataSourceStatus {
+    match (named && authorized, last_test_ok) {
+        (false, _) | (true, None) => DataSourceStatus::Incomplete,
+        (true, Some(false)) => DataSourceStatus::TestFailed,
+        (true, Some(true)) => DataSourceStatus::Ready,
+    }
+}
+
+/// Stores the status that follows from the data source's current name, authorization and last test.
+pub async fn recompute_status(
+    db: &impl ConnectionTrait,
+    ds: data_source::Model,
+) -> Result<DataSourceStatus, DbErr> {
+    let authorized = entity::dropbox_credential::Entity::find_by_id(ds.id)
+        .one(db)
+        .await?
+        .is_some();
+    let status = status_for(ds.display_name.is_some(), authorized, ds.last_test_ok);
+    if status.as_str() != ds.status {
+        let mut active: data_source::ActiveModel = ds.into();
+        active.status = Set(status.as_str().to_owned());
+        active.update(db).await?;
+    }
+    Ok(status)
 }
 
 pub async fn delete(

@@ -2,6 +2,7 @@
 //! compose them in one transaction; nothing here knows about HTTP or Leptos.
 
 pub mod audit;
+pub mod connector;
 pub mod data_sources;
 pub mod db;
 mod files;

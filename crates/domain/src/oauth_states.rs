@@ -44,33 +44,38 @@ fn context(state: &str) -> String {
     format!("oauth_state:{state}:pkce_verifier")
 }
 
-/// Issues a fresh state (256 random bits) for `user_id` authorizing `data_source_id`, keeping the PKCE
-/// verifier sealed beside it. Expired states are swept on the way.
-pub async fn issue(
+/// A fresh state: 256 random bits, URL-safe.
+pub fn new_state() -> String {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Keeps `state` (from [`new_state`]) for `user_id` authorizing `data_source_id`, with the PKCE verifier
+/// sealed beside it. Expired states are swept on the way.
+pub async fn store(
     db: &impl ConnectionTrait,
     vault: &Vault,
+    state: &str,
     data_source_id: i32,
     user_id: i32,
     pkce_verifier: &str,
-) -> Result<String, StateError> {
+) -> Result<(), StateError> {
     let now = OffsetDateTime::now_utc();
     oauth_state::Entity::delete_many()
         .filter(oauth_state::Column::ExpiresAt.lte(now))
         .exec(db)
         .await?;
-    let mut bytes = [0u8; 32];
-    rand::thread_rng().fill_bytes(&mut bytes);
-    let state = URL_SAFE_NO_PAD.encode(bytes);
     oauth_state::ActiveModel {
-        state: Set(state.clone()),
+        state: Set(state.to_owned()),
         data_source_id: Set(data_source_id),
         user_id: Set(user_id),
-        pkce_verifier: Set(vault.seal(pkce_verifier, &context(&state))),
+        pkce_verifier: Set(vault.seal(pkce_verifier, &context(state))),
         expires_at: Set(now + STATE_LIFETIME),
     }
     .insert(db)
     .await?;
-    Ok(state)
+    Ok(())
 }
 
 /// Consumes `state` for `user_id`. The row is deleted whatever the outcome for its owner, so a state
@@ -154,7 +159,10 @@ mod tests {
     #[tokio::test]
     async fn a_state_works_once_for_its_user() {
         let (db, vault, ds, ann, _) = setup().await;
-        let state = issue(&db, &vault, ds, ann, "verifier-123").await.unwrap();
+        let state = new_state();
+        store(&db, &vault, &state, ds, ann, "verifier-123")
+            .await
+            .unwrap();
         assert_eq!(state.len(), 43);
         let pending = consume(&db, &vault, &state, ann).await.unwrap();
         assert_eq!(
@@ -174,7 +182,8 @@ mod tests {
     #[tokio::test]
     async fn another_users_callback_is_refused_and_leaves_the_state_to_its_owner() {
         let (db, vault, ds, ann, bob) = setup().await;
-        let state = issue(&db, &vault, ds, ann, "v").await.unwrap();
+        let state = new_state();
+        store(&db, &vault, &state, ds, ann, "v").await.unwrap();
         assert_eq!(
             consume(&db, &vault, &state, bob).await,
             Err(StateError::ForeignUser)
@@ -185,7 +194,8 @@ mod tests {
     #[tokio::test]
     async fn an_expired_state_is_refused() {
         let (db, vault, ds, ann, _) = setup().await;
-        let state = issue(&db, &vault, ds, ann, "v").await.unwrap();
+        let state = new_state();
+        store(&db, &vault, &state, ds, ann, "v").await.unwrap();
         let mut row: oauth_state::ActiveModel = oauth_state::Entity::find_by_id(state.clone())
             .one(&db)
             .await
@@ -211,7 +221,10 @@ mod tests {
             consume(&db, &vault, "made-up", ann).await,
             Err(StateError::UnknownOrUsed)
         );
-        let state = issue(&db, &vault, ds, ann, "plain-verifier").await.unwrap();
+        let state = new_state();
+        store(&db, &vault, &state, ds, ann, "plain-verifier")
+            .await
+            .unwrap();
         let row = oauth_state::Entity::find_by_id(state)
             .one(&db)
             .await

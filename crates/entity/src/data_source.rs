@@ -22,6 +22,8 @@ pub struct Model {
     #[sea_orm(column_type = "Text", nullable)]
     pub status_message: Option<String>,
     pub last_test_at: Option<TimeDateTimeWithTimeZone>,
+    /// Whether the last connection test passed (`None`: never tested).
+    pub last_test_ok: Option<bool>,
     pub created_at: TimeDateTimeWithTimeZone,
     pub modified_at: TimeDateTimeWithTimeZone,
     pub modified_by: Option<i32>,

@@ -2,6 +2,7 @@
 
 pub mod audit_event;
 pub mod data_source;
+pub mod dropbox_credential;
 pub mod oauth_state;
 pub mod session;
 pub mod user;

@@ -23,6 +23,7 @@ impl MigrationTrait for Migration {
                     .col(string_len(DataSources::Status, 16))
                     .col(text_null(DataSources::StatusMessage))
                     .col(timestamp_with_time_zone_null(DataSources::LastTestAt))
+                    .col(boolean_null(DataSources::LastTestOk))
                     .col(timestamp_with_time_zone(DataSources::CreatedAt))
                     .col(timestamp_with_time_zone(DataSources::ModifiedAt))
                     .col(integer_null(DataSources::ModifiedBy))
@@ -84,6 +85,7 @@ pub enum DataSources {
     Status,
     StatusMessage,
     LastTestAt,
+    LastTestOk,
     CreatedAt,
     ModifiedAt,
     ModifiedBy,

@@ -37,6 +37,43 @@ impl MigrationTrait for Migration {
                     )
                     .to_owned(),
             )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(DropboxCredentials::Table)
+                    .col(integer(DropboxCredentials::DataSourceId).primary_key())
+                    // access and refresh tokens, sealed by the vault (AES-256-GCM, bound to the row)
+                    .col(text(DropboxCredentials::AccessToken))
+                    .col(text_null(DropboxCredentials::RefreshToken))
+                    .col(timestamp_with_time_zone_null(DropboxCredentials::ExpiresAt))
+                    .col(timestamp_with_time_zone_null(
+                        DropboxCredentials::LastRefreshAt,
+                    ))
+                    .col(string_len(DropboxCredentials::AccountId, 64))
+                    .col(string_len(DropboxCredentials::AccountName, 200))
+                    .col(string_len(DropboxCredentials::AccountEmail, 254))
+                    .col(boolean(DropboxCredentials::HasTeamSpace).default(false))
+                    .col(big_integer_null(DropboxCredentials::UsedBytes))
+                    .col(big_integer_null(DropboxCredentials::AllocatedBytes))
+                    .col(timestamp_with_time_zone(DropboxCredentials::AuthorizedAt))
+                    .col(integer_null(DropboxCredentials::AuthorizedBy))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_dropbox_credentials_data_source")
+                            .from(DropboxCredentials::Table, DropboxCredentials::DataSourceId)
+                            .to(DataSources::Table, DataSources::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_dropbox_credentials_authorized_by")
+                            .from(DropboxCredentials::Table, DropboxCredentials::AuthorizedBy)
+                            .to(Users::Table, Users::Id)
+                            .on_delete(ForeignKeyAction::SetNull),
+                    )
+                    .to_owned(),
+            )
             .await
     }
 
@@ -55,4 +92,22 @@ enum OauthStates {
     UserId,
     PkceVerifier,
     ExpiresAt,
+}
+
+#[derive(DeriveIden)]
+enum DropboxCredentials {
+    Table,
+    DataSourceId,
+    AccessToken,
+    RefreshToken,
+    ExpiresAt,
+    LastRefreshAt,
+    AccountId,
+    AccountName,
+    AccountEmail,
+    HasTeamSpace,
+    UsedBytes,
+    AllocatedBytes,
+    AuthorizedAt,
+    AuthorizedBy,
 }
