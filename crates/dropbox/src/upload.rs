@@ -6,7 +6,7 @@
 use crate::call::Retry;
 use crate::client::DropboxClient;
 use crate::error::DropboxError;
-use crate::hash::{ContentHasher, content_hash};
+use crate::hash::{block_digests, content_hash, hash_of_digests};
 use bytes::{Bytes, BytesMut};
 use dropbox_sdk::files::{
     self, CommitInfo, FileMetadata, UploadArg, UploadSessionAppendArg, UploadSessionAppendError,
@@ -14,6 +14,7 @@ use dropbox_sdk::files::{
     UploadSessionLookupError, UploadSessionStartArg,
 };
 use futures::{Stream, StreamExt};
+use sha2::{Digest, Sha256};
 
 pub use dropbox_sdk::files::WriteMode;
 
@@ -88,25 +89,32 @@ impl DropboxClient {
         if chunker.at_end().await? {
             return self.upload_small(path, mode, first).await;
         }
-        let mut hasher = ContentHasher::new();
-        hasher.update(&first);
+        // Chunks are block-aligned, so each chunk's block digests feed both its own hash and the file's.
+        let mut file_hash = Sha256::new();
+        let mut chunk_hash = |chunk: &[u8]| {
+            let digests = block_digests(chunk);
+            digests.iter().for_each(|d| file_hash.update(d));
+            hash_of_digests(&digests)
+        };
         let mut offset = first.len() as u64;
-        let session_id = self.session_start(first).await?;
+        let session_id = self
+            .session_start(first.clone(), chunk_hash(&first))
+            .await?;
         let last = loop {
             let chunk = chunker.next_chunk().await?;
             if chunker.at_end().await? {
                 break chunk;
             }
-            hasher.update(&chunk);
-            self.session_append(&session_id, offset, chunk.clone())
+            let hash = chunk_hash(&chunk);
+            self.session_append(&session_id, offset, chunk.clone(), hash)
                 .await?;
             offset += chunk.len() as u64;
         };
-        hasher.update(&last);
-        let hash = hasher.finish();
+        let last_hash = chunk_hash(&last);
+        let hash = hex::encode(file_hash.finalize());
         let commit = CommitInfo::new(path.to_string()).with_mode(mode);
         let meta = self
-            .session_finish(&session_id, offset, last, commit, &hash)
+            .session_finish(&session_id, offset, (last, last_hash), commit, &hash)
             .await?;
         check_hash(&meta, &hash)?;
         Ok(meta)
@@ -148,8 +156,8 @@ impl DropboxClient {
         Ok(meta)
     }
 
-    async fn session_start(&self, body: Bytes) -> Result<String, DropboxError> {
-        let arg = UploadSessionStartArg::default().with_content_hash(content_hash(&body));
+    async fn session_start(&self, body: Bytes, hash: String) -> Result<String, DropboxError> {
+        let arg = UploadSessionStartArg::default().with_content_hash(hash);
         // Repeating a start only leaves an unused session behind.
         let r = self
             .run(Retry::Safe, |c| {
@@ -167,13 +175,20 @@ impl DropboxClient {
         session_id: &str,
         offset: u64,
         chunk: Bytes,
+        hash: String,
     ) -> Result<(), DropboxError> {
         let end = offset + chunk.len() as u64;
         let (mut at, mut data) = (offset, chunk);
         for _ in 0..=MAX_OFFSET_CORRECTIONS {
+            // A resent tail needs its own hash; the whole chunk's was computed by the caller.
+            let hash = if at == offset {
+                hash.clone()
+            } else {
+                content_hash(&data)
+            };
             let arg =
                 UploadSessionAppendArg::new(UploadSessionCursor::new(session_id.to_string(), at))
-                    .with_content_hash(content_hash(&data));
+                    .with_content_hash(hash);
             let outcome = self
                 .run(Retry::Safe, |c| {
                     let (arg, data) = (arg.clone(), data.clone());
@@ -212,7 +227,7 @@ impl DropboxClient {
         &self,
         session_id: &str,
         offset: u64,
-        last: Bytes,
+        (last, last_hash): (Bytes, String),
         commit: CommitInfo,
         hash: &str,
     ) -> Result<FileMetadata, DropboxError> {
@@ -223,7 +238,7 @@ impl DropboxClient {
             UploadSessionCursor::new(session_id.to_string(), offset),
             commit,
         )
-        .with_content_hash(content_hash(&last));
+        .with_content_hash(last_hash);
         let mut attempt = 0u32;
         let finished = self
             .run(Retry::Safe, |c| {
