@@ -56,6 +56,37 @@ pub struct DataSourceView {
     pub status_message: Option<String>,
     pub last_test_at: Option<String>,
     pub audit: Vec<AuditLine>,
+    /// The connected account, once authorized.
+    pub connection: Option<ConnectionView>,
+    /// "Sandbox Dropbox" or "Dropbox".
+    pub provider: String,
+}
+
+/// Who a data source is connected as, and how the grant stands — never a token.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionView {
+    pub account_name: String,
+    pub account_email: String,
+    pub team_space: bool,
+    pub used_bytes: Option<i64>,
+    pub allocated_bytes: Option<i64>,
+    pub token_expires_at: Option<String>,
+    pub last_refresh_at: Option<String>,
+    pub authorized_at: String,
+}
+
+/// The outcome of Test connection.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestResult {
+    pub ok: bool,
+    pub message: String,
+}
+
+/// The outcome of deleting a data source.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeleteResult {
+    /// Set when the grant could not be revoked at Dropbox (the data source is deleted anyway).
+    pub warning: Option<String>,
 }
 
 /// One row of Administration > Users.

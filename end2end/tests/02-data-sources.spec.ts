@@ -33,14 +33,41 @@ test("an administrator adds, edits, lists and deletes a Dropbox data source", as
   await discard.getByRole("button", { name: "Cancel" }).click();
   await expect(discard).toBeHidden();
 
-  await page.getByLabel("Root folder").fill("/Projects/2026");
+  await page.getByLabel("Root folder").fill("/Documents");
   await page.getByLabel("File pattern").fill("*.pdf; *.docx");
   await page.getByRole("button", { name: "Save" }).click();
   await expect(page.getByText("Unsaved changes")).toBeHidden();
   await page.reload();
   await hydrated(page);
-  await expect(page.getByLabel("Root folder")).toHaveValue("/Projects/2026");
-  await expect(page.getByTestId("audit-trail")).toContainText("root folder → “/Projects/2026”");
+  await expect(page.getByLabel("Root folder")).toHaveValue("/Documents");
+  await expect(page.getByTestId("audit-trail")).toContainText("root folder → “/Documents”");
+
+  // Authorize, then Cancel on the Sandbox Dropbox page: back, still incomplete, with a message
+  await expect(page.getByTestId("not-connected")).toContainText("Sandbox Dropbox");
+  await page.getByRole("button", { name: "Authorize" }).click();
+  await expect(page).toHaveTitle(/Sandbox Dropbox/);
+  await expect(page.locator("body")).toContainText("Wharf");
+  await page.getByRole("button", { name: "Cancel" }).click();
+  await expect(page).toHaveURL(/authorization=cancelled/);
+  await hydrated(page);
+  await expect(page.getByTestId("authorization-result")).toContainText("cancelled");
+  await expect(page.locator(".badge")).toHaveText("incomplete");
+
+  // Authorize and Allow: back, tested automatically, ready, connected as the sandbox account
+  await page.getByRole("button", { name: "Authorize" }).click();
+  await page.getByRole("button", { name: "Allow" }).click();
+  await expect(page).toHaveURL(/authorization=connected/);
+  await hydrated(page);
+  await expect(page.locator(".badge")).toHaveText("ready");
+  await expect(page.getByTestId("connected-as")).toContainText("Connected as Sandy Sandbox <sandbox@wharf.example>");
+  await expect(page.getByTestId("connected-as")).toContainText("Sandbox Dropbox");
+  await expect(page.getByRole("button", { name: "Re-authorize" })).toBeVisible();
+  await page.getByRole("button", { name: "Test connection" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Connection test succeeded" })).toBeVisible();
+  await expect(page.getByTestId("audit-trail")).toContainText("Authorized Wharf to use a Dropbox account");
+  if (process.env.SCREENSHOT_DIR) {
+    await page.screenshot({ path: `${process.env.SCREENSHOT_DIR}/connector.png`, fullPage: true });
+  }
 
   await page.getByRole("button", { name: "Security" }).click();
   await expect(page.getByRole("dialog", { name: "Security" })).toBeVisible();
@@ -51,7 +78,7 @@ test("an administrator adds, edits, lists and deletes a Dropbox data source", as
   const row = page.getByRole("row", { name: /Sales documents/ });
   await expect(row).toContainText("Dropbox");
   await expect(row).toContainText("Administrator");
-  await expect(row).toContainText("incomplete");
+  await expect(row).toContainText("ready");
 
   // search filters by name or type
   await page.getByLabel("Search data sources").fill("nothing like it");

@@ -24,6 +24,12 @@ pub struct Settings {
     /// `WHARF_SECRET_KEY`: base64 of the 32-byte key that encrypts tokens at rest; when unset, a key
     /// is generated once into `<data_dir>/secret.key`.
     pub secret_key: Option<String>,
+    /// `DROPBOX_APP_KEY` and `DROPBOX_APP_SECRET`: talk to dropbox.com with this app. Unset: Wharf
+    /// starts its built-in Sandbox Dropbox instead.
+    pub dropbox_app: Option<(String, String)>,
+    /// `WHARF_SANDBOX_ADDR` (default `127.0.0.1:3002`): where the built-in Sandbox Dropbox listens; the
+    /// browser opens its authorize page there.
+    pub sandbox_addr: SocketAddr,
     /// `LEPTOS_SITE_ADDR` (default `127.0.0.1:3000`) and the other `LEPTOS_*` variables cargo-leptos sets.
     pub leptos: LeptosOptions,
 }
@@ -61,7 +67,28 @@ impl Settings {
                 reason: "it must start with http:// or https://".into(),
             });
         }
+        let dropbox_app = match (var("DROPBOX_APP_KEY"), var("DROPBOX_APP_SECRET")) {
+            (Some(key), Some(secret)) => Some((key, secret)),
+            (None, None) => None,
+            _ => {
+                return Err(ConfigError::Invalid {
+                    name: "DROPBOX_APP_KEY",
+                    reason: "set DROPBOX_APP_KEY and DROPBOX_APP_SECRET together".into(),
+                });
+            }
+        };
+        let sandbox_addr: SocketAddr = match var("WHARF_SANDBOX_ADDR") {
+            Some(v) => v
+                .parse()
+                .map_err(|e: std::net::AddrParseError| ConfigError::Invalid {
+                    name: "WHARF_SANDBOX_ADDR",
+                    reason: e.to_string(),
+                })?,
+            None => SocketAddr::from(([127, 0, 0, 1], 3002)),
+        };
         Ok(Settings {
+            dropbox_app,
+            sandbox_addr,
             database_url: var("DATABASE_URL")
                 .unwrap_or_else(|| "sqlite://data/wharf.db?mode=rwc".to_owned()),
             data_dir: PathBuf::from(var("WHARF_DATA_DIR").unwrap_or_else(|| "data".to_owned())),
@@ -95,4 +122,11 @@ pub fn leptos_options(site_addr: SocketAddr) -> LeptosOptions {
         options.env = leptos::config::Env::PROD;
     }
     options
+}
+
+impl Settings {
+    /// The exact redirect URI registered with Dropbox.
+    pub fn dropbox_redirect_uri(&self) -> String {
+        format!("{}/oauth/dropbox/callback", self.public_url)
+    }
 }

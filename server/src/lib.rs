@@ -1,6 +1,8 @@
 //! Wharf's HTTP server as a library, so that integration tests start the very same application.
 
 pub mod config;
+pub mod dropbox_setup;
 pub mod guard;
+pub mod oauth_callback;
 pub mod startup;
 pub mod telemetry;

@@ -34,6 +34,8 @@ pub enum StartupError {
     InitialAdmin(#[from] domain::identity::IdentityError),
     #[error("cannot open the token vault: {0}")]
     Vault(#[from] domain::vault::VaultError),
+    #[error(transparent)]
+    Dropbox(#[from] crate::dropbox_setup::DropboxSetupError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -45,6 +47,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     db: DatabaseConnection,
+    sandbox: Option<dropbox_sandbox::RunningSandbox>,
 }
 
 impl Application {
@@ -53,6 +56,9 @@ impl Application {
     pub async fn build(settings: &Settings) -> Result<Self, StartupError> {
         let db = domain::db::connect_and_migrate(&settings.database_url).await?;
         let vault = domain::vault::Vault::open(settings.secret_key.as_deref(), &settings.data_dir)?;
+        let dropbox = crate::dropbox_setup::start(settings).await?;
+        let connector =
+            domain::connector::DropboxConnector::new(db.clone(), vault.clone(), dropbox.hub);
         announce_initial_admin(&db, settings).await?;
         let addr = settings.leptos.site_addr;
         let listener = TcpListener::bind(addr)
@@ -62,12 +68,15 @@ impl Application {
             db: db.clone(),
             data_dir: settings.data_dir.clone(),
             vault,
+            connector,
+            dropbox_label: dropbox.label,
         };
         let router = router(ctx, settings);
         Ok(Self {
             listener,
             router,
             db,
+            sandbox: dropbox.sandbox,
         })
     }
 
@@ -81,6 +90,11 @@ impl Application {
         &self.db
     }
 
+    /// The built-in Sandbox Dropbox, when no Dropbox app is configured.
+    pub fn sandbox(&self) -> Option<std::sync::Arc<dropbox_sandbox::Sandbox>> {
+        self.sandbox.as_ref().map(|s| s.sandbox())
+    }
+
     /// Serves until `shutdown` completes, then finishes the requests in flight.
     pub async fn run_until(
         self,
@@ -91,6 +105,9 @@ impl Application {
             .with_graceful_shutdown(shutdown)
             .await;
         sweeper.abort();
+        if let Some(sandbox) = self.sandbox {
+            sandbox.shutdown().await;
+        }
         let _ = self.db.close().await;
         served
     }
@@ -110,6 +127,10 @@ pub fn router(ctx: ServerContext, settings: &Settings) -> Router {
 
     Router::new()
         .route("/healthz", get(healthz).with_state(ctx.db.clone()))
+        .route(
+            crate::oauth_callback::PATH,
+            get(crate::oauth_callback::dropbox_callback).with_state(ctx.clone()),
+        )
         .leptos_routes_with_context(
             &leptos_options,
             routes,

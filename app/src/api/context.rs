@@ -15,6 +15,10 @@ pub struct ServerContext {
     pub data_dir: PathBuf,
     /// Encrypts tokens and OAuth verifiers at rest.
     pub vault: domain::vault::Vault,
+    /// Connects data sources to Dropbox (or to the built-in Sandbox Dropbox).
+    pub connector: domain::connector::DropboxConnector,
+    /// "Sandbox Dropbox" or "Dropbox": how the UI names the provider.
+    pub dropbox_label: &'static str,
 }
 
 /// The user behind the request, loaded once per request by the server's session middleware from the

@@ -1,6 +1,6 @@
 //! Administration > Data sources: list, create, edit and delete. Every function first checks that
 //! the caller may manage data sources.
-use crate::dto::{DataSourceList, DataSourceView};
+use crate::dto::{DataSourceList, DataSourceView, DeleteResult, TestResult};
 use crate::error::AppError;
 use leptos::prelude::*;
 use wharf_types::{DataSourceKind, DropboxSpace, SearchScope};
@@ -35,6 +35,32 @@ mod convert {
             action: e.action,
             detail: e.detail,
             at: rfc3339(e.at),
+        }
+    }
+
+    pub fn connection(c: domain::connector::ConnectionFacts) -> crate::dto::ConnectionView {
+        crate::dto::ConnectionView {
+            account_name: c.account_name,
+            account_email: c.account_email,
+            team_space: c.has_team_space,
+            used_bytes: c.used_bytes,
+            allocated_bytes: c.allocated_bytes,
+            token_expires_at: c.expires_at.map(rfc3339),
+            last_refresh_at: c.last_refresh_at.map(rfc3339),
+            authorized_at: rfc3339(c.authorized_at),
+        }
+    }
+
+    pub fn connector_error(e: domain::connector::ConnectorError) -> AppError {
+        use domain::connector::ConnectorError as E;
+        match e {
+            E::NotFound => AppError::NotFound(e.to_string()),
+            E::Database(e) => internal(e),
+            E::State(domain::oauth_states::StateError::Database(e)) => internal(e),
+            other => AppError::Validation {
+                field: None,
+                message: other.to_string(),
+            },
         }
     }
 
@@ -87,7 +113,15 @@ pub async fn get_data_source(id: i32) -> Result<DataSourceView, AppError> {
             let audit = domain::audit::recent(&ctx.db, id, 20)
                 .await
                 .map_err(internal)?;
+            let connection = ctx
+                .connector
+                .connection(id)
+                .await
+                .map_err(internal)?
+                .map(convert::connection);
             Ok(DataSourceView {
+                connection,
+                provider: ctx.dropbox_label.to_owned(),
                 row: convert::row(detail.summary),
                 settings: detail.settings,
                 status_message: detail.status_message,
@@ -141,22 +175,69 @@ pub async fn save_data_source(
     )
 }
 
+/// Deletes a data source, revoking its Dropbox grant first. When Dropbox cannot be reached the data
+/// source is deleted all the same, and the answer says so.
 #[server(endpoint = "delete_data_source")]
-pub async fn delete_data_source(id: i32) -> Result<(), AppError> {
+pub async fn delete_data_source(id: i32) -> Result<DeleteResult, AppError> {
+    use super::context::*;
+    use domain::connector::RevokeOutcome;
+    respond(
+        async move {
+            let actor = require_area(wharf_types::Area::DataSources).await?;
+            let ctx = server_context()?;
+            domain::data_sources::get(&ctx.db, id).await.map_err(convert::error)?;
+            let revoked = ctx.connector.revoke_for_delete(id).await.map_err(convert::connector_error)?;
+            domain::data_sources::delete(&ctx.db, id, &actor).await.map_err(convert::error)?;
+            tracing::info!(user_id = actor.id, data_source_id = id, ?revoked, "data source deleted");
+            Ok(DeleteResult {
+                warning: match revoked {
+                    RevokeOutcome::Failed(reason) => Some(format!(
+                        "Data source deleted, but Dropbox could not be told to revoke its access ({reason}) \
+                         Remove Wharf from the account's connected apps in Dropbox."
+                    )),
+                    RevokeOutcome::Revoked | RevokeOutcome::NotConnected => None,
+                },
+            })
+        }
+        .await,
+    )
+}
+
+/// Starts Authorize: answers the Dropbox page to send the browser to. The one-time state and the PKCE
+/// verifier stay on the server.
+#[server(endpoint = "authorize_data_source")]
+pub async fn authorize_data_source(id: i32) -> Result<String, AppError> {
     use super::context::*;
     respond(
         async move {
             let actor = require_area(wharf_types::Area::DataSources).await?;
             let ctx = server_context()?;
-            domain::data_sources::delete(&ctx.db, id, &actor)
+            ctx.connector
+                .begin_authorization(id, &actor)
                 .await
-                .map_err(convert::error)?;
-            tracing::info!(
-                user_id = actor.id,
-                data_source_id = id,
-                "data source deleted"
-            );
-            Ok(())
+                .map_err(convert::connector_error)
+        }
+        .await,
+    )
+}
+
+/// Test connection: the account, its quota and one entry of the root folder.
+#[server(endpoint = "test_data_source")]
+pub async fn test_data_source(id: i32) -> Result<TestResult, AppError> {
+    use super::context::*;
+    respond(
+        async move {
+            let actor = require_area(wharf_types::Area::DataSources).await?;
+            let ctx = server_context()?;
+            let report = ctx
+                .connector
+                .test_connection(id, Some(&actor))
+                .await
+                .map_err(convert::connector_error)?;
+            Ok(TestResult {
+                ok: report.ok,
+                message: report.message,
+            })
         }
         .await,
     )

@@ -20,6 +20,7 @@ pub mod config;
 mod hash;
 mod http;
 mod paths;
+pub mod sample;
 pub mod state;
 mod tls;
 mod util;

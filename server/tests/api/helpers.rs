@@ -16,6 +16,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: DatabaseConnection,
     pub data_dir: TempDir,
+    /// The built-in Sandbox Dropbox this Wharf talks to.
+    pub sandbox: Option<std::sync::Arc<dropbox_sandbox::Sandbox>>,
     database_url: String,
     session_idle: Duration,
     public_url: String,
@@ -118,6 +120,7 @@ async fn spawn_app_with(session_idle: Duration, public_url: &str) -> TestApp {
         client,
         db,
         data_dir,
+        sandbox: None,
         database_url,
         session_idle,
         public_url: public_url.to_owned(),
@@ -137,6 +140,8 @@ impl TestApp {
             public_url: self.public_url.clone(),
             session_idle: self.session_idle,
             secret_key: None,
+            dropbox_app: None,
+            sandbox_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             leptos: leptos_options(SocketAddr::from(([127, 0, 0, 1], 0))),
         }
     }
@@ -146,6 +151,7 @@ impl TestApp {
             .await
             .expect("application builds");
         self.address = format!("http://{}", application.local_addr());
+        self.sandbox = application.sandbox();
         let (stop, stopped) = oneshot::channel::<()>();
         self.stop = Some(stop);
         self.server = Some(tokio::spawn(async move {
@@ -282,4 +288,69 @@ impl Drop for TestApp {
 
 pub async fn json(response: Response) -> serde_json::Value {
     response.json().await.expect("json body")
+}
+
+impl TestApp {
+    pub fn sandbox(&self) -> &dropbox_sandbox::Sandbox {
+        self.sandbox.as_deref().expect("the built-in sandbox runs")
+    }
+
+    /// Saves a new Dropbox data source named `name`; returns its id.
+    pub async fn new_data_source(&self, name: &str) -> String {
+        let response = self
+            .call(
+                "save_data_source",
+                &[
+                    ("kind", "Dropbox"),
+                    ("display_name", name),
+                    ("root_folder", ""),
+                    ("file_pattern", ""),
+                    ("search_scope", "AllSubfolders"),
+                    ("space", "MyFiles"),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        json(response).await.as_i64().unwrap().to_string()
+    }
+
+    /// Clicks Authorize and answers the Sandbox Dropbox page with `decision` ("allow" or "cancel") as a
+    /// browser would; returns the callback path (with `code`/`error` and `state`) Dropbox redirects to.
+    pub async fn authorize_on_dropbox(&self, data_source: &str, decision: &str) -> String {
+        let response = self
+            .call("authorize_data_source", &[("id", data_source)])
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let url = reqwest::Url::parse(json(response).await.as_str().unwrap()).unwrap();
+        let browser = reqwest::Client::builder()
+            .redirect(redirect::Policy::none())
+            .build()
+            .unwrap();
+        assert_eq!(
+            browser.get(url.clone()).send().await.unwrap().status(),
+            StatusCode::OK
+        );
+        let mut form: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+        form.push((
+            "account_id".into(),
+            self.sandbox().accounts()[0].account_id.clone(),
+        ));
+        form.push(("decision".into(), decision.into()));
+        let answer = browser
+            .post(format!(
+                "{}/oauth2/authorize",
+                url.origin().ascii_serialization()
+            ))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        let location = reqwest::Url::parse(answer.headers()["location"].to_str().unwrap()).unwrap();
+        assert_eq!(location.path(), "/oauth/dropbox/callback");
+        format!(
+            "{}?{}",
+            location.path(),
+            location.query().unwrap_or_default()
+        )
+    }
 }

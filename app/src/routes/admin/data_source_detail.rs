@@ -1,15 +1,18 @@
 //! The Dropbox connector page: name, settings, status, Save, Security and Close.
-use crate::api::data_sources::{SaveDataSource, get_data_source};
+use crate::api::data_sources::{
+    AuthorizeDataSource, SaveDataSource, TestDataSource, get_data_source,
+};
 use crate::components::confirm::ConfirmDialog;
 use crate::components::data_source_bits::{StatusBadge, short_time};
 use crate::components::errors::FieldError;
+use crate::components::reload_at;
 use crate::components::shell::AreaGuard;
 use crate::components::toast::use_toasts;
-use crate::dto::DataSourceView;
+use crate::dto::{ConnectionView, DataSourceView};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use wharf_types::{Area, DataSourceStatus, DropboxSettings, DropboxSpace, SearchScope};
 
 #[component]
@@ -26,12 +29,18 @@ pub fn DataSourceDetailPage() -> impl IntoView {
             .get("id")
             .and_then(|id| id.parse::<i32>().ok())
     };
-    let data_source = Resource::new(id, |id| async move {
-        match id {
-            Some(id) => get_data_source(id).await,
-            None => Err(AppError::NotFound("There is no such data source.".into())),
-        }
-    });
+    // bumped after Test connection, so status and health are read again
+    let refresh = RwSignal::new(0u32);
+    provide_context(Refresh(refresh));
+    let data_source = Resource::new(
+        move || (id(), refresh.get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => get_data_source(id).await,
+                None => Err(AppError::NotFound("There is no such data source.".into())),
+            }
+        },
+    );
     view! {
         <AreaGuard area=Area::DataSources>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
@@ -42,6 +51,10 @@ pub fn DataSourceDetailPage() -> impl IntoView {
         </AreaGuard>
     }
 }
+
+/// Asks the connector page to read its data source again.
+#[derive(Clone, Copy)]
+struct Refresh(RwSignal<u32>);
 
 #[component]
 fn ConnectorForm(existing: Option<DataSourceView>) -> impl IntoView {
@@ -140,6 +153,7 @@ fn ConnectorForm(existing: Option<DataSourceView>) -> impl IntoView {
                     <span class="muted">{move || if dirty.get() { "Unsaved changes" } else { "" }}</span>
                 </div>
             </ActionForm>
+            {existing.clone().map(|v| view! { <ConnectionPanel view=v dirty/> })}
             {existing.map(|v| view! { <HealthPanel view=v/> })}
             <ConfirmDialog
                 open=discard_open
@@ -225,5 +239,115 @@ fn HealthPanel(view: DataSourceView) -> impl IntoView {
                 }).collect_view()}
             </ol>
         </section>
+    }
+}
+
+/// Authorize / Re-authorize, who the data source is connected as, and Test connection.
+#[component]
+fn ConnectionPanel(view: DataSourceView, dirty: RwSignal<bool>) -> impl IntoView {
+    let id = view.row.id;
+    let authorize = ServerAction::<AuthorizeDataSource>::new();
+    let test = ServerAction::<TestDataSource>::new();
+    let toasts = use_toasts();
+    let refresh = use_context::<Refresh>();
+    let query = use_query_map();
+    Effect::new(move |_| match authorize.value().get() {
+        Some(Ok(url)) => reload_at(&url),
+        Some(Err(e)) => toasts.error(e.to_string()),
+        None => {}
+    });
+    Effect::new(move |_| {
+        match test.value().get() {
+            Some(Ok(result)) if result.ok => toasts.success(result.message),
+            Some(Ok(result)) => toasts.error(result.message),
+            Some(Err(e)) => toasts.error(e.to_string()),
+            None => return,
+        }
+        if let Some(Refresh(r)) = refresh {
+            r.update(|v| *v += 1);
+        }
+    });
+    let returned = move || match query.read().get("authorization").as_deref() {
+        Some("cancelled") => {
+            Some("Authorization was cancelled on Dropbox; the data source is still not connected.")
+        }
+        Some("connected") => Some("Connected. The connection was tested automatically."),
+        Some("test_failed") => {
+            Some("Connected, but the automatic connection test failed: see the status above.")
+        }
+        _ => None,
+    };
+    let provider = view.provider.clone();
+    let connected = view.connection.is_some();
+    view! {
+        <section class="panel" aria-labelledby="connection-title">
+            <h2 id="connection-title">"Connection"</h2>
+            <Show when=move || returned().is_some()>
+                <p class="notice" data-testid="authorization-result">{move || returned()}</p>
+            </Show>
+            {match view.connection.clone() {
+                Some(c) => view! { <ConnectedAs c provider=provider.clone()/> }.into_any(),
+                None => view! {
+                    <p class="muted" data-testid="not-connected">
+                        {format!("Not connected yet. Authorize lets Wharf use a {provider} account.")}
+                    </p>
+                }.into_any(),
+            }}
+            <div class="form-actions">
+                <button class="button primary"
+                    disabled=move || authorize.pending().get() || dirty.get()
+                    title=move || if dirty.get() { "Save your changes first" } else { "" }
+                    on:click=move |_| { authorize.dispatch(AuthorizeDataSource { id }); }>
+                    {if connected { "Re-authorize" } else { "Authorize" }}
+                </button>
+                <button class="button" disabled=move || test.pending().get()
+                    on:click=move |_| { test.dispatch(TestDataSource { id }); }>
+                    {move || if test.pending().get() { "Testing…" } else { "Test connection" }}
+                </button>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn ConnectedAs(c: ConnectionView, provider: String) -> impl IntoView {
+    let quota = match (c.used_bytes, c.allocated_bytes) {
+        (Some(used), Some(total)) if total > 0 => {
+            format!("{} of {} used", human_bytes(used), human_bytes(total))
+        }
+        (Some(used), _) => format!("{} used", human_bytes(used)),
+        _ => "not read yet".to_owned(),
+    };
+    view! {
+        <p data-testid="connected-as">
+            "Connected as " <strong>{c.account_name.clone()}</strong> " <" {c.account_email.clone()} ">"
+            " · " {if c.team_space { "team account with a team space" } else { "personal account" }}
+            " · " {provider}
+        </p>
+        <dl class="facts">
+            <dt>"Quota"</dt>
+            <dd>{quota}</dd>
+            <dt>"Authorized"</dt>
+            <dd>{short_time(&c.authorized_at)}</dd>
+            <dt>"Access token expires"</dt>
+            <dd>{c.token_expires_at.as_deref().map(short_time).unwrap_or_else(|| "does not expire".into())}</dd>
+            <dt>"Last refresh"</dt>
+            <dd>{c.last_refresh_at.as_deref().map(short_time).unwrap_or_else(|| "not yet".into())}</dd>
+        </dl>
+    }
+}
+
+fn human_bytes(bytes: i64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut value = bytes.max(0) as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
     }
 }

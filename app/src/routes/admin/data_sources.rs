@@ -3,7 +3,7 @@ use crate::api::data_sources::{DeleteDataSource, list_data_sources};
 use crate::components::confirm::ConfirmDialog;
 use crate::components::data_source_bits::{KindLabel, StatusBadge, short_time};
 use crate::components::shell::AreaGuard;
-use crate::components::toast::use_toasts;
+use crate::components::toast::{ToastKind, use_toasts};
 use crate::dto::{DataSourceList, DataSourceRow};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -26,7 +26,10 @@ fn DataSourcesList() -> impl IntoView {
     );
     let toasts = use_toasts();
     Effect::new(move |_| match delete.value().get() {
-        Some(Ok(())) => toasts.success("Data source deleted."),
+        Some(Ok(result)) => match result.warning {
+            Some(warning) => toasts.show(ToastKind::Info, warning),
+            None => toasts.success("Data source deleted."),
+        },
         Some(Err(e)) => toasts.error(e.to_string()),
         None => {}
     });

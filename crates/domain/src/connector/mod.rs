@@ -84,6 +84,12 @@ pub struct DropboxConnector {
     hub: DropboxHub,
 }
 
+impl std::fmt::Debug for DropboxConnector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DropboxConnector(..)")
+    }
+}
+
 impl DropboxConnector {
     pub fn new(db: DatabaseConnection, vault: Vault, hub: DropboxHub) -> Self {
         Self { db, vault, hub }
@@ -347,5 +353,36 @@ fn failure_message(e: &DropboxError, settings: &DropboxSettings) -> String {
             settings.root_folder
         ),
         other => other.user_message(),
+    }
+}
+
+/// What the connector page shows about the connected account — never a token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConnectionFacts {
+    pub account_name: String,
+    pub account_email: String,
+    pub has_team_space: bool,
+    pub used_bytes: Option<i64>,
+    pub allocated_bytes: Option<i64>,
+    pub expires_at: Option<OffsetDateTime>,
+    pub last_refresh_at: Option<OffsetDateTime>,
+    pub authorized_at: OffsetDateTime,
+}
+
+impl DropboxConnector {
+    pub async fn connection(&self, id: i32) -> Result<Option<ConnectionFacts>, DbErr> {
+        Ok(dropbox_credential::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .map(|c| ConnectionFacts {
+                account_name: c.account_name,
+                account_email: c.account_email,
+                has_team_space: c.has_team_space,
+                used_bytes: c.used_bytes,
+                allocated_bytes: c.allocated_bytes,
+                expires_at: c.expires_at,
+                last_refresh_at: c.last_refresh_at,
+                authorized_at: c.authorized_at,
+            }))
     }
 }
