@@ -1,5 +1,5 @@
 import { test, expect } from "@playwright/test";
-import { collectErrors, hydrated, signInAsAdmin } from "./helpers";
+import { collectErrors, hydrated, sandboxRequests, signInAsAdmin } from "./helpers";
 
 test("an administrator adds, edits, lists and deletes a Dropbox data source", async ({ page }) => {
   const errors = collectErrors(page);
@@ -95,6 +95,9 @@ test("an administrator adds, edits, lists and deletes a Dropbox data source", as
   await row.getByRole("button", { name: "Delete Sales documents" }).click();
   await confirm.getByRole("button", { name: "OK" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Data source deleted." })).toBeVisible();
+  // deleting revoked the grant at Dropbox first
+  const revokes = (await sandboxRequests()).filter((r) => r.route === "auth/token/revoke");
+  expect(revokes.map((r) => r.status)).toContain(200);
   await page.getByLabel("Search data sources").fill("");
   await expect(page.getByTestId("data-sources-empty")).toBeVisible();
 

@@ -40,3 +40,25 @@ export async function signInAsAdmin(page: Page) {
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByTestId("signed-in-user")).toBeVisible();
 }
+
+/** The built-in Sandbox Dropbox's test control API (scripts/test.sh turns it on for these tests). */
+export const SANDBOX = `http://${process.env.WHARF_SANDBOX_ADDR ?? "127.0.0.1:3102"}/__sandbox`;
+
+/** Routes the sandbox has answered, with their status, oldest first. */
+export async function sandboxRequests(): Promise<{ route: string; status: number }[]> {
+  const r = await fetch(`${SANDBOX}/requests`);
+  if (!r.ok) throw new Error(`sandbox control API: ${r.status}`);
+  const body = await r.json();
+  return Array.isArray(body) ? body : body.requests;
+}
+
+/** Makes the next call to `route` revoke the grant of the token it carries, as if the account owner
+ *  disconnected Wharf in Dropbox's settings. */
+export async function revokeGrantOnNextCall(route: string) {
+  const r = await fetch(`${SANDBOX}/faults`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ route, kind: "revoke_token" }),
+  });
+  if (!r.ok) throw new Error(`sandbox control API: ${r.status}`);
+}

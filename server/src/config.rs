@@ -30,6 +30,9 @@ pub struct Settings {
     /// `WHARF_SANDBOX_ADDR` (default `127.0.0.1:3002`): where the built-in Sandbox Dropbox listens; the
     /// browser opens its authorize page there.
     pub sandbox_addr: SocketAddr,
+    /// `WHARF_SANDBOX_CONTROL_API=1`: serve the sandbox's test control API (`/__sandbox/…`: faults,
+    /// request log). For browser tests only; off by default.
+    pub sandbox_control_api: bool,
     /// `LEPTOS_SITE_ADDR` (default `127.0.0.1:3000`) and the other `LEPTOS_*` variables cargo-leptos sets.
     pub leptos: LeptosOptions,
 }
@@ -89,6 +92,7 @@ impl Settings {
         Ok(Settings {
             dropbox_app,
             sandbox_addr,
+            sandbox_control_api: var("WHARF_SANDBOX_CONTROL_API").is_some_and(|v| v == "1"),
             database_url: var("DATABASE_URL")
                 .unwrap_or_else(|| "sqlite://data/wharf.db?mode=rwc".to_owned()),
             data_dir: PathBuf::from(var("WHARF_DATA_DIR").unwrap_or_else(|| "data".to_owned())),

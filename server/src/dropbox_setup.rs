@@ -54,6 +54,7 @@ pub async fn start(settings: &Settings) -> Result<DropboxSetup, DropboxSetupErro
     let sandbox = spawn(SandboxConfig {
         addr,
         data_dir: Some(settings.data_dir.join("sandbox")),
+        control_api: settings.sandbox_control_api,
         apps: vec![
             AppSpec::new(SANDBOX_APP_KEY, secret.clone())
                 .name("Wharf")

@@ -142,6 +142,7 @@ impl TestApp {
             secret_key: None,
             dropbox_app: None,
             sandbox_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            sandbox_control_api: false,
             leptos: leptos_options(SocketAddr::from(([127, 0, 0, 1], 0))),
         }
     }

@@ -131,7 +131,7 @@ fn ConnectorForm(existing: Option<DataSourceView>) -> impl IntoView {
                 </div>
             </div>
             {existing.as_ref().and_then(|v| v.status_message.clone()).map(|m| view! {
-                <p class="notice" role="status" data-testid="status-message">{m}</p>
+                <p class="notice" data-testid="status-message">{m}</p>
             })}
             <ActionForm action=save on:input=move |_| dirty.set(true) on:change=move |_| dirty.set(true)>
                 {id.map(|id| view! { <input type="hidden" name="id" value=id/> })}
