@@ -369,3 +369,41 @@ async fn deleting_revokes_the_grant_at_dropbox_first() {
         .unwrap();
     assert!(!after.ok, "the revoked grant no longer works");
 }
+
+#[tokio::test]
+async fn choosing_the_team_space_for_a_personal_account_fails_the_test_with_what_to_do() {
+    let world = world().await;
+    authorize(&world).await;
+    let settings = DropboxSettings {
+        space: wharf_types::DropboxSpace::TeamSpace,
+        ..Default::default()
+    };
+    data_sources::update(
+        &world.db,
+        world.data_source,
+        "Sales",
+        settings,
+        &world.admin,
+    )
+    .await
+    .unwrap();
+
+    let report = world
+        .connector
+        .test_connection(world.data_source, Some(&world.admin))
+        .await
+        .unwrap();
+
+    assert!(!report.ok);
+    assert!(
+        report.message.contains("no team space"),
+        "{}",
+        report.message
+    );
+    assert_eq!(report.status, DataSourceStatus::TestFailed);
+    assert_eq!(
+        report.account.unwrap().email,
+        world.sandbox.accounts()[0].email,
+        "the account is still shown"
+    );
+}

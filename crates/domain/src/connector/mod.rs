@@ -241,6 +241,12 @@ impl DropboxConnector {
                 None,
             ),
             Some(_) => match self.probe(id, &settings).await {
+                Ok(info) if settings.space == DropboxSpace::TeamSpace && !info.has_team_space => (
+                    false,
+                    "This Dropbox account has no team space. Choose “My files” as the space."
+                        .to_owned(),
+                    Some(info),
+                ),
                 Ok(info) => (true, TEST_SUCCEEDED.to_owned(), Some(info)),
                 Err(e) => (false, failure_message(&e, &settings), None),
             },
