@@ -69,6 +69,15 @@ test("an administrator adds, edits, lists and deletes a Dropbox data source", as
     await page.screenshot({ path: `${process.env.SCREENSHOT_DIR}/connector.png`, fullPage: true });
   }
 
+  // saving a connected data source tests it again: a root folder Dropbox does not have fails the test
+  await page.getByLabel("Root folder").fill("/Nowhere");
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.locator(".badge")).toHaveText("test failed");
+  await expect(page.getByTestId("status-message")).toContainText("“/Nowhere” does not exist");
+  await page.getByLabel("Root folder").fill("/Documents");
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.locator(".badge")).toHaveText("ready");
+
   await page.getByRole("button", { name: "Security" }).click();
   await expect(page.getByRole("dialog", { name: "Security" })).toBeVisible();
   await page.getByRole("dialog", { name: "Security" }).getByRole("button", { name: "Close" }).click();

@@ -162,6 +162,20 @@ pub async fn save_data_source(
                     data_sources::update(&ctx.db, id, &display_name, settings, &actor)
                         .await
                         .map_err(convert::error)?;
+                    // The status depends on the settings (root folder, space): a connected data source
+                    // is tested again, so "ready" never outlives the settings it was earned with.
+                    if ctx
+                        .connector
+                        .connection(id)
+                        .await
+                        .map_err(internal)?
+                        .is_some()
+                    {
+                        ctx.connector
+                            .test_connection(id, Some(&actor))
+                            .await
+                            .map_err(convert::connector_error)?;
+                    }
                     id
                 }
                 None => data_sources::create(&ctx.db, kind, &display_name, settings, &actor)

@@ -206,3 +206,46 @@ async fn connecting_functions_refuse_anonymous_callers_and_plain_users() {
     let callback = app.get_page("/oauth/dropbox/callback?state=x&code=y").await;
     assert_eq!(callback.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn saving_a_connected_data_source_tests_it_again_with_the_new_settings() {
+    let app = spawn_app().await;
+    app.sign_in_as_admin().await;
+    let id = app.new_data_source("Sales").await;
+    app.get_page(&app.authorize_on_dropbox(&id, "allow").await)
+        .await;
+    let save = |root: &'static str| {
+        let id = id.clone();
+        let app = &app;
+        async move {
+            app.call(
+                "save_data_source",
+                &[
+                    ("id", id.as_str()),
+                    ("kind", "Dropbox"),
+                    ("display_name", "Sales"),
+                    ("root_folder", root),
+                    ("file_pattern", ""),
+                    ("search_scope", "AllSubfolders"),
+                    ("space", "MyFiles"),
+                ],
+            )
+            .await
+        }
+    };
+
+    assert_eq!(save("/No such folder").await.status(), StatusCode::OK);
+    let view = json(app.call("get_data_source", &[("id", &id)]).await).await;
+    assert_eq!(view["row"]["status"], "TestFailed");
+    assert!(
+        view["status_message"]
+            .as_str()
+            .unwrap()
+            .contains("does not exist")
+    );
+
+    assert_eq!(save("/Documents").await.status(), StatusCode::OK);
+    let view = json(app.call("get_data_source", &[("id", &id)]).await).await;
+    assert_eq!(view["row"]["status"], "Ready");
+    assert_eq!(view["status_message"], serde_json::Value::Null);
+}

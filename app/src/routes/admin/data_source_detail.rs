@@ -76,6 +76,7 @@ fn ConnectorForm(existing: Option<DataSourceView>) -> impl IntoView {
         .as_ref()
         .map_or(DataSourceStatus::Incomplete, |v| v.row.status);
 
+    let refresh = use_context::<Refresh>();
     {
         let navigate = navigate.clone();
         Effect::new(move |_| {
@@ -87,6 +88,9 @@ fn ConnectorForm(existing: Option<DataSourceView>) -> impl IntoView {
                         &format!("/admin/data-sources/{saved_id}"),
                         Default::default(),
                     );
+                } else if let Some(Refresh(refresh)) = refresh {
+                    // saving a connected data source tests it again: show the new status
+                    refresh.update(|v| *v += 1);
                 }
             }
         });
