@@ -67,6 +67,8 @@ pub struct DataSourceView {
 pub struct ConnectionView {
     pub account_name: String,
     pub account_email: String,
+    /// Dropbox's plan: Basic, Plus/Professional or Business.
+    pub account_type: String,
     pub team_space: bool,
     pub used_bytes: Option<i64>,
     pub allocated_bytes: Option<i64>,

@@ -60,7 +60,7 @@ test("an administrator adds, edits, lists and deletes a Dropbox data source", as
   await hydrated(page);
   await expect(page.locator(".badge")).toHaveText("ready");
   await expect(page.getByTestId("connected-as")).toContainText("Connected as Sandy Sandbox <sandbox@wharf.example>");
-  await expect(page.getByTestId("connected-as")).toContainText("Sandbox Dropbox");
+  await expect(page.getByTestId("connected-as")).toContainText("Basic account · personal · Sandbox Dropbox");
   await expect(page.getByRole("button", { name: "Re-authorize" })).toBeVisible();
   await page.getByRole("button", { name: "Test connection" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Connection test succeeded" })).toBeVisible();

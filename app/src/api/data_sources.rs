@@ -42,6 +42,7 @@ mod convert {
         crate::dto::ConnectionView {
             account_name: c.account_name,
             account_email: c.account_email,
+            account_type: c.account_type,
             team_space: c.has_team_space,
             used_bytes: c.used_bytes,
             allocated_bytes: c.allocated_bytes,

@@ -29,6 +29,8 @@ pub struct ConnectionInfo {
     pub allocated_bytes: Option<u64>,
     /// The account has a team space distinct from its home folder.
     pub has_team_space: bool,
+    /// Dropbox's plan: "Basic", "Plus/Professional" or "Business".
+    pub account_type: &'static str,
 }
 
 /// Dropbox for one data source. Cheap to clone.
@@ -108,7 +110,13 @@ impl DropboxClient {
             SpaceAllocation::Team(t) => Some(t.allocated),
             _ => None,
         };
+        let account_type = match account.account_type {
+            dropbox_sdk::users_common::AccountType::Basic => "Basic",
+            dropbox_sdk::users_common::AccountType::Pro => "Plus/Professional",
+            dropbox_sdk::users_common::AccountType::Business => "Business",
+        };
         Ok(ConnectionInfo {
+            account_type,
             has_team_space: team_root_header(&account).is_some(),
             account_id: account.account_id,
             email: account.email,

@@ -15,6 +15,8 @@ pub struct Model {
     pub account_id: String,
     pub account_name: String,
     pub account_email: String,
+    /// Dropbox's plan, as the connector page shows it.
+    pub account_type: String,
     pub has_team_space: bool,
     pub used_bytes: Option<i64>,
     pub allocated_bytes: Option<i64>,

@@ -53,6 +53,7 @@ impl MigrationTrait for Migration {
                     .col(string_len(DropboxCredentials::AccountId, 64))
                     .col(string_len(DropboxCredentials::AccountName, 200))
                     .col(string_len(DropboxCredentials::AccountEmail, 254))
+                    .col(string_len(DropboxCredentials::AccountType, 32).default(""))
                     .col(boolean(DropboxCredentials::HasTeamSpace).default(false))
                     .col(big_integer_null(DropboxCredentials::UsedBytes))
                     .col(big_integer_null(DropboxCredentials::AllocatedBytes))
@@ -105,6 +106,7 @@ enum DropboxCredentials {
     AccountId,
     AccountName,
     AccountEmail,
+    AccountType,
     HasTeamSpace,
     UsedBytes,
     AllocatedBytes,

@@ -21,6 +21,7 @@ async fn authorizing_on_the_sandbox_connects_the_data_source_and_tests_it() {
     assert_eq!(view["row"]["status"], "Ready");
     assert_eq!(view["provider"], "Sandbox Dropbox");
     assert_eq!(view["connection"]["account_email"], "sandbox@wharf.example");
+    assert_eq!(view["connection"]["account_type"], "Basic");
     assert!(
         view.to_string().find("access_token").is_none(),
         "no token crosses the wire"
@@ -248,4 +249,34 @@ async fn saving_a_connected_data_source_tests_it_again_with_the_new_settings() {
     let view = json(app.call("get_data_source", &[("id", &id)]).await).await;
     assert_eq!(view["row"]["status"], "Ready");
     assert_eq!(view["status_message"], serde_json::Value::Null);
+}
+
+#[tokio::test]
+async fn deleting_still_deletes_when_dropbox_cannot_revoke_and_says_so() {
+    use dropbox_sandbox::{FaultKind, FaultSpec};
+    let app = spawn_app().await;
+    app.sign_in_as_admin().await;
+    let id = app.new_data_source("Sales").await;
+    app.get_page(&app.authorize_on_dropbox(&id, "allow").await)
+        .await;
+    app.sandbox().add_fault(
+        FaultSpec::new(
+            "auth/token/revoke",
+            FaultKind::Status {
+                status: 503,
+                retry_after: None,
+            },
+        )
+        .times(10),
+    );
+
+    let deleted = app.call("delete_data_source", &[("id", &id)]).await;
+
+    assert_eq!(deleted.status(), StatusCode::OK);
+    let warning = json(deleted).await["warning"].as_str().unwrap().to_owned();
+    assert!(warning.contains("could not be told to revoke"), "{warning}");
+    assert_eq!(
+        app.call("get_data_source", &[("id", &id)]).await.status(),
+        StatusCode::NOT_FOUND
+    );
 }

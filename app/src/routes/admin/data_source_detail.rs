@@ -325,7 +325,8 @@ fn ConnectedAs(c: ConnectionView, provider: String) -> impl IntoView {
     view! {
         <p data-testid="connected-as">
             "Connected as " <strong>{c.account_name.clone()}</strong> " <" {c.account_email.clone()} ">"
-            " · " {if c.team_space { "team account with a team space" } else { "personal account" }}
+            " · " {format!("{} account", c.account_type)}
+            " · " {if c.team_space { "team member with a team space" } else { "personal" }}
             " · " {provider}
         </p>
         <dl class="facts">

@@ -191,6 +191,7 @@ impl DropboxConnector {
             account_id: Set(tokens.account_id.clone().unwrap_or_default()),
             account_name: Set(String::new()),
             account_email: Set(String::new()),
+            account_type: Set(String::new()),
             has_team_space: Set(false),
             used_bytes: Set(None),
             allocated_bytes: Set(None),
@@ -256,6 +257,7 @@ impl DropboxConnector {
             active.account_id = Set(info.account_id.clone());
             active.account_name = Set(info.display_name.clone());
             active.account_email = Set(info.email.clone());
+            active.account_type = Set(info.account_type.to_owned());
             active.has_team_space = Set(info.has_team_space);
             active.used_bytes = Set(i64::try_from(info.used_bytes).ok());
             active.allocated_bytes = Set(info.allocated_bytes.and_then(|b| i64::try_from(b).ok()));
@@ -367,6 +369,7 @@ fn failure_message(e: &DropboxError, settings: &DropboxSettings) -> String {
 pub struct ConnectionFacts {
     pub account_name: String,
     pub account_email: String,
+    pub account_type: String,
     pub has_team_space: bool,
     pub used_bytes: Option<i64>,
     pub allocated_bytes: Option<i64>,
@@ -383,6 +386,7 @@ impl DropboxConnector {
             .map(|c| ConnectionFacts {
                 account_name: c.account_name,
                 account_email: c.account_email,
+                account_type: c.account_type,
                 has_team_space: c.has_team_space,
                 used_bytes: c.used_bytes,
                 allocated_bytes: c.allocated_bytes,
