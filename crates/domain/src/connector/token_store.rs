@@ -6,7 +6,6 @@ use dropbox::{Secret, TokenSet, TokenStore, TokenStoreError};
 use entity::{data_source, dropbox_credential};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, EntityTrait};
 use time::OffsetDateTime;
-use wharf_types::DataSourceStatus;
 
 pub(crate) fn access_context(data_source_id: i32) -> String {
     format!("data_source:{data_source_id}:access_token")
@@ -101,11 +100,15 @@ impl TokenStore for DbTokenStore {
         else {
             return Ok(());
         };
+        // Recorded as a failed test, so the status comes from the one rule in data_sources.
         let mut active: data_source::ActiveModel = row.into();
-        active.status = Set(DataSourceStatus::TestFailed.as_str().to_owned());
+        active.last_test_ok = Set(Some(false));
         active.status_message = Set(Some(REAUTHORIZE_HINT.to_owned()));
-        active
+        let updated = active
             .update(&self.db)
+            .await
+            .map_err(TokenStoreError::new)?;
+        crate::data_sources::recompute_status(&self.db, updated)
             .await
             .map_err(TokenStoreError::new)?;
         Ok(())
