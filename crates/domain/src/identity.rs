@@ -3,7 +3,7 @@ use argon2::Argon2;
 use argon2::password_hash::{
     PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
 };
-use entity::{user, user_role};
+use entity::{group_member, user, user_role};
 use rand::Rng;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
@@ -47,6 +47,11 @@ pub struct AuthenticatedUser {
     pub email: Option<String>,
     pub roles: Vec<Role>,
     pub must_change_password: bool,
+    /// The groups the user belongs to, for data-source Security lists.
+    pub group_ids: Vec<i32>,
+    /// Whether some data source's Connection administrators list names the user (directly, through a
+    /// group or through a role): such a user may enter Administration > Data sources without the role.
+    pub listed_as_connection_administrator: bool,
 }
 
 impl AuthenticatedUser {
@@ -223,6 +228,8 @@ pub async fn list_users(
         .collect())
 }
 
+/// The user with their roles, groups and whether a Security list names them: all that authorization
+/// decisions need, loaded once per request.
 async fn with_roles(
     db: &impl ConnectionTrait,
     u: user::Model,
@@ -231,7 +238,18 @@ async fn with_roles(
         .filter(user_role::Column::UserId.eq(u.id))
         .all(db)
         .await?;
-    Ok(to_authenticated(u, roles))
+    let mut user = to_authenticated(u, roles);
+    user.group_ids = group_member::Entity::find()
+        .filter(group_member::Column::UserId.eq(user.id))
+        .order_by_asc(group_member::Column::GroupId)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.group_id)
+        .collect();
+    user.listed_as_connection_administrator =
+        crate::policy::listed_as_connection_administrator(db, &user).await?;
+    Ok(user)
 }
 
 fn to_authenticated(u: user::Model, role_rows: Vec<user_role::Model>) -> AuthenticatedUser {
@@ -253,6 +271,8 @@ fn to_authenticated(u: user::Model, role_rows: Vec<user_role::Model>) -> Authent
         email: u.email,
         roles,
         must_change_password: u.must_change_password,
+        group_ids: Vec::new(),
+        listed_as_connection_administrator: false,
     }
 }
 

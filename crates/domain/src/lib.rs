@@ -2,13 +2,16 @@
 //! compose them in one transaction; nothing here knows about HTTP or Leptos.
 
 pub mod audit;
+pub mod confine;
 pub mod connector;
 pub mod data_sources;
 pub mod db;
 mod files;
 pub mod identity;
 pub mod oauth_states;
+pub mod policy;
 pub mod sessions;
+pub mod sign_in_throttle;
 pub mod vault;
 
 pub use identity::AuthenticatedUser;

@@ -27,6 +27,13 @@ pub struct Model {
     pub created_at: TimeDateTimeWithTimeZone,
     pub modified_at: TimeDateTimeWithTimeZone,
     pub modified_by: Option<i32>,
+    /// Set when the Connection administrators list was saved non-empty: the list then names the only
+    /// non-administrators who may edit, even after its last member is deleted.
+    pub admins_restricted: bool,
+    /// The same for Connection users.
+    pub users_restricted: bool,
+    /// Refuses Create / Update / Delete of files from every caller.
+    pub read_only: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -2,8 +2,12 @@
 
 pub mod audit_event;
 pub mod data_source;
+pub mod data_source_grant;
 pub mod dropbox_credential;
+pub mod group;
+pub mod group_member;
 pub mod oauth_state;
 pub mod session;
+pub mod sign_in_failure;
 pub mod user;
 pub mod user_role;

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261127_000001_identity;
 mod m20261127_000002_data_sources;
 mod m20261127_000003_dropbox_credentials;
+mod m20261127_000004_groups_and_security;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_identity::Migration),
             Box::new(m20261127_000002_data_sources::Migration),
             Box::new(m20261127_000003_dropbox_credentials::Migration),
+            Box::new(m20261127_000004_groups_and_security::Migration),
         ]
     }
 }

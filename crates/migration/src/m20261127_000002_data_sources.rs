@@ -89,6 +89,10 @@ pub enum DataSources {
     CreatedAt,
     ModifiedAt,
     ModifiedBy,
+    // added by m20261127_000004
+    AdminsRestricted,
+    UsersRestricted,
+    ReadOnly,
 }
 
 #[derive(DeriveIden)]
