@@ -85,14 +85,39 @@ async fn already_expired_token_is_401_expired_access_token() {
 }
 
 #[tokio::test]
-async fn expired_token_on_a_content_route_is_also_401() {
+async fn expired_token_on_the_content_host_is_401_with_tag_other() {
     let t = TestSandbox::start().await;
     t.sb.expire_token(&t.token);
-    let (r, _) = t
+    let (download, _) = t
         .download("files/download", &json!({"path": "/x"}), None)
         .await;
-    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(r.json()["error"][".tag"], "expired_access_token");
+    let upload = t
+        .upload_call("files/upload", &json!({"path": "/x"}), b"x".to_vec())
+        .await;
+    for r in [download, upload] {
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(r.json()["error"][".tag"], "other");
+        assert_eq!(r.json()["error_summary"], "other/..");
+    }
+    let revoked =
+        t.sb.issue_token(TokenSpec::new(&t.account.account_id))
+            .unwrap();
+    t.sb.revoke_token(&revoked.access_token);
+    let r: Value = t
+        .http
+        .post(t.url("/2/files/download"))
+        .bearer_auth(&revoked.access_token)
+        .header("Dropbox-API-Arg", r#"{"path": "/x"}"#)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        r["error"][".tag"], "invalid_access_token",
+        "only expiry is reported as other"
+    );
 }
 
 #[tokio::test]
@@ -259,6 +284,23 @@ async fn scripted_token_expiry_makes_that_request_fail_with_expired_token() {
     let r = t.rpc("files/list_folder", json!({"path": ""})).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert_eq!(r.json()["error"][".tag"], "expired_access_token");
+}
+
+#[tokio::test]
+async fn a_scripted_route_error_answers_409_with_that_tag_once() {
+    let t = TestSandbox::start().await;
+    t.sb.add_fault(FaultSpec::new(
+        "files/list_folder",
+        FaultKind::RouteError {
+            tag: "reset".into(),
+        },
+    ));
+    assert_eq!(t.sb.faults().len(), 1);
+    let r = t.rpc("files/list_folder", json!({"path": ""})).await;
+    assert_route_error(&r, "reset");
+    assert!(t.sb.faults().is_empty(), "used up by its request");
+    let again = t.rpc("files/list_folder", json!({"path": ""})).await;
+    assert_eq!(again.status, StatusCode::OK);
 }
 
 #[tokio::test]

@@ -173,6 +173,34 @@ async fn reset_cursors_make_continue_answer_reset() {
 }
 
 #[tokio::test]
+async fn cursors_issued_after_a_reset_keep_working() {
+    let t = TestSandbox::start().await;
+    t.put("/a.txt", b"a").await;
+    t.sb.reset_cursors(&t.account.account_id).unwrap();
+    let listing = t.ok("files/list_folder", json!({"path": ""})).await;
+    let latest = t
+        .ok("files/list_folder/get_latest_cursor", json!({"path": ""}))
+        .await;
+
+    let listed = t
+        .rpc(
+            "files/list_folder/continue",
+            json!({"cursor": listing["cursor"]}),
+        )
+        .await;
+    t.put("/b.txt", b"b").await;
+    let changes = t
+        .ok(
+            "files/list_folder/continue",
+            json!({"cursor": latest["cursor"]}),
+        )
+        .await;
+
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.text);
+    assert_eq!(names(&changes), vec!["/b.txt"]);
+}
+
+#[tokio::test]
 async fn garbage_cursor_is_a_400() {
     let t = TestSandbox::start().await;
     let r = t

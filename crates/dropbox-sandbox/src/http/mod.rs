@@ -14,7 +14,7 @@ mod users;
 
 use crate::state::Sandbox;
 use crate::state::observe::{FaultKind, LoggedRequest, normalize_route};
-use crate::wire::{ApiError, json_response, rate_limited, text};
+use crate::wire::{ApiError, json_response, rate_limited, tag, text};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Extension, Path, RawQuery, Request, State};
@@ -71,6 +71,7 @@ async fn observe(State(sb): State<Arc<Sandbox>>, mut req: Request, next: Next) -
             }
             r
         }
+        Some(FaultKind::RouteError { tag: t }) => ApiError::Route(tag(t)).into_response_for(&route),
         Some(FaultKind::Delay { millis }) => {
             tokio::time::sleep(std::time::Duration::from_millis(*millis)).await;
             next.run(req).await
@@ -186,6 +187,15 @@ fn style_of(route: &str) -> Option<Style> {
     })
 }
 
+/// The content host (uploads, downloads) answers an expired token with a 401 whose tag is `other`, not
+/// `expired_access_token` as the API host does; a client has to treat any 401 as "refresh and retry".
+fn content_host_auth(e: ApiError) -> ApiError {
+    match e {
+        ApiError::Auth("expired_access_token") => ApiError::Auth("other"),
+        e => e,
+    }
+}
+
 async fn dispatch(
     State(sb): State<Arc<Sandbox>>,
     Path(route): Path<String>,
@@ -251,7 +261,7 @@ async fn call(
             Ok(ok(v))
         }
         Style::Upload => {
-            let c = authenticate(sb, headers, query, slot)?;
+            let c = authenticate(sb, headers, query, slot).map_err(content_host_auth)?;
             upload::check_content_type(headers)?;
             let a = Args::from_header(headers, query, false)?;
             let v = match route {
@@ -264,7 +274,7 @@ async fn call(
             Ok(ok(v))
         }
         Style::Download => {
-            let c = authenticate(sb, headers, query, slot)?;
+            let c = authenticate(sb, headers, query, slot).map_err(content_host_auth)?;
             let a = Args::from_header(headers, query, false)?;
             match route {
                 "files/download" => download::download(sb, &c, &a, headers).await,

@@ -184,8 +184,11 @@ impl Sandbox {
             .get(account_id)
             .map(|a| a.namespaces())
             .ok_or_else(|| err(format!("unknown account {account_id}")))?;
+        // A sequence number of its own for the reset: cursors issued before it carry a smaller one,
+        // cursors issued after it carry it, and only the former are reset.
         self.mutate(|s| {
-            let floor = s.tree.seq + 1;
+            s.tree.seq += 1;
+            let floor = s.tree.seq;
             for n in &nsids {
                 s.tree.ns_mut(n).cursor_floor = floor;
             }
@@ -195,6 +198,11 @@ impl Sandbox {
 
     pub fn add_fault(&self, fault: FaultSpec) {
         lock(&self.faults).push(fault);
+    }
+
+    /// Faults not yet used up. A fault is used when its request arrives, before any delay it adds.
+    pub fn faults(&self) -> Vec<FaultSpec> {
+        lock(&self.faults).clone()
     }
 
     pub fn clear_faults(&self) {

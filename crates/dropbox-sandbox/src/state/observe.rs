@@ -18,10 +18,13 @@ pub enum FaultKind {
     Delay { millis: u64 },
     /// Handle the request, then cut the connection after `after_bytes` bytes of the response body.
     ResetMidBody { after_bytes: u64 },
-    /// Expire the request's bearer token, then handle it (so it gets `expired_access_token`).
+    /// Expire the request's bearer token, then handle it (so it gets `expired_access_token`, or `other`
+    /// on the content host).
     ExpireToken,
     /// Revoke the request's bearer token, then handle it (so it gets `invalid_access_token`).
     RevokeToken,
+    /// Answer 409 with the route error `{".tag": tag}`, e.g. `reset` for a listing cursor.
+    RouteError { tag: String },
 }
 
 /// A fault applied to the next `times` requests of `route`.
