@@ -1,6 +1,7 @@
 //! Access tokens per data source: loaded once from the caller's `TokenStore`, refreshed before they expire
 //! and after a 401, with one refresh in flight per data source — everyone else waits on the slot's lock and
-//! reuses the result.
+//! reuses the result. The refresh runs in a task of its own that holds the lock, so a caller dropped
+//! mid-refresh (a cancelled request) neither aborts it nor makes the next waiter start another.
 
 use crate::error::DropboxError;
 use crate::oauth::OAuthClient;
@@ -8,6 +9,7 @@ use crate::token::{Secret, TokenSet, TokenStore};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
+use tokio::sync::OwnedMutexGuard;
 
 #[derive(Default)]
 struct SlotState {
@@ -19,7 +21,7 @@ struct SlotState {
 /// The shared state of one data source (key).
 #[derive(Default)]
 pub(crate) struct Slot {
-    state: tokio::sync::Mutex<SlotState>,
+    state: Arc<tokio::sync::Mutex<SlotState>>,
 }
 
 /// Slots by key; weak so a data source nobody uses any more is forgotten.
@@ -53,6 +55,7 @@ impl Registry {
 }
 
 /// Hands out valid access tokens for one data source.
+#[derive(Clone)]
 pub(crate) struct TokenManager {
     pub slot: Arc<Slot>,
     pub store: Arc<dyn TokenStore>,
@@ -63,17 +66,17 @@ pub(crate) struct TokenManager {
 impl TokenManager {
     /// A token valid for at least the refresh margin (refreshing first if needed).
     pub async fn current(&self) -> Result<Arc<String>, DropboxError> {
-        let mut st = self.slot.state.lock().await;
+        let mut st = self.lock().await;
         let tokens = self.loaded(&mut st).await?;
         if tokens.expires_within(self.margin) {
-            self.refresh_locked(&mut st).await?;
+            st = self.refresh(st).await?;
         }
         Self::access(&st)
     }
 
     /// Called after Dropbox answered 401 to `failed`: refresh unless someone already did.
     pub async fn after_unauthorized(&self, failed: &str) -> Result<Arc<String>, DropboxError> {
-        let mut st = self.slot.state.lock().await;
+        let mut st = self.lock().await;
         let tokens = self.loaded(&mut st).await?;
         if tokens.access_token.expose() == failed {
             // The store may hold newer tokens (re-authorized elsewhere) before we spend a refresh.
@@ -81,10 +84,26 @@ impl TokenManager {
             if stored.access_token.expose() != failed {
                 st.tokens = Some(stored);
             } else {
-                self.refresh_locked(&mut st).await?;
+                st = self.refresh(st).await?;
             }
         }
         Self::access(&st)
+    }
+
+    async fn lock(&self) -> OwnedMutexGuard<SlotState> {
+        self.slot.state.clone().lock_owned().await
+    }
+
+    /// Refreshes in a spawned task that takes the lock along: if this caller is dropped, the task
+    /// still finishes (and saves) the refresh, and the callers queued on the lock then find its tokens.
+    async fn refresh(
+        &self,
+        mut st: OwnedMutexGuard<SlotState>,
+    ) -> Result<OwnedMutexGuard<SlotState>, DropboxError> {
+        let me = self.clone();
+        tokio::spawn(async move { me.refresh_locked(&mut st).await.map(|()| st) })
+            .await
+            .map_err(|e| DropboxError::Unexpected(format!("token refresh task: {e}")))?
     }
 
     fn access(st: &SlotState) -> Result<Arc<String>, DropboxError> {

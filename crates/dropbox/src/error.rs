@@ -27,6 +27,10 @@ pub enum DropboxError {
     /// The refresh token was refused (revoked, invalid) or missing: the user must reconnect.
     #[error("reauthorization required: {0}")]
     ReauthorizationRequired(String),
+    /// Dropbox refused to exchange an authorization code (wrong PKCE verifier, a code used twice or
+    /// expired): the authorization has to be started again.
+    #[error("authorization failed: {0}")]
+    AuthorizationFailed(String),
     /// Server errors, timeouts or broken connections that persisted through every retry.
     #[error("transient failure after {attempts} attempt(s): {detail}")]
     Transient { attempts: u32, detail: String },
@@ -65,6 +69,7 @@ impl DropboxError {
                 retry_after.as_secs().max(1)
             ),
             Self::ReauthorizationRequired(_) => "Wharf's access to this Dropbox account has ended. Reconnect the data source to continue.".into(),
+            Self::AuthorizationFailed(_) => "Dropbox did not accept the authorization. Start it again.".into(),
             Self::Transient { .. } => "Dropbox could not be reached reliably. Try again in a few minutes.".into(),
             Self::CursorReset => "The Dropbox folder listing has to be refreshed. Reload it to continue.".into(),
             Self::ContentHashMismatch { .. } => "The file was corrupted in transfer and was not accepted. Try the transfer again.".into(),
@@ -254,6 +259,7 @@ mod tests {
                 retry_after: Duration::from_secs(3),
             },
             DropboxError::ReauthorizationRequired("revoked".into()),
+            DropboxError::AuthorizationFailed("invalid_grant".into()),
             DropboxError::Transient {
                 attempts: 3,
                 detail: "503".into(),

@@ -123,7 +123,8 @@ impl OAuthClient {
         (url, Secret::new(verifier.secret().clone()))
     }
 
-    /// Exchanges the code from the redirect for tokens.
+    /// Exchanges the code from the redirect for tokens. A code Dropbox does not accept (wrong PKCE
+    /// verifier, used before, expired) is `AuthorizationFailed`.
     pub async fn exchange_code(
         &self,
         code: &str,
@@ -136,7 +137,7 @@ impl OAuthClient {
             .set_pkce_verifier(PkceCodeVerifier::new(pkce_verifier.expose().to_string()))
             .request_async(&http)
             .await
-            .map_err(|e| token_error(e, "the authorization code was refused"))?;
+            .map_err(|e| token_error(e, DropboxError::AuthorizationFailed))?;
         Ok(token_set(&resp, None))
     }
 
@@ -170,7 +171,7 @@ impl OAuthClient {
                         }
                     }
                 }
-                Err(e) => return Err(token_error(e, "the refresh token was refused")),
+                Err(e) => return Err(token_error(e, DropboxError::ReauthorizationRequired)),
             }
         }
     }
@@ -249,17 +250,17 @@ fn token_set(resp: &TokenResp, old_refresh: Option<&Secret>) -> TokenSet {
     }
 }
 
+/// Maps a token-endpoint failure; `refused` names what an `invalid_grant` (the code or the refresh
+/// token was not accepted) means for the request at hand.
 fn token_error(
     e: RequestTokenError<OAuthHttpError, BasicErrorResponse>,
-    refused: &str,
+    refused: fn(String) -> DropboxError,
 ) -> DropboxError {
     match e {
         RequestTokenError::ServerResponse(r) => match r.error() {
-            BasicErrorResponseType::InvalidGrant => DropboxError::ReauthorizationRequired(format!(
-                "{refused}: {}",
-                r.error_description()
-                    .map(String::as_str)
-                    .unwrap_or("invalid_grant")
+            BasicErrorResponseType::InvalidGrant => refused(format!(
+                "invalid_grant: {}",
+                r.error_description().map(String::as_str).unwrap_or("")
             )),
             other => DropboxError::BadRequest(format!(
                 "token endpoint: {other}: {}",

@@ -122,7 +122,52 @@ async fn a_code_exchanged_with_the_wrong_verifier_is_refused() {
         .unwrap_err();
 
     assert!(
-        matches!(err, DropboxError::ReauthorizationRequired(_)),
+        matches!(err, DropboxError::AuthorizationFailed(_)),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.user_message(),
+        "Dropbox did not accept the authorization. Start it again."
+    );
+}
+
+#[tokio::test]
+async fn a_code_exchanged_a_second_time_is_refused() {
+    let w = world().await;
+    let oauth = w.hub.oauth().unwrap();
+    let (url, verifier) = oauth.authorize_url("st");
+    let q = click_allow(&url, &w.account.account_id).await;
+    oauth.exchange_code(&q["code"], &verifier).await.unwrap();
+
+    let err = oauth
+        .exchange_code(&q["code"], &verifier)
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(err, DropboxError::AuthorizationFailed(_)),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_expired_code_is_refused() {
+    let config = SandboxConfig {
+        auth_code_ttl: std::time::Duration::ZERO,
+        ..SandboxConfig::for_tests()
+    };
+    let w = world_with(config, |c| c).await;
+    let oauth = w.hub.oauth().unwrap();
+    let (url, verifier) = oauth.authorize_url("st");
+    let q = click_allow(&url, &w.account.account_id).await;
+
+    let err = oauth
+        .exchange_code(&q["code"], &verifier)
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(err, DropboxError::AuthorizationFailed(_)),
         "{err:?}"
     );
 }

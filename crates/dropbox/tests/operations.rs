@@ -6,6 +6,7 @@ use bytes::Bytes;
 use common::*;
 use dropbox::types::{Metadata, ThumbnailFormat, ThumbnailSize};
 use dropbox::{DownloadRange, DropboxError, ListOptions, WriteMode, content_hash};
+use dropbox_sandbox::{FaultKind, FaultSpec};
 use futures::TryStreamExt;
 
 fn names(entries: &[Metadata]) -> Vec<String> {
@@ -97,8 +98,6 @@ async fn list_folder_restarts_from_scratch_when_the_cursor_is_reset() {
     assert!(first.has_more);
 
     w.sb.reset_cursors(&w.account.account_id).unwrap();
-    // Sandbox quirk: cursors issued after reset_cursors are reset too until the tree changes once.
-    w.seed("/elsewhere/bump.txt", b"b").await;
     let rest: Vec<_> =
         tokio::time::timeout(std::time::Duration::from_secs(20), stream.try_collect())
             .await
@@ -330,6 +329,30 @@ async fn longpoll_reports_changes_after_a_write() {
     assert!(changed.changes);
 }
 
+#[tokio::test]
+async fn longpoll_on_a_reset_cursor_is_a_cursor_reset_without_any_token_use() {
+    let w = world().await;
+    let cursor = w.client.latest_cursor("", true).await.unwrap();
+    w.sb.reset_cursors(&w.account.account_id).unwrap();
+    w.sb.clear_requests();
+
+    let err = w
+        .client
+        .longpoll(&cursor, std::time::Duration::from_secs(30))
+        .await
+        .unwrap_err();
+
+    assert!(matches!(err, DropboxError::CursorReset), "{err:?}");
+    assert!(!err.is_transient(), "waiting does not help: list again");
+    let log = w.sb.requests();
+    assert_eq!(
+        log.len(),
+        1,
+        "one longpoll, no retry and no refresh: {log:?}"
+    );
+    assert_eq!((log[0].status, log[0].token_id.as_deref()), (409, None));
+}
+
 /// A minimal valid RGB PNG (stored/uncompressed deflate blocks).
 fn png(w: u32, h: u32) -> Vec<u8> {
     fn crc(data: &[u8]) -> u32 {
@@ -398,8 +421,15 @@ async fn a_listing_whose_cursor_keeps_being_reset_gives_up_instead_of_looping() 
     });
     stream.try_next().await.unwrap();
 
-    // Without a change after reset_cursors the sandbox resets every new cursor as well.
-    w.sb.reset_cursors(&w.account.account_id).unwrap();
+    w.sb.add_fault(
+        FaultSpec::new(
+            "files/list_folder/continue",
+            FaultKind::RouteError {
+                tag: "reset".into(),
+            },
+        )
+        .times(10),
+    );
     let result: Result<Vec<_>, _> =
         tokio::time::timeout(std::time::Duration::from_secs(20), stream.try_collect())
             .await
@@ -408,5 +438,10 @@ async fn a_listing_whose_cursor_keeps_being_reset_gives_up_instead_of_looping() 
     assert!(
         matches!(result, Err(DropboxError::CursorReset)),
         "{result:?}"
+    );
+    assert_eq!(
+        w.count("files/list_folder"),
+        4,
+        "the first listing and three restarts"
     );
 }

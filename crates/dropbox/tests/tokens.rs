@@ -1,13 +1,13 @@
 //! Token refresh: before expiry, after a 401 (including the content host's `other`), one refresh per
-//! data source under concurrency, and refusals surfacing as ReauthorizationRequired.
+//! data source under concurrency and cancellation, and refusals surfacing as ReauthorizationRequired.
 
 mod common;
 
-use common::proxy::{Proxy, Tamper};
 use common::*;
-use dropbox::{DropboxError, DropboxHub, MemoryTokenStore, Space, TokenStore};
-use dropbox_sandbox::SandboxConfig;
+use dropbox::{DropboxError, MemoryTokenStore, Space, TokenStore};
+use dropbox_sandbox::{FaultKind, FaultSpec, SandboxConfig};
 use std::sync::Arc;
+use std::time::Duration;
 
 fn token_requests(w: &World) -> usize {
     w.count("oauth2/token")
@@ -77,17 +77,62 @@ async fn a_token_expiring_during_use_is_refreshed_once_after_the_401() {
 async fn the_content_hosts_401_with_tag_other_also_triggers_one_refresh() {
     let w = world().await;
     w.seed("/f.txt", b"content").await;
-    let proxy = Proxy::start(&w.sb.base_url()).await;
-    let hub = DropboxHub::new(config_for(&proxy.base_url)).unwrap();
-    let client = hub.client("via-proxy", w.store.clone(), Space::MyFiles);
-    proxy.tamper("files/download", Tamper::UnauthorizedOther, 1);
+    w.sb.expire_token(&w.issued.access_token);
 
-    let got = collect(client.download("/f.txt", None).await.unwrap())
+    let got = collect(w.client.download("/f.txt", None).await.unwrap())
         .await
         .unwrap();
 
     assert_eq!(got, b"content");
     assert_eq!(token_requests(&w), 1);
+    let statuses: Vec<u16> =
+        w.sb.requests()
+            .iter()
+            .filter(|r| r.route == "files/download")
+            .map(|r| r.status)
+            .collect();
+    assert_eq!(statuses, vec![401, 200]);
+}
+
+#[tokio::test]
+async fn a_caller_dropped_mid_refresh_leaves_one_refresh_that_everyone_shares() {
+    let w = world().await;
+    let store = Arc::new(MemoryTokenStore::new(token_set(&w.issued, -1)));
+    let client = w.hub.client("cancelled", store.clone(), Space::MyFiles);
+    w.sb.add_fault(FaultSpec::new(
+        "oauth2/token",
+        FaultKind::Delay { millis: 1_000 },
+    ));
+    let first = tokio::spawn({
+        let c = client.clone();
+        async move { c.current_account().await }
+    });
+    // The fault is used up when the token request arrives: the refresh is then under way.
+    while !w.sb.faults().is_empty() {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+
+    first.abort();
+    let others = (0..10).map(|_| {
+        let c = client.clone();
+        tokio::spawn(async move { c.current_account().await })
+    });
+    let results = futures::future::join_all(others).await;
+
+    assert!(first.await.unwrap_err().is_cancelled());
+    assert!(results.into_iter().all(|r| matches!(r, Ok(Ok(_)))));
+    let token_calls: Vec<_> =
+        w.sb.requests()
+            .into_iter()
+            .filter(|r| r.route == "oauth2/token")
+            .collect();
+    assert_eq!(token_calls.len(), 1, "{token_calls:?}");
+    assert_eq!(
+        token_calls[0].fault,
+        Some(FaultKind::Delay { millis: 1_000 }),
+        "the refresh the dropped caller started is the one that completed"
+    );
+    assert_eq!(store.saves(), 1);
 }
 
 #[tokio::test]

@@ -1,10 +1,10 @@
 //! A man-in-the-middle between the client and the sandbox, for what the sandbox cannot script:
-//! corrupted bytes in transit and the content host's 401 whose tag is `other`.
+//! corrupted bytes in transit.
 
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderName, StatusCode};
+use axum::http::HeaderName;
 use axum::response::Response;
 use std::sync::{Arc, Mutex};
 
@@ -14,8 +14,6 @@ pub enum Tamper {
     FlipResponseByte,
     /// Flip the first byte of the request body.
     FlipRequestByte,
-    /// Answer 401 `{"error": {".tag": "other"}}` without forwarding.
-    UnauthorizedOther,
 }
 
 struct Rule {
@@ -83,15 +81,6 @@ async fn forward(State(st): State<Arc<ProxyState>>, req: Request) -> Response {
         .unwrap_or_default();
     let route = req.uri().path().trim_start_matches("/2/").to_string();
     let tamper = take_rule(&st, &route);
-    if tamper == Some(Tamper::UnauthorizedOther) {
-        return Response::builder()
-            .status(StatusCode::UNAUTHORIZED)
-            .header("content-type", "application/json")
-            .body(Body::from(
-                r#"{"error_summary": "other/...", "error": {".tag": "other"}}"#,
-            ))
-            .unwrap();
-    }
     let (parts, body) = req.into_parts();
     let mut body = axum::body::to_bytes(body, usize::MAX)
         .await
