@@ -135,14 +135,26 @@ mod tests {
     fn ordinary_paths_land_under_the_root() {
         assert_eq!(resolve("/Invoices", "").unwrap(), "/Invoices");
         assert_eq!(resolve("/Invoices", "/").unwrap(), "/Invoices");
-        assert_eq!(resolve("/Invoices", "2026/INV-1.pdf").unwrap(), "/Invoices/2026/INV-1.pdf");
-        assert_eq!(resolve("/Invoices", "/2026//a b.pdf/").unwrap(), "/Invoices/2026/a b.pdf");
+        assert_eq!(
+            resolve("/Invoices", "2026/INV-1.pdf").unwrap(),
+            "/Invoices/2026/INV-1.pdf"
+        );
+        assert_eq!(
+            resolve("/Invoices", "/2026//a b.pdf/").unwrap(),
+            "/Invoices/2026/a b.pdf"
+        );
         assert_eq!(resolve("", "Documents").unwrap(), "/Documents");
         assert_eq!(resolve("", "").unwrap(), "");
         // Dots inside names are fine; only whole `.`/`..` segments climb.
-        assert_eq!(resolve("/R", "v1.2/..hidden/a..b").unwrap(), "/R/v1.2/..hidden/a..b");
+        assert_eq!(
+            resolve("/R", "v1.2/..hidden/a..b").unwrap(),
+            "/R/v1.2/..hidden/a..b"
+        );
         // Non-ASCII names are names.
-        assert_eq!(resolve("/R", "Überweisung/請求書.pdf").unwrap(), "/R/Überweisung/請求書.pdf");
+        assert_eq!(
+            resolve("/R", "Überweisung/請求書.pdf").unwrap(),
+            "/R/Überweisung/請求書.pdf"
+        );
     }
 
     #[test]
@@ -184,13 +196,19 @@ mod tests {
 
     #[test]
     fn dropbox_paths_are_made_relative_only_when_under_the_root() {
-        assert_eq!(relative_to_root("/Invoices", "/invoices/2026/a.pdf").unwrap(), "2026/a.pdf");
+        assert_eq!(
+            relative_to_root("/Invoices", "/invoices/2026/a.pdf").unwrap(),
+            "2026/a.pdf"
+        );
         assert_eq!(relative_to_root("/Invoices", "/Invoices").unwrap(), "");
         assert_eq!(relative_to_root("", "/Documents/a").unwrap(), "Documents/a");
         assert_eq!(
             relative_to_root("/Invoices", "/Invoices-old/a.pdf"),
             Err(PathRefused::OutsideRoot)
         );
-        assert_eq!(relative_to_root("/Invoices", "/Secrets"), Err(PathRefused::OutsideRoot));
+        assert_eq!(
+            relative_to_root("/Invoices", "/Secrets"),
+            Err(PathRefused::OutsideRoot)
+        );
     }
 }

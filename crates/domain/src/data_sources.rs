@@ -296,14 +296,16 @@ fn summary(ds: data_source::Model, modifier: Option<user::Model>) -> DataSourceS
     }
 }
 
-/// Data sources whose name or type contains `search` (case-insensitive), by name, one page at a time.
+/// Data sources that match `visible` (the caller's policy filter, e.g. [`crate::policy::administrable`])
+/// and whose name or type contains `search` (case-insensitive), by name, one page at a time.
 pub async fn list(
     db: &impl ConnectionTrait,
+    visible: Condition,
     search: &str,
     page: u64,
 ) -> Result<DataSourcePage, DbErr> {
     let needle = search.trim().to_lowercase();
-    let mut query = data_source::Entity::find();
+    let mut query = data_source::Entity::find().filter(visible);
     if !needle.is_empty() {
         // LIKE with escaped wildcards, on lower-cased columns: the same on SQLite and PostgreSQL.
         let pattern = format!(
@@ -433,7 +435,7 @@ mod tests {
         )
         .await
         .unwrap();
-        assert_eq!(list(&db, "", 0).await.unwrap().total, 3);
+        assert_eq!(list(&db, Condition::all(), "", 0).await.unwrap().total, 3);
     }
 
     #[tokio::test]
@@ -517,10 +519,19 @@ mod tests {
             .await
             .unwrap();
         }
-        assert_eq!(list(&db, "alp", 0).await.unwrap().total, 1);
-        assert_eq!(list(&db, "DROPBOX", 0).await.unwrap().total, 3);
         assert_eq!(
-            list(&db, "%_", 0).await.unwrap().total,
+            list(&db, Condition::all(), "alp", 0).await.unwrap().total,
+            1
+        );
+        assert_eq!(
+            list(&db, Condition::all(), "DROPBOX", 0)
+                .await
+                .unwrap()
+                .total,
+            3
+        );
+        assert_eq!(
+            list(&db, Condition::all(), "%_", 0).await.unwrap().total,
             1,
             "wildcards are searched literally"
         );
@@ -535,7 +546,7 @@ mod tests {
             .await
             .unwrap();
         }
-        let second = list(&db, "", 1).await.unwrap();
+        let second = list(&db, Condition::all(), "", 1).await.unwrap();
         assert_eq!(second.total, PAGE_SIZE + 3);
         assert_eq!(second.rows.len(), 3);
     }

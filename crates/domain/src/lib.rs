@@ -10,6 +10,7 @@ mod files;
 pub mod identity;
 pub mod oauth_states;
 pub mod policy;
+pub mod security;
 pub mod sessions;
 pub mod sign_in_throttle;
 pub mod vault;

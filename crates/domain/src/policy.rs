@@ -5,7 +5,9 @@
 use crate::AuthenticatedUser;
 use entity::{data_source, data_source_grant};
 use sea_orm::sea_query::Query;
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
+};
 use wharf_types::{Area, Role};
 
 /// What a Security list entry lets its grantee do with a data source.
@@ -26,21 +28,14 @@ impl Capability {
     }
 }
 
-/// Who a Security list entry names.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Grantee {
-    User(i32),
-    Group(i32),
-    Role(Role),
-}
+pub use wharf_types::Grantee;
 
-impl Grantee {
-    fn includes(&self, user: &AuthenticatedUser) -> bool {
-        match self {
-            Grantee::User(id) => *id == user.id,
-            Grantee::Group(id) => user.group_ids.contains(id),
-            Grantee::Role(role) => user.has_role(*role),
-        }
+/// Whether a Security list entry names `user`.
+fn includes(grantee: &Grantee, user: &AuthenticatedUser) -> bool {
+    match grantee {
+        Grantee::User(id) => *id == user.id,
+        Grantee::Group(id) => user.group_ids.contains(id),
+        Grantee::Role(role) => user.has_role(*role),
     }
 }
 
@@ -191,7 +186,7 @@ fn administers(user: &AuthenticatedUser, s: &DataSourceSecurity) -> bool {
     // Administrators always may: nobody can lock a data source away from the people who run Wharf.
     user.has_role(Role::Administrator)
         || if s.admins_restricted {
-            s.administrators.iter().any(|g| g.includes(user))
+            s.administrators.iter().any(|g| includes(g, user))
         } else {
             user.has_role(Role::ManageDataSources)
         }
@@ -199,7 +194,7 @@ fn administers(user: &AuthenticatedUser, s: &DataSourceSecurity) -> bool {
 
 fn uses(user: &AuthenticatedUser, s: &DataSourceSecurity) -> bool {
     // Whoever may change a data source may also try it out.
-    administers(user, s) || !s.users_restricted || s.users.iter().any(|g| g.includes(user))
+    administers(user, s) || !s.users_restricted || s.users.iter().any(|g| includes(g, user))
 }
 
 /// Grants in SQL: a grant row naming `user` directly, through one of their groups or one of their roles.
@@ -270,7 +265,10 @@ pub async fn load_security(
     db: &impl ConnectionTrait,
     data_source_id: i32,
 ) -> Result<Option<DataSourceSecurity>, DbErr> {
-    let Some(ds) = data_source::Entity::find_by_id(data_source_id).one(db).await? else {
+    let Some(ds) = data_source::Entity::find_by_id(data_source_id)
+        .one(db)
+        .await?
+    else {
         return Ok(None);
     };
     let grants = data_source_grant::Entity::find()
@@ -349,7 +347,10 @@ mod tests {
             data_source_id: 1,
             administrators: vec![Grantee::User(20), Grantee::Group(OPS)],
             admins_restricted: true,
-            users: vec![Grantee::Group(FINANCE), Grantee::Role(Role::DesignBusinessProcess)],
+            users: vec![
+                Grantee::Group(FINANCE),
+                Grantee::Role(Role::DesignBusinessProcess),
+            ],
             users_restricted: true,
             read_only: false,
         }
@@ -365,7 +366,11 @@ mod tests {
         };
         let limited = restricted();
         let cases: Vec<(&str, AuthenticatedUser, [bool; 4])> = vec![
-            ("user", user(10, &[Role::User], &[]), [false, true, false, false]),
+            (
+                "user",
+                user(10, &[Role::User], &[]),
+                [false, true, false, false],
+            ),
             (
                 "designer (listed by role)",
                 user(11, &[Role::DesignBusinessProcess], &[]),
@@ -478,7 +483,14 @@ mod tests {
         let manager = user(12, &[Role::ManageDataSources], &[]);
         let plain = user(10, &[Role::User], &[]);
         let admin = user(1, &[Role::Administrator], &[]);
-        assert!(!decide(Some(&manager), Action::AdministerDataSource, Some(&security)).is_allowed());
+        assert!(
+            !decide(
+                Some(&manager),
+                Action::AdministerDataSource,
+                Some(&security)
+            )
+            .is_allowed()
+        );
         assert!(!decide(Some(&plain), Action::UseDataSource, Some(&security)).is_allowed());
         assert!(decide(Some(&admin), Action::UseDataSource, Some(&security)).is_allowed());
     }

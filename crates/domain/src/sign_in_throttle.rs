@@ -74,7 +74,10 @@ pub async fn check(
 ) -> Result<Result<(), Throttled>, DbErr> {
     let mut longest: Option<Duration> = None;
     for key in keys {
-        let Some(row) = sign_in_failure::Entity::find_by_id(key.db_key()).one(db).await? else {
+        let Some(row) = sign_in_failure::Entity::find_by_id(key.db_key())
+            .one(db)
+            .await?
+        else {
             continue;
         };
         if let Some(until) = row.blocked_until
@@ -103,7 +106,9 @@ pub async fn record_failure(
             .one(&txn)
             .await?;
         let (failures, first_failed_at) = match &existing {
-            Some(row) if now - row.last_failed_at < WINDOW => (row.failures + 1, row.first_failed_at),
+            Some(row) if now - row.last_failed_at < WINDOW => {
+                (row.failures + 1, row.first_failed_at)
+            }
             _ => (1, now),
         };
         let blocked_until = block_after(key, failures).map(|block| now + block);

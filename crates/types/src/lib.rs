@@ -70,6 +70,15 @@ impl FromStr for Role {
     }
 }
 
+/// Who an entry of a data source's Security lists names: one user, a group's members, or every
+/// holder of a role.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Grantee {
+    User(i32),
+    Group(i32),
+    Role(Role),
+}
+
 /// The areas of the application shell. Which ones a user may enter depends only on their roles.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Area {
