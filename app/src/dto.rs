@@ -9,11 +9,13 @@ pub struct CurrentUser {
     pub display_name: String,
     pub roles: Vec<Role>,
     pub must_change_password: bool,
+    /// The areas the server's policy lets this user open (the navigation shows these).
+    pub areas: Vec<Area>,
 }
 
 impl CurrentUser {
     pub fn may_enter(&self, area: Area) -> bool {
-        area.allows(&self.roles)
+        self.areas.contains(&area)
     }
 }
 
@@ -98,4 +100,62 @@ pub struct UserRow {
     pub display_name: String,
     pub email: Option<String>,
     pub roles: Vec<Role>,
+}
+
+// ---- Security of a data source -------------------------------------------------------------
+
+/// One entry of a Security list, as the dialog shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GranteeView {
+    pub grantee: wharf_types::Grantee,
+    pub label: String,
+    pub detail: String,
+}
+
+/// The Security dialog's contents.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecurityView {
+    pub data_source_name: Option<String>,
+    pub administrators: Vec<GranteeView>,
+    /// Saved non-empty once: an empty list now means "Administrators only", not the default.
+    pub admins_restricted: bool,
+    pub users: Vec<GranteeView>,
+    pub users_restricted: bool,
+    pub read_only: bool,
+}
+
+// ---- Using a data source's files -----------------------------------------------------------
+
+/// A data source a user may use (from forms, the file browser …).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsableDataSource {
+    pub id: i32,
+    pub display_name: Option<String>,
+    pub kind: String,
+    pub status: DataSourceStatus,
+}
+
+/// A file or folder, with its path relative to the data source's root.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileEntry {
+    pub name: String,
+    pub path: String,
+    pub is_folder: bool,
+    pub id: String,
+    pub size: Option<u64>,
+    pub modified: Option<String>,
+    pub rev: Option<String>,
+}
+
+/// One page of a folder of a data source.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FolderPageView {
+    pub data_source_name: Option<String>,
+    /// Relative to the data source's root; `""` is the root.
+    pub folder: String,
+    pub entries: Vec<FileEntry>,
+    /// Pass back to get the next page; `None` at the end.
+    pub next: Option<String>,
+    /// Whether this user may create and delete here (not read-only, and allowed to).
+    pub writable: bool,
 }

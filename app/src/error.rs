@@ -22,6 +22,12 @@ pub enum AppError {
     },
     #[error("{0}")]
     NotFound(String),
+    /// Dropbox failed or refused; the sentence says what to do.
+    #[error("{0}")]
+    Upstream(String),
+    /// Sign-in is slowed down after repeated failures; the sentence says how long to wait.
+    #[error("{0}")]
+    TooManyAttempts(String),
     #[error(
         "Something went wrong on the server. Try again; if it keeps happening, tell your administrator."
     )]
@@ -56,8 +62,9 @@ impl AppError {
             AppError::PasswordChangeRequired | AppError::Forbidden(_) => 403,
             AppError::Validation { .. } => 422,
             AppError::NotFound(_) => 404,
+            AppError::TooManyAttempts(_) => 429,
             AppError::Internal => 500,
-            AppError::Transport(_) => 502,
+            AppError::Transport(_) | AppError::Upstream(_) => 502,
         }
     }
 }

@@ -84,7 +84,8 @@ pub async fn identify_and_guard(
             Redirect::to(CHANGE_PASSWORD_PATH).into_response()
         }
         Some(u) => {
-            let refused = Area::for_path(&path).filter(|area| !area.allows(&u.roles));
+            let refused =
+                Area::for_path(&path).filter(|area| !domain::policy::areas_for(&u).contains(area));
             let mut response = next.run(request).await;
             if let Some(area) = refused {
                 tracing::warn!(
@@ -120,4 +121,96 @@ fn is_page_request(request: &Request) -> bool {
         || path.starts_with("/pkg/")
         || path == "/healthz"
         || last_segment.contains('.'))
+}
+
+/// What this site's origin is, for refusing cross-site server-function calls.
+#[derive(Clone, Debug)]
+pub struct SameOrigin {
+    /// `scheme://host[:port]` of `WHARF_PUBLIC_URL`, lower-cased.
+    public_origin: String,
+}
+
+impl SameOrigin {
+    pub fn new(public_url: &str) -> Self {
+        let trimmed = public_url.trim_end_matches('/');
+        // Keep scheme://authority only.
+        let origin = match trimmed.split_once("://") {
+            Some((scheme, rest)) => {
+                format!("{scheme}://{}", rest.split('/').next().unwrap_or_default())
+            }
+            None => trimmed.to_owned(),
+        };
+        Self {
+            public_origin: origin.to_ascii_lowercase(),
+        }
+    }
+
+    /// Same-site when the Origin is the public URL's origin or names the host the request was sent
+    /// to (the latter covers reaching one instance by another name, e.g. 127.0.0.1 in tests).
+    fn allows(&self, origin: &str, host: Option<&str>) -> bool {
+        let origin = origin.to_ascii_lowercase();
+        if origin == self.public_origin {
+            return true;
+        }
+        let origin_authority = origin.split_once("://").map(|(_, a)| a);
+        matches!((origin_authority, host), (Some(a), Some(h)) if a == h.to_ascii_lowercase())
+    }
+}
+
+/// Server functions change things; a browser sends `Origin` with every such POST, so one that names
+/// another site is a cross-site request forgery attempt and is refused before it reaches any code.
+/// (SameSite=Lax cookies already keep the session out of such requests; this refuses them outright.)
+pub async fn refuse_cross_site_calls(
+    State(same_origin): State<SameOrigin>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let is_call = request.method() != Method::GET
+        && request.method() != Method::HEAD
+        && request.uri().path().starts_with("/api/");
+    if is_call {
+        let headers = request.headers();
+        let origin = headers
+            .get(axum::http::header::ORIGIN)
+            .and_then(|v| v.to_str().ok());
+        let host = headers
+            .get(axum::http::header::HOST)
+            .and_then(|v| v.to_str().ok());
+        let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+        let cross_site = fetch_site == Some("cross-site")
+            || origin.is_some_and(|o| !same_origin.allows(o, host));
+        if cross_site {
+            tracing::warn!(
+                path = request.uri().path(),
+                origin,
+                "refused: cross-site call to a server function"
+            );
+            return (
+                StatusCode::FORBIDDEN,
+                "Cross-site requests are not accepted. Use Wharf from its own pages.",
+            )
+                .into_response();
+        }
+    }
+    next.run(request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SameOrigin;
+
+    #[test]
+    fn the_public_origin_and_the_requested_host_are_same_site_and_nothing_else() {
+        let same = SameOrigin::new("https://wharf.example.com/");
+        assert!(same.allows("https://wharf.example.com", None));
+        assert!(same.allows("HTTPS://Wharf.Example.com", None));
+        assert!(same.allows("http://127.0.0.1:3000", Some("127.0.0.1:3000")));
+        assert!(!same.allows("https://evil.example", Some("wharf.example.com")));
+        assert!(!same.allows("https://wharf.example.com.evil.example", None));
+        assert!(!same.allows("null", Some("wharf.example.com")));
+        assert!(
+            !same.allows("http://wharf.example.com", None),
+            "scheme matters"
+        );
+    }
 }

@@ -2,6 +2,7 @@
 
 pub mod config;
 pub mod dropbox_setup;
+pub mod file_download;
 pub mod guard;
 pub mod oauth_callback;
 pub mod startup;

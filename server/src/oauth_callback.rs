@@ -7,6 +7,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::connector::{Authorization, CallbackOutcome, ConnectorError};
+use domain::policy::{Action, decide};
 use serde::Deserialize;
 use wharf_types::Area;
 
@@ -29,7 +30,9 @@ pub async fn dropbox_callback(
     let Some(user) = user else {
         return StatusCode::UNAUTHORIZED.into_response();
     };
-    if !Area::DataSources.allows(&user.roles) {
+    // The state is bound to the user who pressed Authorize on a data source they administered; this
+    // asks again in case their access was withdrawn since.
+    if !decide(Some(&user), Action::EnterArea(Area::DataSources), None).is_allowed() {
         tracing::warn!(
             user_id = user.id,
             "OAuth callback refused: the user may not manage data sources"

@@ -1,14 +1,14 @@
 //! Building the application: database, first administrator, sessions, routes — and serving it until
 //! asked to stop.
 use crate::config::Settings;
-use crate::guard::{GuardState, identify_and_guard};
+use crate::guard::{GuardState, SameOrigin, identify_and_guard, refuse_cross_site_calls};
 use app::api::context::ServerContext;
 use app::{App, shell};
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{MethodRouter, get};
 use domain::sessions::DbSessionStore;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
@@ -101,9 +101,13 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let sweeper = tokio::spawn(sweep_expired_sessions(DbSessionStore::new(self.db.clone())));
-        let served = axum::serve(self.listener, self.router.into_make_service())
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let served = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
         sweeper.abort();
         if let Some(sandbox) = self.sandbox {
             sandbox.shutdown().await;
@@ -111,6 +115,30 @@ impl Application {
         let _ = self.db.close().await;
         served
     }
+}
+
+/// Every plain axum route (everything that is not a page or a server function). The authorization
+/// matrix test walks each of these, so a route cannot be added without saying who may call it.
+pub const PLAIN_ROUTES: [&str; 3] = [
+    "/healthz",
+    crate::oauth_callback::PATH,
+    crate::file_download::PATH,
+];
+
+fn plain_routes(ctx: &ServerContext) -> [(&'static str, MethodRouter<LeptosOptions>); 3] {
+    let routes = [
+        ("/healthz", get(healthz).with_state(ctx.db.clone())),
+        (
+            crate::oauth_callback::PATH,
+            get(crate::oauth_callback::dropbox_callback).with_state(ctx.clone()),
+        ),
+        (
+            crate::file_download::PATH,
+            get(crate::file_download::download).with_state(ctx.clone()),
+        ),
+    ];
+    debug_assert!(routes.iter().map(|(p, _)| *p).eq(PLAIN_ROUTES));
+    routes
 }
 
 pub fn router(ctx: ServerContext, settings: &Settings) -> Router {
@@ -125,12 +153,11 @@ pub fn router(ctx: ServerContext, settings: &Settings) -> Router {
             time::Duration::try_from(settings.session_idle).unwrap_or(time::Duration::hours(8)),
         ));
 
-    Router::new()
-        .route("/healthz", get(healthz).with_state(ctx.db.clone()))
-        .route(
-            crate::oauth_callback::PATH,
-            get(crate::oauth_callback::dropbox_callback).with_state(ctx.clone()),
-        )
+    plain_routes(&ctx)
+        .into_iter()
+        .fold(Router::new(), |router, (path, handler)| {
+            router.route(path, handler)
+        })
         .leptos_routes_with_context(
             &leptos_options,
             routes,
@@ -148,6 +175,10 @@ pub fn router(ctx: ServerContext, settings: &Settings) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             GuardState::new(ctx, settings.session_idle),
             identify_and_guard,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            SameOrigin::new(&settings.public_url),
+            refuse_cross_site_calls,
         ))
         .layer(sessions)
         .layer(TraceLayer::new_for_http())

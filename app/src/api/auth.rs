@@ -15,6 +15,7 @@ pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
 pub async fn sign_in(username: String, password: String, next: String) -> Result<String, AppError> {
     use super::context::*;
     use domain::identity::{self, IdentityError};
+    use domain::sign_in_throttle::{self, ThrottleKey};
     respond(
         async move {
             if username.trim().is_empty() {
@@ -24,19 +25,47 @@ pub async fn sign_in(username: String, password: String, next: String) -> Result
                 return Err(AppError::validation("password", "Enter your password."));
             }
             let ctx = server_context()?;
-            let user = identity::authenticate(&ctx.db, &username, &password).await.map_err(|e| match e {
-                IdentityError::InvalidCredentials => {
-                    tracing::info!(username = %identity::normalize_username(&username), "sign-in refused");
-                    AppError::InvalidCredentials
+            let account = identity::normalize_username(&username);
+            let mut keys = vec![ThrottleKey::Account(account.clone())];
+            if let Some(addr) = client_address().await {
+                keys.push(ThrottleKey::Address(addr));
+            }
+            let now = time::OffsetDateTime::now_utc();
+            // Checked before the password, and alike for names that exist and names that do not.
+            if let Err(throttled) = sign_in_throttle::check(&ctx.db, &keys, now)
+                .await
+                .map_err(internal)?
+            {
+                tracing::warn!(username = %account, "sign-in refused: throttled");
+                return Err(AppError::TooManyAttempts(throttled.to_string()));
+            }
+            let user = match identity::authenticate(&ctx.db, &username, &password).await {
+                Ok(user) => user,
+                Err(IdentityError::InvalidCredentials) => {
+                    tracing::info!(username = %account, "sign-in refused");
+                    sign_in_throttle::record_failure(&ctx.db, &keys, now)
+                        .await
+                        .map_err(internal)?;
+                    return Err(AppError::InvalidCredentials);
                 }
-                other => internal(other),
-            })?;
+                Err(other) => return Err(internal(other)),
+            };
+            sign_in_throttle::record_success(&ctx.db, &account)
+                .await
+                .map_err(internal)?;
             let session = session().await?;
             // A fresh session id at sign-in: an id planted before sign-in is worth nothing after it.
             session.cycle_id().await.map_err(internal)?;
-            session.insert(SESSION_USER_KEY, user.id).await.map_err(internal)?;
+            session
+                .insert(SESSION_USER_KEY, user.id)
+                .await
+                .map_err(internal)?;
             tracing::info!(user_id = user.id, "signed in");
-            Ok(if wharf_types::is_same_site_path(&next) { next } else { "/".to_owned() })
+            Ok(if wharf_types::is_same_site_path(&next) {
+                next
+            } else {
+                "/".to_owned()
+            })
         }
         .await,
     )

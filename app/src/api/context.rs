@@ -3,6 +3,7 @@
 use crate::dto::CurrentUser;
 use crate::error::AppError;
 use domain::AuthenticatedUser;
+use domain::policy::{Action, DataSourceSecurity, Decision, Denial, log_denial};
 use leptos::prelude::*;
 use sea_orm::DatabaseConnection;
 use std::path::PathBuf;
@@ -31,9 +32,11 @@ pub const SESSION_USER_KEY: &str = "user_id";
 
 impl From<AuthenticatedUser> for CurrentUser {
     fn from(u: AuthenticatedUser) -> Self {
+        let areas = domain::policy::areas_for(&u);
         CurrentUser {
             username: u.username,
             display_name: u.display_name,
+            areas,
             roles: u.roles,
             must_change_password: u.must_change_password,
         }
@@ -63,6 +66,15 @@ pub async fn request_user() -> Result<Option<AuthenticatedUser>, AppError> {
     Ok(user)
 }
 
+/// The address the request came from (the TCP peer; a reverse proxy in front of Wharf makes this the
+/// proxy's address, which still throttles, only more coarsely).
+pub async fn client_address() -> Option<String> {
+    leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .await
+        .ok()
+        .map(|axum::extract::ConnectInfo(addr)| addr.ip().to_string())
+}
+
 /// The signed-in user, who has no pending forced password change.
 pub async fn require_user() -> Result<AuthenticatedUser, AppError> {
     match request_user().await? {
@@ -74,19 +86,58 @@ pub async fn require_user() -> Result<AuthenticatedUser, AppError> {
 
 /// The signed-in user, if their roles let them into `area`.
 pub async fn require_area(area: Area) -> Result<AuthenticatedUser, AppError> {
-    let user = require_user().await?;
-    if area.allows(&user.roles) {
-        Ok(user)
-    } else {
-        tracing::warn!(
-            user_id = user.id,
-            area = area.label(),
-            "refused: the user's roles do not allow this area"
-        );
-        Err(AppError::Forbidden(format!(
-            "You do not have permission to use {}.",
-            area.label()
-        )))
+    let user = request_user().await?;
+    authorize(user, Action::EnterArea(area), None)
+}
+
+/// The signed-in user, if the policy lets them do `action` to data source `data_source_id`
+/// (404 when there is no such data source).
+pub async fn require_on_data_source(
+    action: Action,
+    data_source_id: i32,
+) -> Result<AuthenticatedUser, AppError> {
+    let user = request_user().await?;
+    if user.is_none() {
+        // Anonymous callers learn nothing, not even whether the data source exists.
+        return authorize(user, action, None);
+    }
+    let ctx = server_context()?;
+    let security = domain::policy::load_security(&ctx.db, data_source_id)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| AppError::NotFound("This data source no longer exists.".to_owned()))?;
+    authorize(user, action, Some(&security))
+}
+
+/// Asks the policy; a refusal is logged and becomes 401 or 403 with the policy's sentence.
+pub fn authorize(
+    user: Option<AuthenticatedUser>,
+    action: Action,
+    security: Option<&DataSourceSecurity>,
+) -> Result<AuthenticatedUser, AppError> {
+    match (
+        domain::policy::decide(user.as_ref(), action, security),
+        user,
+    ) {
+        (Decision::Allow, Some(user)) => Ok(user),
+        (Decision::Deny(denial), user) => {
+            log_denial(
+                user.as_ref(),
+                action,
+                security.map(|s| s.data_source_id),
+                &denial,
+            );
+            Err(denial_error(&denial))
+        }
+        (Decision::Allow, None) => Err(AppError::Unauthenticated),
+    }
+}
+
+pub fn denial_error(denial: &Denial) -> AppError {
+    match denial {
+        Denial::NotSignedIn => AppError::Unauthenticated,
+        Denial::PasswordChangeRequired => AppError::PasswordChangeRequired,
+        other => AppError::Forbidden(other.sentence()),
     }
 }
 

@@ -2,11 +2,13 @@
 //! the caller may manage data sources.
 use crate::dto::{DataSourceList, DataSourceView, DeleteResult, TestResult};
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use domain::policy::Action;
 use leptos::prelude::*;
 use wharf_types::{DataSourceKind, DropboxSpace, SearchScope};
 
 #[cfg(feature = "ssr")]
-mod convert {
+pub(crate) mod convert {
     use crate::api::context::internal;
     use crate::dto::{AuditLine, DataSourceRow};
     use crate::error::AppError;
@@ -84,10 +86,11 @@ pub async fn list_data_sources(
     use super::context::*;
     respond(
         async move {
-            require_area(wharf_types::Area::DataSources).await?;
+            let user = require_area(wharf_types::Area::DataSources).await?;
             let ctx = server_context()?;
             let page = page.unwrap_or(0);
-            let found = domain::data_sources::list(&ctx.db, &search, page)
+            let visible = domain::policy::administrable(&user);
+            let found = domain::data_sources::list(&ctx.db, visible, &search, page)
                 .await
                 .map_err(internal)?;
             Ok(DataSourceList {
@@ -106,7 +109,7 @@ pub async fn get_data_source(id: i32) -> Result<DataSourceView, AppError> {
     use super::context::*;
     respond(
         async move {
-            require_area(wharf_types::Area::DataSources).await?;
+            require_on_data_source(Action::AdministerDataSource, id).await?;
             let ctx = server_context()?;
             let detail = domain::data_sources::get(&ctx.db, id)
                 .await
@@ -150,7 +153,10 @@ pub async fn save_data_source(
     use domain::data_sources;
     respond(
         async move {
-            let actor = require_area(wharf_types::Area::DataSources).await?;
+            let actor = match id {
+                Some(id) => require_on_data_source(Action::AdministerDataSource, id).await?,
+                None => authorize(request_user().await?, Action::CreateDataSource, None)?,
+            };
             let ctx = server_context()?;
             let settings = wharf_types::DropboxSettings {
                 root_folder,
@@ -198,7 +204,7 @@ pub async fn delete_data_source(id: i32) -> Result<DeleteResult, AppError> {
     use domain::connector::RevokeOutcome;
     respond(
         async move {
-            let actor = require_area(wharf_types::Area::DataSources).await?;
+            let actor = require_on_data_source(Action::AdministerDataSource, id).await?;
             let ctx = server_context()?;
             domain::data_sources::get(&ctx.db, id).await.map_err(convert::error)?;
             let revoked = ctx.connector.revoke_for_delete(id).await.map_err(convert::connector_error)?;
@@ -225,7 +231,7 @@ pub async fn authorize_data_source(id: i32) -> Result<String, AppError> {
     use super::context::*;
     respond(
         async move {
-            let actor = require_area(wharf_types::Area::DataSources).await?;
+            let actor = require_on_data_source(Action::AdministerDataSource, id).await?;
             let ctx = server_context()?;
             ctx.connector
                 .begin_authorization(id, &actor)
@@ -242,7 +248,7 @@ pub async fn test_data_source(id: i32) -> Result<TestResult, AppError> {
     use super::context::*;
     respond(
         async move {
-            let actor = require_area(wharf_types::Area::DataSources).await?;
+            let actor = require_on_data_source(Action::AdministerDataSource, id).await?;
             let ctx = server_context()?;
             let report = ctx
                 .connector

@@ -3,6 +3,8 @@
 
 pub mod auth;
 pub mod data_sources;
+pub mod files;
+pub mod security;
 pub mod users;
 
 #[cfg(feature = "ssr")]

@@ -1,7 +1,9 @@
 //! Connecting a data source to Dropbox: Authorize (OAuth with PKCE and a one-time state), the
 //! callback, Test connection, and revoking the grant when the data source goes.
+mod files;
 mod token_store;
 
+pub use files::{Entry, FilesError, FolderPage, PAGE_LIMIT};
 pub use token_store::{DbTokenStore, REAUTHORIZE_HINT};
 
 use crate::oauth_states::{self, StateError};

@@ -1,0 +1,153 @@
+//! Using a data source: which ones a user may use, and their files. Every call asks the policy for
+//! this data source (Connection users, read-only) and stays inside its root folder.
+use crate::dto::{FileEntry, FolderPageView, UsableDataSource};
+use crate::error::AppError;
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+pub(crate) fn files_error(e: domain::connector::FilesError) -> AppError {
+    use domain::connector::FilesError as E;
+    match e {
+        E::NotFound => AppError::NotFound(e.to_string()),
+        E::Path(refused) => AppError::validation("path", refused.to_string()),
+        E::StaleCursor => AppError::Validation {
+            field: None,
+            message: e.to_string(),
+        },
+        E::Dropbox(_) if e.is_not_found() => AppError::NotFound(e.to_string()),
+        E::Dropbox(ref d) => {
+            tracing::warn!("Dropbox call failed: {d:?}");
+            AppError::Upstream(e.to_string())
+        }
+        E::Database(e) => super::context::internal(e),
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn entry(e: domain::connector::Entry) -> FileEntry {
+    FileEntry {
+        name: e.name,
+        path: e.path,
+        is_folder: e.is_folder,
+        id: e.id,
+        size: e.size,
+        modified: e.modified,
+        rev: e.rev,
+    }
+}
+
+/// Data sources the caller may use, by name, one page (0-based) at a time.
+#[server(endpoint = "list_usable_data_sources")]
+pub async fn list_usable_data_sources(
+    search: String,
+    page: Option<u64>,
+) -> Result<Vec<UsableDataSource>, AppError> {
+    use super::context::*;
+    respond(
+        async move {
+            let user = require_area(wharf_types::Area::Home).await?;
+            let ctx = server_context()?;
+            let visible = domain::policy::usable(&user);
+            let found = domain::data_sources::list(&ctx.db, visible, &search, page.unwrap_or(0))
+                .await
+                .map_err(internal)?;
+            Ok(found
+                .rows
+                .into_iter()
+                .map(|r| UsableDataSource {
+                    id: r.id,
+                    display_name: r.display_name,
+                    kind: r.kind,
+                    status: r.status,
+                })
+                .collect())
+        }
+        .await,
+    )
+}
+
+/// One page of `folder` (relative to the data source's root): the first, or the one after `next`.
+#[server(endpoint = "browse_folder")]
+pub async fn browse_folder(
+    id: i32,
+    folder: String,
+    next: Option<String>,
+) -> Result<FolderPageView, AppError> {
+    use super::context::*;
+    use domain::policy::{Action, decide};
+    respond(
+        async move {
+            let user = require_on_data_source(Action::UseDataSource, id).await?;
+            let ctx = server_context()?;
+            let page = ctx
+                .connector
+                .list_page(id, &folder, next.as_deref())
+                .await
+                .map_err(files_error)?;
+            let security = domain::policy::load_security(&ctx.db, id)
+                .await
+                .map_err(internal)?;
+            let name = domain::data_sources::get(&ctx.db, id)
+                .await
+                .map_err(super::data_sources::convert::error)?
+                .summary
+                .display_name;
+            Ok(FolderPageView {
+                data_source_name: name,
+                folder: page.folder,
+                entries: page.entries.into_iter().map(entry).collect(),
+                next: page.next,
+                writable: decide(Some(&user), Action::WriteFiles, security.as_ref()).is_allowed(),
+            })
+        }
+        .await,
+    )
+}
+
+/// Creates a folder named `name` in `parent`.
+#[server(endpoint = "create_folder")]
+pub async fn create_folder(id: i32, parent: String, name: String) -> Result<FileEntry, AppError> {
+    use super::context::*;
+    use domain::policy::Action;
+    respond(
+        async move {
+            if name.trim().is_empty() {
+                return Err(AppError::validation("name", "Enter a folder name."));
+            }
+            let user = require_on_data_source(Action::WriteFiles, id).await?;
+            let ctx = server_context()?;
+            let created = ctx
+                .connector
+                .create_folder(id, &parent, &name)
+                .await
+                .map_err(files_error)?;
+            tracing::info!(user_id = user.id, data_source_id = id, "folder created");
+            Ok(entry(created))
+        }
+        .await,
+    )
+}
+
+/// Deletes a file or folder.
+#[server(endpoint = "delete_entry")]
+pub async fn delete_entry(id: i32, path: String) -> Result<(), AppError> {
+    use super::context::*;
+    use domain::policy::Action;
+    respond(
+        async move {
+            let user = require_on_data_source(Action::WriteFiles, id).await?;
+            let ctx = server_context()?;
+            ctx.connector
+                .delete_entry(id, &path)
+                .await
+                .map_err(files_error)?;
+            tracing::info!(
+                user_id = user.id,
+                data_source_id = id,
+                "file or folder deleted"
+            );
+            Ok(())
+        }
+        .await,
+    )
+}

@@ -1,0 +1,102 @@
+//! The Security dialog of a data source: its connection administrators and users, and the
+//! read-only switch. Only those who may administer the data source see or change it.
+use crate::dto::{GranteeView, SecurityView};
+use crate::error::AppError;
+use leptos::prelude::*;
+use wharf_types::Grantee;
+
+#[cfg(feature = "ssr")]
+fn view(g: domain::security::NamedGrantee) -> GranteeView {
+    GranteeView {
+        grantee: g.grantee,
+        label: g.label,
+        detail: g.detail,
+    }
+}
+
+#[server(endpoint = "get_data_source_security")]
+pub async fn get_data_source_security(id: i32) -> Result<SecurityView, AppError> {
+    use super::context::*;
+    use domain::policy::Action;
+    respond(
+        async move {
+            require_on_data_source(Action::AdministerDataSource, id).await?;
+            let ctx = server_context()?;
+            let name = domain::data_sources::get(&ctx.db, id)
+                .await
+                .map_err(super::data_sources::convert::error)?
+                .summary
+                .display_name;
+            let settings = domain::security::get(&ctx.db, id)
+                .await
+                .map_err(security_error)?;
+            Ok(SecurityView {
+                data_source_name: name,
+                administrators: settings.administrators.into_iter().map(view).collect(),
+                admins_restricted: settings.admins_restricted,
+                users: settings.users.into_iter().map(view).collect(),
+                users_restricted: settings.users_restricted,
+                read_only: settings.read_only,
+            })
+        }
+        .await,
+    )
+}
+
+/// Replaces both lists and the read-only switch (OK in the dialog).
+#[server(endpoint = "save_data_source_security")]
+pub async fn save_data_source_security(
+    id: i32,
+    administrators: Vec<Grantee>,
+    users: Vec<Grantee>,
+    read_only: bool,
+) -> Result<(), AppError> {
+    use super::context::*;
+    use domain::policy::Action;
+    respond(
+        async move {
+            let actor = require_on_data_source(Action::AdministerDataSource, id).await?;
+            let ctx = server_context()?;
+            domain::security::save(&ctx.db, id, administrators, users, read_only, &actor)
+                .await
+                .map_err(security_error)?;
+            tracing::info!(
+                user_id = actor.id,
+                data_source_id = id,
+                "data source security saved"
+            );
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Users, groups and roles matching `query`, for the Security picker.
+#[server(endpoint = "search_grantees")]
+pub async fn search_grantees(query: String) -> Result<Vec<GranteeView>, AppError> {
+    use super::context::*;
+    respond(
+        async move {
+            require_area(wharf_types::Area::DataSources).await?;
+            let ctx = server_context()?;
+            let found = domain::security::search_grantees(&ctx.db, &query)
+                .await
+                .map_err(internal)?;
+            Ok(found.into_iter().map(view).collect())
+        }
+        .await,
+    )
+}
+
+#[cfg(feature = "ssr")]
+fn security_error(e: domain::security::SecurityError) -> AppError {
+    use domain::security::SecurityError as E;
+    match e {
+        E::NotFound => AppError::NotFound(e.to_string()),
+        E::Invalid(message) => AppError::Validation {
+            field: None,
+            message,
+        },
+        E::Database(e) => super::context::internal(e),
+    }
+}

@@ -1,0 +1,201 @@
+//! `GET /files/{id}/download?path=…`: streams one file of a data source through Wharf (never
+//! buffering it), for the people the data source's Security lets use it. The path is relative to the
+//! data source's root and cannot leave it; the content is checked against Dropbox's content hash as
+//! it streams, and a mismatch ends the response with an error instead of corrupt data.
+use app::api::context::{RequestUser, ServerContext};
+use axum::Extension;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use domain::policy::{Action, Decision, decide, load_security, log_denial};
+use dropbox::DownloadRange;
+use futures::StreamExt;
+use serde::Deserialize;
+
+pub const PATH: &str = "/files/{id}/download";
+
+#[derive(Debug, Deserialize)]
+pub struct DownloadParams {
+    path: String,
+}
+
+pub async fn download(
+    State(ctx): State<ServerContext>,
+    Extension(RequestUser(user)): Extension<RequestUser>,
+    Path(id): Path<i32>,
+    Query(params): Query<DownloadParams>,
+    headers: HeaderMap,
+) -> Response {
+    let security = match load_security(&ctx.db, id).await {
+        Ok(security) => security,
+        Err(e) => {
+            tracing::error!("could not load data source security: {e}");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    if user.is_some() && security.is_none() {
+        return plain(StatusCode::NOT_FOUND, "This data source no longer exists.");
+    }
+    if let Decision::Deny(denial) = decide(user.as_ref(), Action::UseDataSource, security.as_ref())
+    {
+        log_denial(user.as_ref(), Action::UseDataSource, Some(id), &denial);
+        let status = if denial.is_unauthenticated() {
+            StatusCode::UNAUTHORIZED
+        } else {
+            StatusCode::FORBIDDEN
+        };
+        return plain(status, &denial.sentence());
+    }
+    let range = match headers.get(header::RANGE).map(parse_range) {
+        Some(Some(range)) => Some(range),
+        Some(None) => {
+            return plain(
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                "Only a single byte range (bytes=start-end) is supported.",
+            );
+        }
+        None => None,
+    };
+    let download = match ctx.connector.open_file(id, &params.path, range).await {
+        Ok(download) => download,
+        Err(e) => {
+            let status = match &e {
+                _ if e.is_not_found() => StatusCode::NOT_FOUND,
+                domain::connector::FilesError::Path(_) => StatusCode::BAD_REQUEST,
+                _ => StatusCode::BAD_GATEWAY,
+            };
+            tracing::warn!(data_source_id = id, "download refused or failed: {e:?}");
+            return plain(status, &e.to_string());
+        }
+    };
+    if let Some(u) = &user {
+        tracing::info!(
+            user_id = u.id,
+            data_source_id = id,
+            size = download.metadata.size,
+            "file download"
+        );
+    }
+    let name = download.metadata.name.clone();
+    let total = download.metadata.size;
+    let mut response =
+        Response::new(Body::from_stream(download.stream.map(|chunk| {
+            chunk.map_err(|e| std::io::Error::other(e.user_message()))
+        })));
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&content_disposition(&name)) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    match range {
+        Some(DownloadRange { start, end }) => {
+            let end = end
+                .unwrap_or(total.saturating_sub(1))
+                .min(total.saturating_sub(1));
+            *response.status_mut() = StatusCode::PARTIAL_CONTENT;
+            if let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{end}/{total}")) {
+                response.headers_mut().insert(header::CONTENT_RANGE, v);
+            }
+            if let Some(len) = download.content_length {
+                response
+                    .headers_mut()
+                    .insert(header::CONTENT_LENGTH, len.into());
+            }
+        }
+        None => {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_LENGTH, total.into());
+        }
+    }
+    response
+}
+
+/// `bytes=a-b` or `bytes=a-`; `None` for anything else (several ranges, suffix ranges).
+fn parse_range(value: &HeaderValue) -> Option<DownloadRange> {
+    let spec = value.to_str().ok()?.strip_prefix("bytes=")?;
+    let (start, end) = spec.split_once('-')?;
+    let start = start.trim().parse().ok()?;
+    let end = match end.trim() {
+        "" => None,
+        e => Some(e.parse().ok()?),
+    };
+    if end.is_some_and(|e| e < start) {
+        return None;
+    }
+    Some(DownloadRange { start, end })
+}
+
+/// `attachment` with an ASCII fallback name and the exact name in RFC 5987 form.
+fn content_disposition(name: &str) -> String {
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
+fn plain(status: StatusCode, message: &str) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        message.to_owned(),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_are_single_and_ordered() {
+        let r = |s: &str| parse_range(&HeaderValue::from_str(s).unwrap());
+        assert_eq!(
+            r("bytes=0-99"),
+            Some(DownloadRange {
+                start: 0,
+                end: Some(99)
+            })
+        );
+        assert_eq!(
+            r("bytes=100-"),
+            Some(DownloadRange {
+                start: 100,
+                end: None
+            })
+        );
+        assert_eq!(r("bytes=9-3"), None);
+        assert_eq!(r("bytes=0-1,5-6"), None);
+        assert_eq!(r("bytes=-500"), None);
+        assert_eq!(r("items=0-1"), None);
+    }
+
+    #[test]
+    fn file_names_survive_in_the_content_disposition() {
+        assert_eq!(
+            content_disposition("Rechnung März \"final\".pdf"),
+            "attachment; filename=\"Rechnung M_rz _final_.pdf\"; filename*=UTF-8''Rechnung%20M%C3%A4rz%20%22final%22%2Epdf"
+        );
+    }
+}
