@@ -1,17 +1,15 @@
 //! Streaming downloads: bytes flow to the caller as they arrive, a broken connection is resumed with a
-//! `Range` request pinned to the same revision, and a full download is checked against `content_hash`.
+//! `Range` request pinned to the same revision, and a full download is checked against `content_hash`
+//! (hashed on a blocking thread beside the transfer, see [`BackgroundHasher`]).
 
 use crate::call::Retry;
 use crate::client::DropboxClient;
 use crate::error::DropboxError;
-use crate::hash::ContentHasher;
+use crate::hash::BackgroundHasher;
+use crate::transport::{BodySlot, ByteStream};
 use bytes::Bytes;
 use dropbox_sdk::files::{self, DownloadArg, FileMetadata};
 use futures::stream::{self, BoxStream, StreamExt};
-use tokio_util::compat::FuturesAsyncReadCompatExt;
-use tokio_util::io::ReaderStream;
-
-const READ_BUF: usize = 256 * 1024;
 
 /// Bytes `start..=end` of a file (`end: None` means to the end).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,17 +36,15 @@ impl std::fmt::Debug for Download {
     }
 }
 
-type Body = ReaderStream<tokio_util::compat::Compat<Box<dyn futures::AsyncRead + Send + Unpin>>>;
-
 struct State {
     client: DropboxClient,
-    body: Option<Body>,
+    body: Option<ByteStream>,
     rev: String,
     range: Option<DownloadRange>,
     received: u64,
     expected: Option<u64>,
     /// Only for whole-file downloads: the hash covers the whole content.
-    hasher: Option<ContentHasher>,
+    hasher: Option<BackgroundHasher>,
     expected_hash: Option<String>,
     resumes: u32,
     done: bool,
@@ -83,7 +79,7 @@ impl DropboxClient {
             range,
             received: 0,
             expected,
-            hasher: range.is_none().then(ContentHasher::new),
+            hasher: range.is_none().then(BackgroundHasher::new),
             expected_hash: metadata.content_hash.clone(),
             resumes: 0,
             done: false,
@@ -101,27 +97,24 @@ impl DropboxClient {
         path: String,
         range: Option<DownloadRange>,
         skip: u64,
-    ) -> Result<(FileMetadata, Option<u64>, Body), DropboxError> {
+    ) -> Result<(FileMetadata, Option<u64>, ByteStream), DropboxError> {
         let arg = DownloadArg::new(path);
         let (start, end) = match range {
             None if skip == 0 => (None, None),
             None => (Some(skip), None),
             Some(r) => (Some(r.start + skip), r.end),
         };
+        let slot = BodySlot::default();
         let r = self
             .run(Retry::Safe, |c| {
-                let arg = arg.clone();
+                let (arg, c) = (arg.clone(), c.with_body_slot(slot.clone()));
                 async move { files::download(&c, &arg, start, end).await }
             })
             .await?;
-        let body = r
-            .body
+        let body = slot
+            .take()
             .ok_or_else(|| DropboxError::Unexpected("download without a body".into()))?;
-        Ok((
-            r.result,
-            r.content_length,
-            ReaderStream::with_capacity(body.compat(), READ_BUF),
-        ))
+        Ok((r.result, r.content_length, body))
     }
 }
 
@@ -137,8 +130,11 @@ async fn next_chunk(mut s: State) -> Option<(Result<Bytes, DropboxError>, State)
         match item {
             Some(Ok(chunk)) => {
                 s.received += chunk.len() as u64;
-                if let Some(h) = s.hasher.as_mut() {
-                    h.update(&chunk);
+                if let Some(h) = s.hasher.as_mut()
+                    && let Err(e) = h.update(chunk.clone()).await
+                {
+                    s.done = true;
+                    return Some((Err(e), s));
                 }
                 return Some((Ok(chunk), s));
             }
@@ -170,14 +166,14 @@ async fn next_chunk(mut s: State) -> Option<(Result<Bytes, DropboxError>, State)
             }
             None => {
                 s.done = true;
-                return finish(&mut s).map(|err| (Err(err), s));
+                return finish(&mut s).await.map(|err| (Err(err), s));
             }
         }
     }
 }
 
 /// Checks length and hash at the end of the stream.
-fn finish(s: &mut State) -> Option<DropboxError> {
+async fn finish(s: &mut State) -> Option<DropboxError> {
     if let Some(expected) = s.expected
         && expected != s.received
     {
@@ -189,7 +185,10 @@ fn finish(s: &mut State) -> Option<DropboxError> {
     let (Some(hasher), Some(expected)) = (s.hasher.take(), s.expected_hash.as_ref()) else {
         return None;
     };
-    let actual = hasher.finish();
+    let actual = match hasher.finish().await {
+        Ok(a) => a,
+        Err(e) => return Some(e),
+    };
     (actual != *expected).then(|| DropboxError::ContentHashMismatch {
         expected: expected.clone(),
         actual,

@@ -1,6 +1,8 @@
 //! Dropbox's `content_hash`: SHA-256 over the concatenated SHA-256 digests of each 4 MiB block.
 //! Computed while bytes stream past so neither direction ever buffers a whole file.
 
+use crate::error::DropboxError;
+use bytes::Bytes;
 use sha2::{Digest, Sha256};
 
 /// Dropbox hashes content in blocks of this size; upload chunks are multiples of it.
@@ -40,6 +42,67 @@ impl ContentHasher {
             self.overall.update(digest);
         }
         hex::encode(self.overall.finalize())
+    }
+}
+
+/// Bytes handed to the hashing thread at a time.
+const BATCH: usize = 1 << 20;
+
+/// A `ContentHasher` that hashes on a blocking thread, beside the transfer: chunks are collected into
+/// batches, and each full batch is hashed while the next one arrives, so hashing every byte overlaps
+/// moving it instead of adding to it. At most two batches are held, one hashing and one filling: a
+/// transfer faster than hashing waits for the previous batch (backpressure, so memory stays bounded).
+/// Chunks are kept by reference count, never copied.
+pub(crate) struct BackgroundHasher {
+    batch: Vec<Bytes>,
+    batch_len: usize,
+    hasher: HasherState,
+}
+
+enum HasherState {
+    Idle(Box<ContentHasher>),
+    Busy(tokio::task::JoinHandle<ContentHasher>),
+}
+
+impl BackgroundHasher {
+    pub fn new() -> Self {
+        Self {
+            batch: Vec::new(),
+            batch_len: 0,
+            hasher: HasherState::Idle(Box::default()),
+        }
+    }
+
+    pub async fn update(&mut self, chunk: Bytes) -> Result<(), DropboxError> {
+        self.batch_len += chunk.len();
+        self.batch.push(chunk);
+        if self.batch_len >= BATCH {
+            let mut hasher = self.idle().await?;
+            let batch = std::mem::take(&mut self.batch);
+            self.batch_len = 0;
+            self.hasher = HasherState::Busy(tokio::task::spawn_blocking(move || {
+                batch.iter().for_each(|b| hasher.update(b));
+                hasher
+            }));
+        }
+        Ok(())
+    }
+
+    /// The hash of everything added; the last partial batch is hashed here.
+    pub async fn finish(mut self) -> Result<String, DropboxError> {
+        let mut hasher = self.idle().await?;
+        self.batch.iter().for_each(|b| hasher.update(b));
+        Ok(hasher.finish())
+    }
+
+    /// The hasher, once it is done with the batch it holds.
+    async fn idle(&mut self) -> Result<ContentHasher, DropboxError> {
+        match std::mem::replace(&mut self.hasher, HasherState::Idle(Box::default())) {
+            HasherState::Idle(h) => Ok(*h),
+            HasherState::Busy(task) => task
+                .await
+                .map_err(|e| DropboxError::Unexpected(format!("hashing: {e}"))),
+        }
     }
 }
 
@@ -92,5 +155,24 @@ mod tests {
         assert_eq!(h.finish(), content_hash(&data));
         assert_eq!(content_hash(&data), dropbox_sandbox::content_hash(&data));
         assert_eq!(hash_of_digests(&block_digests(&data)), content_hash(&data));
+    }
+
+    #[tokio::test]
+    async fn background_hash_equals_one_shot_across_batches_and_blocks() {
+        let data = Bytes::from(
+            (0..2 * BLOCK_SIZE + 3 * BATCH + 5)
+                .map(|i| (i % 253) as u8)
+                .collect::<Vec<_>>(),
+        );
+        // Several batches and blocks with a short tail, an exact block boundary, and nothing.
+        for len in [data.len(), 2 * BLOCK_SIZE, 0] {
+            let mut h = BackgroundHasher::new();
+            for at in (0..len).step_by(300_007) {
+                h.update(data.slice(at..(at + 300_007).min(len)))
+                    .await
+                    .unwrap();
+            }
+            assert_eq!(h.finish().await.unwrap(), content_hash(&data[..len]));
+        }
     }
 }

@@ -6,8 +6,8 @@ use bytes::Bytes;
 use dropbox_sdk::async_client_trait::{
     HttpClient, HttpRequest, HttpRequestResultRaw, NoauthClient, UserAuthClient,
 };
-use futures::TryStreamExt;
-use std::sync::Arc;
+use futures::stream::{BoxStream, StreamExt, TryStreamExt};
+use std::sync::{Arc, Mutex};
 
 /// The shared HTTP machinery of a hub.
 pub(crate) struct Transport {
@@ -32,14 +32,33 @@ impl HttpRequest for Req {
     }
 }
 
+/// A response body as reqwest's own chunks.
+pub(crate) type ByteStream = BoxStream<'static, reqwest::Result<Bytes>>;
+
+/// Where a successful response's body goes instead of into the SDK's `AsyncRead`, which would copy
+/// every byte once more (and have `compat` zero each read buffer first). Downloads use it: besides
+/// hashing, moving the bytes is all the client does.
+#[derive(Clone, Default)]
+pub(crate) struct BodySlot(Arc<Mutex<Option<ByteStream>>>);
+
+impl BodySlot {
+    pub fn take(&self) -> Option<ByteStream> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+
+    fn put(&self, body: ByteStream) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(body);
+    }
+}
+
 /// What the SDK routes are called with.
 #[derive(Clone)]
 pub(crate) struct Conn {
     transport: Arc<Transport>,
     token: Option<Arc<String>>,
     path_root: Option<String>,
-    /// Extra headers (e.g. `Range` for resumed downloads is set by the SDK; this is for tests/tools).
     user_agent: &'static str,
+    body_slot: Option<BodySlot>,
 }
 
 impl Conn {
@@ -53,7 +72,14 @@ impl Conn {
             token,
             path_root,
             user_agent: concat!("Wharf/", env!("CARGO_PKG_VERSION")),
+            body_slot: None,
         }
+    }
+
+    /// This connection hands a 2xx body to `slot`; the SDK sees an empty one.
+    pub fn with_body_slot(mut self, slot: BodySlot) -> Self {
+        self.body_slot = Some(slot);
+        self
     }
 }
 
@@ -131,15 +157,22 @@ impl HttpClient for Conn {
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
         let content_length = resp.content_length();
-        let body = resp
-            .bytes_stream()
-            .map_err(std::io::Error::other)
-            .into_async_read();
+        let body: Box<dyn futures::AsyncRead + Send + Unpin> = match &self.body_slot {
+            Some(slot) if (200..300).contains(&status) => {
+                slot.put(resp.bytes_stream().boxed());
+                Box::new(futures::io::empty())
+            }
+            _ => Box::new(
+                resp.bytes_stream()
+                    .map_err(std::io::Error::other)
+                    .into_async_read(),
+            ),
+        };
         Ok(HttpRequestResultRaw {
             status,
             result_header,
             content_length,
-            body: Box::new(body),
+            body,
         })
     }
 

@@ -68,8 +68,47 @@ impl<S: Stream<Item = std::io::Result<Bytes>> + Unpin> Chunker<S> {
     }
 }
 
+/// A chunk read and hashed, ready to send.
+struct Prepared {
+    chunk: Bytes,
+    digests: Vec<[u8; 32]>,
+    /// No bytes follow this chunk.
+    last: bool,
+}
+
+impl Prepared {
+    /// The next chunk of `chunker`, hashed.
+    async fn read<S: Stream<Item = std::io::Result<Bytes>> + Unpin>(
+        chunker: &mut Chunker<S>,
+    ) -> Result<Self, DropboxError> {
+        let chunk = chunker.next_chunk().await?;
+        let last = chunker.at_end().await?;
+        Self::hashed(chunk, last).await
+    }
+
+    /// Hashes on a blocking thread: the runtime's threads are meanwhile free to send.
+    async fn hashed(chunk: Bytes, last: bool) -> Result<Self, DropboxError> {
+        let bytes = chunk.clone();
+        let digests = tokio::task::spawn_blocking(move || block_digests(&bytes))
+            .await
+            .map_err(|e| DropboxError::Unexpected(format!("hashing: {e}")))?;
+        Ok(Self {
+            chunk,
+            digests,
+            last,
+        })
+    }
+
+    /// This chunk's `content_hash`, after adding its block digests to the file's hash.
+    fn hash(&self, file_hash: &mut Sha256) -> String {
+        self.digests.iter().for_each(|d| file_hash.update(d));
+        hash_of_digests(&self.digests)
+    }
+}
+
 impl DropboxClient {
-    /// Uploads `content` to `path`. Never holds more than one chunk of it in memory.
+    /// Uploads `content` to `path`. While one chunk is on its way to Dropbox the next is read and
+    /// hashed, so hashing overlaps sending; at most these two chunks are held in memory.
     pub async fn upload<S>(
         &self,
         path: &str,
@@ -91,30 +130,27 @@ impl DropboxClient {
         }
         // Chunks are block-aligned, so each chunk's block digests feed both its own hash and the file's.
         let mut file_hash = Sha256::new();
-        let mut chunk_hash = |chunk: &[u8]| {
-            let digests = block_digests(chunk);
-            digests.iter().for_each(|d| file_hash.update(d));
-            hash_of_digests(&digests)
-        };
-        let mut offset = first.len() as u64;
-        let session_id = self
-            .session_start(first.clone(), chunk_hash(&first))
-            .await?;
-        let last = loop {
-            let chunk = chunker.next_chunk().await?;
-            if chunker.at_end().await? {
-                break chunk;
-            }
-            let hash = chunk_hash(&chunk);
-            self.session_append(&session_id, offset, chunk.clone(), hash)
-                .await?;
-            offset += chunk.len() as u64;
-        };
-        let last_hash = chunk_hash(&last);
+        let first = Prepared::hashed(first, false).await?;
+        let first_hash = first.hash(&mut file_hash);
+        let mut offset = first.chunk.len() as u64;
+        let (session_id, mut next) = futures::try_join!(
+            self.session_start(first.chunk, first_hash),
+            Prepared::read(&mut chunker),
+        )?;
+        while !next.last {
+            let current = next;
+            let (len, hash) = (current.chunk.len() as u64, current.hash(&mut file_hash));
+            ((), next) = futures::try_join!(
+                self.session_append(&session_id, offset, current.chunk, hash),
+                Prepared::read(&mut chunker),
+            )?;
+            offset += len;
+        }
+        let last_hash = next.hash(&mut file_hash);
         let hash = hex::encode(file_hash.finalize());
         let commit = CommitInfo::new(path.to_string()).with_mode(mode);
         let meta = self
-            .session_finish(&session_id, offset, (last, last_hash), commit, &hash)
+            .session_finish(&session_id, offset, (next.chunk, last_hash), commit, &hash)
             .await?;
         check_hash(&meta, &hash)?;
         Ok(meta)

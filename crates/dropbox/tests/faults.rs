@@ -280,3 +280,24 @@ async fn a_503_with_retry_after_waits_that_long_before_the_retry() {
     );
     assert_eq!(w.count("users/get_space_usage"), 2);
 }
+
+#[tokio::test]
+async fn a_source_failing_mid_upload_is_a_source_error_and_nothing_is_committed() {
+    let w = world_with(SandboxConfig::for_tests(), |mut c| {
+        c.upload_chunk_size = 4 * 1024 * 1024;
+        c
+    })
+    .await;
+    let ok = Bytes::from(pattern(6 * 1024 * 1024));
+    let broken = futures::stream::iter([Ok(ok), Err(std::io::Error::other("disk went away"))]);
+
+    let err = w
+        .client
+        .upload("/half.bin", WriteMode::Overwrite, broken)
+        .await
+        .unwrap_err();
+
+    assert!(matches!(err, DropboxError::Source(_)), "{err:?}");
+    assert_eq!(w.count("files/upload_session/finish"), 0);
+    assert!(w.content("/half.bin").await.is_none());
+}

@@ -5,12 +5,13 @@ mod common;
 use bytes::Bytes;
 use common::proxy::{Proxy, Tamper};
 use common::*;
-use dropbox::{DropboxError, DropboxHub, Space, WriteMode};
+use dropbox::{BLOCK_SIZE, DropboxError, DropboxHub, Space, WriteMode};
 
 #[tokio::test]
 async fn a_download_corrupted_in_transit_ends_in_a_content_hash_mismatch() {
     let w = world().await;
-    w.seed("/report.pdf", &pattern(50_000)).await;
+    // Two 4 MiB blocks, several hashing batches: the check runs beside the transfer.
+    w.seed("/report.pdf", &pattern(BLOCK_SIZE + 50_000)).await;
     let proxy = Proxy::start(&w.sb.base_url()).await;
     let client = DropboxHub::new(config_for(&proxy.base_url))
         .unwrap()
@@ -59,7 +60,7 @@ async fn an_upload_corrupted_in_transit_is_rejected_by_its_content_hash() {
 #[tokio::test]
 async fn an_untampered_download_through_the_proxy_passes_the_check() {
     let w = world().await;
-    let data = pattern(50_000);
+    let data = pattern(BLOCK_SIZE + 50_000);
     w.seed("/ok.bin", &data).await;
     let proxy = Proxy::start(&w.sb.base_url()).await;
     let client = DropboxHub::new(config_for(&proxy.base_url))
