@@ -21,6 +21,7 @@ use routes::{
         groups::GroupsPage,
         users::UsersPage,
     },
+    browse::BrowsePage,
     change_password::ChangePasswordPage,
     home::{DashboardsPage, FormsPage, HomePage},
     not_found::NotFoundPage,
@@ -73,6 +74,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/admin/data-sources/new") view=NewDataSourcePage/>
                         <Route path=path!("/admin/data-sources/new/dropbox") view=NewDropboxPage/>
                         <Route path=path!("/admin/data-sources/:id") view=DataSourceDetailPage/>
+                        <Route path=path!("/data-sources/:id") view=BrowsePage/>
                         <Route path=path!("/admin/users") view=UsersPage/>
                         <Route path=path!("/admin/groups") view=GroupsPage/>
                     </ParentRoute>

@@ -1,4 +1,5 @@
 use crate::components::shell::CurrentUserResource;
+use crate::routes::browse::UsableDataSources;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -24,6 +25,7 @@ pub fn HomePage() -> impl IntoView {
                             <h1>"Welcome, " {u.display_name.clone()}</h1>
                             <p class="muted">"Where would you like to go?"</p>
                             <ul class="cards">{cards}</ul>
+                            <UsableDataSources/>
                         }
                     }))
                 })}

@@ -1,5 +1,6 @@
 //! One module per page.
 pub mod admin;
+pub mod browse;
 pub mod change_password;
 pub mod home;
 pub mod not_found;

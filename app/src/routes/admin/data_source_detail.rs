@@ -10,6 +10,7 @@ use crate::components::shell::AreaGuard;
 use crate::components::toast::use_toasts;
 use crate::dto::{ConnectionView, DataSourceView};
 use crate::error::AppError;
+use crate::routes::admin::data_source_security::SecurityDialog;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
@@ -166,17 +167,13 @@ fn ConnectorForm(existing: Option<DataSourceView>) -> impl IntoView {
                 confirm_label="Discard changes"
                 on_confirm=close
             />
-            <Show when=move || security_open.get()>
-                <div class="modal-backdrop" on:click=move |_| security_open.set(false)></div>
-                <div class="modal" role="dialog" aria-modal="true" aria-labelledby="security-title">
-                    <h2 id="security-title">"Security"</h2>
-                    <p>"Connection administrators may edit this data source; connection users may use it in forms and rules."</p>
-                    <p class="muted">"Until they are set, any Administrator or Manage data sources holder administers it, and any signed-in user may use it."</p>
-                    <div class="modal-actions">
-                        <button class="button" on:click=move |_| security_open.set(false)>"Close"</button>
-                    </div>
-                </div>
-            </Show>
+            {id.map(|id| view! {
+                <SecurityDialog id open=security_open on_saved=Callback::new(move |()| {
+                    if let Some(Refresh(refresh)) = refresh {
+                        refresh.update(|v| *v += 1);
+                    }
+                })/>
+            })}
         </section>
     }
 }

@@ -1,0 +1,256 @@
+//! Using a data source: the ones a user may use (on Home) and a folder browser for each. The server
+//! decides what is listed (Connection users, the root folder); this page only shows it.
+use crate::api::files::{CreateFolder, DeleteEntry, browse_folder, list_usable_data_sources};
+use crate::components::confirm::ConfirmDialog;
+use crate::components::data_source_bits::StatusBadge;
+use crate::components::toast::use_toasts;
+use crate::dto::{FileEntry, FolderPageView};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+/// Home's list of the data sources this user may use.
+#[component]
+pub fn UsableDataSources() -> impl IntoView {
+    let usable = Resource::new(|| (), |_| list_usable_data_sources(String::new(), None));
+    view! {
+        <h2>"Data sources you can use"</h2>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                usable.await.map(|rows| {
+                    if rows.is_empty() {
+                        return view! { <p class="muted" data-testid="no-usable">"No data source is shared with you yet."</p> }.into_any();
+                    }
+                    view! {
+                        <ul class="cards" data-testid="usable-data-sources">
+                            {rows.into_iter().map(|r| {
+                                let name = r.display_name.unwrap_or_else(|| "(unnamed)".into());
+                                view! {
+                                    <li>
+                                        <A href=format!("/data-sources/{}", r.id) attr:class="card-link">
+                                            {name}
+                                        </A>
+                                        <StatusBadge status=r.status/>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                })
+            })}
+        </Transition>
+    }
+}
+
+/// `/data-sources/:id?folder=…`: one folder, page by page.
+#[component]
+pub fn BrowsePage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i32>().ok())
+    };
+    let folder = move || query.read().get("folder").unwrap_or_default();
+    let version = RwSignal::new(0u32);
+    let first = Resource::new(
+        move || (id(), folder(), version.get()),
+        |(id, folder, _)| async move {
+            match id {
+                Some(id) => browse_folder(id, folder, None).await,
+                None => Err(AppError::NotFound("There is no such data source.".into())),
+            }
+        },
+    );
+    view! {
+        <section class="page browse">
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match (first.await, id()) {
+                        (Ok(page), Some(id)) => view! { <Folder id page version/> }.into_any(),
+                        (Err(e), _) => view! {
+                            <Title text="Data source"/>
+                            <h1>"Data source"</h1>
+                            <p class="form-error" role="alert" data-testid="browse-error">{e.to_string()}</p>
+                        }.into_any(),
+                        (Ok(_), None) => ().into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn Folder(id: i32, page: FolderPageView, version: RwSignal<u32>) -> impl IntoView {
+    let name = page
+        .data_source_name
+        .clone()
+        .unwrap_or_else(|| "(unnamed)".into());
+    let folder = page.folder.clone();
+    let writable = page.writable;
+    let entries = RwSignal::new(page.entries);
+    let next = RwSignal::new(page.next);
+    let loading_more = RwSignal::new(false);
+    let more_error = RwSignal::new(None::<String>);
+    let load_more = {
+        let folder = folder.clone();
+        move |_| {
+            let Some(cursor) = next.get_untracked() else {
+                return;
+            };
+            let folder = folder.clone();
+            loading_more.set(true);
+            leptos::task::spawn_local(async move {
+                match browse_folder(id, folder, Some(cursor)).await {
+                    Ok(more) => {
+                        entries.update(|e| e.extend(more.entries));
+                        next.set(more.next);
+                        more_error.set(None);
+                    }
+                    Err(e) => more_error.set(Some(e.to_string())),
+                }
+                loading_more.set(false);
+            });
+        }
+    };
+    view! {
+        <Title text=name.clone()/>
+        <h1>{name.clone()}</h1>
+        <Breadcrumbs id root=name folder=folder.clone()/>
+        {writable.then(|| view! { <NewFolder id parent=folder.clone() version/> })}
+        <table class="table files" data-testid="file-list">
+            <thead><tr><th scope="col">"Name"</th><th scope="col">"Size"</th><th scope="col">"Modified"</th><th></th></tr></thead>
+            <tbody>
+                <For each=move || entries.get() key=|e| e.id.clone() let(entry)>
+                    <EntryRow id entry writable version/>
+                </For>
+            </tbody>
+        </table>
+        <Show when=move || entries.with(|e| e.is_empty())>
+            <p class="muted">"This folder is empty."</p>
+        </Show>
+        <Show when=move || next.with(Option::is_some)>
+            <button class="button" data-testid="load-more" on:click=load_more.clone() disabled=move || loading_more.get()>
+                "Load more"
+            </button>
+        </Show>
+        <Show when=move || more_error.with(Option::is_some)>
+            <p class="form-error" role="alert">{move || more_error.get()}</p>
+        </Show>
+    }
+}
+
+#[component]
+fn Breadcrumbs(id: i32, root: String, folder: String) -> impl IntoView {
+    let mut crumbs = vec![(root, String::new())];
+    let mut path = String::new();
+    for part in folder.split('/').filter(|p| !p.is_empty()) {
+        if !path.is_empty() {
+            path.push('/');
+        }
+        path.push_str(part);
+        crumbs.push((part.to_owned(), path.clone()));
+    }
+    view! {
+        <nav class="breadcrumbs" aria-label="Folder">
+            {crumbs.into_iter().map(|(label, path)| view! {
+                <A href=folder_href(id, &path)>{label}</A>
+                <span class="crumb-sep" aria-hidden="true">"/"</span>
+            }).collect_view()}
+        </nav>
+    }
+}
+
+fn folder_href(id: i32, folder: &str) -> String {
+    if folder.is_empty() {
+        format!("/data-sources/{id}")
+    } else {
+        let q = serde_urlencoded::to_string([("folder", folder)]).unwrap_or_default();
+        format!("/data-sources/{id}?{q}")
+    }
+}
+
+#[component]
+fn EntryRow(id: i32, entry: FileEntry, writable: bool, version: RwSignal<u32>) -> impl IntoView {
+    let delete = ServerAction::<DeleteEntry>::new();
+    let confirm = RwSignal::new(false);
+    let toasts = use_toasts();
+    Effect::new(move |_| match delete.value().get() {
+        Some(Ok(())) => {
+            toasts.success("Deleted");
+            version.update(|v| *v += 1);
+        }
+        Some(Err(e)) => toasts.error(e.to_string()),
+        None => {}
+    });
+    let path = entry.path.clone();
+    let link = if entry.is_folder {
+        view! { <A href=folder_href(id, &entry.path)>{format!("📁 {}", entry.name)}</A> }.into_any()
+    } else {
+        let q = serde_urlencoded::to_string([("path", entry.path.as_str())]).unwrap_or_default();
+        view! { <a href=format!("/files/{id}/download?{q}") download>{format!("📄 {}", entry.name)}</a> }.into_any()
+    };
+    view! {
+        <tr>
+            <td>{link}</td>
+            <td>{entry.size.map(human_size).unwrap_or_default()}</td>
+            <td>{entry.modified.clone().unwrap_or_default()}</td>
+            <td>
+                {writable.then(|| view! {
+                    <button class="button subtle" on:click=move |_| confirm.set(true)>"Delete"</button>
+                })}
+                <ConfirmDialog open=confirm title="Delete?"
+                    message=format!("Delete “{}” from Dropbox?", entry.name)
+                    confirm_label="Delete"
+                    on_confirm=Callback::new(move |()| {
+                        delete.dispatch(DeleteEntry { id, path: path.clone() });
+                    })/>
+            </td>
+        </tr>
+    }
+}
+
+#[component]
+fn NewFolder(id: i32, parent: String, version: RwSignal<u32>) -> impl IntoView {
+    let create = ServerAction::<CreateFolder>::new();
+    let toasts = use_toasts();
+    Effect::new(move |_| {
+        if let Some(Ok(created)) = create.value().get() {
+            toasts.success(format!("Folder “{}” created", created.name));
+            version.update(|v| *v += 1);
+        }
+    });
+    view! {
+        <ActionForm action=create attr:class="inline-form">
+            <input type="hidden" name="id" value=id/>
+            <input type="hidden" name="parent" value=parent/>
+            <input name="name" placeholder="New folder name" aria-label="New folder name" maxlength="255"/>
+            <button type="submit" class="button">"Create folder"</button>
+            <Show when=move || matches!(create.value().get(), Some(Err(_)))>
+                <span class="form-error" role="alert">
+                    {move || create.value().get().and_then(Result::err).map(|e| e.to_string())}
+                </span>
+            </Show>
+        </ActionForm>
+    }
+}
+
+fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
