@@ -101,6 +101,10 @@ pub async fn require_on_data_source(
         // Anonymous callers learn nothing, not even whether the data source exists.
         return authorize(user, action, None);
     }
+    if action == Action::AdministerDataSource {
+        // Nor do people who administer no data source at all.
+        authorize(user.clone(), Action::EnterArea(Area::DataSources), None)?;
+    }
     let ctx = server_context()?;
     let security = domain::policy::load_security(&ctx.db, data_source_id)
         .await

@@ -143,6 +143,7 @@ fn Folder(id: i32, page: FolderPageView, version: RwSignal<u32>) -> impl IntoVie
             <p class="form-error" role="alert">{move || more_error.get()}</p>
         </Show>
     }
+    .into_any()
 }
 
 #[component]
@@ -213,6 +214,7 @@ fn EntryRow(id: i32, entry: FileEntry, writable: bool, version: RwSignal<u32>) -
             </td>
         </tr>
     }
+    .into_any()
 }
 
 #[component]

@@ -1,6 +1,7 @@
 //! Integration tests: the real application on a free port, with a fresh database per test (a temporary
 //! SQLite file, or a uniquely named PostgreSQL database when TEST_DATABASE=postgres).
 mod access;
+mod authorization_matrix;
 mod connector;
 mod data_sources;
 mod helpers;

@@ -176,3 +176,67 @@ async fn behind_https_the_session_cookie_is_also_secure() {
         "{cookie}"
     );
 }
+
+#[tokio::test]
+async fn repeated_failures_slow_an_account_down_whether_or_not_it_exists() {
+    let app = spawn_app().await;
+    app.create_user("quinn", &[wharf_types::Role::User]).await;
+    for name in ["quinn", "no-such-person"] {
+        for _ in 0..5 {
+            assert_eq!(
+                app.sign_in(name, "wrong password").await.status(),
+                StatusCode::UNAUTHORIZED
+            );
+        }
+        let blocked = app.sign_in(name, "wrong password").await;
+        assert_eq!(blocked.status(), StatusCode::TOO_MANY_REQUESTS, "{name}");
+        let body = blocked.text().await.unwrap();
+        assert!(
+            body.contains("Too many failed sign-in attempts. Wait"),
+            "{body}"
+        );
+    }
+    // Even the right password waits for the block to end: guessing gains nothing.
+    assert_eq!(
+        app.sign_in("quinn", "password123!").await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Another account from the same address is not blocked by these.
+    app.create_user("rita", &[wharf_types::Role::User]).await;
+    assert_eq!(
+        app.sign_in("rita", "password123!").await.status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn server_functions_refuse_calls_from_another_site() {
+    let app = spawn_app().await;
+    let forged = app
+        .client
+        .post(format!("{}/api/sign_in", app.address))
+        .header("Origin", "https://evil.example")
+        .form(&[("username", "admin"), ("password", "x"), ("next", "/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let fetch_metadata = app
+        .client
+        .post(format!("{}/api/get_current_user", app.address))
+        .header("Sec-Fetch-Site", "cross-site")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fetch_metadata.status(), StatusCode::FORBIDDEN);
+    // The site's own pages send their own origin, and pass.
+    let own = app
+        .client
+        .post(format!("{}/api/get_current_user", app.address))
+        .header("Origin", app.address.clone())
+        .header("Sec-Fetch-Site", "same-origin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), StatusCode::OK);
+}

@@ -1,0 +1,466 @@
+//! Every server function and every plain route × every kind of caller, with the exact HTTP status
+//! each must get. A server function or route without a row here fails the test: nobody can add an
+//! entry point without deciding who may call it.
+use crate::helpers::{TestApp, spawn_app};
+use domain::identity::find_active_user;
+use domain::policy::Grantee;
+use entity::{group, group_member, user};
+use reqwest::{Client, StatusCode, redirect};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, IntoActiveModel};
+use std::collections::BTreeSet;
+use std::time::Duration;
+use time::OffsetDateTime;
+use wharf_types::Role;
+
+const SUBJECTS: [&str; 9] = [
+    "anonymous",
+    "disabled user",
+    "user",
+    "designer",
+    "data-source manager",
+    "connection administrator",
+    "connection user",
+    "non-member",
+    "administrator",
+];
+
+// Column order as SUBJECTS. 303 is the page guard sending a person without a session to sign-in.
+const EVERYONE_OK: [u16; 9] = [200; 9];
+const SIGNED_IN: [u16; 9] = [401, 401, 200, 200, 200, 200, 200, 200, 200];
+const DATA_SOURCE_AREA: [u16; 9] = [401, 401, 403, 403, 200, 200, 403, 403, 200];
+const CREATORS: [u16; 9] = [401, 401, 403, 403, 200, 403, 403, 403, 200];
+const ADMINISTER_RESTRICTED: [u16; 9] = [401, 401, 403, 403, 403, 200, 403, 403, 200];
+const USE_RESTRICTED: [u16; 9] = [401, 401, 403, 403, 403, 200, 200, 403, 200];
+const WRITE_READ_ONLY: [u16; 9] = [401, 401, 403, 403, 403, 403, 403, 403, 403];
+const ADMINISTRATORS: [u16; 9] = [401, 401, 403, 403, 403, 403, 403, 403, 200];
+
+/// (entry point, variant) → expected statuses. Entry points are `fn:<endpoint>` or `route:<path>`.
+fn rows() -> Vec<(&'static str, [u16; 9])> {
+    vec![
+        ("fn:get_current_user", EVERYONE_OK),
+        ("fn:sign_in#unknown account", [401; 9]),
+        (
+            "fn:change_password#wrong current password",
+            [401, 401, 422, 422, 422, 422, 422, 422, 422],
+        ),
+        ("fn:list_data_sources", DATA_SOURCE_AREA),
+        ("fn:get_data_source", ADMINISTER_RESTRICTED),
+        ("fn:save_data_source#existing", ADMINISTER_RESTRICTED),
+        ("fn:save_data_source#new", CREATORS),
+        ("fn:delete_data_source", ADMINISTER_RESTRICTED),
+        ("fn:authorize_data_source", ADMINISTER_RESTRICTED),
+        ("fn:test_data_source", ADMINISTER_RESTRICTED),
+        ("fn:get_data_source_security", ADMINISTER_RESTRICTED),
+        ("fn:save_data_source_security", ADMINISTER_RESTRICTED),
+        ("fn:search_grantees", DATA_SOURCE_AREA),
+        ("fn:list_usable_data_sources", SIGNED_IN),
+        ("fn:browse_folder", USE_RESTRICTED),
+        (
+            "fn:browse_folder#climbing out",
+            [401, 401, 403, 403, 403, 422, 422, 403, 422],
+        ),
+        ("fn:create_folder", USE_RESTRICTED),
+        ("fn:create_folder#read-only", WRITE_READ_ONLY),
+        ("fn:delete_entry", USE_RESTRICTED),
+        ("fn:delete_entry#read-only", WRITE_READ_ONLY),
+        ("fn:list_users", ADMINISTRATORS),
+        ("route:/healthz", EVERYONE_OK),
+        (
+            "route:/oauth/dropbox/callback",
+            [303, 303, 403, 403, 400, 400, 403, 403, 400],
+        ),
+        (
+            "route:/files/{id}/download",
+            [303, 303, 403, 403, 403, 200, 200, 403, 200],
+        ),
+        (
+            "route:/files/{id}/download#climbing out",
+            [303, 303, 403, 403, 403, 400, 400, 403, 400],
+        ),
+        // Last: it ends the session.
+        ("fn:sign_out", EVERYONE_OK),
+    ]
+}
+
+struct Fixture {
+    app: TestApp,
+    /// One cookie-keeping client per subject, signed in as that subject (except anonymous).
+    clients: Vec<Client>,
+    restricted: i32,
+    frozen: i32,
+    conn_admin: i32,
+    finance: i32,
+    account_id: String,
+}
+
+enum Call {
+    Fn(&'static str, Vec<(String, String)>),
+    Get(String),
+}
+
+fn form(pairs: &[(&str, String)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
+}
+
+impl Fixture {
+    /// The request a row makes for `subject` (index into SUBJECTS). Rows that change things get a
+    /// target of their own per subject, so the cells do not depend on each other.
+    async fn request(&self, row: &str, subject: usize) -> Call {
+        let restricted = self.restricted.to_string();
+        let tag = format!("s{subject}");
+        match row {
+            "fn:get_current_user" => Call::Fn("get_current_user", vec![]),
+            "fn:sign_in#unknown account" => Call::Fn(
+                "sign_in",
+                form(&[
+                    ("username", format!("nobody-{tag}")),
+                    ("password", "wrong password".into()),
+                    ("next", "/".into()),
+                ]),
+            ),
+            "fn:change_password#wrong current password" => Call::Fn(
+                "change_password",
+                form(&[
+                    ("current_password", "not my password".into()),
+                    ("new_password", "something long enough".into()),
+                    ("confirm_password", "something long enough".into()),
+                ]),
+            ),
+            "fn:list_data_sources" => Call::Fn("list_data_sources", form(&[("search", "".into())])),
+            "fn:get_data_source" => Call::Fn("get_data_source", form(&[("id", restricted)])),
+            "fn:save_data_source#existing" => Call::Fn(
+                "save_data_source",
+                form(&[
+                    ("id", restricted),
+                    ("kind", "Dropbox".into()),
+                    ("display_name", "Restricted".into()),
+                    ("root_folder", "".into()),
+                    ("file_pattern", "".into()),
+                    ("search_scope", "AllSubfolders".into()),
+                    ("space", "MyFiles".into()),
+                ]),
+            ),
+            "fn:save_data_source#new" => Call::Fn(
+                "save_data_source",
+                form(&[
+                    ("kind", "Dropbox".into()),
+                    ("display_name", format!("New {tag}")),
+                    ("root_folder", "".into()),
+                    ("file_pattern", "".into()),
+                    ("search_scope", "AllSubfolders".into()),
+                    ("space", "MyFiles".into()),
+                ]),
+            ),
+            "fn:delete_data_source" => {
+                let id = self.restricted_copy(&format!("Doomed {tag}")).await;
+                Call::Fn("delete_data_source", form(&[("id", id.to_string())]))
+            }
+            "fn:authorize_data_source" => {
+                Call::Fn("authorize_data_source", form(&[("id", restricted)]))
+            }
+            "fn:test_data_source" => Call::Fn("test_data_source", form(&[("id", restricted)])),
+            "fn:get_data_source_security" => {
+                Call::Fn("get_data_source_security", form(&[("id", restricted)]))
+            }
+            "fn:save_data_source_security" => Call::Fn(
+                "save_data_source_security",
+                // The same lists it has: allowed cells change nothing.
+                form(&[
+                    ("id", restricted),
+                    ("administrators[0][User]", self.conn_admin.to_string()),
+                    ("users[0][Group]", self.finance.to_string()),
+                    ("read_only", "false".into()),
+                ]),
+            ),
+            "fn:search_grantees" => Call::Fn("search_grantees", form(&[("query", "fin".into())])),
+            "fn:list_usable_data_sources" => {
+                Call::Fn("list_usable_data_sources", form(&[("search", "".into())]))
+            }
+            "fn:browse_folder" => Call::Fn(
+                "browse_folder",
+                form(&[("id", restricted), ("folder", "".into())]),
+            ),
+            "fn:browse_folder#climbing out" => Call::Fn(
+                "browse_folder",
+                form(&[("id", restricted), ("folder", "../other".into())]),
+            ),
+            "fn:create_folder" => Call::Fn(
+                "create_folder",
+                form(&[
+                    ("id", restricted),
+                    ("parent", "".into()),
+                    ("name", format!("Folder {tag}")),
+                ]),
+            ),
+            "fn:create_folder#read-only" => Call::Fn(
+                "create_folder",
+                form(&[
+                    ("id", self.frozen.to_string()),
+                    ("parent", "".into()),
+                    ("name", tag),
+                ]),
+            ),
+            "fn:delete_entry" => {
+                let name = format!("delete-me-{tag}.txt");
+                self.app
+                    .sandbox()
+                    .seed_file(&self.account_id, &format!("/{name}"), b"x")
+                    .await
+                    .unwrap();
+                Call::Fn("delete_entry", form(&[("id", restricted), ("path", name)]))
+            }
+            "fn:delete_entry#read-only" => Call::Fn(
+                "delete_entry",
+                form(&[
+                    ("id", self.frozen.to_string()),
+                    ("path", "report.pdf".into()),
+                ]),
+            ),
+            "fn:list_users" => Call::Fn("list_users", vec![]),
+            "fn:sign_out" => Call::Fn("sign_out", vec![]),
+            "route:/healthz" => Call::Get("/healthz".into()),
+            "route:/oauth/dropbox/callback" => {
+                Call::Get("/oauth/dropbox/callback?state=forged&code=x".into())
+            }
+            "route:/files/{id}/download" => {
+                Call::Get(format!("/files/{restricted}/download?path=report.pdf"))
+            }
+            "route:/files/{id}/download#climbing out" => Call::Get(format!(
+                "/files/{restricted}/download?path=%2e%2e%2fsecret.txt"
+            )),
+            other => panic!("no request for row {other}"),
+        }
+    }
+
+    /// A new data source with the same Security as the restricted one.
+    async fn restricted_copy(&self, name: &str) -> i32 {
+        let admin = find_active_user(&self.app.db, 1).await.unwrap().unwrap();
+        let id = domain::data_sources::create(
+            &self.app.db,
+            wharf_types::DataSourceKind::Dropbox,
+            name,
+            Default::default(),
+            &admin,
+        )
+        .await
+        .unwrap();
+        domain::security::save(
+            &self.app.db,
+            id,
+            vec![Grantee::User(self.conn_admin)],
+            vec![Grantee::Group(self.finance)],
+            false,
+            &admin,
+        )
+        .await
+        .unwrap();
+        id
+    }
+
+    async fn send(&self, subject: usize, call: Call) -> StatusCode {
+        let client = &self.clients[subject];
+        let response = match call {
+            Call::Fn(endpoint, form) => client
+                .post(format!("{}/api/{endpoint}", self.app.address))
+                .header("Accept", "application/json")
+                .form(&form)
+                .send()
+                .await
+                .unwrap(),
+            Call::Get(path) => client
+                .get(format!("{}{path}", self.app.address))
+                .send()
+                .await
+                .unwrap(),
+        };
+        response.status()
+    }
+}
+
+fn client() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+async fn new_group(app: &TestApp, name: &str, members: &[i32]) -> i32 {
+    let now = OffsetDateTime::now_utc();
+    let g = group::ActiveModel {
+        name: Set(name.into()),
+        name_key: Set(name.to_lowercase()),
+        description: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    for m in members {
+        group_member::ActiveModel {
+            group_id: Set(g.id),
+            user_id: Set(*m),
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+    }
+    g.id
+}
+
+async fn user_id(app: &TestApp, name: &str) -> i32 {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    user::Entity::find()
+        .filter(user::Column::Username.eq(name))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+async fn fixture() -> Fixture {
+    let app = spawn_app().await;
+    app.sign_in_as_admin().await;
+    let restricted: i32 = app.new_data_source("Restricted").await.parse().unwrap();
+    let callback = app
+        .authorize_on_dropbox(&restricted.to_string(), "allow")
+        .await;
+    assert_eq!(
+        app.get_page(&callback).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let frozen: i32 = app.new_data_source("Frozen").await.parse().unwrap();
+    let account_id = app.sandbox().accounts()[0].account_id.clone();
+    app.sandbox()
+        .seed_file(&account_id, "/report.pdf", b"%PDF-1.4 quarterly report")
+        .await
+        .unwrap();
+
+    let roles: [(&str, &[Role]); 7] = [
+        ("disabled", &[Role::User]),
+        ("plain", &[Role::User]),
+        ("designer", &[Role::DesignBusinessProcess]),
+        ("manager", &[Role::ManageDataSources]),
+        ("connadmin", &[Role::User]),
+        ("connuser", &[Role::User]),
+        ("nonmember", &[Role::User]),
+    ];
+    for (name, roles) in roles {
+        app.create_user(name, roles).await;
+    }
+    let conn_admin = user_id(&app, "connadmin").await;
+    let finance = new_group(&app, "Finance", &[user_id(&app, "connuser").await]).await;
+    new_group(&app, "Sales", &[user_id(&app, "nonmember").await]).await;
+    let admin = find_active_user(&app.db, 1).await.unwrap().unwrap();
+    domain::security::save(
+        &app.db,
+        restricted,
+        vec![Grantee::User(conn_admin)],
+        vec![Grantee::Group(finance)],
+        false,
+        &admin,
+    )
+    .await
+    .unwrap();
+    domain::security::save(&app.db, frozen, vec![], vec![], true, &admin)
+        .await
+        .unwrap();
+
+    let mut clients = vec![client()];
+    for (name, _) in roles {
+        let c = client();
+        let signed_in = c
+            .post(format!("{}/api/sign_in", app.address))
+            .form(&[
+                ("username", name),
+                ("password", "password123!"),
+                ("next", "/"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(signed_in.status(), StatusCode::OK, "{name} signs in");
+        clients.push(c);
+    }
+    clients.push(app.client.clone());
+    // Disabled after signing in: the session must be worth nothing from the next request on.
+    let disabled = user::Entity::find_by_id(user_id(&app, "disabled").await)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut disabled = disabled.into_active_model();
+    disabled.disabled = Set(true);
+    disabled.update(&app.db).await.unwrap();
+
+    Fixture {
+        app,
+        clients,
+        restricted,
+        frozen,
+        conn_admin,
+        finance,
+        account_id,
+    }
+}
+
+fn entry_point(row: &str) -> &str {
+    row.split('#').next().unwrap()
+}
+
+#[test]
+fn every_server_function_and_route_has_a_row() {
+    let registered: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| format!("fn:{}", path.trim_start_matches("/api/")))
+        .chain(
+            server::startup::PLAIN_ROUTES
+                .iter()
+                .map(|p| format!("route:{p}")),
+        )
+        .collect();
+    let covered: BTreeSet<String> = rows()
+        .iter()
+        .map(|(r, _)| entry_point(r).to_owned())
+        .collect();
+    let missing: Vec<_> = registered.difference(&covered).collect();
+    let stale: Vec<_> = covered.difference(&registered).collect();
+    assert!(
+        missing.is_empty(),
+        "entry points without a matrix row: {missing:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "matrix rows for entry points that do not exist: {stale:?}"
+    );
+}
+
+#[tokio::test]
+async fn every_entry_point_answers_every_kind_of_caller_exactly_as_the_policy_says() {
+    let fx = fixture().await;
+    let mut wrong = Vec::new();
+    for (row, expected) in rows() {
+        for (subject, expected) in expected.iter().enumerate() {
+            let call = fx.request(row, subject).await;
+            let got = fx.send(subject, call).await.as_u16();
+            if got != *expected {
+                wrong.push(format!(
+                    "{row} as {}: expected {expected}, got {got}",
+                    SUBJECTS[subject]
+                ));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} wrong cells:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
