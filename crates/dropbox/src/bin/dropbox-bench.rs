@@ -383,7 +383,7 @@ async fn main() -> BenchResult<()> {
             curl.cpu_bench,
         );
         if ratio < MIN_RATIO {
-            missed.push(format!("{what} at {ratio:.2}× curl (goal ≥ {MIN_RATIO}×)"));
+            missed.push(format!("{what} at {ratio:.3}× curl (goal ≥ {MIN_RATIO}×)"));
         }
     }
     let rss = mib(b.rss_up.max(b.rss_down));
