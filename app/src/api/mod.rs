@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod data_sources;
+pub mod groups;
 pub mod users;
 
 #[cfg(feature = "ssr")]

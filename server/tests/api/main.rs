@@ -3,6 +3,8 @@
 mod access;
 mod connector;
 mod data_sources;
+mod groups;
 mod helpers;
 mod sessions;
 mod sign_in;
+mod users;
