@@ -93,13 +93,65 @@ pub struct DeleteResult {
     pub warning: Option<String>,
 }
 
-/// One row of Administration > Users.
+// ---- Administration > Users and Groups ----
+
+/// One user as Administration > Users lists and edits them (never a password hash).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserRow {
+    pub id: i32,
     pub username: String,
     pub display_name: String,
     pub email: Option<String>,
     pub roles: Vec<Role>,
+    pub disabled: bool,
+    pub must_change_password: bool,
+    /// The names of the user's groups.
+    pub groups: Vec<String>,
+}
+
+/// One page of Administration > Users.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserList {
+    pub rows: Vec<UserRow>,
+    pub total: u64,
+    pub page: u64,
+    pub page_size: u64,
+}
+
+/// One row of Administration > Groups.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupRow {
+    pub id: i32,
+    pub name: String,
+    pub description: Option<String>,
+    pub member_count: u64,
+}
+
+/// One page of Administration > Groups.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupList {
+    pub rows: Vec<GroupRow>,
+    pub total: u64,
+    pub page: u64,
+    pub page_size: u64,
+}
+
+/// A user as a group's member list and member picker show them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberView {
+    pub id: i32,
+    pub username: String,
+    pub display_name: String,
+    pub disabled: bool,
+}
+
+/// A group as its edit page shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupView {
+    pub id: i32,
+    pub name: String,
+    pub description: Option<String>,
+    pub members: Vec<MemberView>,
 }
 
 // ---- Security of a data source -------------------------------------------------------------

@@ -1,4 +1,4 @@
-//! The audit trail of data sources: who did what, when.
+//! The audit trail: who did what, when — to data sources, and (with no data source) to users and groups.
 use crate::AuthenticatedUser;
 use entity::audit_event;
 use sea_orm::{
@@ -23,12 +23,33 @@ pub async fn record(
     action: &str,
     detail: impl Into<String>,
 ) -> Result<(), DbErr> {
+    insert(db, Some(data_source_id), actor, action, detail.into()).await
+}
+
+/// Records a change to users or groups (`user_created`, `group_members_changed` …). The detail names
+/// what changed; it never holds a password.
+pub async fn record_admin(
+    db: &impl ConnectionTrait,
+    actor: &AuthenticatedUser,
+    action: &str,
+    detail: impl Into<String>,
+) -> Result<(), DbErr> {
+    insert(db, None, Some(actor), action, detail.into()).await
+}
+
+async fn insert(
+    db: &impl ConnectionTrait,
+    data_source_id: Option<i32>,
+    actor: Option<&AuthenticatedUser>,
+    action: &str,
+    detail: String,
+) -> Result<(), DbErr> {
     audit_event::ActiveModel {
-        data_source_id: Set(Some(data_source_id)),
+        data_source_id: Set(data_source_id),
         actor_id: Set(actor.map(|a| a.id)),
         actor_name: Set(actor.map_or_else(|| "Wharf".to_owned(), |a| a.display_name.clone())),
         action: Set(action.to_owned()),
-        detail: Set(detail.into()),
+        detail: Set(detail),
         at: Set(OffsetDateTime::now_utc()),
         ..Default::default()
     }

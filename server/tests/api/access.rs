@@ -103,7 +103,7 @@ async fn an_administrator_lists_users_with_their_roles() {
     .await;
     app.sign_in_as_admin().await;
 
-    let users = json(app.call("list_users", &[]).await).await;
+    let users = json(app.call("list_users", &[]).await).await["rows"].clone();
 
     let names: Vec<&str> = users
         .as_array()

@@ -64,6 +64,16 @@ fn rows() -> Vec<(&'static str, [u16; 9])> {
         ("fn:delete_entry", USE_RESTRICTED),
         ("fn:delete_entry#read-only", WRITE_READ_ONLY),
         ("fn:list_users", ADMINISTRATORS),
+        ("fn:get_user", ADMINISTRATORS),
+        ("fn:create_user", ADMINISTRATORS),
+        ("fn:update_user", ADMINISTRATORS),
+        ("fn:set_user_password", ADMINISTRATORS),
+        ("fn:delete_user", ADMINISTRATORS),
+        ("fn:list_groups", ADMINISTRATORS),
+        ("fn:get_group", ADMINISTRATORS),
+        ("fn:find_group_candidates", ADMINISTRATORS),
+        ("fn:save_group", ADMINISTRATORS),
+        ("fn:delete_group", ADMINISTRATORS),
         ("route:/healthz", EVERYONE_OK),
         (
             "route:/oauth/dropbox/callback",
@@ -220,6 +230,56 @@ impl Fixture {
                 ]),
             ),
             "fn:list_users" => Call::Fn("list_users", vec![]),
+            "fn:get_user" => Call::Fn("get_user", form(&[("id", self.conn_admin.to_string())])),
+            "fn:create_user" => Call::Fn(
+                "create_user",
+                form(&[
+                    ("username", format!("made-{tag}")),
+                    ("display_name", format!("Made {tag}")),
+                    ("password", "a long password 1".into()),
+                    ("confirm_password", "a long password 1".into()),
+                    ("roles[0]", "User".into()),
+                ]),
+            ),
+            "fn:update_user" => Call::Fn(
+                "update_user",
+                form(&[
+                    (
+                        "id",
+                        self.throwaway_user(&format!("upd-{tag}")).await.to_string(),
+                    ),
+                    ("display_name", "Renamed".into()),
+                    ("roles[0]", "User".into()),
+                ]),
+            ),
+            "fn:set_user_password" => Call::Fn(
+                "set_user_password",
+                form(&[
+                    (
+                        "id",
+                        self.throwaway_user(&format!("pwd-{tag}")).await.to_string(),
+                    ),
+                    ("password", "a long password 2".into()),
+                    ("confirm_password", "a long password 2".into()),
+                ]),
+            ),
+            "fn:delete_user" => Call::Fn(
+                "delete_user",
+                form(&[(
+                    "id",
+                    self.throwaway_user(&format!("del-{tag}")).await.to_string(),
+                )]),
+            ),
+            "fn:list_groups" => Call::Fn("list_groups", vec![]),
+            "fn:get_group" => Call::Fn("get_group", form(&[("id", self.finance.to_string())])),
+            "fn:find_group_candidates" => {
+                Call::Fn("find_group_candidates", form(&[("search", "conn".into())]))
+            }
+            "fn:save_group" => Call::Fn("save_group", form(&[("name", format!("Group {tag}"))])),
+            "fn:delete_group" => {
+                let id = new_group(&self.app, &format!("Doomed {tag}"), &[]).await;
+                Call::Fn("delete_group", form(&[("id", id.to_string())]))
+            }
             "fn:sign_out" => Call::Fn("sign_out", vec![]),
             "route:/healthz" => Call::Get("/healthz".into()),
             "route:/oauth/dropbox/callback" => {
@@ -233,6 +293,11 @@ impl Fixture {
             )),
             other => panic!("no request for row {other}"),
         }
+    }
+
+    async fn throwaway_user(&self, name: &str) -> i32 {
+        self.app.create_user(name, &[Role::User]).await;
+        user_id(&self.app, name).await
     }
 
     /// A new data source with the same Security as the restricted one.

@@ -355,3 +355,103 @@ impl TestApp {
         )
     }
 }
+
+/// Administration > Users and Groups, and a second browser for the person being administered.
+impl TestApp {
+    /// A browser of its own (its own cookies), for a second person using the same Wharf.
+    pub fn another_browser(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(redirect::Policy::none())
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap()
+    }
+
+    /// [`TestApp::call`] from `browser`.
+    pub async fn call_from(
+        &self,
+        browser: &reqwest::Client,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> Response {
+        browser
+            .post(format!("{}/api/{endpoint}", self.address))
+            .header("Accept", "application/json")
+            .form(form)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Adds a user through Administration > Users with the password `first password 1`; answers the
+    /// response (its body is the new id).
+    pub async fn add_user(&self, username: &str, roles: &[Role]) -> Response {
+        let roles = indexed("roles", roles.iter().map(|r| format!("{r:?}")));
+        let mut form = vec![
+            ("username", username),
+            ("display_name", username),
+            ("email", ""),
+            ("password", "first password 1"),
+            ("confirm_password", "first password 1"),
+        ];
+        form.extend(roles.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        self.call("create_user", &form).await
+    }
+
+    /// Saves a user's edit page.
+    pub async fn update_user(
+        &self,
+        id: &str,
+        display_name: &str,
+        roles: &[Role],
+        disabled: bool,
+    ) -> Response {
+        let roles = indexed("roles", roles.iter().map(|r| format!("{r:?}")));
+        let disabled = disabled.to_string();
+        let mut form = vec![
+            ("id", id),
+            ("display_name", display_name),
+            ("email", ""),
+            ("disabled", disabled.as_str()),
+        ];
+        form.extend(roles.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        self.call("update_user", &form).await
+    }
+
+    /// Saves a group's page (`id` empty for a new group) with these members.
+    pub async fn save_group(&self, id: &str, name: &str, member_ids: &[&str]) -> Response {
+        let members = indexed("member_ids", member_ids.iter().map(|m| m.to_string()));
+        let mut form = vec![("name", name), ("description", "")];
+        if !id.is_empty() {
+            form.push(("id", id));
+        }
+        form.extend(members.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        self.call("save_group", &form).await
+    }
+}
+
+/// A list argument as server functions read it from a form: `name[0]=…&name[1]=…`.
+pub fn indexed(name: &str, values: impl Iterator<Item = String>) -> Vec<(String, String)> {
+    values
+        .enumerate()
+        .map(|(i, v)| (format!("{name}[{i}]"), v))
+        .collect()
+}
+
+/// The id a create or save call answered.
+pub async fn id_of(response: Response) -> String {
+    assert_eq!(response.status(), StatusCode::OK);
+    json(response).await.as_i64().expect("an id").to_string()
+}
+
+/// The `field` and message of a 422 answer.
+pub async fn validation(response: Response) -> (Option<String>, String) {
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = json(response).await;
+    let v = &body["Validation"];
+    (
+        v["field"].as_str().map(str::to_owned),
+        v["message"].as_str().expect("a message").to_owned(),
+    )
+}

@@ -4,6 +4,8 @@ mod access;
 mod authorization_matrix;
 mod connector;
 mod data_sources;
+mod groups;
 mod helpers;
 mod sessions;
 mod sign_in;
+mod users;

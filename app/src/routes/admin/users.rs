@@ -11,14 +11,14 @@ pub fn UsersPage() -> impl IntoView {
 
 #[component]
 fn UsersPageContent() -> impl IntoView {
-    let users = Resource::new(|| (), |_| list_users());
+    let users = Resource::new(|| (), |_| list_users(String::new(), None));
     view! {
         <Title text="Users"/>
         <section class="page">
             <h1>"Users"</h1>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    users.await.map(|users| view! {
+                    users.await.map(|list| view! {
                         <table class="table">
                             <thead>
                                 <tr>
@@ -29,7 +29,7 @@ fn UsersPageContent() -> impl IntoView {
                                 </tr>
                             </thead>
                             <tbody>
-                                {users.into_iter().map(|u| view! {
+                                {list.rows.into_iter().map(|u| view! {
                                     <tr>
                                         <td>{u.username}</td>
                                         <td>{u.display_name}</td>
