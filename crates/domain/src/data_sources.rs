@@ -1,8 +1,9 @@
 //! Data sources: creating, naming, configuring, listing and deleting them. Every change is one
 //! transaction together with its audit event.
+use crate::search::contains_any;
 use crate::{AuthenticatedUser, audit};
 use entity::{data_source, user};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, Condition, ConnectionTrait, DatabaseConnection, DbErr,
     EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr, TransactionTrait,
@@ -304,34 +305,15 @@ pub async fn list(
     search: &str,
     page: u64,
 ) -> Result<DataSourcePage, DbErr> {
-    let needle = search.trim().to_lowercase();
     let mut query = data_source::Entity::find().filter(visible);
-    if !needle.is_empty() {
-        // LIKE with escaped wildcards, on lower-cased columns: the same on SQLite and PostgreSQL.
-        let pattern = format!(
-            "%{}%",
-            needle
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
-        query = query.filter(
-            Condition::any()
-                .add(
-                    Expr::expr(Func::lower(Expr::col((
-                        data_source::Entity,
-                        data_source::Column::DisplayName,
-                    ))))
-                    .like(LikeExpr::new(pattern.clone()).escape('\\')),
-                )
-                .add(
-                    Expr::expr(Func::lower(Expr::col((
-                        data_source::Entity,
-                        data_source::Column::Kind,
-                    ))))
-                    .like(LikeExpr::new(pattern).escape('\\')),
-                ),
-        );
+    if let Some(matches) = contains_any(
+        search,
+        [
+            Expr::col((data_source::Entity, data_source::Column::DisplayName)),
+            Expr::col((data_source::Entity, data_source::Column::Kind)),
+        ],
+    ) {
+        query = query.filter(matches);
     }
     let total = query.clone().count(db).await?;
     let rows = query

@@ -1,9 +1,10 @@
 //! A data source's Security dialog: who administers it, who may use it, and the read-only switch.
 //! [`crate::policy`] decides with what this saves.
 use crate::policy::{Capability, Grantee, load_security};
+use crate::search::contains_any;
 use crate::{AuthenticatedUser, audit};
 use entity::{data_source, data_source_grant, group, group_member, user};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
     DatabaseConnection, DbErr, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
@@ -244,21 +245,26 @@ pub async fn search_grantees(
     query: &str,
 ) -> Result<Vec<NamedGrantee>, DbErr> {
     let needle = query.trim().to_lowercase();
-    let pattern = format!(
-        "%{}%",
-        needle
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    );
-    let like = |col: Expr| col.like(LikeExpr::new(pattern.clone()).escape('\\'));
+    let Some(group_matches) =
+        contains_any(query, [Expr::col((group::Entity, group::Column::NameKey))])
+    else {
+        return Ok(Vec::new());
+    };
+    let user_matches = contains_any(
+        query,
+        [
+            Expr::col((user::Entity, user::Column::Username)),
+            Expr::col((user::Entity, user::Column::DisplayName)),
+        ],
+    )
+    .unwrap_or_else(Condition::all);
     let mut found: Vec<NamedGrantee> = Role::ALL
         .into_iter()
         .filter(|r| r.label().to_lowercase().contains(&needle))
         .map(|r| named_role(r))
         .collect();
     let groups = group::Entity::find()
-        .filter(like(Expr::col((group::Entity, group::Column::NameKey))))
+        .filter(group_matches)
         .order_by_asc(group::Column::NameKey)
         .limit(SEARCH_LIMIT)
         .all(db)
@@ -271,14 +277,7 @@ pub async fn search_grantees(
             .map(|g| named_group(&g, counts.get(&g.id).copied().unwrap_or(0))),
     );
     let users = user::Entity::find()
-        .filter(
-            Condition::any()
-                .add(like(Expr::col((user::Entity, user::Column::Username))))
-                .add(like(Expr::expr(Func::lower(Expr::col((
-                    user::Entity,
-                    user::Column::DisplayName,
-                )))))),
-        )
+        .filter(user_matches)
         .order_by_asc(user::Column::Username)
         .limit(SEARCH_LIMIT)
         .all(db)

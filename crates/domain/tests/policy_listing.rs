@@ -79,22 +79,21 @@ async fn listing_filters_agree_with_the_policy_for_every_subject_and_data_source
     let ops = group_of(&db, "Ops", &[ops_member_id]).await;
     let admin = reload(&db, admin_id).await;
 
-    let mut make =
-        async |name: &str, admins: Vec<Grantee>, users: Vec<Grantee>, read_only: bool| {
-            let id = data_sources::create(
-                &db,
-                DataSourceKind::Dropbox,
-                name,
-                DropboxSettings::default(),
-                &admin,
-            )
+    let make = async |name: &str, admins: Vec<Grantee>, users: Vec<Grantee>, read_only: bool| {
+        let id = data_sources::create(
+            &db,
+            DataSourceKind::Dropbox,
+            name,
+            DropboxSettings::default(),
+            &admin,
+        )
+        .await
+        .unwrap();
+        security::save(&db, id, admins, users, read_only, &admin)
             .await
             .unwrap();
-            security::save(&db, id, admins, users, read_only, &admin)
-                .await
-                .unwrap();
-            id
-        };
+        id
+    };
     make("Open", vec![], vec![], false).await;
     make("Finance only", vec![], vec![Grantee::Group(finance)], false).await;
     make(
