@@ -18,8 +18,8 @@ use routes::{
         data_source_detail::{DataSourceDetailPage, NewDropboxPage},
         data_source_new::NewDataSourcePage,
         data_sources::DataSourcesPage,
-        groups::GroupsPage,
-        users::UsersPage,
+        groups::{GroupDetailPage, GroupsPage, NewGroupPage},
+        users::{NewUserPage, UserDetailPage, UsersPage},
     },
     browse::BrowsePage,
     change_password::ChangePasswordPage,
@@ -76,7 +76,11 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/admin/data-sources/:id") view=DataSourceDetailPage/>
                         <Route path=path!("/data-sources/:id") view=BrowsePage/>
                         <Route path=path!("/admin/users") view=UsersPage/>
+                        <Route path=path!("/admin/users/new") view=NewUserPage/>
+                        <Route path=path!("/admin/users/:id") view=UserDetailPage/>
                         <Route path=path!("/admin/groups") view=GroupsPage/>
+                        <Route path=path!("/admin/groups/new") view=NewGroupPage/>
+                        <Route path=path!("/admin/groups/:id") view=GroupDetailPage/>
                     </ParentRoute>
                 </Routes>
                 <ToastHost/>

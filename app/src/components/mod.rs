@@ -1,4 +1,5 @@
 //! Reusable pieces of the interface.
+pub mod admin;
 pub mod confirm;
 pub mod data_source_bits;
 pub mod errors;

@@ -1,23 +1,308 @@
+//! Administration > Groups: the list (search, paging) and a group's page (name, description, members).
+use crate::api::groups::{DeleteGroup, SaveGroup, find_group_candidates, get_group, list_groups};
+use crate::components::admin::{FormError, Pager, field_error, form_error};
+use crate::components::confirm::ConfirmDialog;
+use crate::components::errors::FieldError;
 use crate::components::shell::AreaGuard;
+use crate::components::toast::use_toasts;
+use crate::dto::{GroupList, GroupView, MemberView};
+use crate::error::AppError;
+use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_params_map};
 use wharf_types::Area;
 
 #[component]
 pub fn GroupsPage() -> impl IntoView {
-    view! { <AreaGuard area=Area::Groups><GroupsPageContent/></AreaGuard> }
+    view! { <AreaGuard area=Area::Groups><GroupsList/></AreaGuard> }
 }
 
 #[component]
-fn GroupsPageContent() -> impl IntoView {
+fn GroupsList() -> impl IntoView {
+    let search = RwSignal::new(String::new());
+    let page = RwSignal::new(0u64);
+    let rows = Resource::new(
+        move || (search.get(), page.get()),
+        |(search, page)| list_groups(search, Some(page)),
+    );
     view! {
         <Title text="Groups"/>
         <section class="page">
-            <h1>"Groups"</h1>
-            <div class="empty-state">
-                <p>"Groups are not available yet."</p>
-                <p class="muted">"Soon you will gather users into groups and grant data sources to them."</p>
+            <div class="page-header">
+                <h1>"Groups"</h1>
+                <div class="toolbar">
+                    <input
+                        type="search"
+                        class="search"
+                        placeholder="Search by name or description"
+                        aria-label="Search groups"
+                        prop:value=move || search.get()
+                        on:input=move |ev| {
+                            search.set(event_target_value(&ev));
+                            page.set(0);
+                        }
+                    />
+                    <A href="/admin/groups/new" attr:class="button primary">"+ Add group"</A>
+                </div>
             </div>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    rows.await.map(|list| {
+                        if list.total == 0 && search.get_untracked().trim().is_empty() {
+                            view! {
+                                <div class="empty-state" data-testid="groups-empty">
+                                    <p>"No groups yet."</p>
+                                    <p class="muted">"Gather users into groups to grant them data sources as one."</p>
+                                </div>
+                            }
+                                .into_any()
+                        } else if list.total == 0 {
+                            view! { <p class="muted">"No group matches your search."</p> }.into_any()
+                        } else {
+                            view! { <GroupsTable list page/> }.into_any()
+                        }
+                    })
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn GroupsTable(list: GroupList, page: RwSignal<u64>) -> impl IntoView {
+    let shown = list.rows.len();
+    view! {
+        <table class="table" data-testid="groups-table">
+            <thead>
+                <tr>
+                    <th scope="col">"Name"</th>
+                    <th scope="col">"Description"</th>
+                    <th scope="col">"Members"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {list.rows.into_iter().map(|g| view! {
+                    <tr>
+                        <td><A href=format!("/admin/groups/{}", g.id)>{g.name}</A></td>
+                        <td>{g.description.unwrap_or_default()}</td>
+                        <td data-testid="member-count">{g.member_count}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+        <Pager page=list.page page_size=list.page_size shown total=list.total on_page=page/>
+    }
+}
+
+#[component]
+pub fn NewGroupPage() -> impl IntoView {
+    view! { <AreaGuard area=Area::Groups><GroupEditor existing=None/></AreaGuard> }
+}
+
+#[component]
+pub fn GroupDetailPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i32>().ok())
+    };
+    let group = Resource::new(id, |id| async move {
+        match id {
+            Some(id) => get_group(id).await,
+            None => Err(AppError::NotFound("There is no such group.".into())),
+        }
+    });
+    view! {
+        <AreaGuard area=Area::Groups>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    group.await.map(|g| view! { <GroupEditor existing=Some(g)/> })
+                })}
+            </Transition>
+        </AreaGuard>
+    }
+}
+
+#[component]
+fn GroupEditor(existing: Option<GroupView>) -> impl IntoView {
+    let save = ServerAction::<SaveGroup>::new();
+    let toasts = use_toasts();
+    let navigate = use_navigate();
+    let id = existing.as_ref().map(|g| g.id);
+    let name = RwSignal::new(
+        existing
+            .as_ref()
+            .map(|g| g.name.clone())
+            .unwrap_or_default(),
+    );
+    let description = RwSignal::new(
+        existing
+            .as_ref()
+            .and_then(|g| g.description.clone())
+            .unwrap_or_default(),
+    );
+    let members = RwSignal::new(
+        existing
+            .as_ref()
+            .map(|g| g.members.clone())
+            .unwrap_or_default(),
+    );
+    let answer = save.value();
+    {
+        let navigate = navigate.clone();
+        Effect::new(move |_| {
+            if let Some(Ok(_)) = save.value().get() {
+                toasts.success("Group saved.");
+                navigate("/admin/groups", Default::default());
+            }
+        });
+    }
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        save.dispatch(SaveGroup {
+            id,
+            name: name.get_untracked(),
+            description: description.get_untracked(),
+            member_ids: members.with_untracked(|m| m.iter().map(|m| m.id).collect()),
+        });
+    };
+    let title = existing
+        .as_ref()
+        .map_or_else(|| "New group".to_owned(), |g| g.name.clone());
+    view! {
+        <Title text=title.clone()/>
+        <section class="page narrow">
+            <h1>{title}</h1>
+            <form on:submit=on_submit data-testid="group-form">
+                <div class="field">
+                    <label for="name">"Name"</label>
+                    <input id="name" type="text" maxlength="100" required bind:value=name placeholder="e.g. Finance"/>
+                    <FieldError message=field_error(answer, "name") id="name-error"/>
+                </div>
+                <div class="field">
+                    <label for="description">"Description"</label>
+                    <textarea id="description" maxlength="1000" rows="2" bind:value=description></textarea>
+                    <FieldError message=field_error(answer, "description") id="description-error"/>
+                </div>
+                <MemberPicker members/>
+                <FieldError message=field_error(answer, "members") id="members-error"/>
+                <FormError message=form_error(answer)/>
+                <div class="form-actions">
+                    <button type="submit" class="button primary" disabled=move || save.pending().get()>"Save"</button>
+                    <A href="/admin/groups" attr:class="button">"Close"</A>
+                </div>
+            </form>
+            {id.map(|id| view! { <DeleteGroupPanel id name=name.get_untracked()/> })}
+        </section>
+    }
+}
+
+/// The members as removable chips, and a search over users to add more.
+#[component]
+fn MemberPicker(members: RwSignal<Vec<MemberView>>) -> impl IntoView {
+    let search = RwSignal::new(String::new());
+    let candidates = Resource::new(
+        move || search.get(),
+        |search| async move {
+            if search.trim().is_empty() {
+                Ok(Vec::new())
+            } else {
+                find_group_candidates(search).await
+            }
+        },
+    );
+    let add = move |m: MemberView| {
+        members.update(|all| {
+            if !all.iter().any(|x| x.id == m.id) {
+                all.push(m);
+                all.sort_by(|a, b| a.username.cmp(&b.username));
+            }
+        })
+    };
+    view! {
+        <fieldset class="field members">
+            <legend>"Members"</legend>
+            <ul class="chips" data-testid="members">
+                <For each=move || members.get() key=|m| m.id let:m>
+                    <li class="chip">
+                        <span>{m.display_name.clone()} " (" {m.username.clone()} ")"</span>
+                        <button type="button" class="chip-remove" aria-label=format!("Remove {}", m.username)
+                            on:click=move |_| members.update(|all| all.retain(|x| x.id != m.id))>"×"</button>
+                    </li>
+                </For>
+            </ul>
+            <Show when=move || members.with(Vec::is_empty)>
+                <p class="muted">"No members yet."</p>
+            </Show>
+            <input
+                type="search"
+                aria-label="Find users to add"
+                placeholder="Find users to add"
+                prop:value=move || search.get()
+                on:input=move |ev| search.set(event_target_value(&ev))
+            />
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    candidates.await.map(|found| {
+                        let found: Vec<MemberView> = found
+                            .into_iter()
+                            .filter(|c| members.with_untracked(|all| all.iter().all(|m| m.id != c.id)))
+                            .collect();
+                        view! {
+                            <ul class="suggestions" data-testid="member-suggestions">
+                                {found.into_iter().map(|c| {
+                                    let label = format!("Add {}", c.username);
+                                    let text = format!("{} ({})", c.display_name, c.username);
+                                    view! {
+                                        <li>
+                                            <button type="button" class="button subtle" aria-label=label
+                                                on:click=move |_| { add(c.clone()); search.set(String::new()); }>
+                                                "+ " {text}
+                                            </button>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        }
+                    })
+                })}
+            </Transition>
+        </fieldset>
+    }
+}
+
+#[component]
+fn DeleteGroupPanel(id: i32, name: String) -> impl IntoView {
+    let delete = ServerAction::<DeleteGroup>::new();
+    let toasts = use_toasts();
+    let navigate = use_navigate();
+    let confirm_open = RwSignal::new(false);
+    Effect::new(move |_| match delete.value().get() {
+        Some(Ok(())) => {
+            toasts.success("Group deleted.");
+            navigate("/admin/groups", Default::default());
+        }
+        Some(Err(e)) => toasts.error(e.to_string()),
+        None => {}
+    });
+    view! {
+        <section class="panel" aria-labelledby="delete-title">
+            <h2 id="delete-title">"Delete group"</h2>
+            <p class="muted">"Its members stay; data sources granted to the group are no longer granted to them through it."</p>
+            <button class="button danger" disabled=move || delete.pending().get() on:click=move |_| confirm_open.set(true)>
+                "Delete group"
+            </button>
+            <ConfirmDialog
+                open=confirm_open
+                title="Delete group"
+                message=format!("Delete the group {name}? This cannot be undone.")
+                confirm_label="Delete"
+                on_confirm=Callback::new(move |()| { delete.dispatch(DeleteGroup { id }); })
+            />
         </section>
     }
 }

@@ -1,47 +1,374 @@
-use crate::api::users::list_users;
+//! Administration > Users: the list (search, paging), Add user, and a user's edit page (profile, roles,
+//! Disabled, Reset password, Delete).
+use crate::api::users::{
+    CreateUser, DeleteUser, SetUserPassword, UpdateUser, get_user, list_users,
+};
+use crate::components::admin::{
+    FormError, Pager, RolePicker, UserStatusBadge, field_error, form_error,
+};
+use crate::components::confirm::ConfirmDialog;
+use crate::components::errors::FieldError;
 use crate::components::shell::AreaGuard;
+use crate::components::toast::use_toasts;
+use crate::dto::{UserList, UserRow};
+use crate::error::AppError;
+use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use wharf_types::Area;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use wharf_types::{Area, Role};
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
-    view! { <AreaGuard area=Area::Users><UsersPageContent/></AreaGuard> }
+    view! { <AreaGuard area=Area::Users><UsersList/></AreaGuard> }
 }
 
 #[component]
-fn UsersPageContent() -> impl IntoView {
-    let users = Resource::new(|| (), |_| list_users(String::new(), None));
+fn UsersList() -> impl IntoView {
+    let search = RwSignal::new(String::new());
+    let page = RwSignal::new(0u64);
+    let rows = Resource::new(
+        move || (search.get(), page.get()),
+        |(search, page)| list_users(search, Some(page)),
+    );
     view! {
         <Title text="Users"/>
         <section class="page">
-            <h1>"Users"</h1>
+            <div class="page-header">
+                <h1>"Users"</h1>
+                <div class="toolbar">
+                    <input
+                        type="search"
+                        class="search"
+                        placeholder="Search by user name, name or email"
+                        aria-label="Search users"
+                        prop:value=move || search.get()
+                        on:input=move |ev| {
+                            search.set(event_target_value(&ev));
+                            page.set(0);
+                        }
+                    />
+                    <A href="/admin/users/new" attr:class="button primary">"+ Add user"</A>
+                </div>
+            </div>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    users.await.map(|list| view! {
-                        <table class="table">
-                            <thead>
-                                <tr>
-                                    <th scope="col">"User name"</th>
-                                    <th scope="col">"Name"</th>
-                                    <th scope="col">"Email"</th>
-                                    <th scope="col">"Roles"</th>
-                                </tr>
-                            </thead>
-                            <tbody>
-                                {list.rows.into_iter().map(|u| view! {
-                                    <tr>
-                                        <td>{u.username}</td>
-                                        <td>{u.display_name}</td>
-                                        <td>{u.email.unwrap_or_default()}</td>
-                                        <td>{u.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", ")}</td>
-                                    </tr>
-                                }).collect_view()}
-                            </tbody>
-                        </table>
+                    rows.await.map(|list| {
+                        if list.total == 0 {
+                            view! { <p class="muted">"No user matches your search."</p> }.into_any()
+                        } else {
+                            view! { <UsersTable list page/> }.into_any()
+                        }
                     })
                 })}
             </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn UsersTable(list: UserList, page: RwSignal<u64>) -> impl IntoView {
+    let shown = list.rows.len();
+    view! {
+        <table class="table" data-testid="users-table">
+            <thead>
+                <tr>
+                    <th scope="col">"User name"</th>
+                    <th scope="col">"Name"</th>
+                    <th scope="col">"Email"</th>
+                    <th scope="col">"Roles"</th>
+                    <th scope="col">"Groups"</th>
+                    <th scope="col">"Status"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {list.rows.into_iter().map(|u| {
+                    let name = u.username.clone();
+                    view! {
+                    <tr data-testid=format!("user-row-{}", u.username)>
+                        <td><A href=format!("/admin/users/{}", u.id)>{name}</A></td>
+                        <td>{u.display_name}</td>
+                        <td>{u.email.unwrap_or_default()}</td>
+                        <td>{role_labels(&u.roles)}</td>
+                        <td>{u.groups.join(", ")}</td>
+                        <td><UserStatusBadge disabled=u.disabled must_change_password=u.must_change_password/></td>
+                    </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+        <Pager page=list.page page_size=list.page_size shown total=list.total on_page=page/>
+    }
+}
+
+fn role_labels(roles: &[Role]) -> String {
+    roles
+        .iter()
+        .map(|r| r.label())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Administration > Users > Add user.
+#[component]
+pub fn NewUserPage() -> impl IntoView {
+    view! { <AreaGuard area=Area::Users><NewUserForm/></AreaGuard> }
+}
+
+#[component]
+fn NewUserForm() -> impl IntoView {
+    let create = ServerAction::<CreateUser>::new();
+    let toasts = use_toasts();
+    let navigate = use_navigate();
+    let username = RwSignal::new(String::new());
+    let display_name = RwSignal::new(String::new());
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let confirm_password = RwSignal::new(String::new());
+    let roles = RwSignal::new(vec![Role::User]);
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = create.value().get() {
+            toasts.success(format!(
+                "User {} added. They choose their own password at first sign-in.",
+                username.get_untracked().trim()
+            ));
+            navigate("/admin/users", Default::default());
+        }
+    });
+    let answer = create.value();
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        create.dispatch(CreateUser {
+            username: username.get_untracked(),
+            display_name: display_name.get_untracked(),
+            email: email.get_untracked(),
+            password: password.get_untracked(),
+            confirm_password: confirm_password.get_untracked(),
+            roles: roles.get_untracked(),
+        });
+    };
+    view! {
+        <Title text="Add user"/>
+        <section class="page narrow">
+            <h1>"Add user"</h1>
+            <form on:submit=on_submit data-testid="new-user-form">
+                <div class="field">
+                    <label for="username">"User name"</label>
+                    <input id="username" type="text" autocomplete="off" maxlength="64" required bind:value=username/>
+                    <p class="hint">"What they type to sign in. Not case-sensitive; cannot be changed later."</p>
+                    <FieldError message=field_error(answer, "username") id="username-error"/>
+                </div>
+                <ProfileFields display_name email answer/>
+                <div class="field">
+                    <label for="password">"Initial password"</label>
+                    <input id="password" type="password" autocomplete="new-password" minlength="10" required bind:value=password/>
+                    <p class="hint">"At least 10 characters. They replace it with their own at first sign-in."</p>
+                    <FieldError message=field_error(answer, "password") id="password-error"/>
+                </div>
+                <div class="field">
+                    <label for="confirm_password">"Repeat the password"</label>
+                    <input id="confirm_password" type="password" autocomplete="new-password" required bind:value=confirm_password/>
+                    <FieldError message=field_error(answer, "confirm_password") id="confirm-password-error"/>
+                </div>
+                <RolePicker selected=roles error=field_error(answer, "roles")/>
+                <FormError message=form_error(answer)/>
+                <div class="form-actions">
+                    <button type="submit" class="button primary" disabled=move || create.pending().get()>"Add user"</button>
+                    <A href="/admin/users" attr:class="button">"Cancel"</A>
+                </div>
+            </form>
+        </section>
+    }
+}
+
+/// Name and email, as Add user and the edit page both ask for them.
+#[component]
+fn ProfileFields<T: Send + Sync + 'static>(
+    display_name: RwSignal<String>,
+    email: RwSignal<String>,
+    answer: MappedSignal<Option<Result<T, AppError>>>,
+) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for="display_name">"Name"</label>
+            <input id="display_name" type="text" maxlength="100" required bind:value=display_name/>
+            <FieldError message=field_error(answer, "display_name") id="display-name-error"/>
+        </div>
+        <div class="field">
+            <label for="email">"Email"</label>
+            <input id="email" type="email" maxlength="254" bind:value=email placeholder="optional"/>
+            <FieldError message=field_error(answer, "email") id="email-error"/>
+        </div>
+    }
+}
+
+/// Administration > Users > one user.
+#[component]
+pub fn UserDetailPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i32>().ok())
+    };
+    // bumped after each save, so the page shows what is stored
+    let version = RwSignal::new(0u32);
+    let user = Resource::new(
+        move || (id(), version.get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => get_user(id).await,
+                None => Err(AppError::NotFound("There is no such user.".into())),
+            }
+        },
+    );
+    view! {
+        <AreaGuard area=Area::Users>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    user.await.map(|u| view! { <UserEditor user=u version/> })
+                })}
+            </Transition>
+        </AreaGuard>
+    }
+}
+
+#[component]
+fn UserEditor(user: UserRow, version: RwSignal<u32>) -> impl IntoView {
+    let id = user.id;
+    let update = ServerAction::<UpdateUser>::new();
+    let toasts = use_toasts();
+    let display_name = RwSignal::new(user.display_name.clone());
+    let email = RwSignal::new(user.email.clone().unwrap_or_default());
+    let roles = RwSignal::new(user.roles.clone());
+    let disabled = RwSignal::new(user.disabled);
+    let answer = update.value();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = update.value().get() {
+            toasts.success("Changes saved.");
+            version.update(|v| *v += 1);
+        }
+    });
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        update.dispatch(UpdateUser {
+            id,
+            display_name: display_name.get_untracked(),
+            email: email.get_untracked(),
+            roles: roles.get_untracked(),
+            disabled: disabled.get_untracked(),
+        });
+    };
+    let title = user.display_name.clone();
+    view! {
+        <Title text=title.clone()/>
+        <section class="page narrow">
+            <div class="page-header">
+                <h1>{title}</h1>
+                <UserStatusBadge disabled=user.disabled must_change_password=user.must_change_password/>
+            </div>
+            <p class="muted">"User name: " <strong data-testid="username">{user.username.clone()}</strong>
+                {(!user.groups.is_empty()).then(|| format!(" · Groups: {}", user.groups.join(", ")))}
+            </p>
+            <form on:submit=on_submit data-testid="edit-user-form">
+                <ProfileFields display_name email answer/>
+                <RolePicker selected=roles error=field_error(answer, "roles")/>
+                <div class="field">
+                    <label class="check switch" for="disabled">
+                        <input id="disabled" type="checkbox" role="switch" bind:checked=disabled/>
+                        "Disabled"
+                    </label>
+                    <p class="hint">"A disabled user cannot sign in, and their open sessions end at once."</p>
+                </div>
+                <FormError message=form_error(answer)/>
+                <div class="form-actions">
+                    <button type="submit" class="button primary" disabled=move || update.pending().get()>"Save"</button>
+                    <A href="/admin/users" attr:class="button">"Close"</A>
+                </div>
+            </form>
+            <ResetPassword id username=user.username.clone()/>
+            <DeleteUserPanel id username=user.username/>
+        </section>
+    }
+}
+
+#[component]
+fn ResetPassword(id: i32, username: String) -> impl IntoView {
+    let reset = ServerAction::<SetUserPassword>::new();
+    let toasts = use_toasts();
+    let password = RwSignal::new(String::new());
+    let confirm_password = RwSignal::new(String::new());
+    let answer = reset.value();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = reset.value().get() {
+            toasts.success(format!(
+                "Password set. {username} must choose their own at next sign-in."
+            ));
+            password.set(String::new());
+            confirm_password.set(String::new());
+        }
+    });
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        reset.dispatch(SetUserPassword {
+            id,
+            password: password.get_untracked(),
+            confirm_password: confirm_password.get_untracked(),
+        });
+    };
+    view! {
+        <section class="panel" aria-labelledby="reset-title">
+            <h2 id="reset-title">"Reset password"</h2>
+            <p class="muted">"Set a password to pass on; they replace it with their own at their next sign-in."</p>
+            <form on:submit=on_submit data-testid="reset-password-form">
+                <div class="field">
+                    <label for="reset_password">"New password"</label>
+                    <input id="reset_password" type="password" autocomplete="new-password" minlength="10" required bind:value=password/>
+                    <FieldError message=field_error(answer, "password") id="reset-password-error"/>
+                </div>
+                <div class="field">
+                    <label for="reset_confirm_password">"Repeat the new password"</label>
+                    <input id="reset_confirm_password" type="password" autocomplete="new-password" required bind:value=confirm_password/>
+                    <FieldError message=field_error(answer, "confirm_password") id="reset-confirm-error"/>
+                </div>
+                <FormError message=form_error(answer)/>
+                <button type="submit" class="button" disabled=move || reset.pending().get()>"Set password"</button>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+fn DeleteUserPanel(id: i32, username: String) -> impl IntoView {
+    let delete = ServerAction::<DeleteUser>::new();
+    let toasts = use_toasts();
+    let navigate = use_navigate();
+    let confirm_open = RwSignal::new(false);
+    let deleted_name = username.clone();
+    Effect::new(move |_| match delete.value().get() {
+        Some(Ok(())) => {
+            toasts.success(format!("User {deleted_name} deleted."));
+            navigate("/admin/users", Default::default());
+        }
+        Some(Err(e)) => toasts.error(e.to_string()),
+        None => {}
+    });
+    view! {
+        <section class="panel" aria-labelledby="delete-title">
+            <h2 id="delete-title">"Delete user"</h2>
+            <p class="muted">"Removes the user, their roles and group memberships. To keep their history, disable them instead."</p>
+            <button class="button danger" disabled=move || delete.pending().get() on:click=move |_| confirm_open.set(true)>
+                "Delete user"
+            </button>
+            <ConfirmDialog
+                open=confirm_open
+                title="Delete user"
+                message=format!("Delete {username}? This cannot be undone.")
+                confirm_label="Delete"
+                on_confirm=Callback::new(move |()| { delete.dispatch(DeleteUser { id }); })
+            />
         </section>
     }
 }
