@@ -11,6 +11,9 @@ pub struct CurrentUser {
     pub must_change_password: bool,
     /// The areas the server's policy lets this user open (the navigation shows these).
     pub areas: Vec<Area>,
+    /// Whether the policy lets this user add data sources (connection administrators without the
+    /// role may edit theirs, but not add new ones).
+    pub may_create_data_sources: bool,
 }
 
 impl CurrentUser {

@@ -33,10 +33,13 @@ pub const SESSION_USER_KEY: &str = "user_id";
 impl From<AuthenticatedUser> for CurrentUser {
     fn from(u: AuthenticatedUser) -> Self {
         let areas = domain::policy::areas_for(&u);
+        let may_create_data_sources =
+            domain::policy::decide(Some(&u), Action::CreateDataSource, None).is_allowed();
         CurrentUser {
             username: u.username,
             display_name: u.display_name,
             areas,
+            may_create_data_sources,
             roles: u.roles,
             must_change_password: u.must_change_password,
         }

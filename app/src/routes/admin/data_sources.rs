@@ -2,7 +2,7 @@
 use crate::api::data_sources::{DeleteDataSource, list_data_sources};
 use crate::components::confirm::ConfirmDialog;
 use crate::components::data_source_bits::{KindLabel, StatusBadge, short_time};
-use crate::components::shell::AreaGuard;
+use crate::components::shell::{AreaGuard, CurrentUserResource};
 use crate::components::toast::{ToastKind, use_toasts};
 use crate::dto::{DataSourceList, DataSourceRow};
 use leptos::prelude::*;
@@ -24,6 +24,13 @@ fn DataSourcesList() -> impl IntoView {
         move || (search.get(), page.get(), delete.version().get()),
         |(search, page, _)| list_data_sources(search, Some(page)),
     );
+    let user = expect_context::<CurrentUserResource>();
+    let may_create = move || {
+        user.get()
+            .and_then(Result::ok)
+            .flatten()
+            .is_some_and(|u| u.may_create_data_sources)
+    };
     let toasts = use_toasts();
     Effect::new(move |_| match delete.value().get() {
         Some(Ok(result)) => match result.warning {
@@ -73,7 +80,9 @@ fn DataSourcesList() -> impl IntoView {
                             page.set(0);
                         }
                     />
-                    <A href="/admin/data-sources/new" attr:class="button primary">"+ Add new"</A>
+                    <Show when=may_create>
+                        <A href="/admin/data-sources/new" attr:class="button primary">"+ Add new"</A>
+                    </Show>
                 </div>
             </div>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
@@ -84,7 +93,9 @@ fn DataSourcesList() -> impl IntoView {
                                 <div class="empty-state" data-testid="data-sources-empty">
                                     <p>"No data sources yet."</p>
                                     <p class="muted">"Connect Dropbox to let forms and processes use its files."</p>
-                                    <A href="/admin/data-sources/new" attr:class="button primary">"+ Add new"</A>
+                                    <Show when=may_create>
+                                        <A href="/admin/data-sources/new" attr:class="button primary">"+ Add new"</A>
+                                    </Show>
                                 </div>
                             }
                                 .into_any()
