@@ -47,9 +47,10 @@ pub async fn get_data_source_security(id: i32) -> Result<SecurityView, AppError>
 #[server(endpoint = "save_data_source_security")]
 pub async fn save_data_source_security(
     id: i32,
-    administrators: Vec<Grantee>,
-    users: Vec<Grantee>,
-    read_only: bool,
+    // An empty list is sent as no field at all: default it rather than refuse it.
+    #[server(default)] administrators: Vec<Grantee>,
+    #[server(default)] users: Vec<Grantee>,
+    #[server(default)] read_only: bool,
 ) -> Result<(), AppError> {
     use super::context::*;
     use domain::policy::Action;
