@@ -6,6 +6,7 @@ mod connector;
 mod data_sources;
 mod groups;
 mod helpers;
+mod security;
 mod sessions;
 mod sign_in;
 mod users;
