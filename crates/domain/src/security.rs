@@ -261,7 +261,7 @@ pub async fn search_grantees(
     let mut found: Vec<NamedGrantee> = Role::ALL
         .into_iter()
         .filter(|r| r.label().to_lowercase().contains(&needle))
-        .map(|r| named_role(r))
+        .map(named_role)
         .collect();
     let groups = group::Entity::find()
         .filter(group_matches)
