@@ -8,7 +8,7 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr, TransactionSession,
     TransactionTrait,
 };
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use time::OffsetDateTime;
 
 pub const MAX_NAME_CHARS: usize = 100;
@@ -110,6 +110,23 @@ fn name_taken(e: DbErr, name: &str) -> GroupError {
 }
 
 /// Groups whose name or description contains `search` (case-insensitive), by name, one page at a time.
+/// How many members each of `group_ids` has (absent: none), in one grouped query.
+pub(crate) async fn member_counts(
+    db: &impl ConnectionTrait,
+    group_ids: &[i32],
+) -> Result<HashMap<i32, u64>, DbErr> {
+    let counts: Vec<(i32, i64)> = group_member::Entity::find()
+        .select_only()
+        .column(group_member::Column::GroupId)
+        .column_as(group_member::Column::UserId.count(), "members")
+        .filter(group_member::Column::GroupId.is_in(group_ids.iter().copied()))
+        .group_by(group_member::Column::GroupId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(counts.into_iter().map(|(id, n)| (id, n as u64)).collect())
+}
+
 pub async fn list(db: &impl ConnectionTrait, search: &str, page: u64) -> Result<GroupPage, DbErr> {
     let mut query = group::Entity::find();
     if let Some(matching) = search::contains_any(
@@ -128,23 +145,13 @@ pub async fn list(db: &impl ConnectionTrait, search: &str, page: u64) -> Result<
         .limit(PAGE_SIZE)
         .all(db)
         .await?;
-    let counts: Vec<(i32, i64)> = group_member::Entity::find()
-        .select_only()
-        .column(group_member::Column::GroupId)
-        .column_as(group_member::Column::UserId.count(), "members")
-        .filter(group_member::Column::GroupId.is_in(groups.iter().map(|g| g.id)))
-        .group_by(group_member::Column::GroupId)
-        .into_tuple()
-        .all(db)
-        .await?;
+    let ids: Vec<i32> = groups.iter().map(|g| g.id).collect();
+    let counts = member_counts(db, &ids).await?;
     Ok(GroupPage {
         rows: groups
             .into_iter()
             .map(|g| GroupSummary {
-                member_count: counts
-                    .iter()
-                    .find(|(id, _)| *id == g.id)
-                    .map_or(0, |(_, n)| *n as u64),
+                member_count: counts.get(&g.id).copied().unwrap_or(0),
                 id: g.id,
                 name: g.name,
                 description: g.description,

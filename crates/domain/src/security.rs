@@ -1,14 +1,15 @@
 //! A data source's Security dialog: who administers it, who may use it, and the read-only switch.
 //! [`crate::policy`] decides with what this saves.
+use crate::groups::member_counts;
 use crate::policy::{Capability, Grantee, load_security};
 use crate::search::contains_any;
 use crate::{AuthenticatedUser, audit};
-use entity::{data_source, data_source_grant, group, group_member, user};
+use entity::{data_source, data_source_grant, group, user};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, DbErr, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+    DatabaseConnection, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
 };
 use std::collections::{BTreeSet, HashMap};
 use time::OffsetDateTime;
@@ -315,21 +316,6 @@ fn named_role(r: Role) -> NamedGrantee {
         label: r.label().to_owned(),
         detail: "Role · everyone who holds it".to_owned(),
     }
-}
-
-async fn member_counts(
-    db: &impl ConnectionTrait,
-    group_ids: &[i32],
-) -> Result<HashMap<i32, u64>, DbErr> {
-    let mut counts = HashMap::new();
-    for id in group_ids {
-        let n = group_member::Entity::find()
-            .filter(group_member::Column::GroupId.eq(*id))
-            .count(db)
-            .await?;
-        counts.insert(*id, n);
-    }
-    Ok(counts)
 }
 
 /// Names for a set of grantees, loaded in two queries.
