@@ -1,6 +1,8 @@
 //! Wharf's shared vocabulary: plain types with no I/O, compiled for the server and the browser, so that
 //! the navigation the browser hides and the refusals the server makes come from one definition.
 
+pub mod forms;
+
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;

@@ -1,0 +1,632 @@
+//! A form's definition (its fields) and what a submission holds, with the checks a definition must
+//! pass. Plain data shared by the designer in the browser and the server, which checks again.
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+
+/// The fields of a form, in the order they are shown.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct FormDefinition {
+    pub fields: Vec<FieldDefinition>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FieldDefinition {
+    /// The label shown to the person filling the form.
+    pub title: String,
+    /// The identifier processes and rules use: unique in the form, letters, digits and `_`.
+    pub name: String,
+    pub help: String,
+    pub required: bool,
+    /// A disabled field is shown but cannot be changed (it keeps no value).
+    pub enabled: bool,
+    pub visible: bool,
+    pub kind: FieldKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum FieldKind {
+    Text,
+    Number,
+    Date,
+    List(ListField),
+    FileUpload,
+}
+
+impl FieldKind {
+    pub fn label(&self) -> &'static str {
+        match self {
+            FieldKind::Text => "Text",
+            FieldKind::Number => "Number",
+            FieldKind::Date => "Date",
+            FieldKind::List(_) => "List",
+            FieldKind::FileUpload => "File upload",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ListField {
+    pub source: ListSource,
+    pub format: ListFormat,
+}
+
+impl Default for ListField {
+    fn default() -> Self {
+        ListField {
+            source: ListSource::Manual {
+                options: Vec::new(),
+            },
+            format: ListFormat::DropDown {
+                filter: FilterMode::StartsWith,
+            },
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ListSource {
+    /// Options typed by the designer, one per line.
+    Manual { options: Vec<String> },
+    /// Files (and optionally folders) of a Dropbox data source.
+    DataSource(DataSourceList),
+}
+
+/// A List field's files: which folder of which data source, which of them may be chosen, and which
+/// file parameter is shown, stored and sorted on.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DataSourceList {
+    pub data_source_id: i32,
+    pub display_field: FileParameter,
+    pub value_field: FileParameter,
+    pub sort_by: FileParameter,
+    pub direction: SortDirection,
+    /// Relative to the data source's root folder; `""` is the root.
+    pub folder: String,
+    /// Lower-case extensions without the dot (`pdf`); empty allows every file.
+    pub extensions: Vec<String>,
+    /// Whether the person may go into sub-folders (and search looks in them).
+    pub include_subfolders: bool,
+    /// Whether folders are listed as entries that can be chosen.
+    pub show_folders: bool,
+    /// Files larger than this (bytes) are shown greyed out and cannot be chosen.
+    pub max_size: Option<u64>,
+}
+
+impl DataSourceList {
+    pub fn new(data_source_id: i32) -> Self {
+        DataSourceList {
+            data_source_id,
+            display_field: FileParameter::Name,
+            value_field: FileParameter::Path,
+            sort_by: FileParameter::Name,
+            direction: SortDirection::Ascending,
+            folder: String::new(),
+            extensions: Vec::new(),
+            include_subfolders: true,
+            show_folders: false,
+            max_size: None,
+        }
+    }
+
+    /// Why a file cannot be chosen in this field, or `None` when it can. Folders are judged by
+    /// `show_folders` alone.
+    pub fn refusal(&self, name: &str, is_folder: bool, size: Option<u64>) -> Option<String> {
+        if is_folder {
+            return (!self.show_folders).then(|| "Folders cannot be chosen here.".to_owned());
+        }
+        if !self.extensions.is_empty() {
+            let ext = extension(name).to_lowercase();
+            if !self.extensions.iter().any(|e| *e == ext) {
+                return Some(format!(
+                    "Only {} files can be chosen here.",
+                    self.extensions
+                        .iter()
+                        .map(|e| format!(".{e}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+        }
+        match (self.max_size, size) {
+            (Some(max), Some(size)) if size > max => Some(format!(
+                "Larger than the {} allowed here.",
+                human_size(max)
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// A file's parameters a List field can show, store or sort on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum FileParameter {
+    Name,
+    NameNoExtension,
+    Path,
+    Extension,
+    Modified,
+    /// The time of the file's earliest revision Dropbox still lists.
+    Created,
+    ParentFolderName,
+    ParentFolderPath,
+    Id,
+    Size,
+    Rev,
+    ContentHash,
+}
+
+impl FileParameter {
+    pub const ALL: [FileParameter; 12] = [
+        FileParameter::Name,
+        FileParameter::NameNoExtension,
+        FileParameter::Path,
+        FileParameter::Extension,
+        FileParameter::Modified,
+        FileParameter::Created,
+        FileParameter::ParentFolderName,
+        FileParameter::ParentFolderPath,
+        FileParameter::Id,
+        FileParameter::Size,
+        FileParameter::Rev,
+        FileParameter::ContentHash,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileParameter::Name => "Name",
+            FileParameter::NameNoExtension => "NameNoExtension",
+            FileParameter::Path => "Path",
+            FileParameter::Extension => "Extension",
+            FileParameter::Modified => "Modified",
+            FileParameter::Created => "Created",
+            FileParameter::ParentFolderName => "ParentFolderName",
+            FileParameter::ParentFolderPath => "ParentFolderPath",
+            FileParameter::Id => "Id",
+            FileParameter::Size => "Size",
+            FileParameter::Rev => "Rev",
+            FileParameter::ContentHash => "ContentHash",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<FileParameter> {
+        FileParameter::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    /// The parameter's value for a file, as text. Sizes are bytes; times RFC 3339 (UTC).
+    pub fn value_of(self, file: &FileFacts<'_>) -> String {
+        let (parent_path, _) = split_parent(file.path);
+        match self {
+            FileParameter::Name => file.name.to_owned(),
+            FileParameter::NameNoExtension => stem(file.name).to_owned(),
+            FileParameter::Path => file.path.to_owned(),
+            FileParameter::Extension => extension(file.name).to_owned(),
+            FileParameter::Modified => file.modified.unwrap_or_default().to_owned(),
+            FileParameter::Created => file.created.unwrap_or_default().to_owned(),
+            FileParameter::ParentFolderName => parent_path
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
+            FileParameter::ParentFolderPath => parent_path.to_owned(),
+            FileParameter::Id => file.id.to_owned(),
+            FileParameter::Size => file.size.map(|s| s.to_string()).unwrap_or_default(),
+            FileParameter::Rev => file.rev.unwrap_or_default().to_owned(),
+            FileParameter::ContentHash => file.content_hash.unwrap_or_default().to_owned(),
+        }
+    }
+
+    /// A key that sorts as the parameter should: sizes by number, times by time, text ignoring case.
+    pub fn sort_key_of(self, file: &FileFacts<'_>) -> String {
+        match self {
+            FileParameter::Size => format!("{:020}", file.size.unwrap_or(0)),
+            // RFC 3339 UTC times sort as text already.
+            FileParameter::Modified | FileParameter::Created => self.value_of(file),
+            _ => self.value_of(file).to_lowercase(),
+        }
+    }
+}
+
+/// What a file parameter is computed from. `path` is relative to the data source's root (`/a/b.pdf`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FileFacts<'a> {
+    pub name: &'a str,
+    pub path: &'a str,
+    pub id: &'a str,
+    pub size: Option<u64>,
+    pub modified: Option<&'a str>,
+    pub created: Option<&'a str>,
+    pub rev: Option<&'a str>,
+    pub content_hash: Option<&'a str>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SortDirection {
+    #[default]
+    Ascending,
+    Descending,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ListFormat {
+    DropDown { filter: FilterMode },
+    RadioList,
+    MultiSelect,
+    CheckboxList,
+    /// The file browser: folders, search, paging, thumbnails, multi-select.
+    FileBrowser,
+}
+
+impl ListFormat {
+    pub fn label(self) -> &'static str {
+        match self {
+            ListFormat::DropDown { .. } => "Drop-down list",
+            ListFormat::RadioList => "Radio list",
+            ListFormat::MultiSelect => "Multi-select",
+            ListFormat::CheckboxList => "Checkbox list",
+            ListFormat::FileBrowser => "File browser",
+        }
+    }
+
+    /// Whether the person may choose more than one entry.
+    pub fn allows_many(self) -> bool {
+        matches!(
+            self,
+            ListFormat::MultiSelect | ListFormat::CheckboxList | ListFormat::FileBrowser
+        )
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FilterMode {
+    #[default]
+    StartsWith,
+    Contains,
+}
+
+/// A file chosen in a List field: enough to find exactly that version again.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileChoice {
+    pub id: String,
+    /// Relative to the data source's root.
+    pub path: String,
+    pub rev: Option<String>,
+    pub name: String,
+    pub size: Option<u64>,
+    /// The field's Value field of this file, as stored for processes.
+    pub value: String,
+}
+
+/// The value a person gave a field.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum FieldValue {
+    Text(String),
+    Number(f64),
+    /// `YYYY-MM-DD`.
+    Date(String),
+    /// Chosen options of a manual List.
+    Options(Vec<String>),
+    /// Chosen files of a data-source List.
+    Files(Vec<FileChoice>),
+}
+
+/// A problem with one field of a definition (by position) or with the form as a whole (`None`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DefinitionProblem {
+    pub field: Option<usize>,
+    pub message: String,
+}
+
+pub const MAX_FIELDS: usize = 100;
+pub const MAX_OPTIONS: usize = 500;
+
+/// Whether `name` can name a field: a letter first, then letters, digits or `_`, at most 64.
+pub fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && name.len() <= 64
+}
+
+/// A field name derived from a title: `Invoice file` → `invoice_file`.
+pub fn identifier_from(title: &str) -> String {
+    let mut out = String::new();
+    for c in title.trim().chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('_') && !out.is_empty() {
+            out.push('_');
+        }
+    }
+    let out = out.trim_end_matches('_').to_owned();
+    match out.chars().next() {
+        Some(c) if c.is_ascii_alphabetic() => out.chars().take(64).collect(),
+        Some(_) => format!("f_{out}").chars().take(64).collect(),
+        None => "field".to_owned(),
+    }
+}
+
+impl FormDefinition {
+    /// Every problem of the definition, each with the sentence the designer sees. Checked in the
+    /// designer as they type and again by the server before anything is stored.
+    pub fn problems(&self) -> Vec<DefinitionProblem> {
+        let mut problems = Vec::new();
+        let mut add = |field: Option<usize>, message: String| {
+            problems.push(DefinitionProblem { field, message })
+        };
+        if self.fields.len() > MAX_FIELDS {
+            add(None, format!("A form can have at most {MAX_FIELDS} fields."));
+        }
+        let mut names = HashSet::new();
+        for (i, f) in self.fields.iter().enumerate() {
+            let at = Some(i);
+            if f.title.trim().is_empty() {
+                add(at, "Give the field a title.".into());
+            } else if f.title.chars().count() > 200 {
+                add(at, "A title can have at most 200 characters.".into());
+            }
+            if !is_identifier(&f.name) {
+                add(
+                    at,
+                    format!(
+                        "“{}” cannot be a field name: start with a letter, then use letters, digits or _ (at most 64).",
+                        f.name
+                    ),
+                );
+            } else if !names.insert(f.name.to_lowercase()) {
+                add(
+                    at,
+                    format!("Another field is already named “{}”.", f.name),
+                );
+            }
+            if f.help.chars().count() > 1000 {
+                add(at, "Help text can have at most 1000 characters.".into());
+            }
+            if f.required && !f.enabled {
+                add(
+                    at,
+                    "A disabled field cannot be required: nobody could fill it.".into(),
+                );
+            }
+            if f.required && !f.visible {
+                add(
+                    at,
+                    "A hidden field cannot be required: nobody could fill it.".into(),
+                );
+            }
+            if let FieldKind::List(list) = &f.kind {
+                list_problems(list, &mut |m| add(at, m));
+            }
+        }
+        problems
+    }
+}
+
+fn list_problems(list: &ListField, add: &mut dyn FnMut(String)) {
+    match &list.source {
+        ListSource::Manual { options } => {
+            if options.is_empty() {
+                add("Enter at least one option, one per line.".into());
+            }
+            if options.len() > MAX_OPTIONS {
+                add(format!("A list can have at most {MAX_OPTIONS} options."));
+            }
+            let mut seen = HashSet::new();
+            for o in options {
+                if o.trim().is_empty() || o.chars().any(char::is_control) {
+                    add("Options cannot be blank or contain control characters.".into());
+                    break;
+                }
+                if !seen.insert(o.as_str()) {
+                    add(format!("The option “{o}” is listed twice."));
+                    break;
+                }
+            }
+            if list.format == ListFormat::FileBrowser {
+                add("The File browser format needs a data source as the list source.".into());
+            }
+        }
+        ListSource::DataSource(ds) => {
+            if let Err(e) = crate::normalize_folder_path(&ds.folder) {
+                add(e);
+            }
+            for e in &ds.extensions {
+                if e.is_empty()
+                    || e.len() > 20
+                    || !e.chars().all(|c| c.is_ascii_alphanumeric())
+                    || e.chars().any(|c| c.is_ascii_uppercase())
+                {
+                    add(format!(
+                        "“{e}” is not a file extension: use letters and digits, like pdf."
+                    ));
+                    break;
+                }
+            }
+            if ds.max_size == Some(0) {
+                add("A maximum size must be more than 0 bytes.".into());
+            }
+        }
+    }
+}
+
+/// Extensions as a designer types them (`.PDF, docx; png`) made canonical (`pdf`, `docx`, `png`).
+pub fn parse_extensions(input: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for e in input.split([',', ';', ' ']) {
+        let e = e.trim().trim_start_matches("*.").trim_start_matches('.');
+        if !e.is_empty() && !out.iter().any(|o| o == &e.to_lowercase()) {
+            out.push(e.to_lowercase());
+        }
+    }
+    out
+}
+
+/// The extension of a file name without the dot (`report.final.PDF` → `PDF`); `""` when none.
+pub fn extension(name: &str) -> &str {
+    match name.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => ext,
+        _ => "",
+    }
+}
+
+fn stem(name: &str) -> &str {
+    match name.rsplit_once('.') {
+        Some((stem, _)) if !stem.is_empty() => stem,
+        _ => name,
+    }
+}
+
+/// `/a/b/c.pdf` → (`/a/b`, `c.pdf`); a file at the root has parent `""`.
+fn split_parent(path: &str) -> (&str, &str) {
+    path.rsplit_once('/').unwrap_or(("", path))
+}
+
+/// `1536` → `1.5 KB`.
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field(name: &str, kind: FieldKind) -> FieldDefinition {
+        FieldDefinition {
+            title: name.to_uppercase(),
+            name: name.into(),
+            help: String::new(),
+            required: false,
+            enabled: true,
+            visible: true,
+            kind,
+        }
+    }
+
+    #[test]
+    fn field_names_must_be_identifiers_and_unique_ignoring_case() {
+        let form = FormDefinition {
+            fields: vec![
+                field("invoice", FieldKind::Text),
+                field("Invoice", FieldKind::Number),
+                field("2nd", FieldKind::Date),
+                field("a-b", FieldKind::Date),
+            ],
+        };
+        let problems = form.problems();
+        let at: Vec<_> = problems.iter().map(|p| p.field).collect();
+        assert_eq!(at, vec![Some(1), Some(2), Some(3)], "{problems:?}");
+        assert!(problems[0].message.contains("already named"));
+    }
+
+    #[test]
+    fn a_required_field_must_be_reachable() {
+        let mut f = field("x", FieldKind::Text);
+        f.required = true;
+        f.visible = false;
+        let problems = FormDefinition { fields: vec![f] }.problems();
+        assert!(problems[0].message.contains("hidden"));
+    }
+
+    #[test]
+    fn a_file_browser_needs_a_data_source() {
+        let list = ListField {
+            source: ListSource::Manual {
+                options: vec!["a".into()],
+            },
+            format: ListFormat::FileBrowser,
+        };
+        let problems = FormDefinition {
+            fields: vec![field("pick", FieldKind::List(list))],
+        }
+        .problems();
+        assert_eq!(problems.len(), 1);
+    }
+
+    #[test]
+    fn hostile_folders_and_odd_extensions_are_refused() {
+        let mut ds = DataSourceList::new(1);
+        ds.folder = "/a/../b".into();
+        ds.extensions = vec!["p.df".into()];
+        let list = ListField {
+            source: ListSource::DataSource(ds),
+            format: ListFormat::FileBrowser,
+        };
+        let problems = FormDefinition {
+            fields: vec![field("pick", FieldKind::List(list))],
+        }
+        .problems();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+    }
+
+    #[test]
+    fn identifiers_come_from_titles() {
+        assert_eq!(identifier_from("Invoice file"), "invoice_file");
+        assert_eq!(identifier_from("  2026 budget! "), "f_2026_budget");
+        assert_eq!(identifier_from("¿?"), "field");
+        assert!(is_identifier(&identifier_from(&"Long title ".repeat(20))));
+    }
+
+    #[test]
+    fn parameters_of_a_file() {
+        let f = FileFacts {
+            name: "report.final.PDF",
+            path: "/Invoices/2026/report.final.PDF",
+            id: "id:abc",
+            size: Some(1536),
+            modified: Some("2026-01-02T03:04:05Z"),
+            created: Some("2025-01-02T03:04:05Z"),
+            rev: Some("015f"),
+            content_hash: Some("ab"),
+        };
+        let v = |p: FileParameter| p.value_of(&f);
+        assert_eq!(v(FileParameter::NameNoExtension), "report.final");
+        assert_eq!(v(FileParameter::Extension), "PDF");
+        assert_eq!(v(FileParameter::ParentFolderName), "2026");
+        assert_eq!(v(FileParameter::ParentFolderPath), "/Invoices/2026");
+        assert_eq!(v(FileParameter::Size), "1536");
+        assert_eq!(v(FileParameter::Created), "2025-01-02T03:04:05Z");
+        let small = FileFacts {
+            size: Some(99),
+            ..f
+        };
+        assert!(FileParameter::Size.sort_key_of(&small) < FileParameter::Size.sort_key_of(&f));
+        let at_root = FileFacts {
+            path: "/a.pdf",
+            ..f
+        };
+        assert_eq!(FileParameter::ParentFolderName.value_of(&at_root), "");
+    }
+
+    #[test]
+    fn refusals_name_the_reason() {
+        let mut ds = DataSourceList::new(1);
+        ds.extensions = parse_extensions(".PDF, docx");
+        ds.max_size = Some(1024);
+        assert_eq!(ds.extensions, vec!["pdf", "docx"]);
+        assert_eq!(ds.refusal("a.pdf", false, Some(10)), None);
+        assert_eq!(ds.refusal("A.PDF", false, Some(10)), None);
+        assert!(
+            ds.refusal("setup.exe", false, Some(10))
+                .unwrap()
+                .contains(".pdf, .docx")
+        );
+        assert!(
+            ds.refusal("big.pdf", false, Some(4096))
+                .unwrap()
+                .contains("1.0 KB")
+        );
+        assert!(ds.refusal("sub", true, None).is_some());
+        ds.show_folders = true;
+        assert_eq!(ds.refusal("sub", true, None), None);
+    }
+}
