@@ -1,5 +1,7 @@
 //! What crosses the wire between the server and the browser: never an entity model, never a secret.
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use wharf_types::forms::{FieldValue, FormDefinition};
 use wharf_types::{Area, DataSourceStatus, DropboxSettings, Role};
 
 /// The signed-in user as the browser sees them.
@@ -14,6 +16,8 @@ pub struct CurrentUser {
     /// Whether the policy lets this user add data sources (connection administrators without the
     /// role may edit theirs, but not add new ones).
     pub may_create_data_sources: bool,
+    /// Whether the policy lets this user design forms and read their submissions.
+    pub may_design_forms: bool,
 }
 
 impl CurrentUser {
@@ -213,4 +217,101 @@ pub struct FolderPageView {
     pub next: Option<String>,
     /// Whether this user may create and delete here (not read-only, and allowed to).
     pub writable: bool,
+}
+
+/// One row of the Forms list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormRow {
+    pub id: i32,
+    pub title: String,
+    /// 0 until first published.
+    pub version: i32,
+    /// RFC 3339, UTC.
+    pub published_at: Option<String>,
+    pub unpublished_changes: bool,
+    pub updated_at: String,
+    pub updated_by: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormList {
+    pub rows: Vec<FormRow>,
+    pub total: u64,
+    pub page: u64,
+    pub page_size: u64,
+}
+
+/// A form as its designer edits it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FormView {
+    pub row: FormRow,
+    pub draft: FormDefinition,
+    /// Names of the data sources the draft's List fields use, by id.
+    pub data_source_names: BTreeMap<i32, String>,
+}
+
+/// A form as a person fills it in (the published version, or a designer's preview of the draft).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FillableForm {
+    pub id: i32,
+    pub title: String,
+    pub version: i32,
+    pub preview: bool,
+    pub definition: FormDefinition,
+    /// For List fields bound to a data source this person may not use: why (by field name).
+    pub refusals: BTreeMap<String, String>,
+}
+
+/// One entry of a List field's files, as the picker shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PickEntry {
+    pub entry: FileEntry,
+    /// The field's Display field of this entry.
+    pub display: String,
+    /// The field's Value field of this entry.
+    pub value: String,
+    /// The field's Sort by, as a key that sorts as text.
+    pub sort_key: String,
+    /// Why it cannot be chosen (greyed out), or `None`.
+    pub refusal: Option<String>,
+    /// Whether `/files/{id}/thumbnail` can show it.
+    pub has_thumbnail: bool,
+}
+
+/// One page of a List field's folder or search results.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PickPage {
+    pub data_source_id: i32,
+    pub data_source_name: String,
+    /// The folder listed, relative to the data source's root (`""` is the root).
+    pub folder: String,
+    /// The field's own folder: the picker does not go above it.
+    pub field_folder: String,
+    pub may_enter_subfolders: bool,
+    pub entries: Vec<PickEntry>,
+    /// Pass back to get the next page; `None` at the end.
+    pub next: Option<String>,
+}
+
+/// One submission of a form.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SubmissionView {
+    pub id: i32,
+    pub form_version: i32,
+    pub submitted_by: Option<String>,
+    /// RFC 3339, UTC.
+    pub submitted_at: String,
+    pub values: BTreeMap<String, FieldValue>,
+}
+
+/// A page of a form's submissions, with the form's current fields for the column titles.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SubmissionList {
+    pub form_title: String,
+    /// (name, title) of the published fields, in order.
+    pub columns: Vec<(String, String)>,
+    pub rows: Vec<SubmissionView>,
+    pub total: u64,
+    pub page: u64,
+    pub page_size: u64,
 }

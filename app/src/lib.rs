@@ -23,7 +23,11 @@ use routes::{
     },
     browse::BrowsePage,
     change_password::ChangePasswordPage,
-    home::{DashboardsPage, FormsPage, HomePage},
+    forms::{
+        designer::FormDesignerPage, fill::FillFormPage, list::FormsPage,
+        submissions::SubmissionsPage,
+    },
+    home::{DashboardsPage, HomePage},
     not_found::NotFoundPage,
     sign_in::SignInPage,
 };
@@ -69,6 +73,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("") view=HomePage/>
                         <Route path=path!("/change-password") view=ChangePasswordPage/>
                         <Route path=path!("/forms") view=FormsPage/>
+                        <Route path=path!("/forms/:id/edit") view=FormDesignerPage/>
+                        <Route path=path!("/forms/:id/fill") view=FillFormPage/>
+                        <Route path=path!("/forms/:id/submissions") view=SubmissionsPage/>
                         <Route path=path!("/dashboards") view=DashboardsPage/>
                         <Route path=path!("/admin/data-sources") view=DataSourcesPage/>
                         <Route path=path!("/admin/data-sources/new") view=NewDataSourcePage/>

@@ -35,7 +35,10 @@ impl From<AuthenticatedUser> for CurrentUser {
         let areas = domain::policy::areas_for(&u);
         let may_create_data_sources =
             domain::policy::decide(Some(&u), Action::CreateDataSource, None).is_allowed();
+        let may_design_forms =
+            domain::policy::decide(Some(&u), Action::DesignForms, None).is_allowed();
         CurrentUser {
+            may_design_forms,
             username: u.username,
             display_name: u.display_name,
             areas,

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod data_sources;
 pub mod files;
+pub mod forms;
 pub mod groups;
 pub mod security;
 pub mod users;

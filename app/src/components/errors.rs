@@ -36,11 +36,11 @@ pub fn error_panel(errors: ArcRwSignal<Errors>) -> impl IntoView {
 #[component]
 pub fn FieldError(
     #[prop(into)] message: Signal<Option<String>>,
-    id: &'static str,
+    #[prop(into)] id: String,
 ) -> impl IntoView {
     view! {
         <Show when=move || message.get().is_some()>
-            <p class="field-error" id=id role="alert">{move || message.get()}</p>
+            <p class="field-error" id=id.clone() role="alert">{move || message.get()}</p>
         </Show>
     }
 }

@@ -3,6 +3,7 @@ pub mod admin;
 pub mod confirm;
 pub mod data_source_bits;
 pub mod errors;
+pub mod file_picker;
 pub mod shell;
 pub mod toast;
 

@@ -35,20 +35,6 @@ pub fn HomePage() -> impl IntoView {
 }
 
 #[component]
-pub fn FormsPage() -> impl IntoView {
-    view! {
-        <Title text="Forms"/>
-        <section class="page">
-            <h1>"Forms"</h1>
-            <div class="empty-state">
-                <p>"There are no forms yet."</p>
-                <p class="muted">"Forms with Dropbox file pickers are on their way."</p>
-            </div>
-        </section>
-    }
-}
-
-#[component]
 pub fn DashboardsPage() -> impl IntoView {
     view! {
         <Title text="Dashboards"/>

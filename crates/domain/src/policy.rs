@@ -69,6 +69,8 @@ pub enum Action {
     UseDataSource,
     /// Create, update or delete its files.
     WriteFiles,
+    /// Create, edit, publish and delete forms, and read their submissions.
+    DesignForms,
 }
 
 /// Why a request was refused. `sentence()` is what the person reads.
@@ -81,6 +83,7 @@ pub enum Denial {
     NotConnectionAdministrator,
     NotConnectionUser,
     ReadOnly,
+    MayNotDesignForms,
 }
 
 impl Denial {
@@ -105,6 +108,9 @@ impl Denial {
                 .to_owned(),
             Denial::ReadOnly => "This data source is read-only: files cannot be created, changed \
                  or deleted through it."
+                .to_owned(),
+            Denial::MayNotDesignForms => "Only administrators and holders of Design business \
+                 process may design forms or read their submissions."
                 .to_owned(),
         }
     }
@@ -166,6 +172,10 @@ pub fn decide(
             Some(_) => Decision::Allow,
             None => Decision::Deny(Denial::NotConnectionUser),
         },
+        Action::DesignForms => verdict(
+            user.has_role(Role::Administrator) || user.has_role(Role::DesignBusinessProcess),
+            Denial::MayNotDesignForms,
+        ),
     }
 }
 
@@ -436,6 +446,7 @@ mod tests {
             Action::AdministerDataSource,
             Action::UseDataSource,
             Action::WriteFiles,
+            Action::DesignForms,
         ] {
             assert_eq!(
                 decide(None, action, Some(&security)),
@@ -523,6 +534,25 @@ mod tests {
     }
 
     #[test]
+    fn only_administrators_and_designers_design_forms() {
+        for (roles, allowed) in [
+            (&[Role::Administrator][..], true),
+            (&[Role::DesignBusinessProcess][..], true),
+            (&[Role::ManageDataSources][..], false),
+            (&[Role::User][..], false),
+        ] {
+            assert_eq!(
+                decide(Some(&user(5, roles, &[])), Action::DesignForms, None),
+                if allowed {
+                    Decision::Allow
+                } else {
+                    Decision::Deny(Denial::MayNotDesignForms)
+                }
+            );
+        }
+    }
+
+    #[test]
     fn a_listed_connection_administrator_enters_data_sources_without_the_role() {
         let mut listed = user(20, &[Role::User], &[]);
         assert!(!areas_for(&listed).contains(&Area::DataSources));
@@ -541,6 +571,7 @@ mod tests {
             Denial::NotConnectionAdministrator,
             Denial::NotConnectionUser,
             Denial::ReadOnly,
+            Denial::MayNotDesignForms,
         ] {
             assert!(denial.sentence().ends_with('.'), "{denial:?}");
         }

@@ -4,6 +4,8 @@ pub mod audit_event;
 pub mod data_source;
 pub mod data_source_grant;
 pub mod dropbox_credential;
+pub mod form;
+pub mod form_submission;
 pub mod group;
 pub mod group_member;
 pub mod oauth_state;

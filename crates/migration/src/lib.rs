@@ -7,6 +7,7 @@ mod m20261127_000001_identity;
 mod m20261127_000002_data_sources;
 mod m20261127_000003_dropbox_credentials;
 mod m20261127_000004_groups_and_security;
+mod m20261127_000005_forms;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000002_data_sources::Migration),
             Box::new(m20261127_000003_dropbox_credentials::Migration),
             Box::new(m20261127_000004_groups_and_security::Migration),
+            Box::new(m20261127_000005_forms::Migration),
         ]
     }
 }

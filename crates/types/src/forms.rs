@@ -128,10 +128,9 @@ impl DataSourceList {
             }
         }
         match (self.max_size, size) {
-            (Some(max), Some(size)) if size > max => Some(format!(
-                "Larger than the {} allowed here.",
-                human_size(max)
-            )),
+            (Some(max), Some(size)) if size > max => {
+                Some(format!("Larger than the {} allowed here.", human_size(max)))
+            }
             _ => None,
         }
     }
@@ -194,11 +193,13 @@ impl FileParameter {
 
     /// The parameter's value for a file, as text. Sizes are bytes; times RFC 3339 (UTC).
     pub fn value_of(self, file: &FileFacts<'_>) -> String {
-        let (parent_path, _) = split_parent(file.path);
+        // Paths are shown from the data source's root, always with a leading slash.
+        let path = format!("/{}", file.path.trim_start_matches('/'));
+        let (parent_path, _) = split_parent(&path);
         match self {
             FileParameter::Name => file.name.to_owned(),
             FileParameter::NameNoExtension => stem(file.name).to_owned(),
-            FileParameter::Path => file.path.to_owned(),
+            FileParameter::Path => path.clone(),
             FileParameter::Extension => extension(file.name).to_owned(),
             FileParameter::Modified => file.modified.unwrap_or_default().to_owned(),
             FileParameter::Created => file.created.unwrap_or_default().to_owned(),
@@ -226,7 +227,8 @@ impl FileParameter {
     }
 }
 
-/// What a file parameter is computed from. `path` is relative to the data source's root (`/a/b.pdf`).
+/// What a file parameter is computed from. `path` is relative to the data source's root (`a/b.pdf`;
+/// a leading slash is allowed).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct FileFacts<'a> {
     pub name: &'a str,
@@ -248,7 +250,9 @@ pub enum SortDirection {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ListFormat {
-    DropDown { filter: FilterMode },
+    DropDown {
+        filter: FilterMode,
+    },
     RadioList,
     MultiSelect,
     CheckboxList,
@@ -286,6 +290,8 @@ pub enum FilterMode {
 /// A file chosen in a List field: enough to find exactly that version again.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileChoice {
+    /// The data source the file was chosen from (a later version of the form may use another).
+    pub data_source_id: i32,
     pub id: String,
     /// Relative to the data source's root.
     pub path: String,
@@ -354,7 +360,10 @@ impl FormDefinition {
             problems.push(DefinitionProblem { field, message })
         };
         if self.fields.len() > MAX_FIELDS {
-            add(None, format!("A form can have at most {MAX_FIELDS} fields."));
+            add(
+                None,
+                format!("A form can have at most {MAX_FIELDS} fields."),
+            );
         }
         let mut names = HashSet::new();
         for (i, f) in self.fields.iter().enumerate() {
@@ -373,10 +382,7 @@ impl FormDefinition {
                     ),
                 );
             } else if !names.insert(f.name.to_lowercase()) {
-                add(
-                    at,
-                    format!("Another field is already named “{}”.", f.name),
-                );
+                add(at, format!("Another field is already named “{}”.", f.name));
             }
             if f.help.chars().count() > 1000 {
                 add(at, "Help text can have at most 1000 characters.".into());
@@ -600,10 +606,7 @@ mod tests {
             ..f
         };
         assert!(FileParameter::Size.sort_key_of(&small) < FileParameter::Size.sort_key_of(&f));
-        let at_root = FileFacts {
-            path: "/a.pdf",
-            ..f
-        };
+        let at_root = FileFacts { path: "a.pdf", ..f };
         assert_eq!(FileParameter::ParentFolderName.value_of(&at_root), "");
     }
 

@@ -11,6 +11,9 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 use time::OffsetDateTime;
 use wharf_types::Role;
+use wharf_types::forms::{
+    DataSourceList, FieldDefinition, FieldKind, FormDefinition, ListField, ListFormat, ListSource,
+};
 
 const SUBJECTS: [&str; 9] = [
     "anonymous",
@@ -33,6 +36,7 @@ const ADMINISTER_RESTRICTED: [u16; 9] = [401, 401, 403, 403, 403, 200, 403, 403,
 const USE_RESTRICTED: [u16; 9] = [401, 401, 403, 403, 403, 200, 200, 403, 200];
 const WRITE_READ_ONLY: [u16; 9] = [401, 401, 403, 403, 403, 403, 403, 403, 403];
 const ADMINISTRATORS: [u16; 9] = [401, 401, 403, 403, 403, 403, 403, 403, 200];
+const DESIGNERS: [u16; 9] = [401, 401, 403, 200, 403, 403, 403, 403, 200];
 
 /// (entry point, variant) → expected statuses. Entry points are `fn:<endpoint>` or `route:<path>`.
 fn rows() -> Vec<(&'static str, [u16; 9])> {
@@ -74,6 +78,24 @@ fn rows() -> Vec<(&'static str, [u16; 9])> {
         ("fn:find_group_candidates", ADMINISTRATORS),
         ("fn:save_group", ADMINISTRATORS),
         ("fn:delete_group", ADMINISTRATORS),
+        ("fn:list_forms", DESIGNERS),
+        ("fn:list_published_forms", SIGNED_IN),
+        ("fn:get_form", DESIGNERS),
+        ("fn:create_form", DESIGNERS),
+        ("fn:save_form", DESIGNERS),
+        ("fn:publish_form", DESIGNERS),
+        ("fn:delete_form", DESIGNERS),
+        ("fn:get_fillable_form", SIGNED_IN),
+        ("fn:get_fillable_form#preview", DESIGNERS),
+        ("fn:pick_files", USE_RESTRICTED),
+        (
+            "fn:pick_files#climbing out",
+            [401, 401, 403, 403, 403, 422, 422, 403, 422],
+        ),
+        ("fn:pick_files#search", USE_RESTRICTED),
+        ("fn:submit_form", SIGNED_IN),
+        ("fn:submit_form#a file", USE_RESTRICTED),
+        ("fn:list_submissions", DESIGNERS),
         ("route:/healthz", EVERYONE_OK),
         (
             "route:/oauth/dropbox/callback",
@@ -101,10 +123,22 @@ struct Fixture {
     conn_admin: i32,
     finance: i32,
     account_id: String,
+    /// A published form with a Text field `note` and a File browser `files` on `restricted`.
+    form: i32,
+    report_id: String,
+}
+
+fn text_field(name: &str) -> serde_json::Value {
+    serde_json::json!({
+        "title": name, "name": name, "help": "", "required": false,
+        "enabled": true, "visible": true, "kind": "Text",
+    })
 }
 
 enum Call {
     Fn(&'static str, Vec<(String, String)>),
+    /// Server functions whose arguments are nested (a form definition, submitted values).
+    Json(&'static str, serde_json::Value),
     Get(String),
 }
 
@@ -280,6 +314,67 @@ impl Fixture {
                 let id = new_group(&self.app, &format!("Doomed {tag}"), &[]).await;
                 Call::Fn("delete_group", form(&[("id", id.to_string())]))
             }
+            "fn:list_forms" => Call::Fn("list_forms", vec![]),
+            "fn:list_published_forms" => Call::Fn("list_published_forms", vec![]),
+            "fn:get_form" => Call::Fn("get_form", form(&[("id", self.form.to_string())])),
+            "fn:create_form" => Call::Fn("create_form", form(&[("title", format!("Form {tag}"))])),
+            "fn:save_form" => Call::Json(
+                "save_form",
+                serde_json::json!({
+                    "id": self.new_form(&tag).await,
+                    "title": format!("Saved {tag}"),
+                    "draft": { "fields": [text_field("note")] },
+                }),
+            ),
+            "fn:publish_form" => Call::Fn(
+                "publish_form",
+                form(&[("id", self.new_form(&tag).await.to_string())]),
+            ),
+            "fn:delete_form" => Call::Fn(
+                "delete_form",
+                form(&[("id", self.new_form(&tag).await.to_string())]),
+            ),
+            "fn:get_fillable_form" => {
+                Call::Fn("get_fillable_form", form(&[("id", self.form.to_string())]))
+            }
+            "fn:get_fillable_form#preview" => Call::Fn(
+                "get_fillable_form",
+                form(&[("id", self.form.to_string()), ("preview", "true".into())]),
+            ),
+            "fn:pick_files" => Call::Fn(
+                "pick_files",
+                form(&[
+                    ("form_id", self.form.to_string()),
+                    ("field", "files".into()),
+                ]),
+            ),
+            "fn:pick_files#climbing out" => Call::Fn(
+                "pick_files",
+                form(&[
+                    ("form_id", self.form.to_string()),
+                    ("field", "files".into()),
+                    ("folder", "../other".into()),
+                ]),
+            ),
+            "fn:pick_files#search" => Call::Fn(
+                "pick_files",
+                form(&[
+                    ("form_id", self.form.to_string()),
+                    ("field", "files".into()),
+                    ("query", "report".into()),
+                ]),
+            ),
+            "fn:submit_form" => Call::Json(
+                "submit_form",
+                serde_json::json!({ "id": self.form, "values": { "note": { "Text": "hello" } } }),
+            ),
+            "fn:submit_form#a file" => Call::Json(
+                "submit_form",
+                serde_json::json!({ "id": self.form, "values": { "files": { "Files": [self.report_choice()] } } }),
+            ),
+            "fn:list_submissions" => {
+                Call::Fn("list_submissions", form(&[("id", self.form.to_string())]))
+            }
             "fn:sign_out" => Call::Fn("sign_out", vec![]),
             "route:/healthz" => Call::Get("/healthz".into()),
             "route:/oauth/dropbox/callback" => {
@@ -293,6 +388,33 @@ impl Fixture {
             )),
             other => panic!("no request for row {other}"),
         }
+    }
+
+    /// A draft form of its own, for rows that change or delete one.
+    async fn new_form(&self, tag: &str) -> i32 {
+        let admin = find_active_user(&self.app.db, 1).await.unwrap().unwrap();
+        let id = domain::forms::create(&self.app.db, &admin, &format!("Own {tag}"))
+            .await
+            .unwrap();
+        let draft: FormDefinition =
+            serde_json::from_value(serde_json::json!({ "fields": [text_field("note")] })).unwrap();
+        domain::forms::save_draft(&self.app.db, &admin, id, &format!("Own {tag}"), &draft)
+            .await
+            .unwrap();
+        id
+    }
+
+    /// `report.pdf` as the picker hands it to the browser.
+    fn report_choice(&self) -> serde_json::Value {
+        serde_json::json!({
+            "data_source_id": self.restricted,
+            "id": self.report_id,
+            "path": "report.pdf",
+            "rev": null,
+            "name": "report.pdf",
+            "size": 25,
+            "value": "/report.pdf",
+        })
     }
 
     async fn throwaway_user(&self, name: &str) -> i32 {
@@ -332,6 +454,13 @@ impl Fixture {
                 .post(format!("{}/api/{endpoint}", self.app.address))
                 .header("Accept", "application/json")
                 .form(&form)
+                .send()
+                .await
+                .unwrap(),
+            Call::Json(endpoint, body) => client
+                .post(format!("{}/api/{endpoint}", self.app.address))
+                .header("Accept", "application/json")
+                .json(&body)
                 .send()
                 .await
                 .unwrap(),
@@ -379,7 +508,7 @@ async fn new_group(app: &TestApp, name: &str, members: &[i32]) -> i32 {
     g.id
 }
 
-async fn user_id(app: &TestApp, name: &str) -> i32 {
+pub(crate) async fn user_id(app: &TestApp, name: &str) -> i32 {
     use sea_orm::{ColumnTrait, QueryFilter};
     user::Entity::find()
         .filter(user::Column::Username.eq(name))
@@ -403,10 +532,6 @@ async fn fixture() -> Fixture {
     );
     let frozen: i32 = app.new_data_source("Frozen").await.parse().unwrap();
     let account_id = app.sandbox().accounts()[0].account_id.clone();
-    app.sandbox()
-        .seed_file(&account_id, "/report.pdf", b"%PDF-1.4 quarterly report")
-        .await
-        .unwrap();
 
     let roles: [(&str, &[Role]); 7] = [
         ("disabled", &[Role::User]),
@@ -465,6 +590,17 @@ async fn fixture() -> Fixture {
     disabled.disabled = Set(true);
     disabled.update(&app.db).await.unwrap();
 
+    let report_id = match app
+        .sandbox()
+        .seed_file(&account_id, "/report.pdf", b"%PDF-1.4 quarterly report")
+        .await
+        .unwrap()
+    {
+        serde_json::Value::Object(m) => m["id"].as_str().unwrap().to_owned(),
+        other => panic!("seeded {other}"),
+    };
+    let form = published_form(&app, restricted).await;
+
     Fixture {
         app,
         clients,
@@ -473,7 +609,37 @@ async fn fixture() -> Fixture {
         conn_admin,
         finance,
         account_id,
+        form,
+        report_id,
     }
+}
+
+async fn published_form(app: &TestApp, data_source: i32) -> i32 {
+    let admin = find_active_user(&app.db, 1).await.unwrap().unwrap();
+    let id = domain::forms::create(&app.db, &admin, "Matrix")
+        .await
+        .unwrap();
+    let mut files = DataSourceList::new(data_source);
+    files.extensions = vec!["pdf".into()];
+    let mut draft: FormDefinition =
+        serde_json::from_value(serde_json::json!({ "fields": [text_field("note")] })).unwrap();
+    draft.fields.push(FieldDefinition {
+        title: "Files".into(),
+        name: "files".into(),
+        help: String::new(),
+        required: false,
+        enabled: true,
+        visible: true,
+        kind: FieldKind::List(ListField {
+            source: ListSource::DataSource(files),
+            format: ListFormat::FileBrowser,
+        }),
+    });
+    domain::forms::save_draft(&app.db, &admin, id, "Matrix", &draft)
+        .await
+        .unwrap();
+    domain::forms::publish(&app.db, &admin, id).await.unwrap();
+    id
 }
 
 fn entry_point(row: &str) -> &str {

@@ -4,6 +4,7 @@ mod access;
 mod authorization_matrix;
 mod connector;
 mod data_sources;
+mod forms;
 mod groups;
 mod helpers;
 mod security;

@@ -168,7 +168,7 @@ impl DropboxConnector {
 
 /// The entry as callers see it, or `None` when Dropbox answered with something outside the root
 /// (or a deleted entry), which is never shown.
-fn entry(root: &str, m: &Metadata) -> Option<Entry> {
+pub(super) fn entry(root: &str, m: &Metadata) -> Option<Entry> {
     let (name, path_display, is_folder, id, size, modified, rev, hash) = match m {
         Metadata::File(f) => (
             &f.name,

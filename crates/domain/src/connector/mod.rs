@@ -1,6 +1,7 @@
 //! Connecting a data source to Dropbox: Authorize (OAuth with PKCE and a one-time state), the
 //! callback, Test connection, and revoking the grant when the data source goes.
 mod files;
+mod lookup;
 mod token_store;
 
 pub use files::{Entry, FilesError, FolderPage, PAGE_LIMIT};

@@ -1,0 +1,407 @@
+//! Forms: designing them (Administrator or Design business process), filling them in (anyone signed
+//! in), the files a List field offers (Connection users of its data source only) and submissions.
+use crate::dto::{FillableForm, FormList, FormView, PickPage, SubmissionList};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use std::collections::BTreeMap;
+use wharf_types::forms::{FieldValue, FormDefinition};
+
+#[cfg(feature = "ssr")]
+mod convert {
+    use crate::api::context::internal;
+    use crate::dto::{FileEntry, FormRow, PickEntry};
+    use crate::error::AppError;
+    use domain::forms::{FormError, FormSummary};
+
+    pub fn error(e: FormError) -> AppError {
+        match e {
+            FormError::NotFound | FormError::NotPublished => AppError::NotFound(e.to_string()),
+            FormError::Definition { field, message } => AppError::Validation {
+                // `field-3` names the fourth field of the designer; `title` the form's title.
+                field: Some(field.map_or("title".to_owned(), |i| format!("field-{i}"))),
+                message,
+            },
+            FormError::Values(problems) => {
+                let (field, message) = problems.into_iter().next().unwrap_or_default();
+                AppError::Validation {
+                    field: Some(field),
+                    message,
+                }
+            }
+            FormError::Denied(sentence) => AppError::Forbidden(sentence),
+            FormError::Database(e) => internal(e),
+        }
+    }
+
+    pub fn row(s: FormSummary) -> FormRow {
+        FormRow {
+            id: s.id,
+            title: s.title,
+            version: s.version,
+            published_at: s
+                .published_at
+                .map(crate::api::data_sources::convert::rfc3339),
+            unpublished_changes: s.unpublished_changes,
+            updated_at: crate::api::data_sources::convert::rfc3339(s.updated_at),
+            updated_by: s.updated_by,
+        }
+    }
+
+    pub fn pick(p: domain::picker::Pick) -> PickEntry {
+        let e = p.entry;
+        PickEntry {
+            entry: FileEntry {
+                name: e.name,
+                path: e.path,
+                is_folder: e.is_folder,
+                id: e.id,
+                size: e.size,
+                modified: e.modified,
+                rev: e.rev,
+            },
+            display: p.display,
+            value: p.value,
+            sort_key: p.sort_key,
+            refusal: p.refusal,
+            has_thumbnail: p.has_thumbnail,
+        }
+    }
+}
+
+/// Forms whose title contains `search`, for their designers.
+#[server(endpoint = "list_forms")]
+pub async fn list_forms(
+    #[server(default)] search: String,
+    page: Option<u64>,
+) -> Result<FormList, AppError> {
+    use super::context::*;
+    respond(
+        async move {
+            require_designer().await?;
+            let ctx = server_context()?;
+            let page = page.unwrap_or(0);
+            let found = domain::forms::list(&ctx.db, &search, page)
+                .await
+                .map_err(internal)?;
+            Ok(FormList {
+                rows: found.rows.into_iter().map(convert::row).collect(),
+                total: found.total,
+                page,
+                page_size: domain::forms::PAGE_SIZE,
+            })
+        }
+        .await,
+    )
+}
+
+/// Published forms whose title contains `search`, for anyone signed in to fill in.
+#[server(endpoint = "list_published_forms")]
+pub async fn list_published_forms(
+    #[server(default)] search: String,
+    page: Option<u64>,
+) -> Result<FormList, AppError> {
+    use super::context::*;
+    respond(
+        async move {
+            require_area(wharf_types::Area::Forms).await?;
+            let ctx = server_context()?;
+            let page = page.unwrap_or(0);
+            let found = domain::forms::list_published(&ctx.db, &search, page)
+                .await
+                .map_err(internal)?;
+            Ok(FormList {
+                rows: found.rows.into_iter().map(convert::row).collect(),
+                total: found.total,
+                page,
+                page_size: domain::forms::PAGE_SIZE,
+            })
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "get_form")]
+pub async fn get_form(id: i32) -> Result<FormView, AppError> {
+    use super::context::*;
+    respond(
+        async move {
+            require_designer().await?;
+            let ctx = server_context()?;
+            let form = domain::forms::get(&ctx.db, id)
+                .await
+                .map_err(convert::error)?;
+            let mut data_source_names = BTreeMap::new();
+            for list in form.draft.fields.iter().filter_map(data_source_of) {
+                if let Ok(ds) = domain::data_sources::get(&ctx.db, list).await {
+                    data_source_names.insert(
+                        list,
+                        ds.summary
+                            .display_name
+                            .unwrap_or_else(|| "(unnamed)".into()),
+                    );
+                }
+            }
+            Ok(FormView {
+                row: convert::row(form.summary),
+                draft: form.draft,
+                data_source_names,
+            })
+        }
+        .await,
+    )
+}
+
+/// The data source a field lists, if it is a List bound to one.
+#[cfg(feature = "ssr")]
+fn data_source_of(f: &wharf_types::forms::FieldDefinition) -> Option<i32> {
+    use wharf_types::forms::{FieldKind, ListSource};
+    match &f.kind {
+        FieldKind::List(list) => match &list.source {
+            ListSource::DataSource(ds) => Some(ds.data_source_id),
+            ListSource::Manual { .. } => None,
+        },
+        _ => None,
+    }
+}
+
+/// Creates a form with a title; answers its id.
+#[server(endpoint = "create_form")]
+pub async fn create_form(title: String) -> Result<i32, AppError> {
+    use super::context::*;
+    respond(
+        async move {
+            let designer = require_designer().await?;
+            let ctx = server_context()?;
+            domain::forms::create(&ctx.db, &designer, &title)
+                .await
+                .map_err(convert::error)
+        }
+        .await,
+    )
+}
+
+/// Saves the title and the draft (checked again here; data sources must be ones the designer may
+/// use).
+#[server(endpoint = "save_form", input = Json)]
+pub async fn save_form(id: i32, title: String, draft: FormDefinition) -> Result<(), AppError> {
+    use super::context::*;
+    respond(
+        async move {
+            let designer = require_designer().await?;
+            let ctx = server_context()?;
+            domain::forms::save_draft(&ctx.db, &designer, id, &title, &draft)
+                .await
+                .map_err(convert::error)
+        }
+        .await,
+    )
+}
+
+/// Publishes the saved draft; answers the new version.
+#[server(endpoint = "publish_form")]
+pub async fn publish_form(id: i32) -> Result<i32, AppError> {
+    use super::context::*;
+    respond(
+        async move {
+            let designer = require_designer().await?;
+            let ctx = server_context()?;
+            domain::forms::publish(&ctx.db, &designer, id)
+                .await
+                .map_err(convert::error)
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "delete_form")]
+pub async fn delete_form(id: i32) -> Result<(), AppError> {
+    use super::context::*;
+    respond(
+        async move {
+            let designer = require_designer().await?;
+            let ctx = server_context()?;
+            domain::forms::delete(&ctx.db, &designer, id)
+                .await
+                .map_err(convert::error)
+        }
+        .await,
+    )
+}
+
+/// The form to fill in: its published version, or (`preview`, designers only) the saved draft. A
+/// List field whose data source this person may not use comes with the reason.
+#[server(endpoint = "get_fillable_form")]
+pub async fn get_fillable_form(id: i32, preview: Option<bool>) -> Result<FillableForm, AppError> {
+    use super::context::*;
+    use domain::policy::{Action, Decision, decide};
+    respond(
+        async move {
+            let preview = preview.unwrap_or(false);
+            let person = if preview {
+                require_designer().await?
+            } else {
+                require_area(wharf_types::Area::Forms).await?
+            };
+            let ctx = server_context()?;
+            let (title, version, definition) = if preview {
+                let form = domain::forms::get(&ctx.db, id)
+                    .await
+                    .map_err(convert::error)?;
+                (form.summary.title, form.summary.version, form.draft)
+            } else {
+                domain::forms::published(&ctx.db, id)
+                    .await
+                    .map_err(convert::error)?
+            };
+            let mut refusals = BTreeMap::new();
+            for f in &definition.fields {
+                if let Some(ds) = data_source_of(f) {
+                    let security = domain::policy::load_security(&ctx.db, ds)
+                        .await
+                        .map_err(internal)?;
+                    let refusal = match (
+                        &security,
+                        decide(Some(&person), Action::UseDataSource, security.as_ref()),
+                    ) {
+                        (None, _) => {
+                            Some("The data source of this list no longer exists.".to_owned())
+                        }
+                        (Some(_), Decision::Deny(d)) => Some(d.sentence()),
+                        (Some(_), Decision::Allow) => None,
+                    };
+                    if let Some(r) = refusal {
+                        refusals.insert(f.name.clone(), r);
+                    }
+                }
+            }
+            Ok(FillableForm {
+                id,
+                title,
+                version,
+                preview,
+                definition,
+                refusals,
+            })
+        }
+        .await,
+    )
+}
+
+/// One page of the files a List field offers: `folder` (blank: the field's own) or, with `query`,
+/// a name search under it. Only for Connection users of the field's data source.
+#[server(endpoint = "pick_files")]
+pub async fn pick_files(
+    form_id: i32,
+    field: String,
+    #[server(default)] preview: bool,
+    #[server(default)] folder: String,
+    query: Option<String>,
+    next: Option<String>,
+) -> Result<PickPage, AppError> {
+    use super::context::*;
+    use domain::policy::Action;
+    respond(
+        async move {
+            if preview {
+                require_designer().await?;
+            } else {
+                require_area(wharf_types::Area::Forms).await?;
+            }
+            let ctx = server_context()?;
+            let (_, list) = domain::forms::list_field(&ctx.db, form_id, &field, preview)
+                .await
+                .map_err(convert::error)?;
+            require_on_data_source(Action::UseDataSource, list.data_source_id).await?;
+            let query = query.filter(|q| !q.trim().is_empty());
+            let listing = domain::picker::page(
+                &ctx.connector,
+                &list,
+                &folder,
+                query.as_deref(),
+                next.as_deref(),
+            )
+            .await
+            .map_err(super::files::files_error)?;
+            let name = domain::data_sources::get(&ctx.db, list.data_source_id)
+                .await
+                .map_err(super::data_sources::convert::error)?
+                .summary
+                .display_name
+                .unwrap_or_else(|| "(unnamed)".into());
+            Ok(PickPage {
+                data_source_id: list.data_source_id,
+                data_source_name: name,
+                folder: listing.folder,
+                field_folder: domain::picker::field_folder(&list),
+                may_enter_subfolders: list.include_subfolders,
+                entries: listing.entries.into_iter().map(convert::pick).collect(),
+                next: listing.next,
+            })
+        }
+        .await,
+    )
+}
+
+/// Submits the published form; answers the submission's id. Every chosen file is looked up again.
+#[server(endpoint = "submit_form", input = Json)]
+pub async fn submit_form(id: i32, values: BTreeMap<String, FieldValue>) -> Result<i32, AppError> {
+    use super::context::*;
+    respond(
+        async move {
+            let person = require_area(wharf_types::Area::Forms).await?;
+            let ctx = server_context()?;
+            domain::forms::submit(&ctx.db, &ctx.connector, &person, id, values)
+                .await
+                .map_err(convert::error)
+        }
+        .await,
+    )
+}
+
+/// A form's submissions, newest first, for its designers.
+#[server(endpoint = "list_submissions")]
+pub async fn list_submissions(id: i32, page: Option<u64>) -> Result<SubmissionList, AppError> {
+    use super::context::*;
+    use crate::api::data_sources::convert::rfc3339;
+    respond(
+        async move {
+            require_designer().await?;
+            let ctx = server_context()?;
+            let page = page.unwrap_or(0);
+            let form = domain::forms::get(&ctx.db, id)
+                .await
+                .map_err(convert::error)?;
+            let found = domain::forms::submissions(&ctx.db, id, page)
+                .await
+                .map_err(convert::error)?;
+            let fields = form.published.unwrap_or(form.draft).fields;
+            Ok(SubmissionList {
+                form_title: form.summary.title,
+                columns: fields.into_iter().map(|f| (f.name, f.title)).collect(),
+                rows: found
+                    .rows
+                    .into_iter()
+                    .map(|s| crate::dto::SubmissionView {
+                        id: s.id,
+                        form_version: s.form_version,
+                        submitted_by: s.submitted_by,
+                        submitted_at: rfc3339(s.submitted_at),
+                        values: s.values,
+                    })
+                    .collect(),
+                total: found.total,
+                page,
+                page_size: domain::forms::PAGE_SIZE,
+            })
+        }
+        .await,
+    )
+}
+
+#[cfg(feature = "ssr")]
+async fn require_designer() -> Result<domain::AuthenticatedUser, AppError> {
+    use super::context::*;
+    let user = request_user().await?;
+    authorize(user, domain::policy::Action::DesignForms, None)
+}

@@ -1,0 +1,446 @@
+//! The File browser of a List field bound to a data source: breadcrumbs, folders, a name search on
+//! the server, pages loaded as the list scrolls (never a whole folder at once), list and grid views
+//! with thumbnails, sorting, multi-select with a counter, files that cannot be chosen greyed out with
+//! the reason, and keyboard navigation. Every page comes from `pick_files`, which checks the person
+//! may use the data source and stays inside the field's folder.
+use crate::api::forms::pick_files;
+use crate::dto::{PickEntry, PickPage};
+use leptos::ev::KeyboardEvent;
+use leptos::prelude::*;
+use wharf_types::forms::{FileChoice, SortDirection, human_size};
+
+/// How the loaded entries are ordered: the field's own Sort by, or a column the person clicked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SortColumn {
+    Field,
+    Name,
+    Size,
+    Modified,
+}
+
+/// What the person is looking at: a folder, or search results under the field's folder.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Place {
+    folder: String,
+    query: Option<String>,
+}
+
+pub fn choice_of(page_ds: i32, p: &PickEntry) -> FileChoice {
+    FileChoice {
+        data_source_id: page_ds,
+        id: p.entry.id.clone(),
+        path: p.entry.path.clone(),
+        rev: p.entry.rev.clone(),
+        name: p.entry.name.clone(),
+        size: p.entry.size,
+        value: p.value.clone(),
+    }
+}
+
+/// Keeps the entry the keyboard moved to in view.
+fn scroll_into_view(element_id: &str) {
+    if let Some(el) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(element_id))
+    {
+        el.scroll_into_view_with_bool(false);
+    }
+}
+
+/// Whether the error means the data source must be authorized again by its administrator.
+fn needs_reconnect(message: &str) -> bool {
+    let m = message.to_lowercase();
+    m.contains("authorize") || m.contains("reconnect")
+}
+
+#[component]
+pub fn FilePicker(
+    form_id: i32,
+    field: String,
+    preview: bool,
+    /// More than one file may be chosen.
+    many: bool,
+    /// The field's own sort direction.
+    direction: SortDirection,
+    chosen: RwSignal<Vec<FileChoice>>,
+) -> impl IntoView {
+    let place = RwSignal::new(Place {
+        folder: String::new(),
+        query: None,
+    });
+    let entries = RwSignal::new(Vec::<PickEntry>::new());
+    let header = RwSignal::new(None::<PickPage>);
+    let next = RwSignal::new(None::<String>);
+    let loading = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let pages_loaded = RwSignal::new(0u32);
+    let grid = RwSignal::new(false);
+    let sort = RwSignal::new((SortColumn::Field, direction));
+    // The entry the keyboard is on, by Dropbox id (stable while pages are added and re-sorted).
+    let focus = RwSignal::new(None::<String>);
+    let search_text = RwSignal::new(String::new());
+    // A page answer for a place the person has left is dropped, not mixed in.
+    let generation = StoredValue::new(0u64);
+
+    let load = {
+        let field = field.clone();
+        move |more: bool| {
+            if loading.get_untracked() && more {
+                return;
+            }
+            let cursor = if more {
+                match next.get_untracked() {
+                    Some(c) => Some(c),
+                    None => return,
+                }
+            } else {
+                None
+            };
+            let here = place.get_untracked();
+            let this = generation.get_value() + u64::from(!more);
+            generation.set_value(this);
+            loading.set(true);
+            error.set(None);
+            let field = field.clone();
+            leptos::task::spawn_local(async move {
+                let answer =
+                    pick_files(form_id, field, preview, here.folder, here.query, cursor).await;
+                if generation.get_value() != this {
+                    return;
+                }
+                match answer {
+                    Ok(page) => {
+                        if more {
+                            entries.update(|e| e.extend(page.entries.iter().cloned()));
+                            pages_loaded.update(|n| *n += 1);
+                        } else {
+                            entries.set(page.entries.clone());
+                            pages_loaded.set(1);
+                            focus.set(None);
+                        }
+                        next.set(page.next.clone());
+                        header.set(Some(page));
+                    }
+                    Err(e) => error.set(Some(e.to_string())),
+                }
+                loading.set(false);
+            });
+        }
+    };
+    {
+        let load = load.clone();
+        Effect::new(move |_| {
+            place.track();
+            load(false);
+        });
+    }
+    let sorted = Memo::new(move |_| {
+        let (column, dir) = sort.get();
+        let mut all = entries.get();
+        // Folders first, as in every file browser; then the chosen order.
+        all.sort_by(|a, b| {
+            b.entry.is_folder.cmp(&a.entry.is_folder).then_with(|| {
+                let order = match column {
+                    SortColumn::Field => a.sort_key.cmp(&b.sort_key),
+                    SortColumn::Name => a
+                        .entry
+                        .name
+                        .to_lowercase()
+                        .cmp(&b.entry.name.to_lowercase()),
+                    SortColumn::Size => a.entry.size.cmp(&b.entry.size),
+                    SortColumn::Modified => a.entry.modified.cmp(&b.entry.modified),
+                };
+                if dir == SortDirection::Descending {
+                    order.reverse()
+                } else {
+                    order
+                }
+            })
+        });
+        all
+    });
+    let toggle = move |p: &PickEntry| {
+        if p.refusal.is_some() {
+            return;
+        }
+        let Some(ds) = header.with_untracked(|h| h.as_ref().map(|h| h.data_source_id)) else {
+            return;
+        };
+        let choice = choice_of(ds, p);
+        chosen.update(|c| {
+            if let Some(at) = c.iter().position(|f| f.id == choice.id) {
+                c.remove(at);
+            } else if many {
+                c.push(choice);
+            } else {
+                *c = vec![choice];
+            }
+        });
+    };
+    let may_open = move |p: &PickEntry| {
+        p.entry.is_folder && header.with(|h| h.as_ref().is_some_and(|h| h.may_enter_subfolders))
+    };
+    let open_folder = move |path: String| {
+        search_text.set(String::new());
+        place.set(Place {
+            folder: path,
+            query: None,
+        });
+    };
+    let activate = move |p: &PickEntry| {
+        if may_open(p) {
+            open_folder(p.entry.path.clone());
+        } else {
+            toggle(p);
+        }
+    };
+    let go_up = move || {
+        let Some(h) = header.get_untracked() else {
+            return;
+        };
+        let current = place.get_untracked().folder;
+        let current = if current.is_empty() {
+            h.folder.clone()
+        } else {
+            current
+        };
+        if current.eq_ignore_ascii_case(&h.field_folder) {
+            return;
+        }
+        let parent = current
+            .rsplit_once('/')
+            .map(|(p, _)| p.to_owned())
+            .unwrap_or_default();
+        open_folder(parent);
+    };
+    let on_keydown = move |ev: KeyboardEvent| {
+        let (count, at) = sorted.with_untracked(|s| {
+            let at =
+                focus.with_untracked(|f| s.iter().position(|p| Some(&p.entry.id) == f.as_ref()));
+            (s.len(), at)
+        });
+        let move_to = |n: usize| {
+            let id = sorted.with_untracked(|s| s.get(n).map(|p| p.entry.id.clone()));
+            if let Some(id) = id {
+                focus.set(Some(id.clone()));
+                scroll_into_view(&format!("pick-{id}"));
+            }
+        };
+        match ev.key().as_str() {
+            "ArrowDown" if count > 0 => {
+                ev.prevent_default();
+                move_to(at.map_or(0, |a| (a + 1).min(count - 1)));
+            }
+            "ArrowUp" if count > 0 => {
+                ev.prevent_default();
+                move_to(at.map_or(0, |a| a.saturating_sub(1)));
+            }
+            "Home" if count > 0 => move_to(0),
+            "End" if count > 0 => move_to(count - 1),
+            "Enter" | " " => {
+                ev.prevent_default();
+                if let Some(p) = at.and_then(|a| sorted.with_untracked(|s| s.get(a).cloned())) {
+                    if ev.key() == " " {
+                        toggle(&p)
+                    } else {
+                        activate(&p)
+                    }
+                }
+            }
+            "Backspace" => {
+                ev.prevent_default();
+                go_up();
+            }
+            _ => {}
+        }
+    };
+    let on_scroll = {
+        let load = load.clone();
+        move |ev: leptos::ev::Event| {
+            use wasm_bindgen::JsCast;
+            let Some(el) = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            else {
+                return;
+            };
+            // Within two rows of the end: fetch the next page on Dropbox's cursor.
+            if el.scroll_top() + el.client_height() >= el.scroll_height() - 120 {
+                load(true);
+            }
+        }
+    };
+    let on_search = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let q = search_text.get_untracked().trim().to_owned();
+        let folder = place.get_untracked().folder;
+        place.set(Place {
+            folder,
+            query: (!q.is_empty()).then_some(q),
+        });
+    };
+    let set_sort = move |column: SortColumn| {
+        sort.update(|(c, d)| {
+            if *c == column {
+                *d = if *d == SortDirection::Ascending {
+                    SortDirection::Descending
+                } else {
+                    SortDirection::Ascending
+                };
+            } else {
+                *c = column;
+                *d = SortDirection::Ascending;
+            }
+        })
+    };
+    let load_more = load.clone();
+    let retry = load.clone();
+    view! {
+        <div class="picker" data-testid="file-picker">
+            <div class="picker-bar">
+                <nav class="breadcrumbs" aria-label="Folder" data-testid="picker-breadcrumbs">
+                    {move || header.get().map(|h| {
+                        let base = h.field_folder.clone();
+                        let current = h.folder.clone();
+                        let mut crumbs = vec![(h.data_source_name.clone(), base.clone())];
+                        let rest = current.get(base.len()..).unwrap_or("").trim_start_matches('/');
+                        let mut path = base.clone();
+                        for part in rest.split('/').filter(|p| !p.is_empty()) {
+                            if !path.is_empty() { path.push('/'); }
+                            path.push_str(part);
+                            crumbs.push((part.to_owned(), path.clone()));
+                        }
+                        let last = crumbs.len() - 1;
+                        crumbs.into_iter().enumerate().map(|(n, (label, path))| view! {
+                            <button type="button" class="crumb" aria-current=(n == last).then_some("location")
+                                on:click=move |_| open_folder(path.clone())>{label}</button>
+                            {(n != last).then(|| view! { <span class="crumb-sep" aria-hidden="true">"/"</span> })}
+                        }).collect_view()
+                    })}
+                </nav>
+                <form class="picker-search" role="search" on:submit=on_search>
+                    <input type="search" aria-label="Search files by name" placeholder="Search by name"
+                        maxlength="200" prop:value=move || search_text.get()
+                        on:input=move |ev| search_text.set(event_target_value(&ev))/>
+                    <button type="submit" class="button">"Search"</button>
+                    <Show when=move || place.with(|p| p.query.is_some())>
+                        <button type="button" class="button subtle" on:click=move |_| {
+                            search_text.set(String::new());
+                            place.update(|p| p.query = None);
+                        }>"Clear search"</button>
+                    </Show>
+                </form>
+                <div class="picker-view" role="group" aria-label="View">
+                    <button type="button" class="button subtle" aria-pressed=move || (!grid.get()).to_string() on:click=move |_| grid.set(false)>"List"</button>
+                    <button type="button" class="button subtle" aria-pressed=move || grid.get().to_string() on:click=move |_| grid.set(true)>"Grid"</button>
+                </div>
+            </div>
+            <div class="picker-status">
+                <span data-testid="picker-count" aria-live="polite">
+                    {move || match chosen.with(Vec::len) { 0 => "Nothing selected".to_owned(), 1 => "1 selected".to_owned(), n => format!("{n} selected") }}
+                </span>
+                <Show when=move || chosen.with(|c| !c.is_empty())>
+                    <button type="button" class="button subtle" on:click=move |_| chosen.set(Vec::new())>"Clear selection"</button>
+                </Show>
+                <span class="muted" data-testid="picker-loaded">
+                    {move || {
+                        let n = entries.with(Vec::len);
+                        let pages = pages_loaded.get();
+                        if next.with(Option::is_some) {
+                            format!("{n} loaded ({pages} pages) · scroll for more; sorting applies to what is loaded")
+                        } else {
+                            format!("{n} items")
+                        }
+                    }}
+                </span>
+            </div>
+            <Show when=move || error.with(Option::is_some)>
+                <div class="picker-error" role="alert" data-testid="picker-error">
+                    <p>{move || error.get()}</p>
+                    <Show when=move || error.with(|e| e.as_deref().is_some_and(needs_reconnect))>
+                        <p class="hint" data-testid="reconnect-hint">"Reconnect: ask the data source's administrator to open it in Administration › Data sources and click Authorize."</p>
+                    </Show>
+                    <button type="button" class="button" on:click={let retry = retry.clone(); move |_| retry(false)}>"Try again"</button>
+                </div>
+            </Show>
+            <div class="picker-list" class:grid=move || grid.get() tabindex="0" role="listbox"
+                aria-multiselectable=many.to_string() aria-label="Files"
+                aria-activedescendant=move || focus.get().map(|id| format!("pick-{id}"))
+                data-testid="picker-list" on:keydown=on_keydown on:scroll=on_scroll>
+                <div class="picker-head" aria-hidden="true">
+                    <button type="button" class="button subtle" on:click=move |_| set_sort(SortColumn::Name)>"Name"</button>
+                    <button type="button" class="button subtle" on:click=move |_| set_sort(SortColumn::Size)>"Size"</button>
+                    <button type="button" class="button subtle" on:click=move |_| set_sort(SortColumn::Modified)>"Modified"</button>
+                    <button type="button" class="button subtle" on:click=move |_| set_sort(SortColumn::Field)>"Default order"</button>
+                </div>
+                <For each=move || sorted.get() key=|p| p.entry.id.clone() let(p)>
+                    {
+                        let id = p.entry.id.clone();
+                        let selected = {
+                            let id = id.clone();
+                            move || chosen.with(|c| c.iter().any(|f| f.id == id))
+                        };
+                        let focused = {
+                            let id = id.clone();
+                            move || focus.with(|f| f.as_deref() == Some(id.as_str()))
+                        };
+                        let refused = p.refusal.clone();
+                        let opens = may_open(&p);
+                        let thumb = p.has_thumbnail.then(|| {
+                            let ds = header.with_untracked(|h| h.as_ref().map(|h| h.data_source_id)).unwrap_or(0);
+                            let q = serde_urlencoded::to_string([
+                                ("path", p.entry.path.as_str()),
+                                ("rev", p.entry.rev.as_deref().unwrap_or("")),
+                            ]).unwrap_or_default();
+                            view! { <img class="thumb" loading="lazy" alt="" src=format!("/files/{ds}/thumbnail?{q}")/> }
+                        });
+                        let icon = if p.entry.is_folder { "📁" } else { "📄" };
+                        let clicked = p.clone();
+                        let focus_id = id.clone();
+                        view! {
+                            <div class="pick" id=format!("pick-{id}") role="option"
+                                aria-selected={let selected = selected.clone(); move || selected().to_string()}
+                                aria-disabled=refused.is_some().to_string()
+                                class:focused=focused
+                                class:refused=refused.is_some()
+                                class:chosen=selected.clone()
+                                class:folder=p.entry.is_folder
+                                title=refused.clone().unwrap_or_default()
+                                data-name=p.entry.name.clone()
+                                on:click=move |_| { focus.set(Some(focus_id.clone())); activate(&clicked); }>
+                                {(!opens).then(|| {
+                                    let selected = selected.clone();
+                                    view! { <input type="checkbox" tabindex="-1" aria-hidden="true" prop:checked=selected disabled=refused.is_some()/> }
+                                })}
+                                {match thumb {
+                                    Some(img) => img.into_any(),
+                                    None => view! { <span class="pick-icon" aria-hidden="true">{icon}</span> }.into_any(),
+                                }}
+                                <span class="pick-name">{p.display.clone()}</span>
+                                <span class="pick-size">{p.entry.size.map(human_size).unwrap_or_default()}</span>
+                                <span class="pick-modified">{p.entry.modified.clone().unwrap_or_default().replace('T', " ").trim_end_matches('Z').to_owned()}</span>
+                                {refused.clone().map(|r| view! { <span class="pick-reason">{r}</span> })}
+                            </div>
+                        }
+                    }
+                </For>
+                <Show when=move || !loading.get() && error.with(Option::is_none) && entries.with(Vec::is_empty)>
+                    <p class="muted picker-empty" data-testid="picker-empty">
+                        {move || match place.get().query {
+                            Some(q) => format!("No files match “{q}”."),
+                            None => "This folder is empty.".to_owned(),
+                        }}
+                    </p>
+                </Show>
+                <Show when=move || loading.get()>
+                    <p class="muted" data-testid="picker-loading">"Loading…"</p>
+                </Show>
+                <Show when=move || next.with(Option::is_some) && !loading.get()>
+                    <button type="button" class="button subtle" data-testid="picker-more"
+                        on:click={let load_more = load_more.clone(); move |_| load_more(true)}>"Load more"</button>
+                </Show>
+            </div>
+        </div>
+    }
+    .into_any()
+}

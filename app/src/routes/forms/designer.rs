@@ -1,0 +1,725 @@
+//! `/forms/:id/edit`: the form designer. Fields are added, ordered and edited in the browser and
+//! checked as they are typed (the same checks the server runs again on Save); Preview shows the
+//! saved draft; Publish makes it what people fill in.
+use super::status_label;
+use crate::api::files::{browse_folder, list_usable_data_sources};
+use crate::api::forms::{DeleteForm, PublishForm, SaveForm, get_form};
+use crate::components::confirm::ConfirmDialog;
+use crate::components::toast::use_toasts;
+use crate::dto::FormView;
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use std::collections::BTreeMap;
+use wharf_types::forms::{
+    DataSourceList, FieldDefinition, FieldKind, FileParameter, FilterMode, FormDefinition,
+    ListField, ListFormat, ListSource, SortDirection, identifier_from, parse_extensions,
+};
+
+#[component]
+pub fn FormDesignerPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i32>().ok())
+    };
+    let form = Resource::new(id, |id| async move {
+        match id {
+            Some(id) => get_form(id).await,
+            None => Err(AppError::NotFound("There is no such form.".into())),
+        }
+    });
+    view! {
+        <section class="page designer">
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match form.await {
+                        Ok(f) => view! { <Designer form=f/> }.into_any(),
+                        Err(e) => view! {
+                            <Title text="Form"/>
+                            <h1>"Form"</h1>
+                            <p class="form-error" role="alert">{e.to_string()}</p>
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// The designer's state: the title and fields being edited, which field's properties are open,
+/// and the names of the data sources chosen so far.
+#[derive(Clone, Copy)]
+struct Draft {
+    title: RwSignal<String>,
+    fields: RwSignal<Vec<FieldDefinition>>,
+    selected: RwSignal<Option<usize>>,
+    data_source_names: RwSignal<BTreeMap<i32, String>>,
+    /// Changed since the last successful save.
+    dirty: RwSignal<bool>,
+}
+
+impl Draft {
+    fn definition(&self) -> FormDefinition {
+        FormDefinition {
+            fields: self.fields.get_untracked(),
+        }
+    }
+
+    fn update(&self, i: usize, change: impl FnOnce(&mut FieldDefinition)) {
+        self.fields.update(|fields| {
+            if let Some(f) = fields.get_mut(i) {
+                change(f);
+            }
+        });
+        self.dirty.set(true);
+    }
+
+    fn list(&self, i: usize, change: impl FnOnce(&mut ListField)) {
+        self.update(i, |f| {
+            if let FieldKind::List(list) = &mut f.kind {
+                change(list);
+            }
+        });
+    }
+
+    fn data_source(&self, i: usize, change: impl FnOnce(&mut DataSourceList)) {
+        self.list(i, |l| {
+            if let ListSource::DataSource(ds) = &mut l.source {
+                change(ds);
+            }
+        });
+    }
+
+    fn field<T>(&self, i: usize, read: impl Fn(&FieldDefinition) -> T) -> Option<T> {
+        self.fields.with(|fields| fields.get(i).map(&read))
+    }
+}
+
+#[component]
+fn Designer(form: FormView) -> impl IntoView {
+    let id = form.row.id;
+    let draft = Draft {
+        title: RwSignal::new(form.row.title.clone()),
+        fields: RwSignal::new(form.draft.fields),
+        selected: RwSignal::new(None),
+        data_source_names: RwSignal::new(form.data_source_names),
+        dirty: RwSignal::new(false),
+    };
+    let row = RwSignal::new(form.row);
+    let toasts = use_toasts();
+    let save = ServerAction::<SaveForm>::new();
+    let publish = ServerAction::<PublishForm>::new();
+    // Publish saves first, then publishes what was saved.
+    let publish_after_save = RwSignal::new(false);
+    let problems = Memo::new(move |_| {
+        FormDefinition {
+            fields: draft.fields.get(),
+        }
+        .problems()
+    });
+    Effect::new(move |_| match save.value().get() {
+        Some(Ok(())) => {
+            draft.dirty.set(false);
+            row.update(|r| {
+                r.title = draft.title.get_untracked();
+                r.unpublished_changes = true;
+            });
+            if publish_after_save.get_untracked() {
+                publish_after_save.set(false);
+                publish.dispatch(PublishForm { id });
+            } else {
+                toasts.success("Form saved.");
+            }
+        }
+        Some(Err(e)) => {
+            publish_after_save.set(false);
+            if let AppError::Validation { field: Some(f), .. } = &e
+                && let Some(i) = f.strip_prefix("field-").and_then(|i| i.parse().ok())
+            {
+                draft.selected.set(Some(i));
+            }
+            toasts.error(e.to_string());
+        }
+        None => {}
+    });
+    Effect::new(move |_| match publish.value().get() {
+        Some(Ok(version)) => {
+            row.update(|r| {
+                r.version = version;
+                r.unpublished_changes = false;
+            });
+            toasts.success(format!("Published as version {version}."));
+        }
+        Some(Err(e)) => toasts.error(e.to_string()),
+        None => {}
+    });
+    let dispatch_save = move || {
+        save.dispatch(SaveForm {
+            id,
+            title: draft.title.get_untracked(),
+            draft: draft.definition(),
+        });
+    };
+    let busy = move || save.pending().get() || publish.pending().get();
+    let blocked =
+        move || !problems.with(Vec::is_empty) || draft.title.with(|t| t.trim().is_empty());
+    view! {
+        <Title text=move || draft.title.get()/>
+        <div class="section-head">
+            <h1>{move || draft.title.get()}</h1>
+            <span class="badge" data-testid="form-status">{move || row.with(status_label)}</span>
+        </div>
+        <div class="toolbar" role="toolbar" aria-label="Form">
+            <button class="button primary" data-testid="save-form" disabled=move || busy() || blocked()
+                on:click=move |_| dispatch_save()>"Save"</button>
+            <A href=format!("/forms/{id}/fill?preview=1") attr:class="button" attr:data-testid="preview-form"
+                attr:aria-disabled=move || draft.dirty.get().to_string()
+                attr:title=move || if draft.dirty.get() { "Save first: Preview shows the saved draft." } else { "" }>
+                "Preview"
+            </A>
+            <button class="button" data-testid="publish-form" disabled=move || busy() || blocked() || draft.fields.with(Vec::is_empty)
+                on:click=move |_| { publish_after_save.set(true); dispatch_save(); }>"Publish"</button>
+            <A href=format!("/forms/{id}/submissions") attr:class="button">"Submissions"</A>
+            <A href="/forms" attr:class="button">"Close"</A>
+        </div>
+        <div class="field">
+            <label for="form-title">"Title"</label>
+            <input id="form-title" maxlength="200" prop:value=move || draft.title.get()
+                on:input=move |ev| { draft.title.set(event_target_value(&ev)); draft.dirty.set(true); }/>
+        </div>
+        <div class="designer-columns">
+            <div class="designer-fields">
+                <h2>"Fields"</h2>
+                <FieldList draft problems/>
+                <AddField draft/>
+            </div>
+            <div class="designer-properties">
+                {move || match draft.selected.get() {
+                    Some(i) if i < draft.fields.with_untracked(Vec::len) => view! { <FieldProperties draft i problems/> }.into_any(),
+                    _ => view! { <p class="muted">"Choose a field to edit its properties, or add one."</p> }.into_any(),
+                }}
+            </div>
+        </div>
+        <DeleteFormPanel id/>
+    }
+    .into_any()
+}
+
+#[component]
+fn FieldList(
+    draft: Draft,
+    problems: Memo<Vec<wharf_types::forms::DefinitionProblem>>,
+) -> impl IntoView {
+    let count = move || draft.fields.with(Vec::len);
+    let swap = move |a: usize, b: usize| {
+        draft.fields.update(|f| f.swap(a, b));
+        draft.selected.update(|s| {
+            if *s == Some(a) {
+                *s = Some(b);
+            } else if *s == Some(b) {
+                *s = Some(a);
+            }
+        });
+        draft.dirty.set(true);
+    };
+    view! {
+        <Show when=move || count() == 0>
+            <p class="muted">"No fields yet."</p>
+        </Show>
+        <ol class="field-list" data-testid="field-list">
+            {move || (0..count()).map(|i| {
+                let title = draft.field(i, |f| f.title.clone()).unwrap_or_default();
+                let name = draft.field(i, |f| f.name.clone()).unwrap_or_default();
+                let kind = draft.field(i, |f| f.kind.label()).unwrap_or_default();
+                let required = draft.field(i, |f| f.required).unwrap_or(false);
+                let has_problem = problems.with(|p| p.iter().any(|p| p.field == Some(i)));
+                let last = i + 1 == count();
+                view! {
+                    <li class="field-item" class:selected=move || draft.selected.get() == Some(i)
+                        class:has-problem=has_problem data-field=name.clone()>
+                        <button class="field-summary" on:click=move |_| draft.selected.set(Some(i))
+                            aria-label=format!("Edit {title}")>
+                            <strong>{title.clone()}</strong>
+                            <span class="muted">{format!(" {name} · {kind}")}</span>
+                            {required.then(|| view! { <span class="badge">"Required"</span> })}
+                        </button>
+                        <span class="field-actions">
+                            <button class="button subtle" aria-label=format!("Move {title} up") disabled={i == 0}
+                                on:click=move |_| swap(i, i - 1)>"↑"</button>
+                            <button class="button subtle" aria-label=format!("Move {title} down") disabled=last
+                                on:click=move |_| swap(i, i + 1)>"↓"</button>
+                            <button class="button subtle" aria-label=format!("Remove {title}")
+                                on:click=move |_| {
+                                    draft.fields.update(|f| { f.remove(i); });
+                                    draft.selected.set(None);
+                                    draft.dirty.set(true);
+                                }>"Remove"</button>
+                        </span>
+                    </li>
+                }
+            }).collect_view()}
+        </ol>
+    }
+    .into_any()
+}
+
+#[component]
+fn AddField(draft: Draft) -> impl IntoView {
+    let add = move |kind: FieldKind| {
+        draft.fields.update(|fields| {
+            let n = fields.len() + 1;
+            let title = format!("{} {n}", kind.label());
+            let mut name = identifier_from(&title);
+            while fields.iter().any(|f| f.name.eq_ignore_ascii_case(&name)) {
+                name.push('_');
+            }
+            fields.push(FieldDefinition {
+                title,
+                name,
+                help: String::new(),
+                required: false,
+                enabled: true,
+                visible: true,
+                kind,
+            });
+            draft.selected.set(Some(fields.len() - 1));
+        });
+        draft.dirty.set(true);
+    };
+    view! {
+        <div class="add-field" role="group" aria-label="Add a field">
+            <span class="muted">"Add: "</span>
+            <button class="button" on:click=move |_| add(FieldKind::Text)>"Text"</button>
+            <button class="button" on:click=move |_| add(FieldKind::Number)>"Number"</button>
+            <button class="button" on:click=move |_| add(FieldKind::Date)>"Date"</button>
+            <button class="button" on:click=move |_| add(FieldKind::List(ListField::default()))>"List"</button>
+        </div>
+    }
+}
+
+#[component]
+fn FieldProperties(
+    draft: Draft,
+    i: usize,
+    problems: Memo<Vec<wharf_types::forms::DefinitionProblem>>,
+) -> impl IntoView {
+    let text = move |read: fn(&FieldDefinition) -> &String| {
+        move || draft.field(i, |f| read(f).clone()).unwrap_or_default()
+    };
+    let flag =
+        move |read: fn(&FieldDefinition) -> bool| move || draft.field(i, read).unwrap_or(false);
+    let set_title = move |title: String| {
+        draft.update(i, |f| {
+            // The name follows the title until the designer changes it.
+            if f.name == identifier_from(&f.title) {
+                f.name = identifier_from(&title);
+            }
+            f.title = title;
+        })
+    };
+    let is_list = move || {
+        draft
+            .field(i, |f| matches!(f.kind, FieldKind::List(_)))
+            .unwrap_or(false)
+    };
+    let messages = move || {
+        problems.with(|p| {
+            p.iter()
+                .filter(|p| p.field == Some(i))
+                .map(|p| p.message.clone())
+                .collect::<Vec<_>>()
+        })
+    };
+    view! {
+        <h2>"Properties"</h2>
+        <div class="problems" role="alert" data-testid="field-problems">
+            {move || messages().into_iter().map(|m| view! { <p class="form-error">{m}</p> }).collect_view()}
+        </div>
+        <div class="field">
+            <label for="prop-title">"Title"</label>
+            <input id="prop-title" maxlength="200" prop:value=text(|f| &f.title)
+                on:input=move |ev| set_title(event_target_value(&ev))/>
+        </div>
+        <div class="field">
+            <label for="prop-name">"Name"</label>
+            <input id="prop-name" maxlength="64" prop:value=text(|f| &f.name)
+                on:input=move |ev| { let v = event_target_value(&ev); draft.update(i, |f| f.name = v) }/>
+            <p class="hint">"Processes and rules refer to the field by this name: a letter, then letters, digits or _."</p>
+        </div>
+        <div class="field">
+            <label for="prop-help">"Help text"</label>
+            <textarea id="prop-help" maxlength="1000" rows="2" prop:value=text(|f| &f.help)
+                on:input=move |ev| { let v = event_target_value(&ev); draft.update(i, |f| f.help = v) }></textarea>
+        </div>
+        <div class="checks">
+            <label class="check"><input type="checkbox" id="prop-required" prop:checked=flag(|f| f.required)
+                on:change=move |ev| { let on = event_target_checked(&ev); draft.update(i, |f| f.required = on) }/>"Required"</label>
+            <label class="check"><input type="checkbox" id="prop-enabled" prop:checked=flag(|f| f.enabled)
+                on:change=move |ev| { let on = event_target_checked(&ev); draft.update(i, |f| f.enabled = on) }/>"Enabled"</label>
+            <label class="check"><input type="checkbox" id="prop-visible" prop:checked=flag(|f| f.visible)
+                on:change=move |ev| { let on = event_target_checked(&ev); draft.update(i, |f| f.visible = on) }/>"Visible"</label>
+        </div>
+        <Show when=is_list>
+            <ListProperties draft i/>
+        </Show>
+    }
+    .into_any()
+}
+
+#[component]
+fn ListProperties(draft: Draft, i: usize) -> impl IntoView {
+    let list = move || {
+        draft
+            .field(i, |f| match &f.kind {
+                FieldKind::List(l) => Some(l.clone()),
+                _ => None,
+            })
+            .flatten()
+            .unwrap_or_default()
+    };
+    let from_data_source = move || matches!(list().source, ListSource::DataSource(_));
+    let choosing = RwSignal::new(false);
+    let manual_text = move || match list().source {
+        ListSource::Manual { options } => options.join("\n"),
+        ListSource::DataSource(_) => String::new(),
+    };
+    let current_format = move || format_key(list().format);
+    view! {
+        <fieldset class="field">
+            <legend>"List source"</legend>
+            <label class="check"><input type="radio" name="list-source" value="manual" prop:checked=move || !from_data_source()
+                on:change=move |_| draft.list(i, |l| l.source = ListSource::Manual { options: Vec::new() })/>"Entered manually"</label>
+            <label class="check"><input type="radio" name="list-source" value="data-source" data-testid="source-data-source" prop:checked=from_data_source
+                on:change=move |_| choosing.set(true)/>"Data source"</label>
+        </fieldset>
+        <Show when=move || !from_data_source()>
+            <div class="field">
+                <label for="prop-options">"Options (one per line)"</label>
+                <textarea id="prop-options" rows="5" prop:value=manual_text
+                    on:change=move |ev| {
+                        let options = event_target_value(&ev).lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect();
+                        draft.list(i, |l| l.source = ListSource::Manual { options });
+                    }></textarea>
+            </div>
+        </Show>
+        <Show when=from_data_source>
+            <DataSourceProperties draft i choosing/>
+        </Show>
+        <div class="field">
+            <label for="prop-format">"Display format"</label>
+            <select id="prop-format" prop:value=current_format
+                on:change=move |ev| {
+                    let format = format_of(&event_target_value(&ev));
+                    draft.list(i, |l| l.format = format);
+                }>
+                <option value="dropdown-starts">"Drop-down list (filter: starts with)"</option>
+                <option value="dropdown-contains">"Drop-down list (filter: contains)"</option>
+                <option value="radio">"Radio list"</option>
+                <option value="multi">"Multi-select"</option>
+                <option value="checkbox">"Checkbox list"</option>
+                <option value="browser">"File browser"</option>
+            </select>
+        </div>
+        <Show when=move || choosing.get()>
+            <DataSourceChooser draft i choosing/>
+        </Show>
+    }
+    .into_any()
+}
+
+fn format_key(format: ListFormat) -> &'static str {
+    match format {
+        ListFormat::DropDown {
+            filter: FilterMode::StartsWith,
+        } => "dropdown-starts",
+        ListFormat::DropDown {
+            filter: FilterMode::Contains,
+        } => "dropdown-contains",
+        ListFormat::RadioList => "radio",
+        ListFormat::MultiSelect => "multi",
+        ListFormat::CheckboxList => "checkbox",
+        ListFormat::FileBrowser => "browser",
+    }
+}
+
+fn format_of(key: &str) -> ListFormat {
+    match key {
+        "dropdown-contains" => ListFormat::DropDown {
+            filter: FilterMode::Contains,
+        },
+        "radio" => ListFormat::RadioList,
+        "multi" => ListFormat::MultiSelect,
+        "checkbox" => ListFormat::CheckboxList,
+        "browser" => ListFormat::FileBrowser,
+        _ => ListFormat::DropDown {
+            filter: FilterMode::StartsWith,
+        },
+    }
+}
+
+#[component]
+fn DataSourceProperties(draft: Draft, i: usize, choosing: RwSignal<bool>) -> impl IntoView {
+    let ds = move || {
+        draft
+            .field(i, |f| match &f.kind {
+                FieldKind::List(ListField {
+                    source: ListSource::DataSource(ds),
+                    ..
+                }) => Some(ds.clone()),
+                _ => None,
+            })
+            .flatten()
+    };
+    let name = move || {
+        ds().map(|d| {
+            draft
+                .data_source_names
+                .with(|n| n.get(&d.data_source_id).cloned())
+                .unwrap_or_else(|| format!("Data source {}", d.data_source_id))
+        })
+    };
+    let choosing_folder = RwSignal::new(false);
+    let parameter_select =
+        move |id: &'static str,
+              label: &'static str,
+              read: fn(&DataSourceList) -> FileParameter,
+              write: fn(&mut DataSourceList, FileParameter)| {
+            view! {
+                <div class="field">
+                    <label for=id>{label}</label>
+                    <select id=id prop:value=move || ds().map(|d| read(&d).as_str()).unwrap_or_default()
+                        on:change=move |ev| {
+                            if let Some(p) = FileParameter::parse(&event_target_value(&ev)) {
+                                draft.data_source(i, |d| write(d, p));
+                            }
+                        }>
+                        {FileParameter::ALL.into_iter().map(|p| view! { <option value=p.as_str()>{p.as_str()}</option> }).collect_view()}
+                    </select>
+                </div>
+            }
+        };
+    view! {
+        <div class="field">
+            <span class="label">"Data source"</span>
+            <p>
+                <strong data-testid="chosen-data-source">{move || name().unwrap_or_else(|| "None chosen".into())}</strong>
+                " "
+                <button type="button" class="button" on:click=move |_| choosing.set(true)>"Select datasource"</button>
+            </p>
+        </div>
+        {parameter_select("prop-display", "Display field", |d| d.display_field, |d, p| d.display_field = p)}
+        {parameter_select("prop-value", "Value field", |d| d.value_field, |d, p| d.value_field = p)}
+        {parameter_select("prop-sort", "Sort by", |d| d.sort_by, |d, p| d.sort_by = p)}
+        <div class="field">
+            <label for="prop-direction">"Direction"</label>
+            <select id="prop-direction"
+                prop:value=move || if ds().is_some_and(|d| d.direction == SortDirection::Descending) { "desc" } else { "asc" }
+                on:change=move |ev| {
+                    let dir = if event_target_value(&ev) == "desc" { SortDirection::Descending } else { SortDirection::Ascending };
+                    draft.data_source(i, |d| d.direction = dir);
+                }>
+                <option value="asc">"Ascending"</option>
+                <option value="desc">"Descending"</option>
+            </select>
+        </div>
+        <p class="hint">"Created is the time of the file's earliest revision Dropbox still lists (Dropbox keeps a file's revisions for 30 days or more, up to 100 are read)."</p>
+        <div class="field">
+            <label for="prop-folder">"Folder"</label>
+            <div class="inline-form">
+                <input id="prop-folder" placeholder="/ (the data source's root)" prop:value=move || ds().map(|d| d.folder).unwrap_or_default()
+                    on:change=move |ev| { let v = event_target_value(&ev); draft.data_source(i, |d| d.folder = v) }/>
+                <button type="button" class="button" on:click=move |_| choosing_folder.set(true)>"Choose…"</button>
+            </div>
+            <p class="hint">"Inside the data source's root folder."</p>
+        </div>
+        <div class="field">
+            <label for="prop-extensions">"File extensions allowed"</label>
+            <input id="prop-extensions" placeholder="e.g. pdf, docx (blank: every file)"
+                prop:value=move || ds().map(|d| d.extensions.join(", ")).unwrap_or_default()
+                on:change=move |ev| { let v = parse_extensions(&event_target_value(&ev)); draft.data_source(i, |d| d.extensions = v) }/>
+        </div>
+        <div class="checks">
+            <label class="check"><input type="checkbox" id="prop-subfolders" prop:checked=move || ds().is_some_and(|d| d.include_subfolders)
+                on:change=move |ev| { let on = event_target_checked(&ev); draft.data_source(i, |d| d.include_subfolders = on) }/>"Include subfolders"</label>
+            <label class="check"><input type="checkbox" id="prop-show-folders" prop:checked=move || ds().is_some_and(|d| d.show_folders)
+                on:change=move |ev| { let on = event_target_checked(&ev); draft.data_source(i, |d| d.show_folders = on) }/>"Show folders (folders can be chosen)"</label>
+        </div>
+        <div class="field">
+            <label for="prop-max-size">"Maximum size (MB)"</label>
+            <input id="prop-max-size" type="number" min="0" step="any" placeholder="no limit"
+                prop:value=move || ds().and_then(|d| d.max_size).map(|b| format!("{}", b as f64 / 1_048_576.0)).unwrap_or_default()
+                on:change=move |ev| {
+                    let v = event_target_value(&ev);
+                    let bytes = v.trim().parse::<f64>().ok().filter(|mb| mb.is_finite() && *mb >= 0.0).map(|mb| (mb * 1_048_576.0).round() as u64);
+                    draft.data_source(i, |d| d.max_size = bytes);
+                }/>
+        </div>
+        <Show when=move || choosing_folder.get()>
+            {move || ds().map(|d| view! { <FolderChooser draft i data_source_id=d.data_source_id open=choosing_folder/> })}
+        </Show>
+    }
+    .into_any()
+}
+
+/// "Select datasource": the data sources this designer may use.
+#[component]
+fn DataSourceChooser(draft: Draft, i: usize, choosing: RwSignal<bool>) -> impl IntoView {
+    let search = RwSignal::new(String::new());
+    let found = Resource::new(move || search.get(), |s| list_usable_data_sources(s, None));
+    let choose = move |id: i32, name: String| {
+        draft.data_source_names.update(|n| {
+            n.insert(id, name);
+        });
+        draft.list(i, |l| {
+            let keep = matches!(&l.source, ListSource::DataSource(d) if d.data_source_id == id);
+            if !keep {
+                l.source = ListSource::DataSource(DataSourceList::new(id));
+            }
+        });
+        choosing.set(false);
+    };
+    view! {
+        <div class="modal-backdrop" on:click=move |_| choosing.set(false)></div>
+        <div class="modal" role="dialog" aria-modal="true" aria-labelledby="choose-ds-title" data-testid="select-datasource">
+            <h2 id="choose-ds-title">"Select datasource"</h2>
+            <p class="muted">"Only the data sources you may use are listed."</p>
+            <input type="search" aria-label="Search data sources" placeholder="Search" autofocus
+                on:input=move |ev| search.set(event_target_value(&ev))/>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    found.await.map(|rows| {
+                        if rows.is_empty() {
+                            return view! { <p class="muted">"No data source you may use matches."</p> }.into_any();
+                        }
+                        view! {
+                            <ul class="choices">
+                                {rows.into_iter().map(|r| {
+                                    let name = r.display_name.clone().unwrap_or_else(|| "(unnamed)".into());
+                                    let label = name.clone();
+                                    view! {
+                                        <li><button type="button" class="button subtle" on:click=move |_| choose(r.id, name.clone())>
+                                            <span class="ds-kind">"Dropbox"</span>" "{label}
+                                        </button></li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        }.into_any()
+                    })
+                })}
+            </Transition>
+            <div class="modal-actions">
+                <button type="button" class="button" on:click=move |_| choosing.set(false)>"Close"</button>
+            </div>
+        </div>
+    }
+    .into_any()
+}
+
+/// Chooses the List field's folder by browsing the data source's folders.
+#[component]
+fn FolderChooser(
+    draft: Draft,
+    i: usize,
+    data_source_id: i32,
+    open: RwSignal<bool>,
+) -> impl IntoView {
+    let start = draft
+        .field(i, |f| match &f.kind {
+            FieldKind::List(ListField {
+                source: ListSource::DataSource(d),
+                ..
+            }) => d.folder.trim_matches('/').to_owned(),
+            _ => String::new(),
+        })
+        .unwrap_or_default();
+    let folder = RwSignal::new(start);
+    let page = Resource::new(
+        move || folder.get(),
+        move |f| browse_folder(data_source_id, f, None),
+    );
+    let use_folder = move |_| {
+        let chosen = folder.get_untracked();
+        let path = if chosen.is_empty() {
+            String::new()
+        } else {
+            format!("/{chosen}")
+        };
+        draft.data_source(i, |d| d.folder = path);
+        open.set(false);
+    };
+    view! {
+        <div class="modal-backdrop" on:click=move |_| open.set(false)></div>
+        <div class="modal" role="dialog" aria-modal="true" aria-labelledby="choose-folder-title" data-testid="choose-folder">
+            <h2 id="choose-folder-title">"Choose a folder"</h2>
+            <p>
+                <button type="button" class="button subtle" on:click=move |_| folder.set(String::new())>"Root"</button>
+                {move || {
+                    let mut acc = String::new();
+                    let current = folder.get();
+                    current.split('/').filter(|p| !p.is_empty()).map(|part| {
+                        if !acc.is_empty() { acc.push('/'); }
+                        acc.push_str(part);
+                        let target = acc.clone();
+                        view! { " / " <button type="button" class="button subtle" on:click=move |_| folder.set(target.clone())>{part.to_owned()}</button> }
+                    }).collect_view()
+                }}
+            </p>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    page.await.map(|p| {
+                        let folders: Vec<_> = p.entries.into_iter().filter(|e| e.is_folder).collect();
+                        if folders.is_empty() {
+                            return view! { <p class="muted">"No sub-folders here."</p> }.into_any();
+                        }
+                        view! {
+                            <ul class="choices">
+                                {folders.into_iter().map(|e| {
+                                    let path = e.path.clone();
+                                    view! { <li><button type="button" class="button subtle" on:click=move |_| folder.set(path.clone())>{format!("📁 {}", e.name)}</button></li> }
+                                }).collect_view()}
+                            </ul>
+                            {p.next.is_some().then(|| view! { <p class="muted">"Only the first page of folders is shown; type the path if yours is not here."</p> })}
+                        }.into_any()
+                    })
+                })}
+            </Transition>
+            <div class="modal-actions">
+                <button type="button" class="button" on:click=move |_| open.set(false)>"Cancel"</button>
+                <button type="button" class="button primary" on:click=use_folder>"Use this folder"</button>
+            </div>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn DeleteFormPanel(id: i32) -> impl IntoView {
+    let delete = ServerAction::<DeleteForm>::new();
+    let toasts = use_toasts();
+    let navigate = use_navigate();
+    let confirm = RwSignal::new(false);
+    Effect::new(move |_| match delete.value().get() {
+        Some(Ok(())) => {
+            toasts.success("Form deleted.");
+            navigate("/forms", Default::default());
+        }
+        Some(Err(e)) => toasts.error(e.to_string()),
+        None => {}
+    });
+    view! {
+        <section class="panel" aria-labelledby="delete-form-title">
+            <h2 id="delete-form-title">"Delete form"</h2>
+            <p class="muted">"Its submissions are deleted with it."</p>
+            <button class="button danger" on:click=move |_| confirm.set(true)>"Delete form"</button>
+            <ConfirmDialog open=confirm title="Delete form"
+                message="Delete this form and all its submissions? This cannot be undone."
+                confirm_label="Delete"
+                on_confirm=Callback::new(move |()| { delete.dispatch(DeleteForm { id }); })/>
+        </section>
+    }
+}

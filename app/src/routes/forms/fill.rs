@@ -1,0 +1,466 @@
+//! `/forms/:id/fill` (`?preview=1` for a designer's look at the saved draft): the form as people
+//! fill it in. The server checks everything again on submit; the browser only helps.
+use crate::api::forms::{SubmitForm, get_fillable_form, pick_files};
+use crate::components::admin::FormError;
+use crate::components::errors::FieldError;
+use crate::components::file_picker::{FilePicker, choice_of};
+use crate::dto::{FillableForm, PickEntry};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use std::collections::BTreeMap;
+use wharf_types::forms::{
+    FieldDefinition, FieldKind, FieldValue, FileChoice, FilterMode, ListFormat, ListSource,
+};
+
+#[component]
+pub fn FillFormPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i32>().ok())
+    };
+    let preview = move || query.read().get("preview").is_some_and(|p| p == "1");
+    let form = Resource::new(
+        move || (id(), preview()),
+        |(id, preview)| async move {
+            match id {
+                Some(id) => get_fillable_form(id, Some(preview)).await,
+                None => Err(AppError::NotFound("There is no such form.".into())),
+            }
+        },
+    );
+    view! {
+        <section class="page narrow fill">
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match form.await {
+                        Ok(f) => view! { <Fill form=f/> }.into_any(),
+                        Err(e) => view! {
+                            <Title text="Form"/>
+                            <h1>"Form"</h1>
+                            <p class="form-error" role="alert" data-testid="fill-error">{e.to_string()}</p>
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// The value being entered in one field.
+#[derive(Clone, Copy)]
+enum Input {
+    Text(RwSignal<String>),
+    Options(RwSignal<Vec<String>>),
+    Files(RwSignal<Vec<FileChoice>>),
+}
+
+impl Input {
+    fn for_field(f: &FieldDefinition) -> Input {
+        match &f.kind {
+            FieldKind::List(l) => match l.source {
+                ListSource::Manual { .. } => Input::Options(RwSignal::new(Vec::new())),
+                ListSource::DataSource(_) => Input::Files(RwSignal::new(Vec::new())),
+            },
+            _ => Input::Text(RwSignal::new(String::new())),
+        }
+    }
+
+    /// The value to send, `Ok(None)` when blank, or what is wrong with it.
+    fn value(&self, kind: &FieldKind) -> Result<Option<FieldValue>, String> {
+        Ok(match (self, kind) {
+            (Input::Text(t), kind) => {
+                let t = t.get_untracked();
+                if t.trim().is_empty() {
+                    return Ok(None);
+                }
+                match kind {
+                    FieldKind::Number => Some(FieldValue::Number(
+                        t.trim()
+                            .parse::<f64>()
+                            .map_err(|_| "Enter a number.".to_owned())?,
+                    )),
+                    FieldKind::Date => Some(FieldValue::Date(t)),
+                    _ => Some(FieldValue::Text(t)),
+                }
+            }
+            (Input::Options(o), _) => Some(FieldValue::Options(o.get_untracked())),
+            (Input::Files(f), _) => Some(FieldValue::Files(f.get_untracked())),
+        })
+    }
+}
+
+#[component]
+fn Fill(form: FillableForm) -> impl IntoView {
+    let FillableForm {
+        id,
+        title,
+        version,
+        preview,
+        definition,
+        refusals,
+    } = form;
+    let fields: Vec<(FieldDefinition, Input)> = definition
+        .fields
+        .into_iter()
+        .filter(|f| f.visible)
+        .map(|f| {
+            let input = Input::for_field(&f);
+            (f, input)
+        })
+        .collect();
+    let submit = ServerAction::<SubmitForm>::new();
+    let client_errors = RwSignal::new(BTreeMap::<String, String>::new());
+    let submitted = RwSignal::new(None::<i32>);
+    Effect::new(move |_| {
+        if let Some(Ok(n)) = submit.value().get() {
+            submitted.set(Some(n));
+        }
+    });
+    let on_submit = {
+        let fields = fields.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            let mut values = BTreeMap::new();
+            let mut errors = BTreeMap::new();
+            for (f, input) in fields.iter().filter(|(f, _)| f.enabled) {
+                match input.value(&f.kind) {
+                    Ok(Some(v)) => {
+                        values.insert(f.name.clone(), v);
+                    }
+                    Ok(None) if f.required => {
+                        errors.insert(f.name.clone(), format!("{} is required.", f.title));
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        errors.insert(f.name.clone(), e);
+                    }
+                }
+            }
+            let ok = errors.is_empty();
+            client_errors.set(errors);
+            if ok && !preview {
+                submit.dispatch(SubmitForm { id, values });
+            }
+        }
+    };
+    let answer = submit.value();
+    let server_field_error = move |name: String| {
+        Signal::derive(move || {
+            client_errors.with(|c| c.get(&name).cloned()).or_else(|| {
+                answer.with(|a| {
+                    a.as_ref()
+                        .and_then(|r| r.as_ref().err())
+                        .and_then(|e| e.for_field(&name))
+                })
+            })
+        })
+    };
+    let form_problem = Signal::derive(move || {
+        answer.with(|a| match a {
+            Some(Err(e)) if !matches!(e, AppError::Validation { field: Some(_), .. }) => {
+                Some(e.to_string())
+            }
+            _ => None,
+        })
+    });
+    view! {
+        <Title text=title.clone()/>
+        <h1>{title.clone()}</h1>
+        {preview.then(|| view! {
+            <p class="notice" data-testid="preview-notice">"Preview of the saved draft: Submit checks the fields but stores nothing."</p>
+        })}
+        <Show when=move || submitted.get().is_some()
+            fallback=move || {
+                let on_submit = on_submit.clone();
+                let fields = fields.clone();
+                let refusals = refusals.clone();
+                view! {
+                    <form on:submit=on_submit novalidate data-testid="fill-form">
+                        {fields.into_iter().map(|(f, input)| {
+                            let error = server_field_error(f.name.clone());
+                            let refusal = refusals.get(&f.name).cloned();
+                            view! { <FieldInput form_id=id preview field=f input error refusal/> }
+                        }).collect_view()}
+                        <FormError message=form_problem/>
+                        <div class="form-actions">
+                            <button type="submit" class="button primary" data-testid="submit-form" disabled=move || submit.pending().get()>"Submit"</button>
+                            <A href="/forms" attr:class="button">"Close"</A>
+                        </div>
+                    </form>
+                }
+            }>
+            <div class="notice success" role="status" data-testid="submitted">
+                <p>{move || format!("Thank you. Your answers were recorded (submission {}, form version {version}).", submitted.get().unwrap_or_default())}</p>
+                <A href="/forms" attr:class="button">"Back to forms"</A>
+            </div>
+        </Show>
+    }
+    .into_any()
+}
+
+#[component]
+fn FieldInput(
+    form_id: i32,
+    preview: bool,
+    field: FieldDefinition,
+    input: Input,
+    error: Signal<Option<String>>,
+    refusal: Option<String>,
+) -> impl IntoView {
+    let id = format!("f-{}", field.name);
+    let error_id = format!("{id}-error");
+    let disabled = !field.enabled;
+    let label = view! {
+        <label for=id.clone()>{field.title.clone()}{field.required.then(|| view! { <span class="required" aria-hidden="true">" *"</span> })}</label>
+    };
+    let help = (!field.help.is_empty()).then(|| view! { <p class="hint">{field.help.clone()}</p> });
+    let control = match (&field.kind, input) {
+        (FieldKind::List(list), Input::Files(chosen)) => {
+            if let Some(reason) = refusal {
+                view! { <p class="form-error" role="alert" data-testid="field-refused">{reason}</p> }.into_any()
+            } else if let ListSource::DataSource(ds) = &list.source {
+                if list.format == ListFormat::FileBrowser {
+                    view! { <FilePicker form_id field=field.name.clone() preview many=true direction=ds.direction chosen/> }.into_any()
+                } else {
+                    view! { <DataSourceOptions form_id field=field.name.clone() preview format=list.format chosen id=id.clone() disabled/> }.into_any()
+                }
+            } else {
+                ().into_any()
+            }
+        }
+        (FieldKind::List(list), Input::Options(chosen)) => match &list.source {
+            ListSource::Manual { options } => view! { <ManualOptions options=options.clone() format=list.format chosen id=id.clone() disabled/> }.into_any(),
+            ListSource::DataSource(_) => ().into_any(),
+        },
+        (kind, Input::Text(text)) => {
+            let kind_attr = match kind {
+                FieldKind::Number => "number",
+                FieldKind::Date => "date",
+                _ => "text",
+            };
+            view! {
+                <input id=id.clone() type=kind_attr step="any" disabled=disabled aria-describedby=error_id.clone()
+                    required=field.required prop:value=move || text.get()
+                    on:input=move |ev| text.set(event_target_value(&ev))/>
+            }.into_any()
+        }
+        _ => ().into_any(),
+    };
+    view! {
+        <div class="field" data-field=field.name.clone()>
+            {label}
+            {help}
+            {control}
+            <FieldError message=error id=error_id/>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn ManualOptions(
+    options: Vec<String>,
+    format: ListFormat,
+    chosen: RwSignal<Vec<String>>,
+    id: String,
+    disabled: bool,
+) -> impl IntoView {
+    let pick_one = move |v: String| chosen.set(if v.is_empty() { Vec::new() } else { vec![v] });
+    let toggle = move |v: String, on: bool| {
+        chosen.update(|c| {
+            c.retain(|x| *x != v);
+            if on {
+                c.push(v);
+            }
+        })
+    };
+    match format {
+        ListFormat::DropDown { filter } => {
+            let typed = RwSignal::new(String::new());
+            let shown = move || {
+                let t = typed.get().to_lowercase();
+                options
+                    .iter()
+                    .filter(|o| match filter {
+                        FilterMode::StartsWith => o.to_lowercase().starts_with(&t),
+                        FilterMode::Contains => o.to_lowercase().contains(&t),
+                    })
+                    .cloned()
+                    .collect::<Vec<_>>()
+            };
+            view! {
+                <input type="search" class="list-filter" placeholder="Type to filter" aria-label="Filter the options"
+                    disabled=disabled on:input=move |ev| typed.set(event_target_value(&ev))/>
+                <select id=id disabled=disabled on:change=move |ev| pick_one(event_target_value(&ev))>
+                    <option value="">"Choose…"</option>
+                    {move || shown().into_iter().map(|o| {
+                        let selected = chosen.with(|c| c.contains(&o));
+                        view! { <option value=o.clone() selected=selected>{o.clone()}</option> }
+                    }).collect_view()}
+                </select>
+            }.into_any()
+        }
+        ListFormat::MultiSelect => view! {
+            <select id=id multiple disabled=disabled on:change=move |ev| {
+                use wasm_bindgen::JsCast;
+                let values = ev.target()
+                    .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
+                    .map(|s| {
+                        let o = s.selected_options();
+                        (0..o.length()).filter_map(|i| o.item(i)).filter_map(|e| e.get_attribute("value")).collect::<Vec<_>>()
+                    })
+                    .unwrap_or_default();
+                chosen.set(values);
+            }>
+                {options.into_iter().map(|o| view! { <option value=o.clone()>{o.clone()}</option> }).collect_view()}
+            </select>
+        }.into_any(),
+        ListFormat::RadioList | ListFormat::CheckboxList | ListFormat::FileBrowser => {
+            let many = format != ListFormat::RadioList;
+            let group = id.clone();
+            view! {
+                <div class="choice-list" role=if many { "group" } else { "radiogroup" } id=id>
+                    {options.into_iter().map(|o| {
+                        let v = o.clone();
+                        let label = o.clone();
+                        view! {
+                            <label class="check">
+                                <input type=if many { "checkbox" } else { "radio" } name=group.clone() disabled=disabled
+                                    prop:checked=move || chosen.with(|c| c.contains(&o))
+                                    on:change=move |ev| if many { toggle(v.clone(), event_target_checked(&ev)) } else { pick_one(v.clone()) }/>
+                                {label}
+                            </label>
+                        }
+                    }).collect_view()}
+                </div>
+            }.into_any()
+        }
+    }
+}
+
+/// A data-source List shown as a drop-down, radio, multi-select or checkbox list: the folder's
+/// entries page by page, each labelled with the field's Display field.
+#[component]
+fn DataSourceOptions(
+    form_id: i32,
+    field: String,
+    preview: bool,
+    format: ListFormat,
+    chosen: RwSignal<Vec<FileChoice>>,
+    id: String,
+    disabled: bool,
+) -> impl IntoView {
+    let entries = RwSignal::new(Vec::<PickEntry>::new());
+    let next = RwSignal::new(None::<String>);
+    let data_source = RwSignal::new(0);
+    let error = RwSignal::new(None::<String>);
+    let typed = RwSignal::new(String::new());
+    let load = move |cursor: Option<String>| {
+        let field = field.clone();
+        leptos::task::spawn_local(async move {
+            match pick_files(form_id, field, preview, String::new(), None, cursor).await {
+                Ok(page) => {
+                    data_source.set(page.data_source_id);
+                    entries.update(|e| {
+                        e.extend(
+                            page.entries
+                                .into_iter()
+                                .filter(|p| !p.entry.is_folder || p.refusal.is_none()),
+                        )
+                    });
+                    next.set(page.next);
+                }
+                Err(e) => error.set(Some(e.to_string())),
+            }
+        });
+    };
+    {
+        let load = load.clone();
+        Effect::new(move |_| load(None));
+    }
+    let many = format.allows_many();
+    let set = move |p: &PickEntry, on: bool| {
+        let choice = choice_of(data_source.get_untracked(), p);
+        chosen.update(|c| {
+            c.retain(|x| x.id != choice.id);
+            if on {
+                if !many {
+                    c.clear();
+                }
+                c.push(choice);
+            }
+        })
+    };
+    let filter = match format {
+        ListFormat::DropDown { filter } => Some(filter),
+        _ => None,
+    };
+    let shown = move || {
+        let t = typed.get().to_lowercase();
+        entries
+            .get()
+            .into_iter()
+            .filter(|p| match filter {
+                Some(FilterMode::StartsWith) => p.display.to_lowercase().starts_with(&t),
+                Some(FilterMode::Contains) => p.display.to_lowercase().contains(&t),
+                None => true,
+            })
+            .collect::<Vec<_>>()
+    };
+    let list = match format {
+        ListFormat::DropDown { .. } => view! {
+            <input type="search" class="list-filter" placeholder="Type to filter" aria-label="Filter the options"
+                disabled=disabled on:input=move |ev| typed.set(event_target_value(&ev))/>
+            <select id=id.clone() disabled=disabled on:change=move |ev| {
+                let v = event_target_value(&ev);
+                match entries.with_untracked(|e| e.iter().find(|p| p.entry.id == v).cloned()) {
+                    Some(p) => set(&p, true),
+                    None => chosen.set(Vec::new()),
+                }
+            }>
+                <option value="">"Choose…"</option>
+                {move || shown().into_iter().map(|p| view! {
+                    <option value=p.entry.id.clone() disabled=p.refusal.is_some() title=p.refusal.clone().unwrap_or_default()>{p.display.clone()}</option>
+                }).collect_view()}
+            </select>
+        }.into_any(),
+        _ => {
+            let group = id.clone();
+            view! {
+                <div class="choice-list" id=id.clone() role=if many { "group" } else { "radiogroup" }>
+                    {move || shown().into_iter().map(|p| {
+                        let pid = p.entry.id.clone();
+                        let p2 = p.clone();
+                        view! {
+                            <label class="check" class:refused=p.refusal.is_some() title=p.refusal.clone().unwrap_or_default()>
+                                <input type=if many { "checkbox" } else { "radio" } name=group.clone()
+                                    disabled=disabled || p.refusal.is_some()
+                                    prop:checked=move || chosen.with(|c| c.iter().any(|x| x.id == pid))
+                                    on:change=move |ev| set(&p2, event_target_checked(&ev))/>
+                                {p.display.clone()}
+                                {p.refusal.clone().map(|r| view! { <span class="pick-reason">{r}</span> })}
+                            </label>
+                        }
+                    }).collect_view()}
+                </div>
+            }.into_any()
+        }
+    };
+    view! {
+        {list}
+        <Show when=move || next.with(Option::is_some)>
+            <button type="button" class="button subtle" on:click={let load = load.clone(); move |_| load(next.get_untracked())}>"Load more"</button>
+        </Show>
+        <Show when=move || error.with(Option::is_some)>
+            <p class="form-error" role="alert">{move || error.get()}</p>
+        </Show>
+    }
+    .into_any()
+}

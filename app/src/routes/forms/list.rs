@@ -1,0 +1,144 @@
+//! `/forms`: the published forms anyone may fill in and, for designers, every form with its status,
+//! "+ New form", and links to edit and to the submissions.
+use super::status_label;
+use crate::api::forms::{CreateForm, list_forms, list_published_forms};
+use crate::components::admin::{FormError, Pager, field_error, form_error};
+use crate::components::errors::FieldError;
+use crate::components::shell::CurrentUserResource;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
+
+#[component]
+pub fn FormsPage() -> impl IntoView {
+    let user = expect_context::<CurrentUserResource>();
+    view! {
+        <Title text="Forms"/>
+        <section class="page">
+            <h1>"Forms"</h1>
+            <PublishedForms/>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let designer = matches!(user.await, Ok(Some(u)) if u.may_design_forms);
+                    designer.then(|| view! { <DesignedForms/> })
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn PublishedForms() -> impl IntoView {
+    let search = RwSignal::new(String::new());
+    let page = RwSignal::new(0u64);
+    let forms = Resource::new(
+        move || (search.get(), page.get()),
+        |(search, page)| list_published_forms(search, Some(page)),
+    );
+    view! {
+        <h2>"Fill in a form"</h2>
+        <input type="search" class="search" placeholder="Search forms" aria-label="Search forms to fill in"
+            on:input=move |ev| { search.set(event_target_value(&ev)); page.set(0); }/>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                forms.await.map(|list| {
+                    if list.rows.is_empty() {
+                        return view! { <p class="muted" data-testid="no-published-forms">"No form is published yet."</p> }.into_any();
+                    }
+                    let shown = list.rows.len();
+                    view! {
+                        <ul class="cards" data-testid="published-forms">
+                            {list.rows.into_iter().map(|f| view! {
+                                <li><A href=format!("/forms/{}/fill", f.id) attr:class="card-link">{f.title}</A></li>
+                            }).collect_view()}
+                        </ul>
+                        <Pager page=list.page page_size=list.page_size shown total=list.total on_page=page/>
+                    }.into_any()
+                })
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn DesignedForms() -> impl IntoView {
+    let search = RwSignal::new(String::new());
+    let page = RwSignal::new(0u64);
+    let forms = Resource::new(
+        move || (search.get(), page.get()),
+        |(search, page)| list_forms(search, Some(page)),
+    );
+    let creating = RwSignal::new(false);
+    view! {
+        <div class="section-head">
+            <h2>"Design forms"</h2>
+            <button class="button primary" data-testid="new-form" on:click=move |_| creating.set(true)>"+ New form"</button>
+        </div>
+        <Show when=move || creating.get()>
+            <NewFormPanel creating/>
+        </Show>
+        <input type="search" class="search" placeholder="Search forms" aria-label="Search forms to design"
+            on:input=move |ev| { search.set(event_target_value(&ev)); page.set(0); }/>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                forms.await.map(|list| {
+                    if list.rows.is_empty() {
+                        return view! { <p class="muted">"No forms yet. Start with + New form."</p> }.into_any();
+                    }
+                    let shown = list.rows.len();
+                    view! {
+                        <table class="table" data-testid="designed-forms">
+                            <thead><tr>
+                                <th scope="col">"Title"</th><th scope="col">"Status"</th>
+                                <th scope="col">"Modified"</th><th scope="col">"Modified by"</th><th></th>
+                            </tr></thead>
+                            <tbody>
+                                {list.rows.into_iter().map(|f| {
+                                    let status = status_label(&f);
+                                    view! {
+                                        <tr>
+                                            <td><A href=format!("/forms/{}/edit", f.id)>{f.title.clone()}</A></td>
+                                            <td>{status}</td>
+                                            <td><time datetime=f.updated_at.clone()>{f.updated_at.replace('T', " ").trim_end_matches('Z').to_owned()}</time></td>
+                                            <td>{f.updated_by.clone().unwrap_or_default()}</td>
+                                            <td><A href=format!("/forms/{}/submissions", f.id)>"Submissions"</A></td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                        <Pager page=list.page page_size=list.page_size shown total=list.total on_page=page/>
+                    }.into_any()
+                })
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn NewFormPanel(creating: RwSignal<bool>) -> impl IntoView {
+    let create = ServerAction::<CreateForm>::new();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(id)) = create.value().get() {
+            navigate(&format!("/forms/{id}/edit"), Default::default());
+        }
+    });
+    let answer = create.value();
+    let title_error = field_error(answer, "title");
+    view! {
+        <ActionForm action=create attr:class="panel" attr:data-testid="new-form-panel">
+            <div class="field">
+                <label for="new-form-title">"Title"</label>
+                <input id="new-form-title" name="title" maxlength="200" required autofocus placeholder="e.g. Invoice approval"/>
+                <FieldError message=title_error id="new-form-title-error"/>
+            </div>
+            <FormError message=form_error(answer)/>
+            <div class="form-actions">
+                <button type="submit" class="button primary" disabled=move || create.pending().get()>"Create"</button>
+                <button type="button" class="button" on:click=move |_| creating.set(false)>"Cancel"</button>
+            </div>
+        </ActionForm>
+    }
+}

@@ -1,0 +1,111 @@
+//! `/forms/:id/submissions`: who submitted what and when, newest first; chosen files as name, path
+//! and size with a download streamed through Wharf (which checks the viewer may use the data source).
+use crate::api::forms::list_submissions;
+use crate::components::admin::Pager;
+use crate::dto::SubmissionList;
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+use wharf_types::forms::{FieldValue, human_size};
+
+#[component]
+pub fn SubmissionsPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i32>().ok())
+    };
+    let page = RwSignal::new(0u64);
+    let list = Resource::new(
+        move || (id(), page.get()),
+        |(id, page)| async move {
+            match id {
+                Some(id) => list_submissions(id, Some(page)).await,
+                None => Err(AppError::NotFound("There is no such form.".into())),
+            }
+        },
+    );
+    view! {
+        <section class="page">
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match list.await {
+                        Ok(l) => view! { <Submissions list=l page/> }.into_any(),
+                        Err(e) => view! {
+                            <Title text="Submissions"/>
+                            <h1>"Submissions"</h1>
+                            <p class="form-error" role="alert">{e.to_string()}</p>
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+            {move || id().map(|id| view! { <A href=format!("/forms/{id}/edit") attr:class="button">"Back to the form"</A> })}
+        </section>
+    }
+}
+
+#[component]
+fn Submissions(list: SubmissionList, page: RwSignal<u64>) -> impl IntoView {
+    let title = format!("Submissions · {}", list.form_title);
+    let shown = list.rows.len();
+    let columns = list.columns.clone();
+    view! {
+        <Title text=title.clone()/>
+        <h1>{title}</h1>
+        {if list.rows.is_empty() {
+            view! { <p class="muted" data-testid="no-submissions">"Nobody has submitted this form yet."</p> }.into_any()
+        } else {
+            view! {
+                <table class="table submissions" data-testid="submissions">
+                    <thead><tr>
+                        <th scope="col">"#"</th><th scope="col">"Submitted by"</th><th scope="col">"When"</th>
+                        {columns.iter().map(|(_, t)| view! { <th scope="col">{t.clone()}</th> }).collect_view()}
+                    </tr></thead>
+                    <tbody>
+                        {list.rows.into_iter().map(|s| {
+                            let cells = columns.iter().map(|(name, _)| {
+                                let value = s.values.get(name).cloned();
+                                view! { <td>{value.map(render_value)}</td> }
+                            }).collect_view();
+                            view! {
+                                <tr data-submission=s.id>
+                                    <td>{s.id}</td>
+                                    <td>{s.submitted_by.clone().unwrap_or_else(|| "(deleted user)".into())}</td>
+                                    <td><time datetime=s.submitted_at.clone()>{s.submitted_at.replace('T', " ").trim_end_matches('Z').to_owned()}</time></td>
+                                    {cells}
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+                <Pager page=list.page page_size=list.page_size shown total=list.total on_page=page/>
+            }.into_any()
+        }}
+    }
+}
+
+fn render_value(value: FieldValue) -> AnyView {
+    match value {
+        FieldValue::Text(t) | FieldValue::Date(t) => view! { <span>{t}</span> }.into_any(),
+        FieldValue::Number(n) => view! { <span>{n.to_string()}</span> }.into_any(),
+        FieldValue::Options(o) => view! { <span>{o.join(", ")}</span> }.into_any(),
+        FieldValue::Files(files) => view! {
+            <ul class="submitted-files">
+                {files.into_iter().map(|f| {
+                    let q = serde_urlencoded::to_string([("path", f.path.as_str())]).unwrap_or_default();
+                    let size = f.size.map(human_size).unwrap_or_default();
+                    view! {
+                        <li class="submitted-file">
+                            <a href=format!("/files/{}/download?{q}", f.data_source_id) download=f.name.clone()>{f.name.clone()}</a>
+                            <span class="muted">{format!(" /{} · {size}", f.path.trim_start_matches('/'))}</span>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        }.into_any(),
+    }
+}

@@ -1,0 +1,239 @@
+import { test, expect, Page, Browser } from "@playwright/test";
+import { collectErrors, hydrated, signInAsAdmin, SANDBOX } from "./helpers";
+
+// A designer builds a form with a File browser List field on a 2,500-file Dropbox folder and
+// publishes it; a person navigates, searches, scrolls to the end (page by page), picks two PDFs (the
+// .exe is greyed out), submits; the submission lists both files and downloads one; someone who is
+// not a Connection user of the data source is told why the field refuses.
+test.describe.configure({ mode: "serial" });
+
+const FILES = 2500;
+// A 1×1 PNG, so the sub-folder has a picture with a thumbnail.
+const PNG =
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
+
+async function seed(accountId: string, path: string, body: Record<string, unknown>) {
+  const r = await fetch(`${SANDBOX}/files`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ account_id: accountId, path, ...body }),
+  });
+  if (!r.ok) throw new Error(`seeding ${path}: ${r.status} ${await r.text()}`);
+}
+
+/** The Drawings folder: 2,500 PDFs, an .exe, and two sub-folders, in the sandbox's first account. */
+async function seedDrawings() {
+  const accounts = await (await fetch(`${SANDBOX}/accounts`)).json();
+  const accountId: string = (Array.isArray(accounts) ? accounts : accounts.accounts)[0].account_id;
+  const names = Array.from({ length: FILES }, (_, i) => `DRW-${String(i + 1).padStart(5, "0")}.pdf`);
+  for (let i = 0; i < names.length; i += 100) {
+    await Promise.all(
+      names.slice(i, i + 100).map((n) => seed(accountId, `/Projects/Drawings/${n}`, { content: `%PDF-1.4 ${n}` })),
+    );
+  }
+  await seed(accountId, "/Projects/Drawings/installer.exe", { content: "MZ not a drawing" });
+  await seed(accountId, "/Projects/Drawings/2025/Site plan.pdf", { content: "%PDF-1.4 site plan" });
+  await seed(accountId, "/Projects/Drawings/2025/site.png", { content_base64: PNG });
+  await seed(accountId, "/Projects/Drawings/Archive", { folder: true });
+  await seed(accountId, "/Projects/Secret/payroll.pdf", { content: "%PDF-1.4 payroll" });
+}
+
+async function createUser(admin: Page, username: string, roles: string[]): Promise<number> {
+  const form: Record<string, string> = {
+    username,
+    display_name: username[0].toUpperCase() + username.slice(1),
+    password: `${username} first pass 1`,
+    confirm_password: `${username} first pass 1`,
+  };
+  roles.forEach((r, i) => (form[`roles[${i}]`] = r));
+  const r = await admin.request.post("/api/create_user", { form, headers: { Accept: "application/json" } });
+  expect(r.status()).toBe(200);
+  return Number(await r.text());
+}
+
+/** Signs `username` in with the password the administrator set, choosing their own on the way. */
+async function signInFirstTime(browser: Browser, username: string) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = collectErrors(page);
+  await page.goto("/sign-in");
+  await hydrated(page);
+  await page.getByLabel("User name").fill(username);
+  await page.getByLabel("Password").fill(`${username} first pass 1`);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/change-password$/);
+  await hydrated(page);
+  await page.getByLabel("Current password").fill(`${username} first pass 1`);
+  await page.getByLabel("New password", { exact: true }).fill(`${username}'s own password`);
+  await page.getByLabel("Repeat the new password").fill(`${username}'s own password`);
+  await page.getByRole("button", { name: "Change password" }).click();
+  await expect(page).toHaveURL(/\/$/);
+  await hydrated(page);
+  return { page, context, errors };
+}
+
+function toast(page: Page, text: string) {
+  return page.getByRole("status").filter({ hasText: text });
+}
+
+test("a File browser List field on a 2,500-file folder, from design to downloaded submission", async ({ page, browser }) => {
+  test.setTimeout(240_000);
+  const adminErrors = collectErrors(page);
+  await seedDrawings();
+  await signInAsAdmin(page);
+
+  // A connected data source whose Connection users are Dana (designer) and Uma; Olaf is not one.
+  await page.goto("/admin/data-sources/new/dropbox");
+  await hydrated(page);
+  await page.getByLabel("Display name").fill("Projects");
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page).toHaveURL(/\/admin\/data-sources\/\d+$/);
+  const ds = page.url().split("/").pop()!;
+  await hydrated(page);
+  await page.getByRole("button", { name: "Authorize" }).click();
+  await page.getByRole("button", { name: "Allow" }).click();
+  await expect(page).toHaveURL(/authorization=connected/);
+  const dana = await createUser(page, "dana", ["DesignBusinessProcess"]);
+  const uma = await createUser(page, "uma", ["User"]);
+  await createUser(page, "olaf", ["User"]);
+  const secured = await page.request.post("/api/save_data_source_security", {
+    form: { id: ds, "users[0][User]": String(dana), "users[1][User]": String(uma), read_only: "false" },
+    headers: { Accept: "application/json" },
+  });
+  expect(secured.status()).toBe(200);
+
+  // Dana designs the form.
+  const designer = await signInFirstTime(browser, "dana");
+  const d = designer.page;
+  await d.goto("/forms");
+  await hydrated(d);
+  await d.getByTestId("new-form").click();
+  await d.getByLabel("Title").fill("Drawing review");
+  await d.getByRole("button", { name: "Create" }).click();
+  await expect(d).toHaveURL(/\/forms\/\d+\/edit$/);
+  const formId = d.url().split("/").slice(-2)[0];
+  await hydrated(d);
+  await d.getByRole("button", { name: "Text", exact: true }).click();
+  await d.locator("#prop-title").fill("Reviewer note");
+  await expect(d.locator("#prop-name")).toHaveValue("reviewer_note");
+  await d.getByRole("button", { name: "List", exact: true }).click();
+  await d.locator("#prop-title").fill("Drawings");
+  await d.locator("#prop-required").check();
+  await d.getByTestId("source-data-source").check();
+  const chooser = d.getByTestId("select-datasource");
+  await chooser.getByRole("button", { name: /Projects/ }).click();
+  await expect(d.getByTestId("chosen-data-source")).toHaveText("Projects");
+  await d.getByRole("button", { name: "Choose…" }).click();
+  const folders = d.getByTestId("choose-folder");
+  await folders.getByRole("button", { name: /Projects/ }).click();
+  await folders.getByRole("button", { name: /Drawings/ }).click();
+  await folders.getByRole("button", { name: "Use this folder" }).click();
+  await expect(d.locator("#prop-folder")).toHaveValue("/Projects/Drawings");
+  await d.locator("#prop-extensions").fill("PDF");
+  await d.locator("#prop-extensions").blur();
+  await d.locator("#prop-format").selectOption("browser");
+  // Reordered: the files first, the note after.
+  await d.getByRole("button", { name: "Move Drawings up" }).click();
+  await expect(d.getByTestId("field-list").locator("li").first()).toHaveAttribute("data-field", "drawings");
+  await d.getByTestId("publish-form").click();
+  await expect(toast(d, "Published as version 1.")).toBeVisible();
+  await expect(d.getByTestId("form-status")).toHaveText("Published (v1)");
+
+  // Olaf, not a Connection user of Projects, is told why the field refuses.
+  const outsider = await signInFirstTime(browser, "olaf");
+  await outsider.page.goto(`/forms/${formId}/fill`);
+  await hydrated(outsider.page);
+  await expect(outsider.page.getByTestId("field-refused")).toHaveText(
+    /You are not one of the connection users of this data source/,
+  );
+  await outsider.context.close();
+
+  // Uma fills it in.
+  const person = await signInFirstTime(browser, "uma");
+  const u = person.page;
+  await u.goto("/forms");
+  await hydrated(u);
+  await u.getByTestId("published-forms").getByRole("link", { name: "Drawing review" }).click();
+  await expect(u).toHaveURL(new RegExp(`/forms/${formId}/fill$`));
+  await hydrated(u);
+  const picker = u.getByTestId("file-picker");
+  const list = picker.getByTestId("picker-list");
+  await expect(picker.getByTestId("picker-loaded")).toHaveText(/^200 loaded \(1 pages\)/);
+  await expect(list.locator(".pick")).toHaveCount(200);
+
+  // The .exe is greyed out with the reason and cannot be chosen.
+  await picker.getByRole("searchbox", { name: "Search files by name" }).fill("installer");
+  await picker.getByRole("button", { name: "Search", exact: true }).click();
+  const exe = list.locator('.pick[data-name="installer.exe"]');
+  await expect(exe).toHaveAttribute("aria-disabled", "true");
+  await expect(exe).toContainText("Only .pdf files can be chosen here.");
+  await exe.click();
+  await expect(picker.getByTestId("picker-count")).toHaveText("Nothing selected");
+
+  // Search on the server, inside the field's folder only.
+  await picker.getByRole("searchbox", { name: "Search files by name" }).fill("DRW-0249");
+  await picker.getByRole("button", { name: "Search", exact: true }).click();
+  await expect(list.locator(".pick")).toHaveCount(10);
+  await picker.getByRole("searchbox", { name: "Search files by name" }).fill("payroll");
+  await picker.getByRole("button", { name: "Search", exact: true }).click();
+  await expect(picker.getByTestId("picker-empty")).toHaveText("No files match “payroll”.");
+  await picker.getByRole("button", { name: "Clear search" }).click();
+
+  // Into a sub-folder (a picture there has a thumbnail) and back by the breadcrumbs; grid view.
+  await list.locator('.pick[data-name="2025"]').click();
+  await expect(list.locator(".pick")).toHaveCount(2);
+  const thumb = list.locator('.pick[data-name="site.png"] img.thumb');
+  await expect(thumb).toBeVisible();
+  await expect.poll(() => thumb.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
+  await picker.getByRole("button", { name: "Grid", exact: true }).click();
+  await expect(list).toHaveClass(/grid/);
+  await picker.getByRole("button", { name: "List", exact: true }).click();
+  await picker.getByTestId("picker-breadcrumbs").getByRole("button", { name: "Projects" }).click();
+  await expect(picker.getByTestId("picker-loaded")).toHaveText(/^200 loaded/);
+
+  // Scroll to the end: pages arrive one by one on Dropbox's cursor.
+  const seen = new Set<string>();
+  for (let i = 0; i < 40; i++) {
+    const status = (await picker.getByTestId("picker-loaded").textContent()) ?? "";
+    seen.add(status.split(" ·")[0]);
+    if (/^\d+ items$/.test(status)) break;
+    await list.evaluate((el) => (el.scrollTop = el.scrollHeight));
+    await u.waitForTimeout(150);
+  }
+  await expect(picker.getByTestId("picker-loaded")).toHaveText(`${FILES + 3} items`);
+  expect([...seen].filter((s) => /pages\)$/.test(s)).length).toBeGreaterThanOrEqual(12);
+  await expect(list.locator(".pick")).toHaveCount(FILES + 3);
+
+  // Two PDFs: one by mouse, the next by keyboard (arrow down, space).
+  await list.locator('.pick[data-name="DRW-00001.pdf"]').click();
+  await list.press("ArrowDown");
+  await list.press(" ");
+  await expect(picker.getByTestId("picker-count")).toHaveText("2 selected");
+  await u.getByLabel("Reviewer note").fill("Both look right.");
+  await u.getByTestId("submit-form").click();
+  await expect(u.getByTestId("submitted")).toContainText("Your answers were recorded");
+
+  // Dana reads the submission: both files with path and size, one downloaded through Wharf.
+  await d.goto(`/forms/${formId}/submissions`);
+  await hydrated(d);
+  const row = d.getByTestId("submissions").locator("tbody tr").first();
+  await expect(row).toContainText("Uma");
+  await expect(row.locator(".submitted-file")).toHaveCount(2);
+  await expect(row.locator(".submitted-file").first()).toContainText("DRW-00001.pdf");
+  await expect(row.locator(".submitted-file").first()).toContainText("/Projects/Drawings/DRW-00001.pdf");
+  await expect(row.locator(".submitted-file").nth(1)).toContainText("DRW-00002.pdf");
+  const downloading = d.waitForEvent("download");
+  await row.getByRole("link", { name: "DRW-00001.pdf" }).click();
+  const download = await downloading;
+  expect(download.suggestedFilename()).toBe("DRW-00001.pdf");
+  const stream = await download.createReadStream();
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  expect(Buffer.concat(chunks).toString()).toBe("%PDF-1.4 DRW-00001.pdf");
+
+  await person.context.close();
+  await designer.context.close();
+  expect(person.errors).toEqual([]);
+  expect(designer.errors).toEqual([]);
+  expect(adminErrors).toEqual([]);
+});
