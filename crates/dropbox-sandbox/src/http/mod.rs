@@ -109,9 +109,6 @@ async fn observe(State(sb): State<Arc<Sandbox>>, mut req: Request, next: Next) -
     {
         resp.headers_mut().insert("x-dropbox-request-id", id);
     }
-    if let Err(e) = sb.save_if_dirty() {
-        tracing::warn!("dropbox-sandbox: could not save state: {e}");
-    }
     match cut_after {
         Some(n) => cut_body(resp, n),
         None => resp,
