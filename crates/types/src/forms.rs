@@ -116,7 +116,7 @@ impl DataSourceList {
         }
         if !self.extensions.is_empty() {
             let ext = extension(name).to_lowercase();
-            if !self.extensions.iter().any(|e| *e == ext) {
+            if !self.extensions.contains(&ext) {
                 return Some(format!(
                     "Only {} files can be chosen here.",
                     self.extensions
@@ -128,10 +128,9 @@ impl DataSourceList {
             }
         }
         match (self.max_size, size) {
-            (Some(max), Some(size)) if size > max => Some(format!(
-                "Larger than the {} allowed here.",
-                human_size(max)
-            )),
+            (Some(max), Some(size)) if size > max => {
+                Some(format!("Larger than the {} allowed here.", human_size(max)))
+            }
             _ => None,
         }
     }
@@ -248,7 +247,9 @@ pub enum SortDirection {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ListFormat {
-    DropDown { filter: FilterMode },
+    DropDown {
+        filter: FilterMode,
+    },
     RadioList,
     MultiSelect,
     CheckboxList,
@@ -354,7 +355,10 @@ impl FormDefinition {
             problems.push(DefinitionProblem { field, message })
         };
         if self.fields.len() > MAX_FIELDS {
-            add(None, format!("A form can have at most {MAX_FIELDS} fields."));
+            add(
+                None,
+                format!("A form can have at most {MAX_FIELDS} fields."),
+            );
         }
         let mut names = HashSet::new();
         for (i, f) in self.fields.iter().enumerate() {
@@ -373,10 +377,7 @@ impl FormDefinition {
                     ),
                 );
             } else if !names.insert(f.name.to_lowercase()) {
-                add(
-                    at,
-                    format!("Another field is already named “{}”.", f.name),
-                );
+                add(at, format!("Another field is already named “{}”.", f.name));
             }
             if f.help.chars().count() > 1000 {
                 add(at, "Help text can have at most 1000 characters.".into());
