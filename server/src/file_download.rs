@@ -2,13 +2,13 @@
 //! buffering it), for the people the data source's Security lets use it. The path is relative to the
 //! data source's root and cannot leave it; the content is checked against Dropbox's content hash as
 //! it streams, and a mismatch ends the response with an error instead of corrupt data.
+use crate::file_access::{authorize_use, files_error_response, plain};
 use app::api::context::{RequestUser, ServerContext};
 use axum::Extension;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use domain::policy::{Action, Decision, decide, load_security, log_denial};
+use axum::response::Response;
 use dropbox::DownloadRange;
 use futures::StreamExt;
 use serde::Deserialize;
@@ -27,25 +27,8 @@ pub async fn download(
     Query(params): Query<DownloadParams>,
     headers: HeaderMap,
 ) -> Response {
-    let security = match load_security(&ctx.db, id).await {
-        Ok(security) => security,
-        Err(e) => {
-            tracing::error!("could not load data source security: {e}");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-        }
-    };
-    if user.is_some() && security.is_none() {
-        return plain(StatusCode::NOT_FOUND, "This data source no longer exists.");
-    }
-    if let Decision::Deny(denial) = decide(user.as_ref(), Action::UseDataSource, security.as_ref())
-    {
-        log_denial(user.as_ref(), Action::UseDataSource, Some(id), &denial);
-        let status = if denial.is_unauthenticated() {
-            StatusCode::UNAUTHORIZED
-        } else {
-            StatusCode::FORBIDDEN
-        };
-        return plain(status, &denial.sentence());
+    if let Err(refused) = authorize_use(&ctx, user.as_ref(), id).await {
+        return refused;
     }
     let range = match headers.get(header::RANGE).map(parse_range) {
         Some(Some(range)) => Some(range),
@@ -59,15 +42,7 @@ pub async fn download(
     };
     let download = match ctx.connector.open_file(id, &params.path, range).await {
         Ok(download) => download,
-        Err(e) => {
-            let status = match &e {
-                _ if e.is_not_found() => StatusCode::NOT_FOUND,
-                domain::connector::FilesError::Path(_) => StatusCode::BAD_REQUEST,
-                _ => StatusCode::BAD_GATEWAY,
-            };
-            tracing::warn!(data_source_id = id, "download refused or failed: {e:?}");
-            return plain(status, &e.to_string());
-        }
+        Err(e) => return files_error_response(id, "download", &e),
     };
     if let Some(u) = &user {
         tracing::info!(
@@ -153,15 +128,6 @@ fn content_disposition(name: &str) -> String {
         .collect();
     let encoded = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);
     format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
-}
-
-fn plain(status: StatusCode, message: &str) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        message.to_owned(),
-    )
-        .into_response()
 }
 
 #[cfg(test)]

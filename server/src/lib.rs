@@ -2,7 +2,9 @@
 
 pub mod config;
 pub mod dropbox_setup;
+pub mod file_access;
 pub mod file_download;
+pub mod file_thumbnail;
 pub mod guard;
 pub mod oauth_callback;
 pub mod startup;

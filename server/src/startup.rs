@@ -119,13 +119,14 @@ impl Application {
 
 /// Every plain axum route (everything that is not a page or a server function). The authorization
 /// matrix test walks each of these, so a route cannot be added without saying who may call it.
-pub const PLAIN_ROUTES: [&str; 3] = [
+pub const PLAIN_ROUTES: [&str; 4] = [
     "/healthz",
     crate::oauth_callback::PATH,
     crate::file_download::PATH,
+    crate::file_thumbnail::PATH,
 ];
 
-fn plain_routes(ctx: &ServerContext) -> [(&'static str, MethodRouter<LeptosOptions>); 3] {
+fn plain_routes(ctx: &ServerContext) -> [(&'static str, MethodRouter<LeptosOptions>); 4] {
     let routes = [
         ("/healthz", get(healthz).with_state(ctx.db.clone())),
         (
@@ -135,6 +136,10 @@ fn plain_routes(ctx: &ServerContext) -> [(&'static str, MethodRouter<LeptosOptio
         (
             crate::file_download::PATH,
             get(crate::file_download::download).with_state(ctx.clone()),
+        ),
+        (
+            crate::file_thumbnail::PATH,
+            get(crate::file_thumbnail::thumbnail).with_state(ctx.clone()),
         ),
     ];
     debug_assert!(routes.iter().map(|(p, _)| *p).eq(PLAIN_ROUTES));

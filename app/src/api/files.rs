@@ -14,6 +14,8 @@ pub(crate) fn files_error(e: domain::connector::FilesError) -> AppError {
             field: None,
             message: e.to_string(),
         },
+        E::EmptyQuery | E::QueryTooLong => AppError::validation("query", e.to_string()),
+        E::NoThumbnail => AppError::NotFound(e.to_string()),
         E::Dropbox(_) if e.is_not_found() => AppError::NotFound(e.to_string()),
         E::Dropbox(ref d) => {
             tracing::warn!("Dropbox call failed: {d:?}");

@@ -570,13 +570,12 @@ async fn check_files(
             return Ok(Err(format!("“{}”: {reason}", entry.name)));
         }
         let created = if list.value_field == wharf_types::forms::FileParameter::Created {
-            connector
-                .created_times(
-                    list.data_source_id,
-                    &[(entry.path.clone(), entry.id.clone())],
-                )
-                .await
-                .remove(&entry.id)
+            let files = [(entry.path.clone(), entry.id.clone())];
+            match connector.created_times(list.data_source_id, &files).await {
+                Ok(mut times) => times.remove(&entry.id),
+                Err(FilesError::Database(e)) => return Err(e.into()),
+                Err(e) => return Ok(Err(e.to_string())),
+            }
         } else {
             None
         };

@@ -88,7 +88,14 @@ pub async fn page(
             .filter(|e| !e.is_folder)
             .map(|e| (e.path.clone(), e.id.clone()))
             .collect();
-        connector.created_times(id, &files).await
+        // Created is extra information: without it the page is still worth showing.
+        connector
+            .created_times(id, &files)
+            .await
+            .unwrap_or_else(|e| {
+                tracing::debug!(data_source_id = id, "no Created times for this page: {e}");
+                Default::default()
+            })
     } else {
         Default::default()
     };

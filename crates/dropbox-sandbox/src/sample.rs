@@ -89,8 +89,8 @@ fn pdf(title: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-/// A 320×200 gradient in `colour`, encoded as PNG: enough for real thumbnails.
-fn gradient_png(colour: [u8; 3]) -> Vec<u8> {
+/// A 320×200 gradient in `colour`, encoded as PNG: enough for real thumbnails (tests seed it too).
+pub fn gradient_png(colour: [u8; 3]) -> Vec<u8> {
     let img = RgbImage::from_fn(320, 200, |x, y| {
         let shade = |c: u8| ((c as u32 * (x + 80) / 400) + y / 4).min(255) as u8;
         Rgb([shade(colour[0]), shade(colour[1]), shade(colour[2])])

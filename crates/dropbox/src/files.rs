@@ -13,6 +13,13 @@ use futures::AsyncReadExt;
 /// Most thumbnail bytes we accept (the largest Dropbox size is a few hundred KiB).
 const MAX_THUMBNAIL: u64 = 16 * 1024 * 1024;
 
+/// A thumbnail and the file (revision) it shows.
+#[derive(Clone, Debug)]
+pub struct Thumbnail {
+    pub metadata: FileMetadata,
+    pub bytes: Vec<u8>,
+}
+
 /// A temporary, direct download link (valid for four hours).
 #[derive(Clone, Debug)]
 pub struct TemporaryLink {
@@ -116,31 +123,50 @@ impl DropboxClient {
         .await
     }
 
-    /// A thumbnail image of a picture file, as `(format, bytes)`.
+    /// A thumbnail image of a picture file, in `format`.
     pub async fn thumbnail(
         &self,
         path: &str,
         format: ThumbnailFormat,
         size: ThumbnailSize,
     ) -> Result<Vec<u8>, DropboxError> {
+        Ok(self
+            .thumbnail_with_metadata(path, format, size)
+            .await?
+            .bytes)
+    }
+
+    /// A thumbnail image of a picture file, with the metadata (`rev`, …) of the file it shows, so a
+    /// caller can cache it per revision.
+    pub async fn thumbnail_with_metadata(
+        &self,
+        path: &str,
+        format: ThumbnailFormat,
+        size: ThumbnailSize,
+    ) -> Result<Thumbnail, DropboxError> {
         let arg = ThumbnailV2Arg::new(PathOrLink::Path(path.to_string()))
             .with_format(format)
             .with_size(size);
         // Read the (small) body inside the retried closure so a reset mid-body is retried too.
-        self.run(Retry::Safe, |c| {
-            let arg = arg.clone();
-            async move {
-                let r = files::get_thumbnail_v2(&c, &arg, None, None).await?;
-                let mut out = Vec::new();
-                if let Some(body) = r.body {
-                    body.take(MAX_THUMBNAIL)
-                        .read_to_end(&mut out)
-                        .await
-                        .map_err(|e| dropbox_sdk::Error::HttpClient(Box::new(e)))?;
+        let (metadata, bytes) = self
+            .run(Retry::Safe, |c| {
+                let arg = arg.clone();
+                async move {
+                    let r = files::get_thumbnail_v2(&c, &arg, None, None).await?;
+                    let mut out = Vec::new();
+                    if let Some(body) = r.body {
+                        body.take(MAX_THUMBNAIL)
+                            .read_to_end(&mut out)
+                            .await
+                            .map_err(|e| dropbox_sdk::Error::HttpClient(Box::new(e)))?;
+                    }
+                    Ok((r.result.file_metadata, out))
                 }
-                Ok(out)
-            }
-        })
-        .await
+            })
+            .await?;
+        let metadata = metadata.ok_or_else(|| {
+            DropboxError::Unexpected("a thumbnail by path came without file metadata".into())
+        })?;
+        Ok(Thumbnail { metadata, bytes })
     }
 }

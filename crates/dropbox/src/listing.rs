@@ -39,8 +39,18 @@ pub struct ListPage {
 #[derive(Clone, Debug)]
 pub struct SearchPage {
     pub entries: Vec<Metadata>,
-    pub has_more: bool,
+    /// Pass to [`DropboxClient::search_page`] for the next page; `None` on the last page.
+    pub cursor: Option<String>,
 }
+
+impl SearchPage {
+    pub fn has_more(&self) -> bool {
+        self.cursor.is_some()
+    }
+}
+
+/// Search results per page (Dropbox allows up to 1000; a page should stay quick to show).
+pub const SEARCH_PAGE_SIZE: u64 = 100;
 
 /// Result of a longpoll.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -140,6 +150,36 @@ impl DropboxClient {
         .await
     }
 
+    /// One page of a name search under `path` (everywhere when `None`): the first page for `query`,
+    /// or the page after `cursor` (then `query` and `path` are ignored: the cursor carries them).
+    /// Resumable so a caller can hand the cursor to a browser and continue on a later request.
+    pub async fn search_page(
+        &self,
+        query: &str,
+        path: Option<&str>,
+        cursor: Option<String>,
+    ) -> Result<SearchPage, DropboxError> {
+        let result = match cursor {
+            None => {
+                let arg = search_arg(query, path);
+                self.run(Retry::Safe, |c| {
+                    let arg = arg.clone();
+                    async move { files::search_v2(&c, &arg).await }
+                })
+                .await?
+            }
+            Some(cursor) => {
+                let arg = SearchV2ContinueArg::new(cursor);
+                self.run(Retry::Safe, |c| {
+                    let arg = arg.clone();
+                    async move { files::search_continue_v2(&c, &arg).await }
+                })
+                .await?
+            }
+        };
+        Ok(search_result_page(result))
+    }
+
     /// Searches file and folder names under `path` (everywhere when `None`), page by page.
     pub fn search(
         &self,
@@ -147,57 +187,24 @@ impl DropboxClient {
         path: Option<&str>,
     ) -> BoxStream<'static, Result<SearchPage, DropboxError>> {
         let client = self.clone();
-        let mut options = SearchOptions::default();
-        if let Some(p) = path {
-            options = options.with_path(p.to_string());
-        }
-        let first = SearchV2Arg::new(query.to_string()).with_options(options);
+        let query = query.to_owned();
+        let path = path.map(str::to_owned);
+        // State: `Some(cursor)` while there is a page to fetch (`None` cursor = the first page).
         stream::unfold(Some(None::<String>), move |state| {
             let client = client.clone();
-            let first = first.clone();
+            let query = query.clone();
+            let path = path.clone();
             async move {
                 let cursor = state?;
-                let result = match cursor {
-                    None => {
-                        client
-                            .run(Retry::Safe, |c| {
-                                let arg = first.clone();
-                                async move { files::search_v2(&c, &arg).await }
-                            })
-                            .await
-                    }
-                    Some(cur) => {
-                        let arg = SearchV2ContinueArg::new(cur);
-                        client
-                            .run(Retry::Safe, |c| {
-                                let arg = arg.clone();
-                                async move { files::search_continue_v2(&c, &arg).await }
-                            })
-                            .await
-                    }
-                };
-                Some(match result {
-                    Ok(r) => {
-                        let next = match (r.has_more, r.cursor) {
-                            (true, Some(c)) => Some(Some(c)),
-                            _ => None,
-                        };
-                        let entries = r
-                            .matches
-                            .into_iter()
-                            .filter_map(|m| match m.metadata {
-                                MetadataV2::Metadata(md) => Some(md),
-                                _ => None,
-                            })
-                            .collect();
-                        let page = SearchPage {
-                            entries,
-                            has_more: next.is_some(),
-                        };
-                        (Ok(page), next)
-                    }
-                    Err(e) => (Err(e), None),
-                })
+                Some(
+                    match client.search_page(&query, path.as_deref(), cursor).await {
+                        Ok(page) => {
+                            let next = page.cursor.clone().map(Some);
+                            (Ok(page), next)
+                        }
+                        Err(e) => (Err(e), None),
+                    },
+                )
             }
         })
         .boxed()
@@ -246,5 +253,34 @@ impl DropboxClient {
                 Failure::Fatal(e) => return Err(e),
             }
         }
+    }
+}
+
+/// The first search request: names only (not content, which Dropbox searches for some plans),
+/// `SEARCH_PAGE_SIZE` at a time.
+fn search_arg(query: &str, path: Option<&str>) -> SearchV2Arg {
+    let mut options = SearchOptions::default()
+        .with_max_results(SEARCH_PAGE_SIZE)
+        .with_filename_only(true);
+    if let Some(p) = path.filter(|p| !p.is_empty()) {
+        options = options.with_path(p.to_string());
+    }
+    SearchV2Arg::new(query.to_string()).with_options(options)
+}
+
+/// The page as Wharf uses it: plain metadata, and a cursor only while Dropbox has more.
+fn search_result_page(r: files::SearchV2Result) -> SearchPage {
+    let has_more = r.has_more;
+    let entries = r
+        .matches
+        .into_iter()
+        .filter_map(|m| match m.metadata {
+            MetadataV2::Metadata(md) => Some(md),
+            _ => None,
+        })
+        .collect();
+    SearchPage {
+        entries,
+        cursor: r.cursor.filter(|_| has_more),
     }
 }

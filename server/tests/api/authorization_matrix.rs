@@ -109,6 +109,14 @@ fn rows() -> Vec<(&'static str, [u16; 9])> {
             "route:/files/{id}/download#climbing out",
             [303, 303, 403, 403, 403, 400, 400, 403, 400],
         ),
+        (
+            "route:/files/{id}/thumbnail",
+            [303, 303, 403, 403, 403, 200, 200, 403, 200],
+        ),
+        (
+            "route:/files/{id}/thumbnail#climbing out",
+            [303, 303, 403, 403, 403, 400, 400, 403, 400],
+        ),
         // Last: it ends the session.
         ("fn:sign_out", EVERYONE_OK),
     ]
@@ -386,6 +394,12 @@ impl Fixture {
             "route:/files/{id}/download#climbing out" => Call::Get(format!(
                 "/files/{restricted}/download?path=%2e%2e%2fsecret.txt"
             )),
+            "route:/files/{id}/thumbnail" => {
+                Call::Get(format!("/files/{restricted}/thumbnail?path=photo.png"))
+            }
+            "route:/files/{id}/thumbnail#climbing out" => Call::Get(format!(
+                "/files/{restricted}/thumbnail?path=%2e%2e%2fsecret.png"
+            )),
             other => panic!("no request for row {other}"),
         }
     }
@@ -532,6 +546,14 @@ async fn fixture() -> Fixture {
     );
     let frozen: i32 = app.new_data_source("Frozen").await.parse().unwrap();
     let account_id = app.sandbox().accounts()[0].account_id.clone();
+    app.sandbox()
+        .seed_file(
+            &account_id,
+            "/photo.png",
+            &dropbox_sandbox::sample::gradient_png([20, 90, 160]),
+        )
+        .await
+        .unwrap();
 
     let roles: [(&str, &[Role]); 7] = [
         ("disabled", &[Role::User]),

@@ -10,4 +10,5 @@ mod helpers;
 mod security;
 mod sessions;
 mod sign_in;
+mod thumbnails;
 mod users;

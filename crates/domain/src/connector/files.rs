@@ -11,6 +11,9 @@ use sea_orm::DbErr;
 /// Entries per page: a screenful or two, never a whole 10 000-entry folder.
 pub const PAGE_LIMIT: u32 = 200;
 
+/// The longest search query accepted, in characters (Dropbox allows 1000; names are far shorter).
+pub const MAX_QUERY_CHARS: usize = 200;
+
 #[derive(Debug, thiserror::Error)]
 pub enum FilesError {
     #[error("There is no such data source; it may have been deleted.")]
@@ -19,6 +22,12 @@ pub enum FilesError {
     Path(#[from] PathRefused),
     #[error("This listing can no longer be continued. Reload the folder.")]
     StaleCursor,
+    #[error("Type something to search for.")]
+    EmptyQuery,
+    #[error("The search is too long (at most 200 characters).")]
+    QueryTooLong,
+    #[error("This file has no thumbnail: only pictures have one.")]
+    NoThumbnail,
     #[error("{}", .0.user_message())]
     Dropbox(#[from] DropboxError),
     #[error("database error: {0}")]
@@ -39,6 +48,14 @@ impl FilesError {
         matches!(
             self,
             FilesError::NotFound | FilesError::Dropbox(DropboxError::NotFound(_))
+        )
+    }
+
+    /// The caller sent something unusable (a refused path, a blank or over-long query): a 4xx.
+    pub fn is_invalid_input(&self) -> bool {
+        matches!(
+            self,
+            FilesError::Path(_) | FilesError::EmptyQuery | FilesError::QueryTooLong
         )
     }
 }
@@ -111,6 +128,51 @@ impl DropboxConnector {
             next: page
                 .has_more
                 .then(|| self.vault.seal(&page.cursor, &cursor_context)),
+        })
+    }
+
+    /// One page of a name search for `query` under `folder` (relative to the root): the first, or the
+    /// one after `next`. Entries are relative to the root and never outside it; with `recursive`
+    /// false only the folder's direct children are kept, so a page may be short (even empty) while
+    /// `next` still leads on. The cursor is sealed and bound to the data source, folder, query and
+    /// `recursive`: one from any other search is refused as `StaleCursor`.
+    pub async fn search_page(
+        &self,
+        id: i32,
+        folder: &str,
+        query: &str,
+        next: Option<&str>,
+        recursive: bool,
+    ) -> Result<FolderPage, FilesError> {
+        let query = checked_query(query)?;
+        let ds = data_sources::get(&self.db, id).await?;
+        let root = &ds.settings.root_folder;
+        let dropbox_path = confine::resolve(root, folder)?;
+        let folder = confine::relative_to_root(root, &dropbox_path)?;
+        let cursor_context =
+            search_cursor_context(id, &dropbox_path.to_lowercase(), query, recursive);
+        let cursor = match next {
+            Some(sealed) => Some(
+                self.vault
+                    .open_sealed(sealed, &cursor_context)
+                    .map_err(|_| FilesError::StaleCursor)?,
+            ),
+            None => None,
+        };
+        let page = self
+            .client(id, &ds.settings)
+            .search_page(query, Some(dropbox_path.as_str()), cursor)
+            .await?;
+        let entries = page
+            .entries
+            .iter()
+            .filter_map(|m| entry(root, m))
+            .filter(|e| is_inside(&e.path, &folder, recursive))
+            .collect();
+        Ok(FolderPage {
+            folder,
+            entries,
+            next: page.cursor.map(|c| self.vault.seal(&c, &cursor_context)),
         })
     }
 
@@ -203,4 +265,89 @@ pub(super) fn entry(root: &str, m: &Metadata) -> Option<Entry> {
         rev,
         content_hash: hash,
     })
+}
+
+/// The trimmed query, or why it cannot be searched for.
+fn checked_query(query: &str) -> Result<&str, FilesError> {
+    let query = query.trim();
+    if query.is_empty() {
+        return Err(FilesError::EmptyQuery);
+    }
+    if query.chars().count() > MAX_QUERY_CHARS {
+        return Err(FilesError::QueryTooLong);
+    }
+    Ok(query)
+}
+
+/// What a search cursor is sealed to. JSON keeps the parts apart whatever characters they hold.
+fn search_cursor_context(
+    id: i32,
+    dropbox_path_lower: &str,
+    query: &str,
+    recursive: bool,
+) -> String {
+    let parts = serde_json::json!(["search-cursor", id, dropbox_path_lower, query, recursive]);
+    parts.to_string()
+}
+
+/// `path` (relative to the root) lies under `folder` (relative to the root): anywhere below it, or
+/// with `recursive` false directly in it. Dropbox compares paths ignoring case, and so does this.
+fn is_inside(path: &str, folder: &str, recursive: bool) -> bool {
+    let path = path.to_lowercase();
+    let folder = folder.to_lowercase();
+    let below = if folder.is_empty() {
+        Some(path.as_str())
+    } else {
+        path.strip_prefix(&folder)
+            .and_then(|rest| rest.strip_prefix('/'))
+    };
+    match below {
+        Some("") | None => false,
+        Some(rest) => recursive || !rest.contains('/'),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_entries_below_the_folder_are_inside_it() {
+        assert!(is_inside("Reports/q1.pdf", "reports", false));
+        assert!(is_inside("Reports/2026/q1.pdf", "Reports", true));
+        assert!(!is_inside("Reports/2026/q1.pdf", "Reports", false));
+        assert!(
+            !is_inside("Reports", "Reports", true),
+            "not the folder itself"
+        );
+        assert!(!is_inside("Reports-old/q1.pdf", "Reports", true));
+        assert!(is_inside("q1.pdf", "", false));
+        assert!(!is_inside("a/q1.pdf", "", false));
+    }
+
+    #[test]
+    fn blank_and_over_long_queries_are_refused() {
+        assert!(matches!(
+            checked_query("  \t "),
+            Err(FilesError::EmptyQuery)
+        ));
+        assert!(matches!(
+            checked_query(&"x".repeat(MAX_QUERY_CHARS + 1)),
+            Err(FilesError::QueryTooLong)
+        ));
+        assert_eq!(checked_query(" invoice ").unwrap(), "invoice");
+    }
+
+    #[test]
+    fn search_cursor_contexts_differ_for_every_part() {
+        let base = search_cursor_context(1, "/a", "q", true);
+        assert_ne!(base, search_cursor_context(2, "/a", "q", true));
+        assert_ne!(base, search_cursor_context(1, "/b", "q", true));
+        assert_ne!(base, search_cursor_context(1, "/a", "r", true));
+        assert_ne!(base, search_cursor_context(1, "/a", "q", false));
+        assert_ne!(
+            search_cursor_context(1, "/a:b", "c", true),
+            search_cursor_context(1, "/a", "b:c", true)
+        );
+    }
 }

@@ -16,27 +16,4 @@ impl DropboxConnector {
             .await?;
         entry(root, &metadata).ok_or(FilesError::Path(PathRefused::OutsideRoot))
     }
-
-    /// TEMPORARY until the picker branch lands with the real one.
-    pub async fn created_times(
-        &self,
-        _id: i32,
-        _files: &[(String, String)],
-    ) -> std::collections::HashMap<String, String> {
-        Default::default()
-    }
-}
-
-impl DropboxConnector {
-    /// TEMPORARY until the picker branch lands with the real one.
-    pub async fn search_page(
-        &self,
-        id: i32,
-        folder: &str,
-        _query: &str,
-        next: Option<&str>,
-        _recursive: bool,
-    ) -> Result<super::FolderPage, FilesError> {
-        self.list_page(id, folder, next).await
-    }
 }

@@ -1,10 +1,15 @@
 //! Connecting a data source to Dropbox: Authorize (OAuth with PKCE and a one-time state), the
 //! callback, Test connection, and revoking the grant when the data source goes.
+mod cache;
+mod created;
 mod files;
 mod lookup;
+mod thumbnails;
 mod token_store;
 
-pub use files::{Entry, FilesError, FolderPage, PAGE_LIMIT};
+pub use created::CREATED_CACHE_ENTRIES;
+pub use files::{Entry, FilesError, FolderPage, MAX_QUERY_CHARS, PAGE_LIMIT};
+pub use thumbnails::{THUMBNAIL_CACHE_BYTES, THUMBNAIL_SIZE, Thumbnail};
 pub use token_store::{DbTokenStore, REAUTHORIZE_HINT};
 
 use crate::oauth_states::{self, StateError};
@@ -85,6 +90,9 @@ pub struct DropboxConnector {
     db: DatabaseConnection,
     vault: Vault,
     hub: DropboxHub,
+    /// Shared by every clone: the server clones the connector into each request.
+    thumbnails: Arc<thumbnails::ThumbnailCache>,
+    created: Arc<created::CreatedCache>,
 }
 
 impl std::fmt::Debug for DropboxConnector {
@@ -95,7 +103,13 @@ impl std::fmt::Debug for DropboxConnector {
 
 impl DropboxConnector {
     pub fn new(db: DatabaseConnection, vault: Vault, hub: DropboxHub) -> Self {
-        Self { db, vault, hub }
+        Self {
+            db,
+            vault,
+            hub,
+            thumbnails: Arc::new(thumbnails::new_cache()),
+            created: Arc::new(created::new_cache()),
+        }
     }
 
     fn key(id: i32) -> String {
@@ -216,6 +230,7 @@ impl DropboxConnector {
         .await?;
         txn.commit().await?;
         self.hub.invalidate(&Self::key(id)).await;
+        self.forget_cached(id);
         let test = self.test_connection(id, Some(user)).await?;
         Ok(Authorization::Connected {
             data_source_id: id,
@@ -306,6 +321,7 @@ impl DropboxConnector {
 
     /// Before deleting a data source: revoke its grant at Dropbox, saying whether that worked.
     pub async fn revoke_for_delete(&self, id: i32) -> Result<RevokeOutcome, ConnectorError> {
+        self.forget_cached(id);
         match dropbox_credential::Entity::find_by_id(id)
             .one(&self.db)
             .await?

@@ -14,7 +14,11 @@ use serde_json::json;
 use std::io::Cursor;
 
 const MAX_SOURCE: u64 = 20 * 1024 * 1024;
-const EXTENSIONS: [&str; 8] = ["jpg", "jpeg", "png", "tiff", "tif", "gif", "bmp", "webp"];
+/// The extensions Dropbox documents for thumbnails (others answer `unsupported_extension`); the ones
+/// the `image` features here cannot decode answer `unsupported_image`, as an undecodable file would.
+const EXTENSIONS: [&str; 9] = [
+    "jpg", "jpeg", "png", "tiff", "tif", "gif", "webp", "ppm", "bmp",
+];
 
 fn size_of(tag: &str) -> Option<(u32, u32)> {
     Some(match tag {

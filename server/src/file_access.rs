@@ -1,0 +1,65 @@
+//! What the plain file routes (download, thumbnail) share: who may use a data source's files, and
+//! how a refused or failed file call is answered. One copy, so the routes cannot drift apart.
+use app::api::context::ServerContext;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use domain::AuthenticatedUser;
+use domain::connector::FilesError;
+use domain::policy::{Action, Decision, decide, load_security, log_denial};
+
+/// Lets the request through when `user` may use data source `id` (signed in, and its Security's
+/// Connection users name them); otherwise the response to send: 401/403 with the policy's sentence,
+/// or 404 when the data source is gone.
+pub async fn authorize_use(
+    ctx: &ServerContext,
+    user: Option<&AuthenticatedUser>,
+    id: i32,
+) -> Result<(), Response> {
+    let security = load_security(&ctx.db, id).await.map_err(|e| {
+        tracing::error!("could not load data source security: {e}");
+        StatusCode::INTERNAL_SERVER_ERROR.into_response()
+    })?;
+    if user.is_some() && security.is_none() {
+        return Err(plain(
+            StatusCode::NOT_FOUND,
+            "This data source no longer exists.",
+        ));
+    }
+    if let Decision::Deny(denial) = decide(user, Action::UseDataSource, security.as_ref()) {
+        log_denial(user, Action::UseDataSource, Some(id), &denial);
+        let status = if denial.is_unauthenticated() {
+            StatusCode::UNAUTHORIZED
+        } else {
+            StatusCode::FORBIDDEN
+        };
+        return Err(plain(status, &denial.sentence()));
+    }
+    Ok(())
+}
+
+/// A file call that did not work, as the browser gets it: the error's sentence with 404 (missing,
+/// or no thumbnail), 400 (refused path or query), 500 (our database) or 502 (Dropbox).
+pub fn files_error_response(id: i32, what: &str, e: &FilesError) -> Response {
+    let status = match e {
+        _ if e.is_not_found() => StatusCode::NOT_FOUND,
+        FilesError::NoThumbnail => StatusCode::NOT_FOUND,
+        _ if e.is_invalid_input() => StatusCode::BAD_REQUEST,
+        FilesError::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => StatusCode::BAD_GATEWAY,
+    };
+    tracing::warn!(data_source_id = id, "{what} refused or failed: {e:?}");
+    if status == StatusCode::INTERNAL_SERVER_ERROR {
+        // The database's own words are for the log, not the browser.
+        return plain(status, "Something went wrong in Wharf. Try again.");
+    }
+    plain(status, &e.to_string())
+}
+
+pub fn plain(status: StatusCode, message: &str) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        message.to_owned(),
+    )
+        .into_response()
+}
