@@ -384,8 +384,9 @@ pub fn FilePicker(
                             let id = id.clone();
                             move || focus.with(|f| f.as_deref() == Some(id.as_str()))
                         };
-                        let refused = p.refusal.clone();
                         let opens = may_open(&p);
+                        // A folder that opens is never greyed out, even where folders cannot be chosen.
+                        let refused = p.refusal.clone().filter(|_| !opens);
                         let thumb = p.has_thumbnail.then(|| {
                             let ds = header.with_untracked(|h| h.as_ref().map(|h| h.data_source_id)).unwrap_or(0);
                             let q = serde_urlencoded::to_string([
