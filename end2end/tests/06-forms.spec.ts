@@ -1,5 +1,5 @@
 import { test, expect, Page, Browser } from "@playwright/test";
-import { collectErrors, hydrated, signInAsAdmin, SANDBOX } from "./helpers";
+import { collectErrors, hydrated, revokeGrantOnNextCall, signInAsAdmin, SANDBOX } from "./helpers";
 
 // A designer builds a form with a File browser List field on a 2,500-file Dropbox folder and
 // publishes it; a person navigates, searches, scrolls to the end (page by page), picks two PDFs (the
@@ -232,9 +232,17 @@ test("a File browser List field on a 2,500-file folder, from design to downloade
   for await (const c of stream) chunks.push(c as Buffer);
   expect(Buffer.concat(chunks).toString()).toBe("%PDF-1.4 DRW-00001.pdf");
 
+  // The account owner disconnects Wharf in Dropbox: the picker says so and what to do.
+  await revokeGrantOnNextCall("files/list_folder");
+  await u.goto(`/forms/${formId}/fill`);
+  await hydrated(u);
+  await expect(picker.getByTestId("picker-error")).toContainText("Reconnect the data source");
+  await expect(picker.getByTestId("reconnect-hint")).toBeVisible();
+
   await person.context.close();
   await designer.context.close();
-  expect(person.errors).toEqual([]);
+  // The refused listing (502) is the server answering as designed.
+  expect(person.errors.filter((e) => !/status of 502/.test(e))).toEqual([]);
   expect(designer.errors).toEqual([]);
   expect(adminErrors).toEqual([]);
 });

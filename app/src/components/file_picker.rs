@@ -270,8 +270,7 @@ pub fn FilePicker(
             }
         }
     };
-    let on_search = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let search = move || {
         let q = search_text.get_untracked().trim().to_owned();
         let folder = place.get_untracked().folder;
         place.set(Place {
@@ -318,18 +317,21 @@ pub fn FilePicker(
                         }).collect_view()
                     })}
                 </nav>
-                <form class="picker-search" role="search" on:submit=on_search>
+                // Not a <form>: the picker sits inside the form being filled in, and a nested form
+                // would be dropped by the HTML parser (and break hydration).
+                <div class="picker-search" role="search">
                     <input type="search" aria-label="Search files by name" placeholder="Search by name"
                         maxlength="200" prop:value=move || search_text.get()
-                        on:input=move |ev| search_text.set(event_target_value(&ev))/>
-                    <button type="submit" class="button">"Search"</button>
+                        on:input=move |ev| search_text.set(event_target_value(&ev))
+                        on:keydown=move |ev: KeyboardEvent| if ev.key() == "Enter" { ev.prevent_default(); search(); }/>
+                    <button type="button" class="button" on:click=move |_| search()>"Search"</button>
                     <Show when=move || place.with(|p| p.query.is_some())>
                         <button type="button" class="button subtle" on:click=move |_| {
                             search_text.set(String::new());
                             place.update(|p| p.query = None);
                         }>"Clear search"</button>
                     </Show>
-                </form>
+                </div>
                 <div class="picker-view" role="group" aria-label="View">
                     <button type="button" class="button subtle" aria-pressed=move || (!grid.get()).to_string() on:click=move |_| grid.set(false)>"List"</button>
                     <button type="button" class="button subtle" aria-pressed=move || grid.get().to_string() on:click=move |_| grid.set(true)>"Grid"</button>
