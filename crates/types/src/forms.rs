@@ -116,7 +116,7 @@ impl DataSourceList {
         }
         if !self.extensions.is_empty() {
             let ext = extension(name).to_lowercase();
-            if !self.extensions.iter().any(|e| *e == ext) {
+            if !self.extensions.contains(&ext) {
                 return Some(format!(
                     "Only {} files can be chosen here.",
                     self.extensions
