@@ -27,6 +27,10 @@ pub struct Settings {
     /// `DROPBOX_APP_KEY` and `DROPBOX_APP_SECRET`: talk to dropbox.com with this app. Unset: Wharf
     /// starts its built-in Sandbox Dropbox instead.
     pub dropbox_app: Option<(String, String)>,
+    /// `WHARF_DROPBOX_BASE_URL` (needs the app key and secret): talk to a Dropbox-compatible server at
+    /// this one base URL for every Dropbox host (API, content, OAuth), as `dropbox-sandbox` serves
+    /// them, instead of dropbox.com. For benchmarks and staging; unset in production.
+    pub dropbox_base_url: Option<String>,
     /// `WHARF_SANDBOX_ADDR` (default `127.0.0.1:3002`): where the built-in Sandbox Dropbox listens; the
     /// browser opens its authorize page there.
     pub sandbox_addr: SocketAddr,
@@ -80,6 +84,8 @@ impl Settings {
                 });
             }
         };
+        let dropbox_base_url =
+            dropbox_base_url(var("WHARF_DROPBOX_BASE_URL"), dropbox_app.is_some())?;
         let sandbox_addr: SocketAddr = match var("WHARF_SANDBOX_ADDR") {
             Some(v) => v
                 .parse()
@@ -91,6 +97,7 @@ impl Settings {
         };
         Ok(Settings {
             dropbox_app,
+            dropbox_base_url,
             sandbox_addr,
             sandbox_control_api: var("WHARF_SANDBOX_CONTROL_API").is_some_and(|v| v == "1"),
             database_url: var("DATABASE_URL")
@@ -106,6 +113,30 @@ impl Settings {
     pub fn secure_cookies(&self) -> bool {
         self.public_url.starts_with("https://")
     }
+}
+
+/// `WHARF_DROPBOX_BASE_URL`'s value: an http(s) URL, only together with the app key and secret (a
+/// server of our choosing needs an app registered on it; the built-in sandbox registers its own).
+fn dropbox_base_url(value: Option<String>, app_set: bool) -> Result<Option<String>, ConfigError> {
+    let Some(url) = value else {
+        return Ok(None);
+    };
+    let invalid = |reason: &str| ConfigError::Invalid {
+        name: "WHARF_DROPBOX_BASE_URL",
+        reason: reason.into(),
+    };
+    let url = url.trim().trim_end_matches('/').to_owned();
+    if !(url.starts_with("http://") || url.starts_with("https://"))
+        || dropbox::DropboxEndpoints::all_at(&url).is_err()
+    {
+        return Err(invalid("it must be an http:// or https:// URL"));
+    }
+    if !app_set {
+        return Err(invalid(
+            "it needs DROPBOX_APP_KEY and DROPBOX_APP_SECRET of an app registered there",
+        ));
+    }
+    Ok(Some(url))
 }
 
 /// The Leptos options cargo-leptos passes in `LEPTOS_*` variables, with the workspace's values as
@@ -132,5 +163,42 @@ impl Settings {
     /// The exact redirect URI registered with Dropbox.
     pub fn dropbox_redirect_uri(&self) -> String {
         format!("{}/oauth/dropbox/callback", self.public_url)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_dropbox_base_url_is_optional_and_needs_an_app() {
+        assert!(dropbox_base_url(None, false).unwrap().is_none());
+        assert!(dropbox_base_url(None, true).unwrap().is_none());
+        assert_eq!(
+            dropbox_base_url(Some("http://127.0.0.1:4010/".into()), true)
+                .unwrap()
+                .as_deref(),
+            Some("http://127.0.0.1:4010")
+        );
+        assert_eq!(
+            dropbox_base_url(Some(" https://dropbox.staging.example ".into()), true)
+                .unwrap()
+                .as_deref(),
+            Some("https://dropbox.staging.example")
+        );
+        for bad in ["127.0.0.1:4010", "ftp://host", "http://", "http://[::1"] {
+            assert!(
+                matches!(
+                    dropbox_base_url(Some(bad.into()), true),
+                    Err(ConfigError::Invalid {
+                        name: "WHARF_DROPBOX_BASE_URL",
+                        ..
+                    })
+                ),
+                "{bad}"
+            );
+        }
+        let no_app = dropbox_base_url(Some("http://127.0.0.1:4010".into()), false).unwrap_err();
+        assert!(no_app.to_string().contains("DROPBOX_APP_KEY"), "{no_app}");
     }
 }

@@ -1,5 +1,6 @@
-//! Which Dropbox this Wharf talks to: dropbox.com with the configured app, or — with no app key — the
-//! built-in Sandbox Dropbox, started in-process with Wharf registered on it and sample content seeded.
+//! Which Dropbox this Wharf talks to: dropbox.com with the configured app (or, with
+//! `WHARF_DROPBOX_BASE_URL`, a Dropbox-compatible server there), or — with no app key — the built-in
+//! Sandbox Dropbox, started in-process with Wharf registered on it and sample content seeded.
 use crate::config::Settings;
 use dropbox::{DropboxConfig, DropboxEndpoints, DropboxHub, OAuthApp, Secret};
 use dropbox_sandbox::{AccountSpec, AppSpec, RunningSandbox, SandboxConfig, spawn};
@@ -23,6 +24,8 @@ pub enum DropboxSetupError {
         addr: std::net::SocketAddr,
         source: std::io::Error,
     },
+    #[error("WHARF_DROPBOX_BASE_URL is not valid: {0}")]
+    BaseUrl(String),
     #[error("cannot seed the Sandbox Dropbox: {0}")]
     Seed(String),
     #[error("{0}")]
@@ -37,7 +40,13 @@ pub async fn start(settings: &Settings) -> Result<DropboxSetup, DropboxSetupErro
             app_secret: Some(Secret::new(secret.clone())),
             redirect_uri,
         };
-        let hub = DropboxHub::new(DropboxConfig::new(DropboxEndpoints::real()).with_app(app))?;
+        let endpoints = match &settings.dropbox_base_url {
+            // Checked by `Settings::from_env`.
+            Some(url) => DropboxEndpoints::all_at(url)
+                .map_err(|e| DropboxSetupError::BaseUrl(e.to_string()))?,
+            None => DropboxEndpoints::real(),
+        };
+        let hub = DropboxHub::new(DropboxConfig::new(endpoints).with_app(app))?;
         return Ok(DropboxSetup {
             hub,
             label: DROPBOX_LABEL,

@@ -141,6 +141,7 @@ impl TestApp {
             session_idle: self.session_idle,
             secret_key: None,
             dropbox_app: None,
+            dropbox_base_url: None,
             sandbox_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             sandbox_control_api: false,
             leptos: leptos_options(SocketAddr::from(([127, 0, 0, 1], 0))),

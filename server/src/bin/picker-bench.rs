@@ -1,0 +1,725 @@
+//! Time to the first and to the last page of a 10 000-entry folder listed through Wharf's forms file
+//! picker (`pick_files`, served by the real `server` binary running as a child process) versus the same
+//! `list_folder` + `list_folder/continue` calls (limit 200) made straight to the Dropbox-compatible
+//! sandbox, and the Wharf server's memory. The sandbox runs inside this process, so the server's memory
+//! is its own. Goals (issue 7): Wharf's first page within 50 ms of the direct call's (medians), and the
+//! server's RSS grows by ≤ 64 MiB over the runs. Prints `GOAL MISSED` and exits 1 when one is not met.
+//!
+//! ```sh
+//! cargo build --release -p server --features bench --bins
+//! target/release/picker-bench [RUNS]    # default 5 runs
+//! ```
+//!
+//! The server binary is taken from next to this one. It is started on a free port with a temporary data
+//! directory and SQLite database, pointed at the sandbox with `WHARF_DROPBOX_BASE_URL` (and an app
+//! registered there for it); the bench signs in as the initial administrator, connects a data source
+//! through the OAuth pages, and publishes a form whose File browser field lists the folder. Each run
+//! lists the whole folder both ways, in alternating order; medians are reported.
+
+use dropbox_sandbox::{AccountSpec, AppSpec, RunningSandbox, SandboxConfig, TokenSpec};
+use reqwest::{Client, StatusCode, redirect};
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use tempfile::TempDir;
+
+const FILES: usize = 10_000;
+const SUBFOLDERS: usize = 3;
+const FOLDER: &str = "/Bench";
+/// The page size Wharf asks Dropbox for; the direct listing uses the same.
+const LIMIT: u32 = domain::connector::PAGE_LIMIT;
+const FIELD: &str = "files";
+const APP_KEY: &str = "wharf-bench";
+const APP_SECRET: &str = "wharf-bench-secret";
+const MAX_FIRST_PAGE_EXTRA_MS: f64 = 50.0;
+const MAX_RSS_GROWTH_MIB: f64 = 64.0;
+
+type BenchResult<T> = Result<T, Box<dyn std::error::Error>>;
+
+/// The Wharf server process. Dropping it kills the process, then removes its data directory.
+struct Wharf {
+    child: Child,
+    address: String,
+    dir: TempDir,
+}
+
+impl Drop for Wharf {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Wharf {
+    /// Starts `server` (next to this binary) on `port`, pointed at the sandbox.
+    fn start(port: u16, sandbox_url: &str) -> BenchResult<Self> {
+        let exe = std::env::current_exe()?.with_file_name("server");
+        if !exe.exists() {
+            return Err(format!(
+                "{} not found: build it with `cargo build --release -p server --features bench --bins`",
+                exe.display()
+            )
+            .into());
+        }
+        let dir = tempfile::Builder::new().prefix("picker-bench-").tempdir()?;
+        let log = std::fs::File::create(dir.path().join("server.log"))?;
+        let mut command = Command::new(&exe);
+        // Nothing from the caller's environment (DATABASE_URL, WHARF_*, DROPBOX_*…) leaks in.
+        command
+            .env_clear()
+            .current_dir(dir.path())
+            .env(
+                "DATABASE_URL",
+                format!("sqlite://{}/wharf.db?mode=rwc", dir.path().display()),
+            )
+            .env("WHARF_DATA_DIR", dir.path())
+            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+            .env("LEPTOS_ENV", "PROD")
+            .env("DROPBOX_APP_KEY", APP_KEY)
+            .env("DROPBOX_APP_SECRET", APP_SECRET)
+            .env("WHARF_DROPBOX_BASE_URL", sandbox_url)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log);
+        if let Ok(filter) = std::env::var("RUST_LOG") {
+            command.env("RUST_LOG", filter);
+        }
+        let child = command.spawn()?;
+        Ok(Self {
+            child,
+            address: format!("http://127.0.0.1:{port}"),
+            dir,
+        })
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    fn log_tail(&self) -> String {
+        let log = std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        lines[lines.len().saturating_sub(20)..].join("\n")
+    }
+
+    /// An error that carries the end of the server's log.
+    fn failed(&self, what: impl std::fmt::Display) -> Box<dyn std::error::Error> {
+        format!(
+            "{what}\n--- end of the server's log ---\n{}",
+            self.log_tail()
+        )
+        .into()
+    }
+
+    /// Waits until the server answers HTTP.
+    async fn ready(&mut self, http: &Client) -> BenchResult<()> {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                return Err(self.failed(format!("the server exited at start-up ({status})")));
+            }
+            if http
+                .get(format!("{}/sign-in", self.address))
+                .send()
+                .await
+                .is_ok()
+            {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                return Err(self.failed("the server did not answer within 60 s"));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Calls a server function with form-encoded arguments, as the browser does.
+    async fn call(
+        &self,
+        http: &Client,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> BenchResult<Value> {
+        let response = http
+            .post(format!("{}/api/{endpoint}", self.address))
+            .header("Accept", "application/json")
+            .form(form)
+            .send()
+            .await?;
+        self.answer(endpoint, response).await
+    }
+
+    async fn call_json(&self, http: &Client, endpoint: &str, args: Value) -> BenchResult<Value> {
+        let response = http
+            .post(format!("{}/api/{endpoint}", self.address))
+            .header("Accept", "application/json")
+            .json(&args)
+            .send()
+            .await?;
+        self.answer(endpoint, response).await
+    }
+
+    async fn answer(&self, endpoint: &str, response: reqwest::Response) -> BenchResult<Value> {
+        let status = response.status();
+        let body = response.text().await?;
+        if status != StatusCode::OK {
+            return Err(self.failed(format!("{endpoint} answered {status}: {body}")));
+        }
+        Ok(serde_json::from_str(&body)?)
+    }
+}
+
+/// A `/proc/<pid>/status` field such as `VmRSS:`, in bytes.
+fn proc_status(pid: u32, field: &str) -> BenchResult<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    status
+        .lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kib| kib.parse::<u64>().ok())
+        .map(|kib| kib * 1024)
+        .ok_or_else(|| format!("no {field} in /proc/{pid}/status").into())
+}
+
+/// Resets the process's peak RSS (VmHWM) to its current RSS (`clear_refs` 5), so that the peak read
+/// later is the peak of what came after. False when the kernel does not allow it.
+fn reset_peak(pid: u32) -> bool {
+    std::fs::write(format!("/proc/{pid}/clear_refs"), "5").is_ok()
+}
+
+/// User + system CPU seconds of a process (`/proc/<pid>/stat`, clock ticks of 1/100 s).
+fn cpu_secs(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let f: Vec<f64> = stat
+        .rsplit(") ")
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(|v| v.parse().unwrap_or(0.0))
+        .collect();
+    (f.get(11).copied().unwrap_or(0.0) + f.get(12).copied().unwrap_or(0.0)) / 100.0
+}
+
+fn mib(bytes: u64) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    let n = v.len();
+    if !n.is_multiple_of(2) {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2
+    }
+}
+
+/// One whole listing: time until the first page's body was read and parsed, time until the last's.
+#[derive(Clone, Copy)]
+struct Listing {
+    first: Duration,
+    last: Duration,
+    entries: usize,
+    folders: usize,
+    pages: usize,
+    /// Response bodies, all pages.
+    bytes: usize,
+}
+
+/// Gives the sandbox's one account `FOLDER`: `FILES` small files and `SUBFOLDERS` folders (one file
+/// in each). Returns the account id.
+async fn seed(sandbox: &RunningSandbox) -> BenchResult<String> {
+    let account = sandbox.accounts()[0].account_id.clone();
+    for n in 0..FILES {
+        sandbox
+            .seed_file(
+                &account,
+                &format!("{FOLDER}/file-{n:05}.txt"),
+                format!("file {n}\n").as_bytes(),
+            )
+            .await?;
+    }
+    for n in 0..SUBFOLDERS {
+        sandbox
+            .seed_file(
+                &account,
+                &format!("{FOLDER}/sub-{n}/inside.txt"),
+                b"inside\n",
+            )
+            .await?;
+    }
+    Ok(account)
+}
+
+/// `list_folder` and `list_folder/continue` straight to the sandbox, as a script would call Dropbox.
+async fn list_direct(http: &Client, base_url: &str, token: &str) -> BenchResult<Listing> {
+    let call = |route: &str, arg: Value| {
+        http.post(format!("{base_url}/2/files/{route}"))
+            .bearer_auth(token)
+            .json(&arg)
+            .send()
+    };
+    let started = Instant::now();
+    let mut listing = Listing {
+        first: Duration::ZERO,
+        last: Duration::ZERO,
+        entries: 0,
+        folders: 0,
+        pages: 0,
+        bytes: 0,
+    };
+    let mut arg = json!({ "path": FOLDER, "limit": LIMIT });
+    let mut route = "list_folder";
+    loop {
+        let response = call(route, arg).await?;
+        if response.status() != StatusCode::OK {
+            return Err(format!("{route} answered {}", response.status()).into());
+        }
+        let body = response.bytes().await?;
+        listing.bytes += body.len();
+        let page: Value = serde_json::from_slice(&body)?;
+        if listing.pages == 0 {
+            listing.first = started.elapsed();
+        }
+        listing.pages += 1;
+        let entries = page["entries"].as_array().ok_or("no entries")?;
+        listing.entries += entries.len();
+        listing.folders += entries.iter().filter(|e| e[".tag"] == "folder").count();
+        if page["has_more"] != true {
+            break;
+        }
+        arg = json!({ "cursor": page["cursor"] });
+        route = "list_folder/continue";
+    }
+    listing.last = started.elapsed();
+    Ok(listing)
+}
+
+/// The field's folder through the forms file picker: `pick_files`, then its `next` to the end.
+async fn list_through_wharf(wharf: &Wharf, http: &Client, form_id: &str) -> BenchResult<Listing> {
+    let started = Instant::now();
+    let mut listing = Listing {
+        first: Duration::ZERO,
+        last: Duration::ZERO,
+        entries: 0,
+        folders: 0,
+        pages: 0,
+        bytes: 0,
+    };
+    let mut next: Option<String> = None;
+    loop {
+        let mut form = vec![("form_id", form_id), ("field", FIELD), ("folder", "")];
+        if let Some(n) = &next {
+            form.push(("next", n.as_str()));
+        }
+        let response = http
+            .post(format!("{}/api/pick_files", wharf.address))
+            .header("Accept", "application/json")
+            .form(&form)
+            .send()
+            .await?;
+        if response.status() != StatusCode::OK {
+            let status = response.status();
+            let body = response.text().await.unwrap_or_default();
+            return Err(wharf.failed(format!("pick_files answered {status}: {body}")));
+        }
+        let body = response.bytes().await?;
+        listing.bytes += body.len();
+        let page: Value = serde_json::from_slice(&body)?;
+        if listing.pages == 0 {
+            listing.first = started.elapsed();
+        }
+        listing.pages += 1;
+        let entries = page["entries"].as_array().ok_or("no entries")?;
+        listing.entries += entries.len();
+        listing.folders += entries
+            .iter()
+            .filter(|e| e["entry"]["is_folder"] == true)
+            .count();
+        next = page["next"].as_str().map(str::to_owned);
+        if next.is_none() {
+            break;
+        }
+    }
+    listing.last = started.elapsed();
+    Ok(listing)
+}
+
+/// Signs in as the initial administrator (replacing the initial password, as the first sign-in must),
+/// connects a data source to the sandbox account through the OAuth pages, and publishes a form whose
+/// File browser field lists `FOLDER`. Returns the form's id.
+async fn set_up_wharf(wharf: &Wharf, admin: &Client, account_id: &str) -> BenchResult<String> {
+    let initial_file: PathBuf = wharf
+        .dir
+        .path()
+        .join(domain::identity::INITIAL_PASSWORD_FILE);
+    let initial = std::fs::read_to_string(&initial_file)
+        .map_err(|e| wharf.failed(format!("{}: {e}", initial_file.display())))?;
+    let initial = initial.trim();
+    wharf
+        .call(
+            admin,
+            "sign_in",
+            &[("username", "admin"), ("password", initial), ("next", "/")],
+        )
+        .await?;
+    let password = "picker bench password";
+    wharf
+        .call(
+            admin,
+            "change_password",
+            &[
+                ("current_password", initial),
+                ("new_password", password),
+                ("confirm_password", password),
+            ],
+        )
+        .await?;
+
+    let data_source = wharf
+        .call(
+            admin,
+            "save_data_source",
+            &[
+                ("kind", "Dropbox"),
+                ("display_name", "Bench"),
+                ("root_folder", ""),
+                ("file_pattern", ""),
+                ("search_scope", "AllSubfolders"),
+                ("space", "MyFiles"),
+            ],
+        )
+        .await?
+        .as_i64()
+        .ok_or("save_data_source answered no id")?;
+    let authorize_url = wharf
+        .call(
+            admin,
+            "authorize_data_source",
+            &[("id", &data_source.to_string())],
+        )
+        .await?;
+    let url = reqwest::Url::parse(authorize_url.as_str().ok_or("no authorize URL")?)?;
+    // The person's browser at the sandbox's authorize page: open it, press Allow.
+    let browser = Client::builder()
+        .redirect(redirect::Policy::none())
+        .build()?;
+    browser.get(url.clone()).send().await?.error_for_status()?;
+    let mut answer: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    answer.push(("account_id".into(), account_id.into()));
+    answer.push(("decision".into(), "allow".into()));
+    let allowed = browser
+        .post(format!(
+            "{}/oauth2/authorize",
+            url.origin().ascii_serialization()
+        ))
+        .form(&answer)
+        .send()
+        .await?;
+    let callback = allowed
+        .headers()
+        .get("location")
+        .ok_or("the sandbox did not redirect to the callback")?
+        .to_str()?
+        .to_owned();
+    let connected = admin.get(&callback).send().await?;
+    let location = connected
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .unwrap_or_default();
+    if connected.status() != StatusCode::SEE_OTHER || !location.ends_with("authorization=connected")
+    {
+        return Err(wharf.failed(format!(
+            "the OAuth callback answered {} (to {location:?})",
+            connected.status()
+        )));
+    }
+
+    let form_id = wharf
+        .call(admin, "create_form", &[("title", "Picker bench")])
+        .await?
+        .as_i64()
+        .ok_or("create_form answered no id")?;
+    let field = json!({
+        "title": "Files", "name": FIELD, "help": "", "required": false,
+        "enabled": true, "visible": true,
+        "kind": { "List": {
+            "source": { "DataSource": {
+                "data_source_id": data_source,
+                "display_field": "Name", "value_field": "Path",
+                "sort_by": "Name", "direction": "Ascending",
+                "folder": FOLDER, "extensions": [],
+                "include_subfolders": true, "show_folders": false, "max_size": null,
+            }},
+            "format": "FileBrowser",
+        }},
+    });
+    wharf
+        .call_json(
+            admin,
+            "save_form",
+            json!({ "id": form_id, "title": "Picker bench", "draft": { "fields": [field] } }),
+        )
+        .await?;
+    wharf
+        .call(admin, "publish_form", &[("id", &form_id.to_string())])
+        .await?;
+    Ok(form_id.to_string())
+}
+
+struct Memory {
+    rss: u64,
+    peak: u64,
+}
+
+impl Memory {
+    fn of(pid: u32) -> BenchResult<Self> {
+        Ok(Self {
+            rss: proc_status(pid, "VmRSS:")?,
+            peak: proc_status(pid, "VmHWM:")?,
+        })
+    }
+}
+
+/// Runs the bench; answers whether every goal was met. The sandbox is shut down (removing its
+/// temporary directory) and the server process killed when it returns, also on an error or Ctrl-C.
+async fn bench(runs: usize) -> BenchResult<bool> {
+    let sandbox = dropbox_sandbox::spawn(SandboxConfig {
+        control_api: false,
+        ..SandboxConfig::for_tests()
+            .with_account(AccountSpec::new("bench@wharf.example").named("Bench", "Account"))
+    })
+    .await?;
+    // Cancelling `measure` drops the server process, which kills it and removes its directory.
+    let outcome = tokio::select! {
+        outcome = measure(&sandbox, runs) => outcome,
+        _ = tokio::signal::ctrl_c() => Err("interrupted".into()),
+    };
+    sandbox.shutdown().await;
+    outcome
+}
+
+async fn measure(sandbox: &RunningSandbox, runs: usize) -> BenchResult<bool> {
+    let seeding = Instant::now();
+    let account_id = seed(sandbox).await?;
+    let seeded_in = seeding.elapsed();
+
+    // A free port for Wharf, known before it starts: the app's redirect URI names it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    sandbox.create_app(
+        AppSpec::new(APP_KEY, APP_SECRET)
+            .name("Wharf (picker bench)")
+            .redirect_uri(format!("http://127.0.0.1:{port}/oauth/dropbox/callback")),
+    );
+    let token = sandbox
+        .issue_token(TokenSpec {
+            app_key: APP_KEY.into(),
+            ..TokenSpec::new(&account_id)
+        })?
+        .access_token;
+
+    let mut wharf = Wharf::start(port, &sandbox.base_url())?;
+    let pid = wharf.pid();
+    let timeout = Duration::from_secs(120);
+    let admin = Client::builder()
+        .cookie_store(true)
+        .redirect(redirect::Policy::none())
+        .timeout(timeout)
+        .build()?;
+    let direct = Client::builder().timeout(timeout).build()?;
+    wharf.ready(&admin).await?;
+    let form_id = set_up_wharf(&wharf, &admin, &account_id).await?;
+
+    println!(
+        "picker-bench: {FILES} files + {SUBFOLDERS} folders in {FOLDER} (seeded in {:.1} s), pages of \
+         {LIMIT}, {runs} run(s)",
+        seeded_in.as_secs_f64()
+    );
+    println!(
+        "  sandbox in this process at {}; Wharf server pid {pid} at {} (SQLite, release build when \
+         this is)",
+        sandbox.base_url(),
+        wharf.address
+    );
+    println!(
+        "  direct: list_folder + list_folder/continue over HTTP with a bearer token; Wharf: POST \
+         /api/pick_files as the signed-in administrator, following `next`"
+    );
+
+    let before = Memory::of(pid)?;
+    let peak_reset = reset_peak(pid);
+    let cpu_before = cpu_secs(pid);
+    let mut direct_runs = Vec::new();
+    let mut wharf_runs = Vec::new();
+    println!();
+    println!(
+        "{:>4}  {:>14} {:>14}  {:>14} {:>14}",
+        "run", "direct first", "direct last", "Wharf first", "Wharf last"
+    );
+    for run in 0..runs {
+        let (d, w) = if run.is_multiple_of(2) {
+            let d = list_direct(&direct, &sandbox.base_url(), &token).await?;
+            (d, list_through_wharf(&wharf, &admin, &form_id).await?)
+        } else {
+            let w = list_through_wharf(&wharf, &admin, &form_id).await?;
+            (list_direct(&direct, &sandbox.base_url(), &token).await?, w)
+        };
+        println!(
+            "{:>4}  {:>11.1} ms {:>11.1} ms  {:>11.1} ms {:>11.1} ms",
+            run + 1,
+            ms(d.first),
+            ms(d.last),
+            ms(w.first),
+            ms(w.last)
+        );
+        direct_runs.push(d);
+        wharf_runs.push(w);
+    }
+    let cpu_runs = cpu_secs(pid) - cpu_before;
+    let after = Memory::of(pid)?;
+
+    let expected = FILES + SUBFOLDERS;
+    let (d, w) = (direct_runs[0], wharf_runs[0]);
+    for (side, runs) in [("direct", &direct_runs), ("Wharf", &wharf_runs)] {
+        for l in runs.iter() {
+            if l.entries != expected || l.folders != SUBFOLDERS {
+                return Err(format!(
+                    "{side} listed {} entries ({} folders); expected {expected} ({SUBFOLDERS} folders)",
+                    l.entries, l.folders
+                )
+                .into());
+            }
+        }
+    }
+    let med = |runs: &[Listing], f: fn(&Listing) -> Duration| median(runs.iter().map(f).collect());
+    let (d_first, d_last) = (
+        med(&direct_runs, |l| l.first),
+        med(&direct_runs, |l| l.last),
+    );
+    let (w_first, w_last) = (med(&wharf_runs, |l| l.first), med(&wharf_runs, |l| l.last));
+
+    println!();
+    println!(
+        "{:<22} {:>12} {:>12} {:>13} {:>14}",
+        "median of runs", "direct", "Wharf", "Wharf/direct", "Wharf−direct"
+    );
+    for (what, d, w) in [
+        ("time to first page", d_first, w_first),
+        ("time to last page", d_last, w_last),
+    ] {
+        println!(
+            "{what:<22} {:>9.1} ms {:>9.1} ms {:>12.2}× {:>+11.1} ms",
+            ms(d),
+            ms(w),
+            w.as_secs_f64() / d.as_secs_f64(),
+            ms(w) - ms(d)
+        );
+    }
+    println!(
+        "{:<22} {:>12} {:>12}",
+        "entries (folders)",
+        format!("{} ({})", d.entries, d.folders),
+        format!("{} ({})", w.entries, w.folders)
+    );
+    println!("{:<22} {:>12} {:>12}", "pages", d.pages, w.pages);
+    println!(
+        "{:<22} {:>8.2} MiB {:>8.2} MiB",
+        "bytes received",
+        mib(d.bytes as u64),
+        mib(w.bytes as u64)
+    );
+    println!(
+        "{:<22} {:>12} {:>9.1} ms",
+        "per Wharf page",
+        "",
+        ms(w_last) / w.pages as f64
+    );
+
+    let peak_growth = after.peak.saturating_sub(before.rss);
+    let rss_growth = after.rss.saturating_sub(before.rss);
+    println!();
+    println!(
+        "Wharf server memory    {:>14} {:>14}",
+        "before listing",
+        format!("after {runs} run(s)")
+    );
+    println!(
+        "  RSS (VmRSS)          {:>10.1} MiB {:>10.1} MiB   (+{:.1} MiB)",
+        mib(before.rss),
+        mib(after.rss),
+        mib(rss_growth)
+    );
+    println!(
+        "  peak RSS (VmHWM)     {:>10.1} MiB {:>10.1} MiB   (+{:.1} MiB over the RSS before listing{})",
+        mib(before.peak),
+        mib(after.peak),
+        mib(peak_growth),
+        if peak_reset {
+            "; peak reset before the first run"
+        } else {
+            "; the peak could not be reset, so it may be start-up's"
+        }
+    );
+    println!(
+        "  server CPU during the runs: {cpu_runs:.2} s ({:.0} ms per full listing)",
+        cpu_runs * 1000.0 / runs as f64
+    );
+
+    println!();
+    println!(
+        "goals (issue 7): Wharf's first page ≤ direct + {MAX_FIRST_PAGE_EXTRA_MS} ms (medians); the \
+         server's RSS growth over the runs (peak during them − RSS before) ≤ {MAX_RSS_GROWTH_MIB} MiB"
+    );
+    let mut missed = Vec::new();
+    let extra = ms(w_first) - ms(d_first);
+    if extra > MAX_FIRST_PAGE_EXTRA_MS {
+        missed.push(format!(
+            "Wharf's first page took {extra:.1} ms more than the direct call's (goal ≤ \
+             {MAX_FIRST_PAGE_EXTRA_MS} ms)"
+        ));
+    }
+    if mib(peak_growth) > MAX_RSS_GROWTH_MIB {
+        missed.push(format!(
+            "the server's RSS grew {:.1} MiB (goal ≤ {MAX_RSS_GROWTH_MIB} MiB)",
+            mib(peak_growth)
+        ));
+    }
+    drop(wharf);
+    if missed.is_empty() {
+        println!("all goals met");
+        Ok(true)
+    } else {
+        for m in &missed {
+            println!("GOAL MISSED: {m}");
+        }
+        Ok(false)
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let runs = match std::env::args().nth(1).map(|a| a.parse::<usize>()) {
+        None => 5,
+        Some(Ok(n)) if n > 0 => n,
+        Some(_) => {
+            eprintln!("usage: picker-bench [RUNS]   (RUNS ≥ 1, default 5)");
+            std::process::exit(2);
+        }
+    };
+    match bench(runs).await {
+        Ok(true) => {}
+        Ok(false) => std::process::exit(1),
+        Err(e) => {
+            eprintln!("picker-bench failed: {e}");
+            std::process::exit(1);
+        }
+    }
+}
