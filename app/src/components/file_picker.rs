@@ -427,7 +427,7 @@ pub fn FilePicker(
                         }
                     }
                 </For>
-                <Show when=move || !loading.get() && error.with(Option::is_none) && entries.with(Vec::is_empty)>
+                <Show when=move || !loading.get() && error.with(Option::is_none) && entries.with(Vec::is_empty) && next.with(Option::is_none)>
                     <p class="muted picker-empty" data-testid="picker-empty">
                         {move || match place.get().query {
                             Some(q) => format!("No files match “{q}”."),
