@@ -1,11 +1,11 @@
-//! What the plain file routes (download, thumbnail) share: who may use a data source's files, and
+//! What the plain file routes (download, thumbnail, uploads) share: who may use a data source's files, and
 //! how a refused or failed file call is answered. One copy, so the routes cannot drift apart.
 use app::api::context::ServerContext;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::AuthenticatedUser;
 use domain::connector::FilesError;
-use domain::policy::{Action, Decision, decide, load_security, log_denial};
+use domain::policy::{Action, Decision, Denial, decide, load_security, log_denial};
 
 /// Lets the request through when `user` may use data source `id` (signed in, and its Security's
 /// Connection users name them); otherwise the response to send: 401/403 with the policy's sentence,
@@ -27,14 +27,35 @@ pub async fn authorize_use(
     }
     if let Decision::Deny(denial) = decide(user, Action::UseDataSource, security.as_ref()) {
         log_denial(user, Action::UseDataSource, Some(id), &denial);
-        let status = if denial.is_unauthenticated() {
-            StatusCode::UNAUTHORIZED
-        } else {
-            StatusCode::FORBIDDEN
-        };
-        return Err(plain(status, &denial.sentence()));
+        return Err(refusal(&denial));
     }
     Ok(())
+}
+
+/// The signed-in user when the policy lets them do `action` (one that needs no data source);
+/// otherwise the denial, logged (answer it with [`refusal`]).
+pub fn authorize(
+    user: Option<AuthenticatedUser>,
+    action: Action,
+) -> Result<AuthenticatedUser, Denial> {
+    match (decide(user.as_ref(), action, None), user) {
+        (Decision::Allow, Some(user)) => Ok(user),
+        (Decision::Deny(denial), user) => {
+            log_denial(user.as_ref(), action, None, &denial);
+            Err(denial)
+        }
+        (Decision::Allow, None) => Err(Denial::NotSignedIn),
+    }
+}
+
+/// A denial as the browser gets it: 401 when the caller must sign in, 403 otherwise.
+pub fn refusal(denial: &Denial) -> Response {
+    let status = if denial.is_unauthenticated() {
+        StatusCode::UNAUTHORIZED
+    } else {
+        StatusCode::FORBIDDEN
+    };
+    plain(status, &denial.sentence())
 }
 
 /// A file call that did not work, as the browser gets it: the error's sentence with 404 (missing,

@@ -59,22 +59,8 @@ pub async fn download(
             chunk.map_err(|e| std::io::Error::other(e.user_message()))
         })));
     let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/octet-stream"),
-    );
+    attachment_headers(h, &name);
     h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    if let Ok(v) = HeaderValue::from_str(&content_disposition(&name)) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
     match range {
         Some(DownloadRange { start, end }) => {
             let end = end
@@ -112,6 +98,26 @@ fn parse_range(value: &HeaderValue) -> Option<DownloadRange> {
         return None;
     }
     Some(DownloadRange { start, end })
+}
+
+/// The headers of a file handed to the browser to save, never to show: octet-stream, no sniffing,
+/// not cached, and the name in a Content-Disposition. Shared with `GET /uploads/{id}`.
+pub(crate) fn attachment_headers(h: &mut HeaderMap, name: &str) {
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&content_disposition(name)) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
 }
 
 /// `attachment` with an ASCII fallback name and the exact name in RFC 5987 form.

@@ -9,3 +9,4 @@ pub mod guard;
 pub mod oauth_callback;
 pub mod startup;
 pub mod telemetry;
+pub mod uploads;

@@ -8,7 +8,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::{MethodRouter, get};
+use axum::routing::{MethodRouter, get, post};
 use domain::sessions::DbSessionStore;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
@@ -16,6 +16,7 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use sea_orm::DatabaseConnection;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
@@ -47,6 +48,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     db: DatabaseConnection,
+    data_dir: PathBuf,
     sandbox: Option<dropbox_sandbox::RunningSandbox>,
 }
 
@@ -76,6 +78,7 @@ impl Application {
             listener,
             router,
             db,
+            data_dir: settings.data_dir.clone(),
             sandbox: dropbox.sandbox,
         })
     }
@@ -101,6 +104,8 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let sweeper = tokio::spawn(sweep_expired_sessions(DbSessionStore::new(self.db.clone())));
+        // Unclaimed form uploads: once at start-up, then every hour.
+        let upload_sweeper = tokio::spawn(sweep_stale_uploads(self.db.clone(), self.data_dir));
         let served = axum::serve(
             self.listener,
             self.router
@@ -109,6 +114,7 @@ impl Application {
         .with_graceful_shutdown(shutdown)
         .await;
         sweeper.abort();
+        upload_sweeper.abort();
         if let Some(sandbox) = self.sandbox {
             sandbox.shutdown().await;
         }
@@ -119,14 +125,16 @@ impl Application {
 
 /// Every plain axum route (everything that is not a page or a server function). The authorization
 /// matrix test walks each of these, so a route cannot be added without saying who may call it.
-pub const PLAIN_ROUTES: [&str; 4] = [
+pub const PLAIN_ROUTES: [&str; 6] = [
     "/healthz",
     crate::oauth_callback::PATH,
     crate::file_download::PATH,
     crate::file_thumbnail::PATH,
+    crate::uploads::UPLOAD_PATH,
+    crate::uploads::DOWNLOAD_PATH,
 ];
 
-fn plain_routes(ctx: &ServerContext) -> [(&'static str, MethodRouter<LeptosOptions>); 4] {
+fn plain_routes(ctx: &ServerContext) -> [(&'static str, MethodRouter<LeptosOptions>); 6] {
     let routes = [
         ("/healthz", get(healthz).with_state(ctx.db.clone())),
         (
@@ -140,6 +148,14 @@ fn plain_routes(ctx: &ServerContext) -> [(&'static str, MethodRouter<LeptosOptio
         (
             crate::file_thumbnail::PATH,
             get(crate::file_thumbnail::thumbnail).with_state(ctx.clone()),
+        ),
+        (
+            crate::uploads::UPLOAD_PATH,
+            post(crate::uploads::upload).with_state(ctx.clone()),
+        ),
+        (
+            crate::uploads::DOWNLOAD_PATH,
+            get(crate::uploads::download).with_state(ctx.clone()),
         ),
     ];
     debug_assert!(routes.iter().map(|(p, _)| *p).eq(PLAIN_ROUTES));
@@ -241,6 +257,17 @@ async fn sweep_expired_sessions(store: DbSessionStore) {
         every_hour.tick().await;
         if let Err(e) = store.delete_expired().await {
             tracing::warn!("could not delete expired sessions: {e}");
+        }
+    }
+}
+
+async fn sweep_stale_uploads(db: DatabaseConnection, data_dir: PathBuf) {
+    let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        // The first tick completes at once: the sweep runs at start-up.
+        every_hour.tick().await;
+        if let Err(e) = domain::uploads::cleanup(&db, &data_dir).await {
+            tracing::warn!("could not remove unclaimed uploads: {e:?}");
         }
     }
 }

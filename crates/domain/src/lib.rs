@@ -17,6 +17,7 @@ mod search;
 pub mod security;
 pub mod sessions;
 pub mod sign_in_throttle;
+pub mod uploads;
 pub mod vault;
 
 pub use identity::AuthenticatedUser;

@@ -6,6 +6,7 @@ pub mod data_source_grant;
 pub mod dropbox_credential;
 pub mod form;
 pub mod form_submission;
+pub mod form_upload;
 pub mod group;
 pub mod group_member;
 pub mod oauth_state;

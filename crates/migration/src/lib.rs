@@ -8,6 +8,7 @@ mod m20261127_000002_data_sources;
 mod m20261127_000003_dropbox_credentials;
 mod m20261127_000004_groups_and_security;
 mod m20261127_000005_forms;
+mod m20261127_000006_form_uploads;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000003_dropbox_credentials::Migration),
             Box::new(m20261127_000004_groups_and_security::Migration),
             Box::new(m20261127_000005_forms::Migration),
+            Box::new(m20261127_000006_form_uploads::Migration),
         ]
     }
 }

@@ -302,6 +302,24 @@ pub struct FileChoice {
     pub value: String,
 }
 
+/// A file a person uploaded into a File upload field, as a submission keeps it. The bytes stay in
+/// Wharf (`GET /uploads/{id}` streams them); `id` is the upload's row, `size` in bytes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadedFile {
+    pub id: i32,
+    pub name: String,
+    pub size: u64,
+}
+
+/// What `POST /forms/{id}/uploads/{field}` answers: the token the submission hands back to claim
+/// the file, and the file's name (as Wharf cleaned it) and size in bytes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadReceipt {
+    pub token: String,
+    pub name: String,
+    pub size: u64,
+}
+
 /// The value a person gave a field.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum FieldValue {

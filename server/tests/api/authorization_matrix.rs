@@ -6,7 +6,9 @@ use domain::identity::find_active_user;
 use domain::policy::Grantee;
 use entity::{group, group_member, user};
 use reqwest::{Client, StatusCode, redirect};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, IntoActiveModel};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
+};
 use std::collections::BTreeSet;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -117,6 +119,16 @@ fn rows() -> Vec<(&'static str, [u16; 9])> {
             "route:/files/{id}/thumbnail#climbing out",
             [303, 303, 403, 403, 403, 400, 400, 403, 400],
         ),
+        ("route:/forms/{id}/uploads/{field}", SIGNED_IN),
+        (
+            "route:/forms/{id}/uploads/{field}#not a file upload field",
+            [401, 401, 422, 422, 422, 422, 422, 422, 422],
+        ),
+        // Designers read every upload; `user` uploaded this one.
+        (
+            "route:/uploads/{id}",
+            [303, 303, 200, 200, 403, 403, 403, 403, 200],
+        ),
         // Last: it ends the session.
         ("fn:sign_out", EVERYONE_OK),
     ]
@@ -131,9 +143,12 @@ struct Fixture {
     conn_admin: i32,
     finance: i32,
     account_id: String,
-    /// A published form with a Text field `note` and a File browser `files` on `restricted`.
+    /// A published form with a Text field `note`, a File browser `files` on `restricted` and a
+    /// File upload field `attachment`.
     form: i32,
     report_id: String,
+    /// A file `user` (the plain user) uploaded into `attachment`.
+    upload: i32,
 }
 
 fn text_field(name: &str) -> serde_json::Value {
@@ -148,6 +163,8 @@ enum Call {
     /// Server functions whose arguments are nested (a form definition, submitted values).
     Json(&'static str, serde_json::Value),
     Get(String),
+    /// A plain POST with a raw body.
+    Post(String, &'static [u8]),
 }
 
 fn form(pairs: &[(&str, String)]) -> Vec<(String, String)> {
@@ -400,6 +417,15 @@ impl Fixture {
             "route:/files/{id}/thumbnail#climbing out" => Call::Get(format!(
                 "/files/{restricted}/thumbnail?path=%2e%2e%2fsecret.png"
             )),
+            "route:/forms/{id}/uploads/{field}" => Call::Post(
+                format!("/forms/{}/uploads/attachment?name=notes.txt", self.form),
+                b"some notes",
+            ),
+            "route:/forms/{id}/uploads/{field}#not a file upload field" => Call::Post(
+                format!("/forms/{}/uploads/note?name=notes.txt", self.form),
+                b"some notes",
+            ),
+            "route:/uploads/{id}" => Call::Get(format!("/uploads/{}", self.upload)),
             other => panic!("no request for row {other}"),
         }
     }
@@ -483,6 +509,13 @@ impl Fixture {
                 .send()
                 .await
                 .unwrap(),
+            Call::Post(path, body) => client
+                .post(format!("{}{path}", self.app.address))
+                .header("Content-Type", "text/plain")
+                .body(body)
+                .send()
+                .await
+                .unwrap(),
         };
         response.status()
     }
@@ -523,7 +556,6 @@ async fn new_group(app: &TestApp, name: &str, members: &[i32]) -> i32 {
 }
 
 pub(crate) async fn user_id(app: &TestApp, name: &str) -> i32 {
-    use sea_orm::{ColumnTrait, QueryFilter};
     user::Entity::find()
         .filter(user::Column::Username.eq(name))
         .one(&app.db)
@@ -622,6 +654,32 @@ async fn fixture() -> Fixture {
         other => panic!("seeded {other}"),
     };
     let form = published_form(&app, restricted).await;
+    let plain = find_active_user(&app.db, user_id(&app, "plain").await)
+        .await
+        .unwrap()
+        .unwrap();
+    let body = futures::stream::iter([Ok::<_, std::io::Error>(axum::body::Bytes::from_static(
+        b"uploaded by the plain user",
+    ))]);
+    let receipt = domain::uploads::store(
+        &app.db,
+        app.data_dir.path(),
+        &plain,
+        form,
+        "attachment",
+        "plain.txt",
+        Some("text/plain"),
+        body,
+    )
+    .await
+    .unwrap();
+    let upload = entity::form_upload::Entity::find()
+        .filter(entity::form_upload::Column::Token.eq(receipt.token))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
 
     Fixture {
         app,
@@ -633,6 +691,7 @@ async fn fixture() -> Fixture {
         account_id,
         form,
         report_id,
+        upload,
     }
 }
 
@@ -656,6 +715,15 @@ async fn published_form(app: &TestApp, data_source: i32) -> i32 {
             source: ListSource::DataSource(files),
             format: ListFormat::FileBrowser,
         }),
+    });
+    draft.fields.push(FieldDefinition {
+        title: "Attachment".into(),
+        name: "attachment".into(),
+        help: String::new(),
+        required: false,
+        enabled: true,
+        visible: true,
+        kind: FieldKind::FileUpload,
     });
     domain::forms::save_draft(&app.db, &admin, id, "Matrix", &draft)
         .await

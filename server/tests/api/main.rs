@@ -11,4 +11,5 @@ mod security;
 mod sessions;
 mod sign_in;
 mod thumbnails;
+mod uploads;
 mod users;

@@ -1,0 +1,892 @@
+//! Files people upload into a published form's File upload fields.
+//!
+//! An upload arrives before the form is submitted: [`store`] streams it to `<data_dir>/uploads/`
+//! (never holding the whole file in memory), hashing as it goes, and answers a random token. The
+//! submission hands the tokens back and [`attach`] claims the files for it inside the submission's
+//! transaction. Uploads nobody claimed are removed after [`UNATTACHED_LIFETIME`] by [`cleanup`],
+//! which the server runs at start-up and every hour. [`open`] gives the download route the file.
+use crate::AuthenticatedUser;
+use crate::forms::{self, FormError, MAX_FILES_PER_FIELD};
+use bytes::Bytes;
+use entity::form_upload;
+use futures::{Stream, StreamExt};
+use rand::RngCore;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    QueryFilter, QuerySelect,
+};
+use sha2::{Digest, Sha256};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use time::OffsetDateTime;
+use tokio::io::AsyncWriteExt;
+use unicode_normalization::UnicodeNormalization;
+use wharf_types::forms::{FieldKind, human_size};
+
+pub use wharf_types::forms::{UploadReceipt, UploadedFile};
+
+/// The largest file one upload may hold (100 MiB).
+pub const MAX_UPLOAD_BYTES: u64 = 100 * 1024 * 1024;
+/// The longest file name kept, in characters.
+pub const MAX_NAME_CHARS: usize = 255;
+/// How long an upload may wait for a submission to claim it before [`cleanup`] removes it.
+pub const UNATTACHED_LIFETIME: time::Duration = time::Duration::hours(24);
+/// The folder under the data directory that holds the uploaded files.
+pub const UPLOADS_DIR: &str = "uploads";
+/// Files still being received are named `.partial-<random>` until they are complete.
+const PARTIAL_PREFIX: &str = ".partial-";
+const CONTENT_TYPE_FALLBACK: &str = "application/octet-stream";
+
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    #[error("There is no such form; it may have been deleted.")]
+    FormNotFound,
+    #[error("This form is not published yet, so nothing can be uploaded to it.")]
+    FormNotPublished,
+    /// The field does not exist in the published version, is not a File upload field, or is
+    /// hidden or disabled.
+    #[error(
+        "This form has no file upload field by that name that can be filled in. Reload the form and try again."
+    )]
+    NoSuchField,
+    /// What is wrong with the file's name, as a sentence.
+    #[error("{0}")]
+    BadName(&'static str),
+    #[error("The file is larger than the {} allowed. Choose a smaller file.", human_size(*.max))]
+    TooLarge { max: u64 },
+    #[error("The upload stopped before the whole file arrived. Try again.")]
+    Interrupted,
+    /// The token is unknown, expired, or was uploaded by someone else or for another form or field.
+    #[error(
+        "An uploaded file was not found: it may have been uploaded by someone else, into another field, or too long ago. Upload it again."
+    )]
+    UnknownToken,
+    #[error(
+        "An uploaded file is already part of a submission. Upload it again to send it once more."
+    )]
+    AlreadyAttached,
+    #[error("A field can hold at most {MAX_FILES_PER_FIELD} uploaded files.")]
+    TooManyFiles,
+    #[error("This uploaded file no longer exists.")]
+    NotFound,
+    /// The row is there but its content is not (or not whole) in `<data_dir>/uploads/`.
+    #[error(
+        "The content of this uploaded file is missing from Wharf's storage. Tell an administrator."
+    )]
+    Missing,
+    #[error(
+        "Wharf could not store or read the file. Try again, or tell an administrator if it keeps happening."
+    )]
+    Storage(#[source] std::io::Error),
+    #[error("database error: {0}")]
+    Database(#[from] DbErr),
+}
+
+/// What [`cleanup`] removed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Cleaned {
+    /// Unclaimed uploads (row and file).
+    pub uploads: u64,
+    /// Files no row names (left by a crash, or by a deleted form or submission).
+    pub orphan_files: u64,
+}
+
+/// `<data_dir>/uploads`.
+pub fn uploads_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join(UPLOADS_DIR)
+}
+
+/// Receives a file for File upload field `field` of published form `form_id` from `person`, with
+/// the limit [`MAX_UPLOAD_BYTES`]. See [`store_limited`].
+#[allow(clippy::too_many_arguments)]
+pub async fn store<E: std::fmt::Display>(
+    db: &impl ConnectionTrait,
+    data_dir: &Path,
+    person: &AuthenticatedUser,
+    form_id: i32,
+    field: &str,
+    file_name: &str,
+    content_type: Option<&str>,
+    body: impl Stream<Item = Result<Bytes, E>>,
+) -> Result<UploadReceipt, UploadError> {
+    store_limited(
+        db,
+        data_dir,
+        person,
+        form_id,
+        field,
+        file_name,
+        content_type,
+        body,
+        MAX_UPLOAD_BYTES,
+    )
+    .await
+}
+
+/// [`store`] with a limit of `max_bytes`. The form must be published and `field` a visible, enabled
+/// File upload field of the published version. The body is written to a `.partial-` file while its
+/// SHA-256 is computed; past `max_bytes` it stops with [`UploadError::TooLarge`]. Only a complete
+/// file is renamed into place and recorded. Whatever goes wrong — including the caller dropping
+/// this future because the person went away — nothing is left behind.
+#[allow(clippy::too_many_arguments)]
+pub async fn store_limited<E: std::fmt::Display>(
+    db: &impl ConnectionTrait,
+    data_dir: &Path,
+    person: &AuthenticatedUser,
+    form_id: i32,
+    field: &str,
+    file_name: &str,
+    content_type: Option<&str>,
+    body: impl Stream<Item = Result<Bytes, E>>,
+    max_bytes: u64,
+) -> Result<UploadReceipt, UploadError> {
+    check_field(db, form_id, field).await?;
+    let name = clean_file_name(file_name)?;
+    let content_type = clean_content_type(content_type);
+    let dir = uploads_dir(data_dir);
+    tokio::fs::create_dir_all(&dir)
+        .await
+        .map_err(UploadError::Storage)?;
+    let stored_name = random_hex(16);
+    // Declared before the file so that it is dropped after it: the file is closed, then removed.
+    let mut guard = RemoveOnDrop(Some(dir.join(format!("{PARTIAL_PREFIX}{stored_name}"))));
+    let partial_path = guard.path().to_owned();
+    let file = tokio::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&partial_path)
+        .await
+        .map_err(UploadError::Storage)?;
+    let mut out = tokio::io::BufWriter::with_capacity(256 * 1024, file);
+    let mut hasher = Sha256::new();
+    let mut size: u64 = 0;
+    let mut body = std::pin::pin!(body);
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| {
+            tracing::info!(user_id = person.id, form_id, "upload interrupted: {e}");
+            UploadError::Interrupted
+        })?;
+        size += chunk.len() as u64;
+        if size > max_bytes {
+            tracing::info!(
+                user_id = person.id,
+                form_id,
+                "upload refused: over the limit"
+            );
+            return Err(UploadError::TooLarge { max: max_bytes });
+        }
+        hasher.update(&chunk);
+        out.write_all(&chunk).await.map_err(UploadError::Storage)?;
+    }
+    out.flush().await.map_err(UploadError::Storage)?;
+    let file = out.into_inner();
+    file.sync_all().await.map_err(UploadError::Storage)?;
+    drop(file);
+    let final_path = dir.join(&stored_name);
+    tokio::fs::rename(&partial_path, &final_path)
+        .await
+        .map_err(UploadError::Storage)?;
+    guard.0 = Some(final_path);
+
+    let token = random_hex(32);
+    let row = form_upload::ActiveModel {
+        token: Set(token.clone()),
+        form_id: Set(form_id),
+        field: Set(field.to_owned()),
+        uploaded_by: Set(Some(person.id)),
+        file_name: Set(name.clone()),
+        size: Set(i64::try_from(size).unwrap_or(i64::MAX)),
+        content_type: Set(content_type),
+        sha256: Set(hex::encode(hasher.finalize())),
+        stored_name: Set(stored_name),
+        created_at: Set(OffsetDateTime::now_utc()),
+        submission_id: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    guard.keep();
+    tracing::info!(
+        user_id = person.id,
+        form_id,
+        upload_id = row.id,
+        size,
+        "file uploaded"
+    );
+    Ok(UploadReceipt { token, name, size })
+}
+
+/// Claims the uploads named by `tokens` for submission `submission_id`; meant to run inside the
+/// submission's transaction (the submission row must exist in it). Every token must name an upload
+/// `person` made for this form and field that no submission has claimed yet; the same token twice
+/// counts once. Answers the files in the order of `tokens`. On an error some rows may already be
+/// claimed: roll the transaction back.
+pub async fn attach(
+    txn: &impl ConnectionTrait,
+    person: &AuthenticatedUser,
+    form_id: i32,
+    field: &str,
+    tokens: &[String],
+    submission_id: i32,
+) -> Result<Vec<UploadedFile>, UploadError> {
+    let mut unique: Vec<&str> = Vec::with_capacity(tokens.len());
+    for t in tokens {
+        if !unique.contains(&t.as_str()) {
+            unique.push(t);
+        }
+    }
+    if unique.is_empty() {
+        return Ok(Vec::new());
+    }
+    if unique.len() > MAX_FILES_PER_FIELD {
+        return Err(UploadError::TooManyFiles);
+    }
+    let rows = form_upload::Entity::find()
+        .filter(form_upload::Column::Token.is_in(unique.iter().copied()))
+        .all(txn)
+        .await?;
+    let mut files = Vec::with_capacity(unique.len());
+    for token in &unique {
+        let row = rows
+            .iter()
+            .find(|r| {
+                r.token == *token
+                    && r.uploaded_by == Some(person.id)
+                    && r.form_id == form_id
+                    && r.field == field
+            })
+            .ok_or(UploadError::UnknownToken)?;
+        if row.submission_id.is_some() {
+            return Err(UploadError::AlreadyAttached);
+        }
+        files.push(UploadedFile {
+            id: row.id,
+            name: row.file_name.clone(),
+            size: u64::try_from(row.size).unwrap_or(0),
+        });
+    }
+    // `submission_id IS NULL` again in the update: of two submissions racing for one upload, the
+    // second updates fewer rows than it read and fails.
+    let claimed = form_upload::Entity::update_many()
+        .col_expr(
+            form_upload::Column::SubmissionId,
+            Expr::value(submission_id),
+        )
+        .filter(form_upload::Column::Id.is_in(files.iter().map(|f| f.id)))
+        .filter(form_upload::Column::SubmissionId.is_null())
+        .exec(txn)
+        .await?;
+    if claimed.rows_affected != files.len() as u64 {
+        return Err(UploadError::AlreadyAttached);
+    }
+    tracing::info!(
+        user_id = person.id,
+        form_id,
+        submission_id,
+        files = files.len(),
+        "uploads attached"
+    );
+    Ok(files)
+}
+
+/// The upload `id` and its content, opened for reading. Who may read it is the caller's decision.
+pub async fn open(
+    db: &impl ConnectionTrait,
+    data_dir: &Path,
+    id: i32,
+) -> Result<(form_upload::Model, tokio::fs::File), UploadError> {
+    let row = form_upload::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(UploadError::NotFound)?;
+    if !is_stored_name(&row.stored_name) {
+        tracing::error!(upload_id = id, "upload row names an impossible file");
+        return Err(UploadError::Missing);
+    }
+    let path = uploads_dir(data_dir).join(&row.stored_name);
+    let file = match tokio::fs::File::open(&path).await {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            tracing::error!(upload_id = id, "the content of an upload is missing");
+            return Err(UploadError::Missing);
+        }
+        Err(e) => return Err(UploadError::Storage(e)),
+    };
+    let len = file.metadata().await.map_err(UploadError::Storage)?.len();
+    if i64::try_from(len).ok() != Some(row.size) {
+        tracing::error!(
+            upload_id = id,
+            stored = len,
+            recorded = row.size,
+            "the content of an upload has the wrong size"
+        );
+        return Err(UploadError::Missing);
+    }
+    Ok((row, file))
+}
+
+/// Removes uploads no submission claimed within [`UNATTACHED_LIFETIME`] (row and file), and files
+/// in `<data_dir>/uploads/` that no row names and that are older than that: partial files a crash
+/// left, and files whose form or submission was deleted (the rows go by cascade, the files here).
+pub async fn cleanup(db: &impl ConnectionTrait, data_dir: &Path) -> Result<Cleaned, UploadError> {
+    let cutoff = OffsetDateTime::now_utc() - UNATTACHED_LIFETIME;
+    let dir = uploads_dir(data_dir);
+    let mut cleaned = Cleaned::default();
+    let stale = form_upload::Entity::find()
+        .filter(form_upload::Column::SubmissionId.is_null())
+        .filter(form_upload::Column::CreatedAt.lt(cutoff))
+        .all(db)
+        .await?;
+    for row in stale {
+        // Still unclaimed at the moment of deleting: a submission claiming it right now wins.
+        let deleted = form_upload::Entity::delete_many()
+            .filter(form_upload::Column::Id.eq(row.id))
+            .filter(form_upload::Column::SubmissionId.is_null())
+            .exec(db)
+            .await?;
+        if deleted.rows_affected == 1 {
+            cleaned.uploads += 1;
+            if is_stored_name(&row.stored_name) {
+                remove_quietly(&dir.join(&row.stored_name)).await;
+            }
+        }
+    }
+
+    let old_files = old_files_in(
+        &dir,
+        std::time::SystemTime::now() - to_std(UNATTACHED_LIFETIME),
+    )
+    .await
+    .map_err(UploadError::Storage)?;
+    if !old_files.is_empty() {
+        let mut known = HashSet::new();
+        for names in old_files.chunks(500) {
+            let found: Vec<String> = form_upload::Entity::find()
+                .select_only()
+                .column(form_upload::Column::StoredName)
+                .filter(form_upload::Column::StoredName.is_in(names.iter().cloned()))
+                .into_tuple()
+                .all(db)
+                .await?;
+            known.extend(found);
+        }
+        for name in old_files.iter().filter(|n| !known.contains(*n)) {
+            remove_quietly(&dir.join(name)).await;
+            cleaned.orphan_files += 1;
+        }
+    }
+    if cleaned != Cleaned::default() {
+        tracing::info!(
+            uploads = cleaned.uploads,
+            orphan_files = cleaned.orphan_files,
+            "removed unclaimed uploads"
+        );
+    }
+    Ok(cleaned)
+}
+
+/// Names of the regular files in `dir` last modified before `cutoff` (none when `dir` is missing).
+async fn old_files_in(dir: &Path, cutoff: std::time::SystemTime) -> std::io::Result<Vec<String>> {
+    let mut entries = match tokio::fs::read_dir(dir).await {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let mut old = Vec::new();
+    while let Some(entry) = entries.next_entry().await? {
+        let Ok(meta) = entry.metadata().await else {
+            continue;
+        };
+        let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+            continue;
+        };
+        if meta.is_file() && meta.modified().is_ok_and(|m| m < cutoff) {
+            old.push(name);
+        }
+    }
+    Ok(old)
+}
+
+fn to_std(d: time::Duration) -> std::time::Duration {
+    std::time::Duration::try_from(d).unwrap_or_default()
+}
+
+async fn remove_quietly(path: &Path) {
+    if let Err(e) = tokio::fs::remove_file(path).await
+        && e.kind() != std::io::ErrorKind::NotFound
+    {
+        tracing::warn!("could not remove {}: {e}", path.display());
+    }
+}
+
+/// The form is published and `field` is a File upload field of that version that people can fill.
+async fn check_field(
+    db: &impl ConnectionTrait,
+    form_id: i32,
+    field: &str,
+) -> Result<(), UploadError> {
+    let (_, _, definition) = forms::published(db, form_id).await.map_err(|e| match e {
+        FormError::NotFound => UploadError::FormNotFound,
+        FormError::NotPublished => UploadError::FormNotPublished,
+        FormError::Database(e) => UploadError::Database(e),
+        other => UploadError::Database(DbErr::Custom(other.to_string())),
+    })?;
+    definition
+        .fields
+        .iter()
+        .any(|f| {
+            f.name == field && f.visible && f.enabled && matches!(f.kind, FieldKind::FileUpload)
+        })
+        .then_some(())
+        .ok_or(UploadError::NoSuchField)
+}
+
+/// The name as the person's computer knows it, made safe to keep and show: only the last part of a
+/// path (some browsers and tools send `C:\…\name`), no control or text-direction characters (which
+/// can disguise `exe` as `pdf`), NFC, trimmed, at most [`MAX_NAME_CHARS`] characters keeping the
+/// extension. Refused when nothing is left.
+pub fn clean_file_name(raw: &str) -> Result<String, UploadError> {
+    let last = raw.rsplit(['/', '\\']).next().unwrap_or_default();
+    let kept: String = last
+        .nfc()
+        .filter(|c| !c.is_control() && !is_direction_mark(*c))
+        .collect();
+    let name = kept.trim();
+    if name.is_empty() || name.chars().all(|c| c == '.') {
+        return Err(UploadError::BadName(
+            "The file needs a name. Rename it and upload it again.",
+        ));
+    }
+    if name.chars().count() <= MAX_NAME_CHARS {
+        return Ok(name.to_owned());
+    }
+    let ext = wharf_types::forms::extension(name);
+    let ext_chars = ext.chars().count();
+    let shortened = if !ext.is_empty() && ext_chars <= 20 {
+        let stem: String = name.chars().take(MAX_NAME_CHARS - ext_chars - 1).collect();
+        format!("{}.{ext}", stem.trim_end())
+    } else {
+        name.chars().take(MAX_NAME_CHARS).collect::<String>()
+    };
+    Ok(shortened.trim().to_owned())
+}
+
+fn is_direction_mark(c: char) -> bool {
+    matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
+/// A `type/subtype[; parameters]` the browser sent, lower-cased; anything else (or nothing) is
+/// `application/octet-stream`. Only recorded: downloads are always served as octet-stream.
+fn clean_content_type(raw: Option<&str>) -> String {
+    match raw.map(str::trim) {
+        Some(t)
+            if !t.is_empty()
+                && t.len() <= 255
+                && t.contains('/')
+                && t.chars().all(|c| c.is_ascii_graphic() || c == ' ') =>
+        {
+            t.to_ascii_lowercase()
+        }
+        _ => CONTENT_TYPE_FALLBACK.to_owned(),
+    }
+}
+
+fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::thread_rng().fill_bytes(&mut buf);
+    hex::encode(buf)
+}
+
+/// What [`store`] names files: lower-case hex only, so a row can never point outside the folder.
+fn is_stored_name(name: &str) -> bool {
+    !name.is_empty() && name.len() <= 64 && name.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Removes the file at its path when dropped, unless told to keep it.
+struct RemoveOnDrop(Option<PathBuf>);
+
+impl RemoveOnDrop {
+    fn path(&self) -> &Path {
+        self.0.as_deref().expect("a path until kept")
+    }
+
+    fn keep(&mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        if let Some(path) = self.0.take()
+            && let Err(e) = std::fs::remove_file(&path)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!("could not remove {}: {e}", path.display());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::connect_and_migrate;
+    use crate::identity::{NewUser, create_user, find_active_user};
+    use entity::form_submission;
+    use sea_orm::{DatabaseConnection, IntoActiveModel, PaginatorTrait, QueryOrder};
+    use wharf_types::Role;
+    use wharf_types::forms::{FieldDefinition, FormDefinition};
+
+    struct Setup {
+        db: DatabaseConnection,
+        dir: tempfile::TempDir,
+        designer: AuthenticatedUser,
+        uma: AuthenticatedUser,
+        form: i32,
+    }
+
+    fn field(name: &str, kind: FieldKind, visible: bool) -> FieldDefinition {
+        FieldDefinition {
+            title: name.to_uppercase(),
+            name: name.into(),
+            help: String::new(),
+            required: false,
+            enabled: true,
+            visible,
+            kind,
+        }
+    }
+
+    async fn person(db: &DatabaseConnection, name: &str, role: Role) -> AuthenticatedUser {
+        let id = create_user(
+            db,
+            NewUser {
+                username: name,
+                display_name: name,
+                email: None,
+                password: "password123!",
+                roles: &[role],
+                must_change_password: false,
+            },
+        )
+        .await
+        .unwrap();
+        find_active_user(db, id).await.unwrap().unwrap()
+    }
+
+    /// A published form with File upload fields `attachment` and `other`, a hidden one `secret`
+    /// and a Text field `note`.
+    async fn setup() -> Setup {
+        let db = connect_and_migrate("sqlite::memory:").await.unwrap();
+        let designer = person(&db, "dora", Role::DesignBusinessProcess).await;
+        let uma = person(&db, "uma", Role::User).await;
+        let form = forms::create(&db, &designer, "Claims").await.unwrap();
+        let draft = FormDefinition {
+            fields: vec![
+                field("attachment", FieldKind::FileUpload, true),
+                field("other", FieldKind::FileUpload, true),
+                field("secret", FieldKind::FileUpload, false),
+                field("note", FieldKind::Text, true),
+            ],
+        };
+        forms::save_draft(&db, &designer, form, "Claims", &draft)
+            .await
+            .unwrap();
+        forms::publish(&db, &designer, form).await.unwrap();
+        Setup {
+            db,
+            dir: tempfile::tempdir().unwrap(),
+            designer,
+            uma,
+            form,
+        }
+    }
+
+    fn body(chunks: &[&[u8]]) -> impl Stream<Item = Result<Bytes, std::io::Error>> + use<> {
+        let chunks: Vec<_> = chunks
+            .iter()
+            .map(|c| Ok(Bytes::copy_from_slice(c)))
+            .collect();
+        futures::stream::iter(chunks)
+    }
+
+    fn files_in(dir: &Path) -> Vec<String> {
+        match std::fs::read_dir(uploads_dir(dir)) {
+            Ok(entries) => entries
+                .map(|e| e.unwrap().file_name().into_string().unwrap())
+                .collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    async fn upload(s: &Setup, who: &AuthenticatedUser, field: &str) -> UploadReceipt {
+        store(
+            &s.db,
+            s.dir.path(),
+            who,
+            s.form,
+            field,
+            "a.txt",
+            Some("text/plain"),
+            body(&[b"hello"]),
+        )
+        .await
+        .unwrap()
+    }
+
+    async fn submission(s: &Setup) -> i32 {
+        form_submission::ActiveModel {
+            form_id: Set(s.form),
+            form_version: Set(1),
+            submitted_by: Set(Some(s.uma.id)),
+            submitted_at: Set(OffsetDateTime::now_utc()),
+            values: Set("{}".into()),
+            ..Default::default()
+        }
+        .insert(&s.db)
+        .await
+        .unwrap()
+        .id
+    }
+
+    #[test]
+    fn names_lose_paths_and_control_characters_and_keep_their_extension() {
+        let ok = |raw: &str| clean_file_name(raw).unwrap();
+        assert_eq!(ok("C:\\Users\\uma\\report.pdf"), "report.pdf");
+        assert_eq!(ok("../../etc/passwd"), "passwd");
+        assert_eq!(ok(" a\u{0}b\n.txt "), "ab.txt");
+        assert_eq!(ok("invoice\u{202E}fdp.exe"), "invoicefdp.exe");
+        assert_eq!(ok("Ma\u{0308}rz.pdf"), "März.pdf");
+        let long = format!("{}.pdf", "x".repeat(400));
+        let cut = ok(&long);
+        assert_eq!(cut.chars().count(), MAX_NAME_CHARS);
+        assert!(cut.ends_with(".pdf"));
+        for bad in ["", "   ", "a/", "..", "dir\\.", "\u{7}"] {
+            assert!(
+                matches!(clean_file_name(bad), Err(UploadError::BadName(_))),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn content_types_are_recorded_only_when_they_look_like_one() {
+        assert_eq!(clean_content_type(Some("Text/Plain")), "text/plain");
+        assert_eq!(clean_content_type(None), CONTENT_TYPE_FALLBACK);
+        assert_eq!(clean_content_type(Some("nonsense")), CONTENT_TYPE_FALLBACK);
+        assert_eq!(clean_content_type(Some("a/b\r\nx")), CONTENT_TYPE_FALLBACK);
+    }
+
+    #[tokio::test]
+    async fn a_file_is_stored_whole_with_its_hash_and_size() {
+        let s = setup().await;
+        let receipt = store(
+            &s.db,
+            s.dir.path(),
+            &s.uma,
+            s.form,
+            "attachment",
+            "notes.txt",
+            None,
+            body(&[b"hello ", b"world"]),
+        )
+        .await
+        .unwrap();
+        assert_eq!((receipt.name.as_str(), receipt.size), ("notes.txt", 11));
+        assert!(receipt.token.len() >= 32);
+        let row = form_upload::Entity::find()
+            .one(&s.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            row.sha256,
+            "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9"
+        );
+        assert_eq!(row.content_type, CONTENT_TYPE_FALLBACK);
+        assert_eq!(files_in(s.dir.path()), vec![row.stored_name.clone()]);
+        let (opened, _file) = open(&s.db, s.dir.path(), row.id).await.unwrap();
+        assert_eq!(opened.id, row.id);
+    }
+
+    #[tokio::test]
+    async fn too_much_or_a_broken_body_leaves_nothing_behind() {
+        let s = setup().await;
+        let too_big = store_limited(
+            &s.db,
+            s.dir.path(),
+            &s.uma,
+            s.form,
+            "attachment",
+            "big.bin",
+            None,
+            body(&[b"12345", b"67890", b"1"]),
+            10,
+        )
+        .await;
+        assert!(matches!(too_big, Err(UploadError::TooLarge { max: 10 })));
+        let broken = futures::stream::iter(vec![
+            Ok(Bytes::from_static(b"12345")),
+            Err(std::io::Error::other("reset")),
+        ]);
+        let interrupted = store(
+            &s.db,
+            s.dir.path(),
+            &s.uma,
+            s.form,
+            "attachment",
+            "a.bin",
+            None,
+            broken,
+        )
+        .await;
+        assert!(matches!(interrupted, Err(UploadError::Interrupted)));
+        assert!(files_in(s.dir.path()).is_empty());
+        assert_eq!(form_upload::Entity::find().count(&s.db).await.unwrap(), 0);
+        // Exactly the limit is fine.
+        store_limited(
+            &s.db,
+            s.dir.path(),
+            &s.uma,
+            s.form,
+            "attachment",
+            "ten.bin",
+            None,
+            body(&[b"12345", b"67890"]),
+            10,
+        )
+        .await
+        .unwrap();
+    }
+
+    #[tokio::test]
+    async fn only_visible_enabled_file_upload_fields_of_published_forms_take_files() {
+        let s = setup().await;
+        let try_field = |form: i32, field: &'static str| {
+            let s = &s;
+            async move {
+                store(
+                    &s.db,
+                    s.dir.path(),
+                    &s.uma,
+                    form,
+                    field,
+                    "a.txt",
+                    None,
+                    body(&[b"x"]),
+                )
+                .await
+            }
+        };
+        for field in ["note", "secret", "missing"] {
+            assert!(
+                matches!(
+                    try_field(s.form, field).await,
+                    Err(UploadError::NoSuchField)
+                ),
+                "{field}"
+            );
+        }
+        assert!(matches!(
+            try_field(s.form + 100, "attachment").await,
+            Err(UploadError::FormNotFound)
+        ));
+        let draft_only = forms::create(&s.db, &s.designer, "Draft").await.unwrap();
+        assert!(matches!(
+            try_field(draft_only, "attachment").await,
+            Err(UploadError::FormNotPublished)
+        ));
+        assert!(files_in(s.dir.path()).is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_token_is_claimed_once_by_its_uploader_for_its_field() {
+        let s = setup().await;
+        let mine = upload(&s, &s.uma, "attachment").await;
+        let other_field = upload(&s, &s.uma, "other").await;
+        let someone_elses = upload(&s, &s.designer, "attachment").await;
+        let sub = submission(&s).await;
+        for (who, field, token) in [
+            (&s.uma, "attachment", &someone_elses.token),
+            (&s.uma, "attachment", &other_field.token),
+            (&s.designer, "attachment", &mine.token),
+            (&s.uma, "attachment", &"f".repeat(64)),
+        ] {
+            let refused = attach(&s.db, who, s.form, field, std::slice::from_ref(token), sub).await;
+            assert!(matches!(refused, Err(UploadError::UnknownToken)));
+        }
+        let files = attach(
+            &s.db,
+            &s.uma,
+            s.form,
+            "attachment",
+            &[mine.token.clone(), mine.token.clone()],
+            sub,
+        )
+        .await
+        .unwrap();
+        assert_eq!(files.len(), 1);
+        assert_eq!((files[0].name.as_str(), files[0].size), ("a.txt", 5));
+        let again = attach(&s.db, &s.uma, s.form, "attachment", &[mine.token], sub).await;
+        assert!(matches!(again, Err(UploadError::AlreadyAttached)));
+    }
+
+    #[tokio::test]
+    async fn cleanup_removes_old_unclaimed_uploads_and_orphan_files_only() {
+        let s = setup().await;
+        let old = upload(&s, &s.uma, "attachment").await;
+        let claimed = upload(&s, &s.uma, "attachment").await;
+        let fresh = upload(&s, &s.uma, "attachment").await;
+        let sub = submission(&s).await;
+        attach(
+            &s.db,
+            &s.uma,
+            s.form,
+            "attachment",
+            std::slice::from_ref(&claimed.token),
+            sub,
+        )
+        .await
+        .unwrap();
+        let long_ago = OffsetDateTime::now_utc() - UNATTACHED_LIFETIME - time::Duration::hours(1);
+        for token in [&old.token, &claimed.token] {
+            let row = form_upload::Entity::find()
+                .filter(form_upload::Column::Token.eq(token.as_str()))
+                .one(&s.db)
+                .await
+                .unwrap()
+                .unwrap();
+            let mut row = row.into_active_model();
+            row.created_at = Set(long_ago);
+            row.update(&s.db).await.unwrap();
+        }
+        let dir = uploads_dir(s.dir.path());
+        let aged = std::time::SystemTime::now() - std::time::Duration::from_secs(25 * 3600);
+        for name in [".partial-dead", "0123abcd"] {
+            let f = std::fs::File::create(dir.join(name)).unwrap();
+            f.set_modified(aged).unwrap();
+        }
+        std::fs::File::create(dir.join(".partial-live")).unwrap();
+        let before = files_in(s.dir.path()).len();
+
+        let cleaned = cleanup(&s.db, s.dir.path()).await.unwrap();
+        assert_eq!(
+            cleaned,
+            Cleaned {
+                uploads: 1,
+                orphan_files: 2
+            }
+        );
+        let left: Vec<String> = form_upload::Entity::find()
+            .order_by_asc(form_upload::Column::Id)
+            .all(&s.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.token)
+            .collect();
+        assert_eq!(left, vec![claimed.token, fresh.token]);
+        assert_eq!(files_in(s.dir.path()).len(), before - 3);
+        assert!(dir.join(".partial-live").exists());
+    }
+}

@@ -1,0 +1,199 @@
+//! Files people upload into a form's File upload fields.
+//!
+//! `POST /forms/{id}/uploads/{field}?name=<file name>` takes the raw file as the body (its type in
+//! `Content-Type`) from anyone allowed into Forms, streams it to disk through
+//! [`domain::uploads::store`] and answers `{"token","name","size"}` as JSON; the submission hands
+//! the token back. `GET /uploads/{id}` streams a stored file back, to the designers of forms and to
+//! the person who uploaded it. Refusals are text sentences with 401/403/404/413/422.
+use crate::file_access::{authorize, plain, refusal};
+use crate::file_download::attachment_headers;
+use app::api::context::{RequestUser, ServerContext};
+use axum::Extension;
+use axum::Json;
+use axum::body::{Body, BodyDataStream, Bytes};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use domain::policy::{Action, Decision, Denial, decide, log_denial};
+use domain::uploads::{MAX_UPLOAD_BYTES, UploadError};
+use futures::{Stream, StreamExt};
+use serde::Deserialize;
+use std::time::Duration;
+use tokio::io::AsyncReadExt;
+use wharf_types::Area;
+
+pub const UPLOAD_PATH: &str = "/forms/{id}/uploads/{field}";
+pub const DOWNLOAD_PATH: &str = "/uploads/{id}";
+
+/// After refusing a request, at most this much of its unread body is read and thrown away, so that
+/// the refusal reaches the client instead of a connection reset (closing a socket with unread data
+/// resets it, and the client may lose the answer). Anything bigger is cut off.
+const DRAIN_BYTES: u64 = 8 * 1024 * 1024;
+const DRAIN_TIME: Duration = Duration::from_secs(5);
+
+#[derive(Debug, Deserialize)]
+pub struct UploadParams {
+    /// The file's name; missing counts as empty (refused with 422).
+    #[serde(default)]
+    name: String,
+}
+
+pub async fn upload(
+    State(ctx): State<ServerContext>,
+    Extension(RequestUser(user)): Extension<RequestUser>,
+    Path((form_id, field)): Path<(i32, String)>,
+    Query(params): Query<UploadParams>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let mut stream = body.into_data_stream();
+    let response = receive(
+        &ctx,
+        user,
+        form_id,
+        &field,
+        &params.name,
+        &headers,
+        &mut stream,
+    )
+    .await;
+    // Whatever was not read yet (a refusal before or during the body) is drained, within limits.
+    let _ = tokio::time::timeout(DRAIN_TIME, drain(&mut stream, DRAIN_BYTES)).await;
+    response
+}
+
+async fn receive(
+    ctx: &ServerContext,
+    user: Option<domain::AuthenticatedUser>,
+    form_id: i32,
+    field: &str,
+    name: &str,
+    headers: &HeaderMap,
+    stream: &mut BodyDataStream,
+) -> Response {
+    let person = match authorize(user, Action::EnterArea(Area::Forms)) {
+        Ok(person) => person,
+        Err(denial) => return refusal(&denial),
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > MAX_UPLOAD_BYTES) {
+        return error_response(&UploadError::TooLarge {
+            max: MAX_UPLOAD_BYTES,
+        });
+    }
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    match domain::uploads::store(
+        &ctx.db,
+        &ctx.data_dir,
+        &person,
+        form_id,
+        field,
+        name,
+        content_type,
+        stream,
+    )
+    .await
+    {
+        Ok(receipt) => Json(receipt).into_response(),
+        Err(e) => error_response(&e),
+    }
+}
+
+async fn drain(stream: &mut BodyDataStream, limit: u64) {
+    let mut read = 0u64;
+    while read <= limit {
+        match stream.next().await {
+            Some(Ok(chunk)) => read += chunk.len() as u64,
+            _ => return,
+        }
+    }
+}
+
+pub async fn download(
+    State(ctx): State<ServerContext>,
+    Extension(RequestUser(user)): Extension<RequestUser>,
+    Path(id): Path<i32>,
+) -> Response {
+    // Designers may read every upload; anyone else only their own.
+    let designer = match decide(user.as_ref(), Action::DesignForms, None) {
+        Decision::Allow => true,
+        Decision::Deny(Denial::MayNotDesignForms) => false,
+        Decision::Deny(denial) => {
+            log_denial(user.as_ref(), Action::DesignForms, None, &denial);
+            return refusal(&denial);
+        }
+    };
+    let Some(user) = user else {
+        return refusal(&Denial::NotSignedIn);
+    };
+    let (row, file) = match domain::uploads::open(&ctx.db, &ctx.data_dir, id).await {
+        Ok(opened) => opened,
+        Err(e) => return error_response(&e),
+    };
+    if !designer && row.uploaded_by != Some(user.id) {
+        tracing::warn!(
+            user_id = user.id,
+            upload_id = id,
+            "refused: download of someone else's upload"
+        );
+        return plain(
+            StatusCode::FORBIDDEN,
+            "Only the person who uploaded this file and the designers of forms may download it.",
+        );
+    }
+    tracing::info!(
+        user_id = user.id,
+        upload_id = id,
+        size = row.size,
+        "upload download"
+    );
+    let mut response = Response::new(Body::from_stream(file_stream(file)));
+    let h = response.headers_mut();
+    attachment_headers(h, &row.file_name);
+    h.insert(header::CONTENT_LENGTH, row.size.into());
+    response
+}
+
+/// The file in 64 KiB chunks, read as the client takes them.
+fn file_stream(file: tokio::fs::File) -> impl Stream<Item = std::io::Result<Bytes>> {
+    futures::stream::try_unfold(file, |mut file| async move {
+        let mut buf = vec![0u8; 64 * 1024];
+        let n = file.read(&mut buf).await?;
+        if n == 0 {
+            return Ok(None);
+        }
+        buf.truncate(n);
+        Ok(Some((Bytes::from(buf), file)))
+    })
+}
+
+/// An upload error as the browser gets it: its sentence, with the status that says what to do.
+fn error_response(e: &UploadError) -> Response {
+    let status = match e {
+        UploadError::FormNotFound
+        | UploadError::FormNotPublished
+        | UploadError::NotFound
+        | UploadError::Missing => StatusCode::NOT_FOUND,
+        UploadError::NoSuchField
+        | UploadError::BadName(_)
+        | UploadError::UnknownToken
+        | UploadError::AlreadyAttached
+        | UploadError::TooManyFiles => StatusCode::UNPROCESSABLE_ENTITY,
+        UploadError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        UploadError::Interrupted => StatusCode::BAD_REQUEST,
+        UploadError::Storage(_) | UploadError::Database(_) => {
+            tracing::error!("upload failed: {e:?}");
+            // The cause is for the log, not the browser.
+            return plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong in Wharf. Try again.",
+            );
+        }
+    };
+    plain(status, &e.to_string())
+}
