@@ -6,6 +6,7 @@ pub mod errors;
 pub mod file_picker;
 pub mod shell;
 pub mod toast;
+pub mod upload_field;
 
 /// Sends the browser to `path` with a full page load, so that everything rendered for the previous
 /// identity (navigation, cached resources) is thrown away — used after signing in and out.

@@ -6,6 +6,7 @@ use crate::AuthenticatedUser;
 use crate::connector::{DropboxConnector, Entry, FilesError};
 use crate::policy::{self, Action, Decision};
 use crate::search::contains_any;
+use crate::uploads::{self, UploadError};
 use entity::{form, form_submission, user};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -407,6 +408,8 @@ pub async fn submit(
     if !problems.is_empty() {
         return Err(FormError::Values(problems));
     }
+    // One transaction: the submission and the uploads it claims go in together or not at all.
+    let txn = db.begin().await?;
     let created = form_submission::ActiveModel {
         form_id: Set(form_id),
         form_version: Set(version),
@@ -415,8 +418,14 @@ pub async fn submit(
         values: Set(to_json(&stored)?),
         ..Default::default()
     }
-    .insert(db)
+    .insert(&txn)
     .await?;
+    if claim_uploads(&txn, person, form_id, created.id, &mut stored).await? {
+        let mut active: form_submission::ActiveModel = created.clone().into();
+        active.values = Set(to_json(&stored)?);
+        active.update(&txn).await?;
+    }
+    txn.commit().await?;
     tracing::info!(
         user_id = person.id,
         form_id,
@@ -426,12 +435,41 @@ pub async fn submit(
     Ok(created.id)
 }
 
+/// Exchanges every File upload field's tokens for the uploads they name, now attached to
+/// `submission_id`; whether anything changed. A token that is not this person's unattached upload for
+/// this field refuses the submission (the caller's transaction is then rolled back).
+async fn claim_uploads(
+    txn: &impl ConnectionTrait,
+    person: &AuthenticatedUser,
+    form_id: i32,
+    submission_id: i32,
+    stored: &mut BTreeMap<String, FieldValue>,
+) -> Result<bool, FormError> {
+    let mut changed = false;
+    for (field, value) in stored.iter_mut() {
+        let FieldValue::UploadTokens(tokens) = value else {
+            continue;
+        };
+        let files = uploads::attach(txn, person, form_id, field, tokens, submission_id)
+            .await
+            .map_err(|e| match e {
+                UploadError::Database(e) => FormError::Database(e),
+                other => FormError::Values(BTreeMap::from([(field.clone(), other.to_string())])),
+            })?;
+        *value = FieldValue::Uploads(files);
+        changed = true;
+    }
+    Ok(changed)
+}
+
 fn is_empty(value: &FieldValue) -> bool {
     match value {
         FieldValue::Text(t) | FieldValue::Date(t) => t.trim().is_empty(),
         FieldValue::Number(_) => false,
         FieldValue::Options(o) => o.is_empty(),
         FieldValue::Files(f) => f.is_empty(),
+        FieldValue::UploadTokens(t) => t.is_empty(),
+        FieldValue::Uploads(u) => u.is_empty(),
     }
 }
 
@@ -459,6 +497,13 @@ async fn check_value(
             }
         }
         (FieldKind::Number, FieldValue::Number(n)) if n.is_finite() => Ok(FieldValue::Number(n)),
+        (FieldKind::FileUpload, FieldValue::UploadTokens(tokens)) => {
+            if tokens.len() > MAX_FILES_PER_FIELD {
+                Err(format!("Upload at most {MAX_FILES_PER_FIELD} files."))
+            } else {
+                Ok(FieldValue::UploadTokens(tokens))
+            }
+        }
         (FieldKind::Number, FieldValue::Number(_)) => Err("Enter a number.".into()),
         (FieldKind::Date, FieldValue::Date(d)) => match parse_date(d.trim()) {
             Some(_) => Ok(FieldValue::Date(d.trim().to_owned())),

@@ -331,6 +331,10 @@ pub enum FieldValue {
     Options(Vec<String>),
     /// Chosen files of a data-source List.
     Files(Vec<FileChoice>),
+    /// A File upload field as the browser sends it: the tokens of the receipts its uploads got.
+    UploadTokens(Vec<String>),
+    /// A File upload field as a submission keeps it (tokens exchanged on submit).
+    Uploads(Vec<UploadedFile>),
 }
 
 /// A problem with one field of a definition (by position) or with the form as a whole (`None`).

@@ -491,3 +491,80 @@ async fn a_definition_with_problems_is_refused_with_the_field_it_concerns_and_no
     assert_eq!(view["draft"]["fields"][0]["name"], "ok");
     assert_eq!(view["row"]["unpublished_changes"], false);
 }
+
+#[tokio::test]
+async fn uploaded_files_go_in_with_the_submission_once_and_are_listed_with_a_download() {
+    let app = spawn_app().await;
+    app.sign_in_as_admin().await;
+    let form = app
+        .publish_form(
+            "Receipts",
+            json!([field("receipt", json!("FileUpload"), true)]),
+        )
+        .await;
+    let user = app.signed_in_browser("ria", &[Role::User]).await;
+    let upload = |name: &str, body: &'static [u8]| {
+        user.post(format!(
+            "{}/forms/{form}/uploads/receipt?name={name}",
+            app.address
+        ))
+        .header("Content-Type", "text/plain")
+        .body(body)
+        .send()
+    };
+    let receipt = body(upload("taxi.txt", b"taxi 12.50 EUR").await.unwrap()).await;
+    assert_eq!(receipt["name"], "taxi.txt");
+    assert_eq!(receipt["size"], 14);
+    let token = receipt["token"].as_str().unwrap().to_owned();
+
+    // A token is not a value the browser can invent: a forged one is refused, nothing stored.
+    let forged = app
+        .call_json(
+            &user,
+            "submit_form",
+            json!({ "id": form, "values": { "receipt": { "UploadTokens": ["0".repeat(64)] } } }),
+        )
+        .await;
+    assert_eq!(forged.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body(forged).await["Validation"]["field"], "receipt");
+    // Nor can it send what a submission stores.
+    let stored_shape = app
+        .call_json(&user, "submit_form", json!({ "id": form, "values": { "receipt": { "Uploads": [{ "id": 1, "name": "x", "size": 1 }] } } }))
+        .await;
+    assert_eq!(stored_shape.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let ok = app
+        .call_json(
+            &user,
+            "submit_form",
+            json!({ "id": form, "values": { "receipt": { "UploadTokens": [token.clone()] } } }),
+        )
+        .await;
+    assert_eq!(ok.status(), StatusCode::OK);
+    let again = app
+        .call_json(
+            &user,
+            "submit_form",
+            json!({ "id": form, "values": { "receipt": { "UploadTokens": [token] } } }),
+        )
+        .await;
+    assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let list = body(
+        app.call("list_submissions", &[("id", &form.to_string())])
+            .await,
+    )
+    .await;
+    assert_eq!(list["total"], 1);
+    let uploaded = &list["rows"][0]["values"]["receipt"]["Uploads"][0];
+    assert_eq!(uploaded["name"], "taxi.txt");
+    assert_eq!(uploaded["size"], 14);
+    let download = app
+        .client
+        .get(format!("{}/uploads/{}", app.address, uploaded["id"]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(download.status(), StatusCode::OK);
+    assert_eq!(download.bytes().await.unwrap().as_ref(), b"taxi 12.50 EUR");
+}

@@ -298,6 +298,7 @@ fn AddField(draft: Draft) -> impl IntoView {
             <button class="button" on:click=move |_| add(FieldKind::Number)>"Number"</button>
             <button class="button" on:click=move |_| add(FieldKind::Date)>"Date"</button>
             <button class="button" on:click=move |_| add(FieldKind::List(ListField::default()))>"List"</button>
+            <button class="button" on:click=move |_| add(FieldKind::FileUpload)>"File upload"</button>
         </div>
     }
 }

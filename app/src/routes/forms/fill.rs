@@ -4,6 +4,7 @@ use crate::api::forms::{SubmitForm, get_fillable_form, pick_files};
 use crate::components::admin::FormError;
 use crate::components::errors::FieldError;
 use crate::components::file_picker::{FilePicker, choice_of};
+use crate::components::upload_field::{Upload, UploadField};
 use crate::dto::{FillableForm, PickEntry};
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -59,6 +60,7 @@ enum Input {
     Text(RwSignal<String>),
     Options(RwSignal<Vec<String>>),
     Files(RwSignal<Vec<FileChoice>>),
+    Uploads(RwSignal<Vec<Upload>>),
 }
 
 impl Input {
@@ -68,6 +70,7 @@ impl Input {
                 ListSource::Manual { .. } => Input::Options(RwSignal::new(Vec::new())),
                 ListSource::DataSource(_) => Input::Files(RwSignal::new(Vec::new())),
             },
+            FieldKind::FileUpload => Input::Uploads(RwSignal::new(Vec::new())),
             _ => Input::Text(RwSignal::new(String::new())),
         }
     }
@@ -92,6 +95,20 @@ impl Input {
             }
             (Input::Options(o), _) => Some(FieldValue::Options(o.get_untracked())),
             (Input::Files(f), _) => Some(FieldValue::Files(f.get_untracked())),
+            (Input::Uploads(u), _) => {
+                let uploads = u.get_untracked();
+                if uploads.iter().any(|x| matches!(x, Upload::Sending { .. })) {
+                    return Err("Wait until every file has been sent.".into());
+                }
+                let tokens: Vec<String> = uploads
+                    .into_iter()
+                    .filter_map(|x| match x {
+                        Upload::Sent(r) => Some(r.token),
+                        _ => None,
+                    })
+                    .collect();
+                (!tokens.is_empty()).then_some(FieldValue::UploadTokens(tokens))
+            }
         })
     }
 }
@@ -239,6 +256,9 @@ fn FieldInput(
             ListSource::Manual { options } => view! { <ManualOptions options=options.clone() format=list.format chosen id=id.clone() disabled/> }.into_any(),
             ListSource::DataSource(_) => ().into_any(),
         },
+        (FieldKind::FileUpload, Input::Uploads(uploads)) => view! {
+            <UploadField form_id field=field.name.clone() id=id.clone() disabled=disabled || preview uploads/>
+        }.into_any(),
         (kind, Input::Text(text)) => {
             let kind_attr = match kind {
                 FieldKind::Number => "number",

@@ -93,6 +93,18 @@ fn render_value(value: FieldValue) -> AnyView {
         FieldValue::Text(t) | FieldValue::Date(t) => view! { <span>{t}</span> }.into_any(),
         FieldValue::Number(n) => view! { <span>{n.to_string()}</span> }.into_any(),
         FieldValue::Options(o) => view! { <span>{o.join(", ")}</span> }.into_any(),
+        FieldValue::Uploads(files) => view! {
+            <ul class="submitted-files">
+                {files.into_iter().map(|f| view! {
+                    <li class="submitted-file">
+                        <a href=format!("/uploads/{}", f.id) download=f.name.clone()>{f.name.clone()}</a>
+                        <span class="muted">{format!(" · uploaded · {}", human_size(f.size))}</span>
+                    </li>
+                }).collect_view()}
+            </ul>
+        }.into_any(),
+        // Never stored: exchanged for the uploads on submit.
+        FieldValue::UploadTokens(_) => ().into_any(),
         FieldValue::Files(files) => view! {
             <ul class="submitted-files">
                 {files.into_iter().map(|f| {
