@@ -132,6 +132,8 @@ test("a File browser List field on a 2,500-file folder, from design to downloade
   await d.locator("#prop-extensions").fill("PDF");
   await d.locator("#prop-extensions").blur();
   await d.locator("#prop-format").selectOption("browser");
+  await d.getByRole("button", { name: "File upload", exact: true }).click();
+  await d.locator("#prop-title").fill("Supporting notes");
   // Reordered: the files first, the note after.
   await d.getByRole("button", { name: "Move Drawings up" }).click();
   await expect(d.getByTestId("field-list").locator("li").first()).toHaveAttribute("data-field", "drawings");
@@ -211,6 +213,12 @@ test("a File browser List field on a 2,500-file folder, from design to downloade
   await list.press(" ");
   await expect(picker.getByTestId("picker-count")).toHaveText("2 selected");
   await u.getByLabel("Reviewer note").fill("Both look right.");
+  await u.getByLabel("Supporting notes").setInputFiles({
+    name: "site notes.txt",
+    mimeType: "text/plain",
+    buffer: Buffer.from("Checked on site."),
+  });
+  await expect(u.getByTestId("uploads").locator('.upload.sent[data-name="site notes.txt"]')).toBeVisible();
   await u.getByTestId("submit-form").click();
   await expect(u.getByTestId("submitted")).toContainText("Your answers were recorded");
 
@@ -219,10 +227,12 @@ test("a File browser List field on a 2,500-file folder, from design to downloade
   await hydrated(d);
   const row = d.getByTestId("submissions").locator("tbody tr").first();
   await expect(row).toContainText("Uma");
-  await expect(row.locator(".submitted-file")).toHaveCount(2);
+  // Two drawings and the uploaded notes.
+  await expect(row.locator(".submitted-file")).toHaveCount(3);
   await expect(row.locator(".submitted-file").first()).toContainText("DRW-00001.pdf");
   await expect(row.locator(".submitted-file").first()).toContainText("/Projects/Drawings/DRW-00001.pdf");
   await expect(row.locator(".submitted-file").nth(1)).toContainText("DRW-00002.pdf");
+  await expect(row.getByRole("link", { name: "site notes.txt" })).toBeVisible();
   const downloading = d.waitForEvent("download");
   await row.getByRole("link", { name: "DRW-00001.pdf" }).click();
   const download = await downloading;
