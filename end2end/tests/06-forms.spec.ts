@@ -134,18 +134,32 @@ test("a File browser List field on a 2,500-file folder, from design to downloade
   await d.locator("#prop-format").selectOption("browser");
   await d.getByRole("button", { name: "File upload", exact: true }).click();
   await d.locator("#prop-title").fill("Supporting notes");
+  // A second List on the same data source, shown as a drop-down with a "contains" filter.
+  await d.getByRole("button", { name: "List", exact: true }).click();
+  await d.locator("#prop-title").fill("Cover sheet");
+  await d.getByTestId("source-data-source").check();
+  await chooser.getByRole("button", { name: /Projects/ }).click();
+  await d.locator("#prop-folder").fill("/Projects/Drawings/2025");
+  await d.locator("#prop-folder").blur();
+  await d.locator("#prop-format").selectOption("dropdown-contains");
   // Reordered: the files first, the note after.
   await d.getByRole("button", { name: "Move Drawings up" }).click();
   await expect(d.getByTestId("field-list").locator("li").first()).toHaveAttribute("data-field", "drawings");
   await d.getByTestId("publish-form").click();
   await expect(toast(d, "Published as version 1.")).toBeVisible();
   await expect(d.getByTestId("form-status")).toHaveText("Published (v1)");
+  // Preview shows the saved draft, through the same picker.
+  await d.getByTestId("preview-form").click();
+  await expect(d.getByTestId("preview-notice")).toBeVisible();
+  await expect(d.getByTestId("file-picker").getByTestId("picker-loaded")).toHaveText(/^200 loaded/);
 
   // Olaf, not a Connection user of Projects, is told why the field refuses.
   const outsider = await signInFirstTime(browser, "olaf");
   await outsider.page.goto(`/forms/${formId}/fill`);
   await hydrated(outsider.page);
-  await expect(outsider.page.getByTestId("field-refused")).toHaveText(
+  // Both List fields on Projects refuse, each with the reason.
+  await expect(outsider.page.getByTestId("field-refused")).toHaveCount(2);
+  await expect(outsider.page.locator('[data-field="drawings"]').getByTestId("field-refused")).toHaveText(
     /You are not one of the connection users of this data source/,
   );
   await outsider.context.close();
@@ -212,6 +226,8 @@ test("a File browser List field on a 2,500-file folder, from design to downloade
   await list.press("ArrowDown");
   await list.press(" ");
   await expect(picker.getByTestId("picker-count")).toHaveText("2 selected");
+  await u.getByLabel("Filter the options").fill("plan");
+  await u.locator("#f-cover_sheet").selectOption({ label: "Site plan.pdf" });
   await u.getByLabel("Reviewer note").fill("Both look right.");
   await u.getByLabel("Supporting notes").setInputFiles({
     name: "site notes.txt",
@@ -227,8 +243,9 @@ test("a File browser List field on a 2,500-file folder, from design to downloade
   await hydrated(d);
   const row = d.getByTestId("submissions").locator("tbody tr").first();
   await expect(row).toContainText("Uma");
-  // Two drawings and the uploaded notes.
-  await expect(row.locator(".submitted-file")).toHaveCount(3);
+  // Two drawings, the uploaded notes and the cover sheet.
+  await expect(row.locator(".submitted-file")).toHaveCount(4);
+  await expect(row).toContainText("Site plan.pdf");
   await expect(row.locator(".submitted-file").first()).toContainText("DRW-00001.pdf");
   await expect(row.locator(".submitted-file").first()).toContainText("/Projects/Drawings/DRW-00001.pdf");
   await expect(row.locator(".submitted-file").nth(1)).toContainText("DRW-00002.pdf");

@@ -568,3 +568,88 @@ async fn uploaded_files_go_in_with_the_submission_once_and_are_listed_with_a_dow
     assert_eq!(download.status(), StatusCode::OK);
     assert_eq!(download.bytes().await.unwrap().as_ref(), b"taxi 12.50 EUR");
 }
+
+#[tokio::test]
+async fn manual_lists_dates_and_numbers_take_only_what_the_form_allows() {
+    let app = spawn_app().await;
+    app.sign_in_as_admin().await;
+    let manual = |options: &[&str], format: Value| json!({ "List": { "source": { "Manual": { "options": options } }, "format": format } });
+    let form = app
+        .publish_form(
+            "Triage",
+            json!([
+                field(
+                    "priority",
+                    manual(&["Low", "High"], json!("RadioList")),
+                    true
+                ),
+                field(
+                    "tags",
+                    manual(&["red", "green", "blue"], json!("CheckboxList")),
+                    false
+                ),
+                field("due", json!("Date"), false),
+                field("amount", json!("Number"), false),
+            ]),
+        )
+        .await;
+    let user = app.signed_in_browser("tia", &[Role::User]).await;
+    let submit = |values: Value| {
+        app.call_json(
+            &user,
+            "submit_form",
+            json!({ "id": form, "values": values }),
+        )
+    };
+    for (values, field, sentence) in [
+        (
+            json!({ "priority": { "Options": ["Urgent"] } }),
+            "priority",
+            "“Urgent” is not one of the options.",
+        ),
+        (
+            json!({ "priority": { "Options": ["Low", "High"] } }),
+            "priority",
+            "Choose one option.",
+        ),
+        (
+            json!({ "priority": { "Options": ["Low"] }, "due": { "Date": "2026-02-30" } }),
+            "due",
+            "Enter a date as YYYY-MM-DD.",
+        ),
+        (
+            json!({ "priority": { "Options": ["Low"] }, "tags": { "Files": [choice(1, "id:x", "a.pdf")] } }),
+            "tags",
+            "wrong kind",
+        ),
+    ] {
+        let r = submit(values.clone()).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{values}");
+        let answer = body(r).await;
+        assert_eq!(answer["Validation"]["field"], field, "{values}: {answer}");
+        assert!(
+            answer["Validation"]["message"]
+                .as_str()
+                .unwrap()
+                .contains(sentence),
+            "{values}: {answer}"
+        );
+    }
+    let ok = submit(json!({
+        "priority": { "Options": ["High"] },
+        "tags": { "Options": ["red", "blue"] },
+        "due": { "Date": "2026-12-24" },
+        "amount": { "Number": 1250.5 },
+    }))
+    .await;
+    assert_eq!(ok.status(), StatusCode::OK);
+    let list = body(
+        app.call("list_submissions", &[("id", &form.to_string())])
+            .await,
+    )
+    .await;
+    let values = &list["rows"][0]["values"];
+    assert_eq!(values["tags"]["Options"], json!(["red", "blue"]));
+    assert_eq!(values["due"]["Date"], "2026-12-24");
+    assert_eq!(values["amount"]["Number"], 1250.5);
+}

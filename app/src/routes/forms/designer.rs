@@ -639,10 +639,51 @@ fn FolderChooser(
         })
         .unwrap_or_default();
     let folder = RwSignal::new(start);
-    let page = Resource::new(
-        move || folder.get(),
-        move |f| browse_folder(data_source_id, f, None),
-    );
+    // Folders only, page by page on Dropbox's cursor: a folder with thousands of files still shows
+    // every sub-folder.
+    let folders = RwSignal::new(Vec::<crate::dto::FileEntry>::new());
+    let next = RwSignal::new(None::<String>);
+    let loading = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let load = move |cursor: Option<String>| {
+        let here = folder.get_untracked();
+        loading.set(true);
+        leptos::task::spawn_local(async move {
+            if cursor.is_none() {
+                folders.set(Vec::new());
+            }
+            // Pages of files only are skipped (up to 10 at a time) so "More folders" means more folders.
+            let mut cursor = cursor;
+            for _ in 0..10 {
+                let answer = browse_folder(data_source_id, here.clone(), cursor.clone()).await;
+                if folder.get_untracked() != here {
+                    return;
+                }
+                match answer {
+                    Ok(p) => {
+                        let found: Vec<_> = p.entries.into_iter().filter(|e| e.is_folder).collect();
+                        let any = !found.is_empty();
+                        folders.update(|all| all.extend(found));
+                        next.set(p.next.clone());
+                        error.set(None);
+                        cursor = p.next;
+                        if any || cursor.is_none() {
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        error.set(Some(e.to_string()));
+                        break;
+                    }
+                }
+            }
+            loading.set(false);
+        });
+    };
+    Effect::new(move |_| {
+        folder.track();
+        load(None);
+    });
     let use_folder = move |_| {
         let chosen = folder.get_untracked();
         let path = if chosen.is_empty() {
@@ -670,25 +711,26 @@ fn FolderChooser(
                     }).collect_view()
                 }}
             </p>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    page.await.map(|p| {
-                        let folders: Vec<_> = p.entries.into_iter().filter(|e| e.is_folder).collect();
-                        if folders.is_empty() {
-                            return view! { <p class="muted">"No sub-folders here."</p> }.into_any();
-                        }
-                        view! {
-                            <ul class="choices">
-                                {folders.into_iter().map(|e| {
-                                    let path = e.path.clone();
-                                    view! { <li><button type="button" class="button subtle" on:click=move |_| folder.set(path.clone())>{format!("📁 {}", e.name)}</button></li> }
-                                }).collect_view()}
-                            </ul>
-                            {p.next.is_some().then(|| view! { <p class="muted">"Only the first page of folders is shown; type the path if yours is not here."</p> })}
-                        }.into_any()
-                    })
-                })}
-            </Transition>
+            <ul class="choices" data-testid="folder-choices">
+                <For each=move || folders.get() key=|e| e.id.clone() let(e)>
+                    {
+                        let path = e.path.clone();
+                        view! { <li><button type="button" class="button subtle" on:click=move |_| folder.set(path.clone())>{format!("📁 {}", e.name)}</button></li> }
+                    }
+                </For>
+            </ul>
+            <Show when=move || loading.get()>
+                <p class="muted">"Loading…"</p>
+            </Show>
+            <Show when=move || !loading.get() && next.with(Option::is_some)>
+                <button type="button" class="button subtle" on:click=move |_| load(next.get_untracked())>"More folders"</button>
+            </Show>
+            <Show when=move || !loading.get() && next.with(Option::is_none) && folders.with(Vec::is_empty) && error.with(Option::is_none)>
+                <p class="muted">"No sub-folders here."</p>
+            </Show>
+            <Show when=move || error.with(Option::is_some)>
+                <p class="form-error" role="alert">{move || error.get()}</p>
+            </Show>
             <div class="modal-actions">
                 <button type="button" class="button" on:click=move |_| open.set(false)>"Cancel"</button>
                 <button type="button" class="button primary" on:click=use_folder>"Use this folder"</button>

@@ -243,7 +243,9 @@ fn FieldInput(
             if let Some(reason) = refusal {
                 view! { <p class="form-error" role="alert" data-testid="field-refused">{reason}</p> }.into_any()
             } else if let ListSource::DataSource(ds) = &list.source {
-                if list.format == ListFormat::FileBrowser {
+                if list.format == ListFormat::FileBrowser && disabled {
+                    view! { <p class="muted">"This field cannot be changed."</p> }.into_any()
+                } else if list.format == ListFormat::FileBrowser {
                     view! { <FilePicker form_id field=field.name.clone() preview many=true direction=ds.direction chosen/> }.into_any()
                 } else {
                     view! { <DataSourceOptions form_id field=field.name.clone() preview format=list.format chosen id=id.clone() disabled/> }.into_any()
