@@ -26,7 +26,7 @@ pub(crate) fn files_error(e: domain::connector::FilesError) -> AppError {
 }
 
 #[cfg(feature = "ssr")]
-fn entry(e: domain::connector::Entry) -> FileEntry {
+pub(crate) fn entry(e: domain::connector::Entry) -> FileEntry {
     FileEntry {
         name: e.name,
         path: e.path,

@@ -10,7 +10,7 @@ use wharf_types::forms::{FieldValue, FormDefinition};
 #[cfg(feature = "ssr")]
 mod convert {
     use crate::api::context::internal;
-    use crate::dto::{FileEntry, FormRow, PickEntry};
+    use crate::dto::{FormRow, PickEntry};
     use crate::error::AppError;
     use domain::forms::{FormError, FormSummary};
 
@@ -49,17 +49,8 @@ mod convert {
     }
 
     pub fn pick(p: domain::picker::Pick) -> PickEntry {
-        let e = p.entry;
         PickEntry {
-            entry: FileEntry {
-                name: e.name,
-                path: e.path,
-                is_folder: e.is_folder,
-                id: e.id,
-                size: e.size,
-                modified: e.modified,
-                rev: e.rev,
-            },
+            entry: crate::api::files::entry(p.entry),
             display: p.display,
             value: p.value,
             sort_key: p.sort_key,
@@ -132,7 +123,12 @@ pub async fn get_form(id: i32) -> Result<FormView, AppError> {
                 .await
                 .map_err(convert::error)?;
             let mut data_source_names = BTreeMap::new();
-            for list in form.draft.fields.iter().filter_map(data_source_of) {
+            for list in form
+                .draft
+                .fields
+                .iter()
+                .filter_map(|f| domain::forms::data_source_list(f).map(|l| l.data_source_id))
+            {
                 if let Ok(ds) = domain::data_sources::get(&ctx.db, list).await {
                     data_source_names.insert(
                         list,
@@ -150,19 +146,6 @@ pub async fn get_form(id: i32) -> Result<FormView, AppError> {
         }
         .await,
     )
-}
-
-/// The data source a field lists, if it is a List bound to one.
-#[cfg(feature = "ssr")]
-fn data_source_of(f: &wharf_types::forms::FieldDefinition) -> Option<i32> {
-    use wharf_types::forms::{FieldKind, ListSource};
-    match &f.kind {
-        FieldKind::List(list) => match &list.source {
-            ListSource::DataSource(ds) => Some(ds.data_source_id),
-            ListSource::Manual { .. } => None,
-        },
-        _ => None,
-    }
 }
 
 /// Creates a form with a title; answers its id.
@@ -234,7 +217,6 @@ pub async fn delete_form(id: i32) -> Result<(), AppError> {
 #[server(endpoint = "get_fillable_form")]
 pub async fn get_fillable_form(id: i32, preview: Option<bool>) -> Result<FillableForm, AppError> {
     use super::context::*;
-    use domain::policy::{Action, Decision, decide};
     respond(
         async move {
             let preview = preview.unwrap_or(false);
@@ -254,27 +236,9 @@ pub async fn get_fillable_form(id: i32, preview: Option<bool>) -> Result<Fillabl
                     .await
                     .map_err(convert::error)?
             };
-            let mut refusals = BTreeMap::new();
-            for f in &definition.fields {
-                if let Some(ds) = data_source_of(f) {
-                    let security = domain::policy::load_security(&ctx.db, ds)
-                        .await
-                        .map_err(internal)?;
-                    let refusal = match (
-                        &security,
-                        decide(Some(&person), Action::UseDataSource, security.as_ref()),
-                    ) {
-                        (None, _) => {
-                            Some("The data source of this list no longer exists.".to_owned())
-                        }
-                        (Some(_), Decision::Deny(d)) => Some(d.sentence()),
-                        (Some(_), Decision::Allow) => None,
-                    };
-                    if let Some(r) = refusal {
-                        refusals.insert(f.name.clone(), r);
-                    }
-                }
-            }
+            let refusals = domain::forms::refusals(&ctx.db, &person, &definition)
+                .await
+                .map_err(internal)?;
             Ok(FillableForm {
                 id,
                 title,

@@ -146,29 +146,75 @@ async fn check_definition(
     }
     for (i, f) in definition.fields.iter().enumerate() {
         if let Some(list) = data_source_list(f) {
-            let security = policy::load_security(db, list.data_source_id).await?;
-            let message = match (
-                &security,
-                policy::decide(Some(designer), Action::UseDataSource, security.as_ref()),
-            ) {
-                (None, _) => Some(
-                    "The data source of this list no longer exists. Choose another.".to_owned(),
-                ),
-                (Some(_), Decision::Deny(d)) => Some(d.sentence()),
-                (Some(_), Decision::Allow) => None,
+            let message = match unusable(db, designer, list.data_source_id).await? {
+                Some(Unusable::Gone) => {
+                    format!("{} Choose another.", Unusable::Gone.sentence())
+                }
+                Some(denied) => denied.sentence(),
+                None => continue,
             };
-            if let Some(message) = message {
-                return Err(FormError::Definition {
-                    field: Some(i),
-                    message,
-                });
-            }
+            return Err(FormError::Definition {
+                field: Some(i),
+                message,
+            });
         }
     }
     Ok(())
 }
 
-fn data_source_list(f: &FieldDefinition) -> Option<&DataSourceList> {
+/// Why a person cannot use a List field's data source.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Unusable {
+    Gone,
+    Denied(policy::Denial),
+}
+
+impl Unusable {
+    pub fn sentence(&self) -> String {
+        match self {
+            Unusable::Gone => "The data source of this list no longer exists.".to_owned(),
+            Unusable::Denied(d) => d.sentence(),
+        }
+    }
+}
+
+/// Whether `person` may use data source `data_source_id` for a List field, and if not, why.
+async fn unusable(
+    db: &impl ConnectionTrait,
+    person: &AuthenticatedUser,
+    data_source_id: i32,
+) -> Result<Option<Unusable>, DbErr> {
+    let Some(security) = policy::load_security(db, data_source_id).await? else {
+        return Ok(Some(Unusable::Gone));
+    };
+    Ok(
+        match policy::decide(Some(person), Action::UseDataSource, Some(&security)) {
+            Decision::Allow => None,
+            Decision::Deny(d) => Some(Unusable::Denied(d)),
+        },
+    )
+}
+
+/// For each List field of `definition` bound to a data source `person` may not use: why, by field
+/// name — shown in place of the field when the form is opened.
+pub async fn refusals(
+    db: &impl ConnectionTrait,
+    person: &AuthenticatedUser,
+    definition: &FormDefinition,
+) -> Result<BTreeMap<String, String>, DbErr> {
+    let mut refusals = BTreeMap::new();
+    for f in &definition.fields {
+        if let Some(list) = data_source_list(f)
+            && let Some(why) = unusable(db, person, list.data_source_id).await?
+        {
+            refusals.insert(f.name.clone(), why.sentence());
+        }
+    }
+    Ok(refusals)
+}
+
+/// The List settings of a field bound to a data source, if it is one.
+pub fn data_source_list(f: &FieldDefinition) -> Option<&DataSourceList> {
     match &f.kind {
         FieldKind::List(list) => match &list.source {
             ListSource::DataSource(ds) => Some(ds),

@@ -99,14 +99,7 @@ impl DropboxConnector {
         let cursor_context = format!("list-cursor:{id}:{}", dropbox_path.to_lowercase());
         // The cursor goes to the browser sealed and bound to this data source and folder: a cursor
         // from another folder, data source or a forged one cannot list anything else.
-        let cursor = match next {
-            Some(sealed) => Some(
-                self.vault
-                    .open_sealed(sealed, &cursor_context)
-                    .map_err(|_| FilesError::StaleCursor)?,
-            ),
-            None => None,
-        };
+        let cursor = self.open_cursor(next, &cursor_context)?;
         let client = self.client(id, &ds.settings);
         let mut pages = client.list_folder(ListOptions {
             path: dropbox_path,
@@ -151,14 +144,7 @@ impl DropboxConnector {
         let folder = confine::relative_to_root(root, &dropbox_path)?;
         let cursor_context =
             search_cursor_context(id, &dropbox_path.to_lowercase(), query, recursive);
-        let cursor = match next {
-            Some(sealed) => Some(
-                self.vault
-                    .open_sealed(sealed, &cursor_context)
-                    .map_err(|_| FilesError::StaleCursor)?,
-            ),
-            None => None,
-        };
+        let cursor = self.open_cursor(next, &cursor_context)?;
         let page = self
             .client(id, &ds.settings)
             .search_page(query, Some(dropbox_path.as_str()), cursor)
@@ -174,6 +160,16 @@ impl DropboxConnector {
             entries,
             next: page.cursor.map(|c| self.vault.seal(&c, &cursor_context)),
         })
+    }
+
+    /// The Dropbox cursor a sealed `next` stands for, if it was sealed for `context` by this server.
+    fn open_cursor(&self, next: Option<&str>, context: &str) -> Result<Option<String>, FilesError> {
+        next.map(|sealed| {
+            self.vault
+                .open_sealed(sealed, context)
+                .map_err(|_| FilesError::StaleCursor)
+        })
+        .transpose()
     }
 
     /// Creates `name` inside `parent` (both relative to the root).
