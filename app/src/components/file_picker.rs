@@ -105,7 +105,8 @@ pub fn FilePicker(
             leptos::task::spawn_local(async move {
                 let answer =
                     pick_files(form_id, field, preview, here.folder, here.query, cursor).await;
-                if generation.get_value() != this {
+                // A newer request replaced this one, or the picker is gone (the form was submitted).
+                if generation.try_get_value() != Some(this) {
                     return;
                 }
                 match answer {

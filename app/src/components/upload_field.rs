@@ -54,7 +54,8 @@ pub fn UploadField(
             );
             leptos::task::spawn_local(async move {
                 let outcome = send(&url, &file).await;
-                uploads.update(|u| {
+                // try_: the form may have been left while the file was sending.
+                uploads.try_update(|u| {
                     if let Some(slot) = u
                         .iter_mut()
                         .find(|x| matches!(x, Upload::Sending { name: n, .. } if *n == name))

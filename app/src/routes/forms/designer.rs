@@ -656,7 +656,8 @@ fn FolderChooser(
             let mut cursor = cursor;
             for _ in 0..10 {
                 let answer = browse_folder(data_source_id, here.clone(), cursor.clone()).await;
-                if folder.get_untracked() != here {
+                // The dialog may have closed (and its signals gone) while Dropbox answered.
+                if folder.try_get_untracked().as_ref() != Some(&here) {
                     return;
                 }
                 match answer {

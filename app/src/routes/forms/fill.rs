@@ -387,7 +387,11 @@ fn DataSourceOptions(
     let load = move |cursor: Option<String>| {
         let field = field.clone();
         leptos::task::spawn_local(async move {
-            match pick_files(form_id, field, preview, String::new(), None, cursor).await {
+            let answer = pick_files(form_id, field, preview, String::new(), None, cursor).await;
+            if entries.try_get_untracked().is_none() {
+                return; // the form is gone
+            }
+            match answer {
                 Ok(page) => {
                     data_source.set(page.data_source_id);
                     entries.update(|e| {
