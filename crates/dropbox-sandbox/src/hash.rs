@@ -12,11 +12,40 @@ pub struct ContentHasher {
     overall: Sha256,
     block: Sha256,
     block_len: usize,
+    /// Each finished block's digest, kept only by a [`ContentHasher::recording`] hasher.
+    blocks: Option<Vec<[u8; 32]>>,
 }
 
 impl ContentHasher {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A hasher that also keeps each block's digest, so that a hash standing at a block boundary can
+    /// take over its work with [`ContentHasher::extend_with`] instead of hashing the same bytes again.
+    pub fn recording() -> Self {
+        Self {
+            blocks: Some(Vec::new()),
+            ..Self::default()
+        }
+    }
+
+    /// Whether the bytes hashed so far fill whole blocks (nothing, too, counts).
+    pub fn at_block_boundary(&self) -> bool {
+        self.block_len == 0
+    }
+
+    /// Continues this hash with everything `next` hashed, as if it had been fed the same bytes. Only
+    /// possible at a block boundary of this hash and with a recording `next`; returns false and changes
+    /// nothing otherwise.
+    pub fn extend_with(&mut self, next: &ContentHasher) -> bool {
+        let Some(blocks) = next.blocks.as_ref().filter(|_| self.at_block_boundary()) else {
+            return false;
+        };
+        blocks.iter().for_each(|d| self.overall.update(d));
+        self.block = next.block.clone();
+        self.block_len = next.block_len;
+        true
     }
 
     pub fn update(&mut self, mut data: &[u8]) {
@@ -34,6 +63,9 @@ impl ContentHasher {
     fn finish_block(&mut self) {
         let digest = std::mem::take(&mut self.block).finalize();
         self.overall.update(digest);
+        if let Some(blocks) = self.blocks.as_mut() {
+            blocks.push(digest.into());
+        }
         self.block_len = 0;
     }
 
@@ -72,6 +104,40 @@ mod tests {
             h.update(chunk);
         }
         assert_eq!(h.finish_hex(), content_hash(&data));
+    }
+
+    #[test]
+    fn a_hash_extended_with_a_recorded_one_equals_hashing_everything() {
+        let data: Vec<u8> = (0..(3 * BLOCK_SIZE + 99))
+            .map(|i| (i % 241) as u8)
+            .collect();
+        // From a block boundary (also from nothing), with whole and partial blocks following.
+        for split in [0, BLOCK_SIZE, 2 * BLOCK_SIZE] {
+            for end in [2 * BLOCK_SIZE, 3 * BLOCK_SIZE + 99] {
+                let (head, tail) = (&data[..split], &data[split..end.max(split)]);
+                let mut whole = ContentHasher::new();
+                whole.update(head);
+                let mut next = ContentHasher::recording();
+                next.update(tail);
+                assert!(whole.extend_with(&next));
+                // The extended hasher goes on hashing correctly.
+                whole.update(b"more");
+                let mut expected = data[..end.max(split)].to_vec();
+                expected.extend_from_slice(b"more");
+                assert_eq!(whole.finish_hex(), content_hash(&expected), "{split} {end}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_hash_inside_a_block_or_a_plain_next_hash_is_not_extended() {
+        let mut inside = ContentHasher::new();
+        inside.update(b"abc");
+        let mut next = ContentHasher::recording();
+        next.update(b"def");
+        assert!(!inside.extend_with(&next));
+        assert_eq!(inside.finish_hex(), content_hash(b"abc"));
+        assert!(!ContentHasher::new().extend_with(&ContentHasher::new()));
     }
 
     #[test]

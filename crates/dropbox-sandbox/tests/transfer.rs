@@ -233,6 +233,63 @@ async fn upload_session_appends_checks_offsets_and_finishes() {
 }
 
 #[tokio::test]
+async fn a_session_of_chunks_that_straddle_blocks_hashes_like_the_whole_file() {
+    // Chunks of 3 MiB put the session inside a 4 MiB block between calls; a refused append in
+    // between must leave the session's hash as it was.
+    let t = TestSandbox::start().await;
+    let mib = 1024 * 1024;
+    let whole: Vec<u8> = (0..9 * mib + 5).map(|i| (i % 253) as u8).collect();
+    let start = t
+        .upload_call(
+            "files/upload_session/start",
+            &json!({}),
+            whole[..3 * mib].to_vec(),
+        )
+        .await;
+    assert_eq!(start.status, StatusCode::OK, "{}", start.text);
+    let sid = start.json()["session_id"].as_str().unwrap().to_string();
+    let append = |offset: usize, hash: &[u8]| {
+        json!({"cursor": {"session_id": sid, "offset": offset},
+               "content_hash": dropbox_sandbox::content_hash(hash)})
+    };
+    let second = &whole[3 * mib..6 * mib];
+    let refused = t
+        .upload_call(
+            "files/upload_session/append_v2",
+            &append(3 * mib, b"not it"),
+            second.to_vec(),
+        )
+        .await;
+    assert_route_error(&refused, "content_hash_mismatch");
+    for range in [3 * mib..6 * mib, 6 * mib..8 * mib] {
+        let chunk = &whole[range.clone()];
+        let ok = t
+            .upload_call(
+                "files/upload_session/append_v2",
+                &append(range.start, chunk),
+                chunk.to_vec(),
+            )
+            .await;
+        assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
+    }
+    let finish = json!({"cursor": {"session_id": sid, "offset": 8 * mib},
+                        "commit": {"path": "/straddle.bin"}});
+    let done = t
+        .upload_call(
+            "files/upload_session/finish",
+            &finish,
+            whole[8 * mib..].to_vec(),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+    assert_eq!(done.json()["size"], whole.len());
+    assert_eq!(
+        done.json()["content_hash"],
+        dropbox_sandbox::content_hash(&whole)
+    );
+}
+
+#[tokio::test]
 async fn closed_upload_session_refuses_appends() {
     let t = TestSandbox::start().await;
     let start = t

@@ -174,16 +174,20 @@ async fn append(
         s.busy = true;
         s.hasher.clone()
     };
-    let mut chunk = ContentHasher::new();
+    // At a block boundary of the session (always, with chunks of a multiple of 4 MiB) the session's
+    // hash takes over the chunk's block digests afterwards: every byte is hashed once, not twice.
+    let mut chunk = ContentHasher::recording();
+    let shared = hasher.at_block_boundary();
+    let hashers: &mut [&mut ContentHasher] = if shared {
+        &mut [&mut chunk]
+    } else {
+        &mut [&mut hasher, &mut chunk]
+    };
     let path = sb.blobs.session_path(id);
-    let result = append_body(
-        &path,
-        body,
-        sb.config.max_upload_bytes,
-        offset,
-        &mut [&mut hasher, &mut chunk],
-    )
-    .await;
+    let result = append_body(&path, body, sb.config.max_upload_bytes, offset, hashers).await;
+    if shared && result.is_ok() {
+        hasher.extend_with(&chunk);
+    }
     let outcome = match result {
         Ok(_)
             if chunk_hash
