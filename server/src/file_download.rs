@@ -30,15 +30,9 @@ pub async fn download(
     if let Err(refused) = authorize_use(&ctx, user.as_ref(), id).await {
         return refused;
     }
-    let range = match headers.get(header::RANGE).map(parse_range) {
-        Some(Some(range)) => Some(range),
-        Some(None) => {
-            return plain(
-                StatusCode::RANGE_NOT_SATISFIABLE,
-                "Only a single byte range (bytes=start-end) is supported.",
-            );
-        }
-        None => None,
+    let range = match requested_range(&headers) {
+        Ok(range) => range,
+        Err(refused) => return refused,
     };
     let download = match ctx.connector.open_file(id, &params.path, range).await {
         Ok(download) => download,
@@ -58,18 +52,11 @@ pub async fn download(
         Response::new(Body::from_stream(download.stream.map(|chunk| {
             chunk.map_err(|e| std::io::Error::other(e.user_message()))
         })));
-    let h = response.headers_mut();
-    attachment_headers(h, &name);
-    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    attachment_headers(response.headers_mut(), &name);
     match range {
         Some(DownloadRange { start, end }) => {
-            let end = end
-                .unwrap_or(total.saturating_sub(1))
-                .min(total.saturating_sub(1));
-            *response.status_mut() = StatusCode::PARTIAL_CONTENT;
-            if let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{end}/{total}")) {
-                response.headers_mut().insert(header::CONTENT_RANGE, v);
-            }
+            let end = end.unwrap_or(u64::MAX).min(total.saturating_sub(1));
+            partial_content(&mut response, start, end, total);
             if let Some(len) = download.content_length {
                 response
                     .headers_mut()
@@ -83,6 +70,27 @@ pub async fn download(
         }
     }
     response
+}
+
+/// The one byte range a request asks for (`None`: the whole file), or the 416 refusing a `Range`
+/// header Wharf does not serve. Shared with `GET /uploads/{id}`.
+pub(crate) fn requested_range(headers: &HeaderMap) -> Result<Option<DownloadRange>, Response> {
+    match headers.get(header::RANGE).map(parse_range) {
+        None => Ok(None),
+        Some(Some(range)) => Ok(Some(range)),
+        Some(None) => Err(plain(
+            StatusCode::RANGE_NOT_SATISFIABLE,
+            "Only a single byte range (bytes=start-end) is supported.",
+        )),
+    }
+}
+
+/// Makes `response` a 206 for bytes `start..=end` of `total`. Every download says it takes ranges.
+pub(crate) fn partial_content(response: &mut Response, start: u64, end: u64, total: u64) {
+    *response.status_mut() = StatusCode::PARTIAL_CONTENT;
+    if let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{end}/{total}")) {
+        response.headers_mut().insert(header::CONTENT_RANGE, v);
+    }
 }
 
 /// `bytes=a-b` or `bytes=a-`; `None` for anything else (several ranges, suffix ranges).
@@ -111,6 +119,7 @@ pub(crate) fn attachment_headers(h: &mut HeaderMap, name: &str) {
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-store"),
     );
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

@@ -6,20 +6,21 @@
 //! the token back. `GET /uploads/{id}` streams a stored file back, to the designers of forms and to
 //! the person who uploaded it. Refusals are text sentences with 401/403/404/413/422.
 use crate::file_access::{authorize, plain, refusal};
-use crate::file_download::attachment_headers;
+use crate::file_download::{attachment_headers, partial_content, requested_range};
 use app::api::context::{RequestUser, ServerContext};
 use axum::Extension;
 use axum::Json;
 use axum::body::{Body, BodyDataStream, Bytes};
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::policy::{Action, Decision, Denial, decide, log_denial};
 use domain::uploads::{MAX_UPLOAD_BYTES, UploadError};
 use futures::{Stream, StreamExt};
 use serde::Deserialize;
+use std::io::SeekFrom;
 use std::time::Duration;
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeekExt};
 use wharf_types::Area;
 
 pub const UPLOAD_PATH: &str = "/forms/{id}/uploads/{field}";
@@ -118,6 +119,7 @@ pub async fn download(
     State(ctx): State<ServerContext>,
     Extension(RequestUser(user)): Extension<RequestUser>,
     Path(id): Path<i32>,
+    headers: HeaderMap,
 ) -> Response {
     // Designers may read every upload; anyone else only their own.
     let designer = match decide(user.as_ref(), Action::DesignForms, None) {
@@ -152,15 +154,44 @@ pub async fn download(
         size = row.size,
         "upload download"
     );
-    let mut response = Response::new(Body::from_stream(file_stream(file)));
-    let h = response.headers_mut();
-    attachment_headers(h, &row.file_name);
-    h.insert(header::CONTENT_LENGTH, row.size.into());
+    let size = u64::try_from(row.size).unwrap_or(0);
+    let range = match requested_range(&headers) {
+        Ok(range) => range,
+        Err(refused) => return refused,
+    };
+    let (mut file, start, end) = (
+        file,
+        range.map_or(0, |r| r.start),
+        range.and_then(|r| r.end),
+    );
+    if range.is_some() && start >= size {
+        let mut refused = plain(
+            StatusCode::RANGE_NOT_SATISFIABLE,
+            "The requested range starts beyond the end of the file.",
+        );
+        if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
+            refused.headers_mut().insert(header::CONTENT_RANGE, v);
+        }
+        return refused;
+    }
+    let end = end.unwrap_or(u64::MAX).min(size.saturating_sub(1));
+    let len = if size == 0 { 0 } else { end + 1 - start };
+    if let Err(e) = file.seek(SeekFrom::Start(start)).await {
+        return error_response(&UploadError::Storage(e));
+    }
+    let mut response = Response::new(Body::from_stream(file_stream(file.take(len))));
+    attachment_headers(response.headers_mut(), &row.file_name);
+    response
+        .headers_mut()
+        .insert(header::CONTENT_LENGTH, len.into());
+    if range.is_some() {
+        partial_content(&mut response, start, end, size);
+    }
     response
 }
 
 /// The file in 64 KiB chunks, read as the client takes them.
-fn file_stream(file: tokio::fs::File) -> impl Stream<Item = std::io::Result<Bytes>> {
+fn file_stream(file: impl AsyncRead + Unpin + Send) -> impl Stream<Item = std::io::Result<Bytes>> {
     futures::stream::try_unfold(file, |mut file| async move {
         let mut buf = vec![0u8; 64 * 1024];
         let n = file.read(&mut buf).await?;

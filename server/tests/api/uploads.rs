@@ -209,6 +209,65 @@ async fn a_big_upload_streams_to_disk_and_the_right_people_download_exactly_its_
 }
 
 #[tokio::test]
+async fn an_interrupted_download_of_an_upload_resumes_with_a_byte_range() {
+    let app = spawn_app().await;
+    app.sign_in_as_admin().await;
+    let form = form(&app, "Claims", true).await;
+    let uma = browser(&app, "uma", &[Role::User]).await;
+    let len = 3 * 1024 * 1024 + 5;
+    let r = post(
+        &app,
+        &uma,
+        form,
+        "attachment",
+        "scan.pdf",
+        pattern_bytes(len).into(),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let receipt: UploadReceipt = r.json().await.unwrap();
+    let stored = row(&app, &receipt.token).await;
+    let url = format!("{}/uploads/{}", app.address, stored.id);
+    let expected = pattern_bytes(len);
+    let ranged = |range: String| uma.get(&url).header("Range", range).send();
+
+    let whole = uma.get(&url).send().await.unwrap();
+    assert_eq!(whole.headers()["accept-ranges"], "bytes");
+    for (range, from, to) in [
+        (format!("bytes=1000000-"), 1_000_000, len - 1),
+        (format!("bytes=10-19"), 10, 19),
+        (format!("bytes={}-{}", len - 1, len + 100), len - 1, len - 1),
+    ] {
+        let r = ranged(range.clone()).await.unwrap();
+        assert_eq!(r.status(), StatusCode::PARTIAL_CONTENT, "{range}");
+        assert_eq!(
+            r.headers()["content-range"],
+            format!("bytes {from}-{to}/{len}").as_str(),
+            "{range}"
+        );
+        assert_eq!(
+            r.headers()["content-length"],
+            (to - from + 1).to_string().as_str()
+        );
+        let body = r.bytes().await.unwrap();
+        assert_eq!(
+            body.as_ref(),
+            &expected[from as usize..=to as usize],
+            "{range}"
+        );
+    }
+    let beyond = ranged(format!("bytes={len}-")).await.unwrap();
+    assert_eq!(beyond.status(), StatusCode::RANGE_NOT_SATISFIABLE);
+    assert_eq!(
+        beyond.headers()["content-range"],
+        format!("bytes */{len}").as_str()
+    );
+    let several = ranged("bytes=0-1,5-6".into()).await.unwrap();
+    assert_eq!(several.status(), StatusCode::RANGE_NOT_SATISFIABLE);
+    assert!(several.text().await.unwrap().contains("single byte range"));
+}
+
+#[tokio::test]
 async fn one_byte_over_the_limit_is_refused_with_413_and_leaves_nothing_behind() {
     let app = spawn_app().await;
     app.sign_in_as_admin().await;
