@@ -8,7 +8,7 @@ use axum::Extension;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use dropbox::DownloadRange;
 use futures::StreamExt;
 use serde::Deserialize;
@@ -32,7 +32,7 @@ pub async fn download(
     }
     let range = match requested_range(&headers) {
         Ok(range) => range,
-        Err(refused) => return refused,
+        Err(refused) => return refused.into_response(),
     };
     let download = match ctx.connector.open_file(id, &params.path, range).await {
         Ok(download) => download,
@@ -72,16 +72,27 @@ pub async fn download(
     response
 }
 
-/// The one byte range a request asks for (`None`: the whole file), or the 416 refusing a `Range`
-/// header Wharf does not serve. Shared with `GET /uploads/{id}`.
-pub(crate) fn requested_range(headers: &HeaderMap) -> Result<Option<DownloadRange>, Response> {
+/// The one byte range a request asks for (`None`: the whole file), or [`UnsupportedRange`] for a
+/// `Range` header Wharf does not serve. Shared with `GET /uploads/{id}`.
+pub(crate) fn requested_range(
+    headers: &HeaderMap,
+) -> Result<Option<DownloadRange>, UnsupportedRange> {
     match headers.get(header::RANGE).map(parse_range) {
         None => Ok(None),
         Some(Some(range)) => Ok(Some(range)),
-        Some(None) => Err(plain(
+        Some(None) => Err(UnsupportedRange),
+    }
+}
+
+/// Several ranges, a suffix range or no range at all in a `Range` header: refused with 416.
+pub(crate) struct UnsupportedRange;
+
+impl IntoResponse for UnsupportedRange {
+    fn into_response(self) -> Response {
+        plain(
             StatusCode::RANGE_NOT_SATISFIABLE,
             "Only a single byte range (bytes=start-end) is supported.",
-        )),
+        )
     }
 }
 

@@ -157,7 +157,7 @@ pub async fn download(
     let size = u64::try_from(row.size).unwrap_or(0);
     let range = match requested_range(&headers) {
         Ok(range) => range,
-        Err(refused) => return refused,
+        Err(refused) => return refused.into_response(),
     };
     let (mut file, start, end) = (
         file,

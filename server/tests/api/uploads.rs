@@ -234,8 +234,8 @@ async fn an_interrupted_download_of_an_upload_resumes_with_a_byte_range() {
     let whole = uma.get(&url).send().await.unwrap();
     assert_eq!(whole.headers()["accept-ranges"], "bytes");
     for (range, from, to) in [
-        (format!("bytes=1000000-"), 1_000_000, len - 1),
-        (format!("bytes=10-19"), 10, 19),
+        ("bytes=1000000-".to_string(), 1_000_000, len - 1),
+        ("bytes=10-19".to_string(), 10, 19),
         (format!("bytes={}-{}", len - 1, len + 100), len - 1, len - 1),
     ] {
         let r = ranged(range.clone()).await.unwrap();
