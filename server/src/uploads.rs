@@ -215,7 +215,9 @@ fn error_response(e: &UploadError) -> Response {
         | UploadError::UnknownToken
         | UploadError::AlreadyAttached
         | UploadError::TooManyFiles => StatusCode::UNPROCESSABLE_ENTITY,
-        UploadError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        UploadError::TooLarge { .. } | UploadError::TooManyPending { .. } => {
+            StatusCode::PAYLOAD_TOO_LARGE
+        }
         UploadError::Interrupted => StatusCode::BAD_REQUEST,
         UploadError::Storage(_) | UploadError::Database(_) => {
             tracing::error!("upload failed: {e:?}");

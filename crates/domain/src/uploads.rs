@@ -11,7 +11,7 @@ use bytes::Bytes;
 use entity::form_upload;
 use futures::{Stream, StreamExt};
 use rand::RngCore;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
     QueryFilter, QuerySelect,
@@ -32,6 +32,30 @@ pub const MAX_UPLOAD_BYTES: u64 = 100 * 1024 * 1024;
 pub const MAX_NAME_CHARS: usize = 255;
 /// How long an upload may wait for a submission to claim it before [`cleanup`] removes it.
 pub const UNATTACHED_LIFETIME: time::Duration = time::Duration::hours(24);
+/// What one person's uploads that no submission has claimed yet may add up to (1 GiB). They wait
+/// a day for [`cleanup`], so without a bound one person could fill the disk with files never sent.
+pub const MAX_PENDING_BYTES: u64 = 1024 * 1024 * 1024;
+/// How many such uploads one person may have (tiny files would otherwise pile up rows).
+pub const MAX_PENDING_FILES: u64 = 500;
+
+/// The bounds [`store_limited`] enforces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UploadLimits {
+    /// Bytes in one file.
+    pub file_bytes: u64,
+    /// Bytes in one person's unclaimed uploads, the new one included.
+    pub pending_bytes: u64,
+    /// One person's unclaimed uploads, the new one included.
+    pub pending_files: u64,
+}
+
+impl UploadLimits {
+    pub const DEFAULT: Self = Self {
+        file_bytes: MAX_UPLOAD_BYTES,
+        pending_bytes: MAX_PENDING_BYTES,
+        pending_files: MAX_PENDING_FILES,
+    };
+}
 /// The folder under the data directory that holds the uploaded files.
 pub const UPLOADS_DIR: &str = "uploads";
 /// Files still being received are named `.partial-<random>` until they are complete.
@@ -57,6 +81,13 @@ pub enum UploadError {
     TooLarge { max: u64 },
     #[error("The upload stopped before the whole file arrived. Try again.")]
     Interrupted,
+    /// The person's unclaimed uploads would exceed [`UploadLimits::pending_bytes`] or
+    /// [`UploadLimits::pending_files`].
+    #[error(
+        "Files uploaded but not yet sent with a form may add up to at most {} and {files} files per person. Submit the form first; files never sent are removed after a day.",
+        human_size(*.bytes)
+    )]
+    TooManyPending { bytes: u64, files: u64 },
     /// The token is unknown, expired, or was uploaded by someone else or for another form or field.
     #[error(
         "An uploaded file was not found: it may have been uploaded by someone else, into another field, or too long ago. Upload it again."
@@ -97,8 +128,8 @@ pub fn uploads_dir(data_dir: &Path) -> PathBuf {
     data_dir.join(UPLOADS_DIR)
 }
 
-/// Receives a file for File upload field `field` of published form `form_id` from `person`, with
-/// the limit [`MAX_UPLOAD_BYTES`]. See [`store_limited`].
+/// Receives a file for File upload field `field` of published form `form_id` from `person`, within
+/// [`UploadLimits::DEFAULT`]. See [`store_limited`].
 #[allow(clippy::too_many_arguments)]
 pub async fn store<E: std::fmt::Display>(
     db: &impl ConnectionTrait,
@@ -119,15 +150,17 @@ pub async fn store<E: std::fmt::Display>(
         file_name,
         content_type,
         body,
-        MAX_UPLOAD_BYTES,
+        UploadLimits::DEFAULT,
     )
     .await
 }
 
-/// [`store`] with a limit of `max_bytes`. The form must be published and `field` a visible, enabled
-/// File upload field of the published version. The body is written to a `.partial-` file while its
-/// SHA-256 is computed; past `max_bytes` it stops with [`UploadError::TooLarge`]. Only a complete
-/// file is renamed into place and recorded. Whatever goes wrong — including the caller dropping
+/// [`store`] within `limits`. The form must be published and `field` a visible, enabled File upload
+/// field of the published version. The body is written to a `.partial-` file while its SHA-256 is
+/// computed; past the file limit it stops with [`UploadError::TooLarge`], past what the person's
+/// unclaimed uploads leave room for with [`UploadError::TooManyPending`] (checked again just before
+/// recording, so uploads running side by side overshoot by at most what they add between the two
+/// checks). Only a complete file is renamed into place and recorded. Whatever goes wrong — including the caller dropping
 /// this future because the person went away — nothing is left behind.
 #[allow(clippy::too_many_arguments)]
 pub async fn store_limited<E: std::fmt::Display>(
@@ -139,10 +172,17 @@ pub async fn store_limited<E: std::fmt::Display>(
     file_name: &str,
     content_type: Option<&str>,
     body: impl Stream<Item = Result<Bytes, E>>,
-    max_bytes: u64,
+    limits: UploadLimits,
 ) -> Result<UploadReceipt, UploadError> {
     check_field(db, form_id, field).await?;
     let name = clean_file_name(file_name)?;
+    let too_many_pending = UploadError::TooManyPending {
+        bytes: limits.pending_bytes,
+        files: limits.pending_files,
+    };
+    let room = pending_room(db, person, limits)
+        .await?
+        .ok_or(too_many_pending)?;
     let content_type = clean_content_type(content_type);
     let dir = uploads_dir(data_dir);
     tokio::fs::create_dir_all(&dir)
@@ -168,13 +208,26 @@ pub async fn store_limited<E: std::fmt::Display>(
             UploadError::Interrupted
         })?;
         size += chunk.len() as u64;
-        if size > max_bytes {
+        if size > limits.file_bytes {
             tracing::info!(
                 user_id = person.id,
                 form_id,
                 "upload refused: over the limit"
             );
-            return Err(UploadError::TooLarge { max: max_bytes });
+            return Err(UploadError::TooLarge {
+                max: limits.file_bytes,
+            });
+        }
+        if size > room {
+            tracing::info!(
+                user_id = person.id,
+                form_id,
+                "upload refused: too much uploaded and not yet submitted"
+            );
+            return Err(UploadError::TooManyPending {
+                bytes: limits.pending_bytes,
+                files: limits.pending_files,
+            });
         }
         hasher.update(&chunk);
         out.write_all(&chunk).await.map_err(UploadError::Storage)?;
@@ -188,6 +241,16 @@ pub async fn store_limited<E: std::fmt::Display>(
         .await
         .map_err(UploadError::Storage)?;
     guard.0 = Some(final_path);
+    // Others of this person's uploads may have been recorded meanwhile.
+    if pending_room(db, person, limits)
+        .await?
+        .is_none_or(|room| size > room)
+    {
+        return Err(UploadError::TooManyPending {
+            bytes: limits.pending_bytes,
+            files: limits.pending_files,
+        });
+    }
 
     let token = random_hex(32);
     let row = form_upload::ActiveModel {
@@ -215,6 +278,37 @@ pub async fn store_limited<E: std::fmt::Display>(
         "file uploaded"
     );
     Ok(UploadReceipt { token, name, size })
+}
+
+/// How many more bytes `person` may upload before a submission claims them; `None` when not even
+/// one more file fits.
+async fn pending_room(
+    db: &impl ConnectionTrait,
+    person: &AuthenticatedUser,
+    limits: UploadLimits,
+) -> Result<Option<u64>, UploadError> {
+    // SUM of a BIGINT is NUMERIC on PostgreSQL: cast it back so both databases answer an i64.
+    let (files, bytes): (i64, i64) = form_upload::Entity::find()
+        .select_only()
+        .expr(Func::count(Expr::col(form_upload::Column::Id)))
+        .expr(Func::cast_as(
+            Func::coalesce([
+                Expr::from(Func::sum(Expr::col(form_upload::Column::Size))),
+                Expr::val(0),
+            ]),
+            "BIGINT",
+        ))
+        .filter(form_upload::Column::UploadedBy.eq(person.id))
+        .filter(form_upload::Column::SubmissionId.is_null())
+        .into_tuple()
+        .one(db)
+        .await?
+        .unwrap_or((0, 0));
+    let (files, bytes) = (files.max(0) as u64, bytes.max(0) as u64);
+    Ok(
+        (files < limits.pending_files && bytes < limits.pending_bytes)
+            .then(|| limits.pending_bytes - bytes),
+    )
 }
 
 /// Claims the uploads named by `tokens` for submission `submission_id`; meant to run inside the
@@ -677,6 +771,70 @@ mod tests {
         assert_eq!(clean_content_type(Some("a/b\r\nx")), CONTENT_TYPE_FALLBACK);
     }
 
+    async fn upload_within(
+        s: &Setup,
+        who: &AuthenticatedUser,
+        content: &[u8],
+        limits: UploadLimits,
+    ) -> Result<UploadReceipt, UploadError> {
+        store_limited(
+            &s.db,
+            s.dir.path(),
+            who,
+            s.form,
+            "attachment",
+            "a.txt",
+            None,
+            body(&[content]),
+            limits,
+        )
+        .await
+    }
+
+    #[tokio::test]
+    async fn unsubmitted_uploads_are_bounded_per_person_until_a_submission_claims_them() {
+        let s = setup().await;
+        let limits = UploadLimits {
+            file_bytes: 100,
+            pending_bytes: 12,
+            pending_files: 3,
+        };
+        let first = upload_within(&s, &s.uma, b"hello", limits).await.unwrap();
+        upload_within(&s, &s.uma, b"world", limits).await.unwrap();
+        // 10 of 12 bytes are taken: 3 more do not fit, and leave nothing behind.
+        let refused = upload_within(&s, &s.uma, b"abc", limits).await;
+        assert!(
+            matches!(
+                refused,
+                Err(UploadError::TooManyPending {
+                    bytes: 12,
+                    files: 3
+                })
+            ),
+            "{refused:?}"
+        );
+        assert_eq!(files_in(s.dir.path()).len(), 2);
+        assert!(refused.unwrap_err().to_string().contains("12 B"));
+        // Someone else's room is their own.
+        upload_within(&s, &s.designer, b"0123456789", limits)
+            .await
+            .unwrap();
+        // A submission claiming a file frees its room.
+        let sub = submission(&s).await;
+        attach(&s.db, &s.uma, s.form, "attachment", &[first.token], sub)
+            .await
+            .unwrap();
+        upload_within(&s, &s.uma, b"abc", limits).await.unwrap();
+        upload_within(&s, &s.uma, b"x", limits).await.unwrap();
+        // Three unclaimed files is the most, however small (9 of 12 bytes are taken).
+        let by_count = upload_within(&s, &s.uma, b"y", limits).await;
+        assert!(
+            matches!(by_count, Err(UploadError::TooManyPending { .. })),
+            "{by_count:?}"
+        );
+        assert_eq!(files_in(s.dir.path()).len(), 5);
+    }
+
     #[tokio::test]
     async fn a_file_is_stored_whole_with_its_hash_and_size() {
         let s = setup().await;
@@ -721,7 +879,10 @@ mod tests {
             "big.bin",
             None,
             body(&[b"12345", b"67890", b"1"]),
-            10,
+            UploadLimits {
+                file_bytes: 10,
+                ..UploadLimits::DEFAULT
+            },
         )
         .await;
         assert!(matches!(too_big, Err(UploadError::TooLarge { max: 10 })));
@@ -753,7 +914,10 @@ mod tests {
             "ten.bin",
             None,
             body(&[b"12345", b"67890"]),
-            10,
+            UploadLimits {
+                file_bytes: 10,
+                ..UploadLimits::DEFAULT
+            },
         )
         .await
         .unwrap();
