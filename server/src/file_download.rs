@@ -55,8 +55,7 @@ pub async fn download(
     attachment_headers(response.headers_mut(), &name);
     match range {
         Some(DownloadRange { start, end }) => {
-            let end = end.unwrap_or(u64::MAX).min(total.saturating_sub(1));
-            partial_content(&mut response, start, end, total);
+            partial_content(&mut response, DownloadRange { start, end }, total);
             if let Some(len) = download.content_length {
                 response
                     .headers_mut()
@@ -96,9 +95,16 @@ impl IntoResponse for UnsupportedRange {
     }
 }
 
-/// Makes `response` a 206 for bytes `start..=end` of `total`. Every download says it takes ranges.
-pub(crate) fn partial_content(response: &mut Response, start: u64, end: u64, total: u64) {
+/// The last byte `range` covers of a file of `total` bytes (an open or too long range stops at the
+/// file's end).
+pub(crate) fn last_byte(range: DownloadRange, total: u64) -> u64 {
+    range.end.unwrap_or(u64::MAX).min(total.saturating_sub(1))
+}
+
+/// Makes `response` a 206 for `range` of a file of `total` bytes.
+pub(crate) fn partial_content(response: &mut Response, range: DownloadRange, total: u64) {
     *response.status_mut() = StatusCode::PARTIAL_CONTENT;
+    let (start, end) = (range.start, last_byte(range, total));
     if let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{end}/{total}")) {
         response.headers_mut().insert(header::CONTENT_RANGE, v);
     }

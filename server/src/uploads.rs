@@ -6,7 +6,7 @@
 //! the token back. `GET /uploads/{id}` streams a stored file back, to the designers of forms and to
 //! the person who uploaded it. Refusals are text sentences with 401/403/404/413/422.
 use crate::file_access::{authorize, plain, refusal};
-use crate::file_download::{attachment_headers, partial_content, requested_range};
+use crate::file_download::{attachment_headers, last_byte, partial_content, requested_range};
 use app::api::context::{RequestUser, ServerContext};
 use axum::Extension;
 use axum::Json;
@@ -133,7 +133,7 @@ pub async fn download(
     let Some(user) = user else {
         return refusal(&Denial::NotSignedIn);
     };
-    let (row, file) = match domain::uploads::open(&ctx.db, &ctx.data_dir, id).await {
+    let (row, mut file) = match domain::uploads::open(&ctx.db, &ctx.data_dir, id).await {
         Ok(opened) => opened,
         Err(e) => return error_response(&e),
     };
@@ -159,23 +159,11 @@ pub async fn download(
         Ok(range) => range,
         Err(refused) => return refused.into_response(),
     };
-    let (mut file, start, end) = (
-        file,
-        range.map_or(0, |r| r.start),
-        range.and_then(|r| r.end),
-    );
-    if range.is_some() && start >= size {
-        let mut refused = plain(
-            StatusCode::RANGE_NOT_SATISFIABLE,
-            "The requested range starts beyond the end of the file.",
-        );
-        if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
-            refused.headers_mut().insert(header::CONTENT_RANGE, v);
-        }
-        return refused;
-    }
-    let end = end.unwrap_or(u64::MAX).min(size.saturating_sub(1));
-    let len = if size == 0 { 0 } else { end + 1 - start };
+    let (start, len) = match range {
+        None => (0, size),
+        Some(r) if r.start >= size => return range_beyond_end(size),
+        Some(r) => (r.start, last_byte(r, size) + 1 - r.start),
+    };
     if let Err(e) = file.seek(SeekFrom::Start(start)).await {
         return error_response(&UploadError::Storage(e));
     }
@@ -184,10 +172,22 @@ pub async fn download(
     response
         .headers_mut()
         .insert(header::CONTENT_LENGTH, len.into());
-    if range.is_some() {
-        partial_content(&mut response, start, end, size);
+    if let Some(range) = range {
+        partial_content(&mut response, range, size);
     }
     response
+}
+
+/// 416 for a range that starts at or past the end of a file of `size` bytes.
+fn range_beyond_end(size: u64) -> Response {
+    let mut refused = plain(
+        StatusCode::RANGE_NOT_SATISFIABLE,
+        "The requested range starts beyond the end of the file.",
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
+        refused.headers_mut().insert(header::CONTENT_RANGE, v);
+    }
+    refused
 }
 
 /// The file in 64 KiB chunks, read as the client takes them.

@@ -55,6 +55,14 @@ impl UploadLimits {
         pending_bytes: MAX_PENDING_BYTES,
         pending_files: MAX_PENDING_FILES,
     };
+
+    /// The refusal of an upload that would leave more unclaimed than these limits allow.
+    fn too_many_pending(&self) -> UploadError {
+        UploadError::TooManyPending {
+            bytes: self.pending_bytes,
+            files: self.pending_files,
+        }
+    }
 }
 /// The folder under the data directory that holds the uploaded files.
 pub const UPLOADS_DIR: &str = "uploads";
@@ -160,8 +168,8 @@ pub async fn store<E: std::fmt::Display>(
 /// computed; past the file limit it stops with [`UploadError::TooLarge`], past what the person's
 /// unclaimed uploads leave room for with [`UploadError::TooManyPending`] (checked again just before
 /// recording, so uploads running side by side overshoot by at most what they add between the two
-/// checks). Only a complete file is renamed into place and recorded. Whatever goes wrong — including the caller dropping
-/// this future because the person went away — nothing is left behind.
+/// checks). Only a complete file is renamed into place and recorded. Whatever goes wrong — including
+/// the caller dropping this future because the person went away — nothing is left behind.
 #[allow(clippy::too_many_arguments)]
 pub async fn store_limited<E: std::fmt::Display>(
     db: &impl ConnectionTrait,
@@ -176,13 +184,9 @@ pub async fn store_limited<E: std::fmt::Display>(
 ) -> Result<UploadReceipt, UploadError> {
     check_field(db, form_id, field).await?;
     let name = clean_file_name(file_name)?;
-    let too_many_pending = UploadError::TooManyPending {
-        bytes: limits.pending_bytes,
-        files: limits.pending_files,
-    };
     let room = pending_room(db, person, limits)
         .await?
-        .ok_or(too_many_pending)?;
+        .ok_or_else(|| limits.too_many_pending())?;
     let content_type = clean_content_type(content_type);
     let dir = uploads_dir(data_dir);
     tokio::fs::create_dir_all(&dir)
@@ -224,10 +228,7 @@ pub async fn store_limited<E: std::fmt::Display>(
                 form_id,
                 "upload refused: too much uploaded and not yet submitted"
             );
-            return Err(UploadError::TooManyPending {
-                bytes: limits.pending_bytes,
-                files: limits.pending_files,
-            });
+            return Err(limits.too_many_pending());
         }
         hasher.update(&chunk);
         out.write_all(&chunk).await.map_err(UploadError::Storage)?;
@@ -246,10 +247,7 @@ pub async fn store_limited<E: std::fmt::Display>(
         .await?
         .is_none_or(|room| size > room)
     {
-        return Err(UploadError::TooManyPending {
-            bytes: limits.pending_bytes,
-            files: limits.pending_files,
-        });
+        return Err(limits.too_many_pending());
     }
 
     let token = random_hex(32);
