@@ -194,6 +194,15 @@ pub struct UsableDataSource {
     pub status: DataSourceStatus,
 }
 
+/// One page of the data sources a user may use.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsableDataSourceList {
+    pub rows: Vec<UsableDataSource>,
+    pub total: u64,
+    pub page: u64,
+    pub page_size: u64,
+}
+
 /// A file or folder, with its path relative to the data source's root.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileEntry {

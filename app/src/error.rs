@@ -3,6 +3,7 @@
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
@@ -20,6 +21,9 @@ pub enum AppError {
         field: Option<String>,
         message: String,
     },
+    /// Several fields refused at once (a submission): each message belongs under its field.
+    #[error("{}", fields_summary(problems))]
+    Fields { problems: BTreeMap<String, String> },
     #[error("{0}")]
     NotFound(String),
     /// Dropbox failed or refused; the sentence says what to do.
@@ -51,8 +55,14 @@ impl AppError {
                 field: Some(f),
                 message,
             } if f == name => Some(message.clone()),
+            AppError::Fields { problems } => problems.get(name).cloned(),
             _ => None,
         }
+    }
+
+    /// Whether every message of this error is shown at a field (so the form need not repeat it).
+    pub fn is_about_one_field(&self) -> bool {
+        matches!(self, AppError::Validation { field: Some(_), .. })
     }
 
     /// The HTTP status a server function answers with when it fails this way.
@@ -60,12 +70,20 @@ impl AppError {
         match self {
             AppError::Unauthenticated | AppError::InvalidCredentials => 401,
             AppError::PasswordChangeRequired | AppError::Forbidden(_) => 403,
-            AppError::Validation { .. } => 422,
+            AppError::Validation { .. } | AppError::Fields { .. } => 422,
             AppError::NotFound(_) => 404,
             AppError::TooManyAttempts(_) => 429,
             AppError::Internal => 500,
             AppError::Transport(_) | AppError::Upstream(_) => 502,
         }
+    }
+}
+
+/// "2 fields need attention." — above the form; each message is shown at its own field.
+fn fields_summary(problems: &BTreeMap<String, String>) -> String {
+    match problems.len() {
+        1 => "1 field needs attention.".to_owned(),
+        n => format!("{n} fields need attention."),
     }
 }
 

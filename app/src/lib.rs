@@ -12,7 +12,7 @@ use components::toast::{ToastHost, provide_toasts};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 use routes::{
     admin::{
         data_source_detail::{DataSourceDetailPage, NewDropboxPage},
@@ -67,27 +67,29 @@ pub fn App() -> impl IntoView {
         <Title formatter=|text: String| if text.is_empty() { "Wharf".to_owned() } else { format!("{text} · Wharf") }/>
         <Router>
             <div id="app" data-hydrated=move || hydrated.get().to_string()>
+                // Pages that load one thing by id render whole before answering (SsrMode::Async), so
+                // an unknown id can answer 404 rather than 200 with an error in the page.
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/sign-in") view=SignInPage/>
                     <ParentRoute path=path!("") view=Shell>
                         <Route path=path!("") view=HomePage/>
                         <Route path=path!("/change-password") view=ChangePasswordPage/>
                         <Route path=path!("/forms") view=FormsPage/>
-                        <Route path=path!("/forms/:id/edit") view=FormDesignerPage/>
-                        <Route path=path!("/forms/:id/fill") view=FillFormPage/>
-                        <Route path=path!("/forms/:id/submissions") view=SubmissionsPage/>
+                        <Route path=path!("/forms/:id/edit") view=FormDesignerPage ssr=SsrMode::Async/>
+                        <Route path=path!("/forms/:id/fill") view=FillFormPage ssr=SsrMode::Async/>
+                        <Route path=path!("/forms/:id/submissions") view=SubmissionsPage ssr=SsrMode::Async/>
                         <Route path=path!("/dashboards") view=DashboardsPage/>
                         <Route path=path!("/admin/data-sources") view=DataSourcesPage/>
                         <Route path=path!("/admin/data-sources/new") view=NewDataSourcePage/>
                         <Route path=path!("/admin/data-sources/new/dropbox") view=NewDropboxPage/>
-                        <Route path=path!("/admin/data-sources/:id") view=DataSourceDetailPage/>
-                        <Route path=path!("/data-sources/:id") view=BrowsePage/>
+                        <Route path=path!("/admin/data-sources/:id") view=DataSourceDetailPage ssr=SsrMode::Async/>
+                        <Route path=path!("/data-sources/:id") view=BrowsePage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/users") view=UsersPage/>
                         <Route path=path!("/admin/users/new") view=NewUserPage/>
-                        <Route path=path!("/admin/users/:id") view=UserDetailPage/>
+                        <Route path=path!("/admin/users/:id") view=UserDetailPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/groups") view=GroupsPage/>
                         <Route path=path!("/admin/groups/new") view=NewGroupPage/>
-                        <Route path=path!("/admin/groups/:id") view=GroupDetailPage/>
+                        <Route path=path!("/admin/groups/:id") view=GroupDetailPage ssr=SsrMode::Async/>
                     </ParentRoute>
                 </Routes>
                 <ToastHost/>

@@ -7,6 +7,8 @@ test("an administrator adds, edits, lists and deletes a Dropbox data source", as
 
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Data sources" }).click();
   await expect(page.getByTestId("data-sources-empty")).toBeVisible();
+  // the empty list offers "+ Add new" once, in its empty state
+  await expect(page.getByRole("link", { name: "+ Add new" })).toHaveCount(1);
   await page.getByTestId("data-sources-empty").getByRole("link", { name: "+ Add new" }).click();
   await page.getByTestId("choose-dropbox").click();
   await expect(page).toHaveURL(/\/admin\/data-sources\/new\/dropbox$/);
@@ -44,6 +46,8 @@ test("an administrator adds, edits, lists and deletes a Dropbox data source", as
 
   // Authorize, then Cancel on the Sandbox Dropbox page: back, still incomplete, with a message
   await expect(page.getByTestId("not-connected")).toContainText("Sandbox Dropbox");
+  // nothing to test before it is authorized
+  await expect(page.getByRole("button", { name: "Test connection" })).toHaveCount(0);
   await page.getByRole("button", { name: "Authorize" }).click();
   await expect(page).toHaveTitle(/Sandbox Dropbox/);
   await expect(page.locator("body")).toContainText("Wharf");
@@ -51,6 +55,7 @@ test("an administrator adds, edits, lists and deletes a Dropbox data source", as
   await expect(page).toHaveURL(/authorization=cancelled/);
   await hydrated(page);
   await expect(page.getByTestId("authorization-result")).toContainText("cancelled");
+  await expect(page.getByTestId("authorization-result")).toHaveClass(/warning/);
   await expect(page.locator(".badge")).toHaveText("incomplete");
 
   // Authorize and Allow: back, tested automatically, ready, connected as the sandbox account
@@ -58,6 +63,7 @@ test("an administrator adds, edits, lists and deletes a Dropbox data source", as
   await page.getByRole("button", { name: "Allow" }).click();
   await expect(page).toHaveURL(/authorization=connected/);
   await hydrated(page);
+  await expect(page.getByTestId("authorization-result")).toHaveClass(/success/);
   await expect(page.locator(".badge")).toHaveText("ready");
   await expect(page.getByTestId("connected-as")).toContainText("Connected as Sandy Sandbox <sandbox@wharf.example>");
   await expect(page.getByTestId("connected-as")).toContainText("Basic account · personal · Sandbox Dropbox");

@@ -83,7 +83,7 @@ test("a data source restricted to a group is invisible and unusable until the us
   await expect(rowan.getByRole("link", { name: "Ledger" })).toHaveCount(0);
   await rowan.goto(`/data-sources/${id}`);
   await hydrated(rowan);
-  await expect(rowan.getByTestId("browse-error")).toHaveText(/You are not one of the connection users of this data source/);
+  await expect(rowan.getByTestId("page-error")).toHaveText(/You are not one of the connection users of this data source/);
   // nor can the file route be used directly
   const refused = await rowan.request.get(`/files/${id}/download?path=Welcome.txt`);
   expect(refused.status()).toBe(403);

@@ -151,7 +151,7 @@ test("a File browser List field on a 2,500-file folder, from design to downloade
   // Preview shows the saved draft, through the same picker.
   await d.getByTestId("preview-form").click();
   await expect(d.getByTestId("preview-notice")).toBeVisible();
-  await expect(d.getByTestId("file-picker").getByTestId("picker-loaded")).toHaveText(/^200 loaded/);
+  await expect(d.getByTestId("file-picker").getByTestId("picker-loaded")).toHaveText(/^200 items loaded/);
 
   // Olaf, not a Connection user of Projects, is told why the field refuses.
   const outsider = await signInFirstTime(browser, "olaf");
@@ -174,7 +174,7 @@ test("a File browser List field on a 2,500-file folder, from design to downloade
   await hydrated(u);
   const picker = u.getByTestId("file-picker");
   const list = picker.getByTestId("picker-list");
-  await expect(picker.getByTestId("picker-loaded")).toHaveText(/^200 loaded \(1 pages\)/);
+  await expect(picker.getByTestId("picker-loaded")).toHaveText(/^200 items loaded \(1 page\)/);
   await expect(list.locator(".pick")).toHaveCount(200);
 
   // The .exe is greyed out with the reason and cannot be chosen.
@@ -206,7 +206,7 @@ test("a File browser List field on a 2,500-file folder, from design to downloade
   await expect(list).toHaveClass(/grid/);
   await picker.getByRole("button", { name: "List", exact: true }).click();
   await picker.getByTestId("picker-breadcrumbs").getByRole("button", { name: "Projects" }).click();
-  await expect(picker.getByTestId("picker-loaded")).toHaveText(/^200 loaded/);
+  await expect(picker.getByTestId("picker-loaded")).toHaveText(/^200 items loaded/);
 
   // Scroll to the end: pages arrive one by one on Dropbox's cursor.
   const seen = new Set<string>();

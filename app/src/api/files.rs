@@ -1,6 +1,6 @@
 //! Using a data source: which ones a user may use, and their files. Every call asks the policy for
 //! this data source (Connection users, read-only) and stays inside its root folder.
-use crate::dto::{FileEntry, FolderPageView, UsableDataSource};
+use crate::dto::{FileEntry, FolderPageView, UsableDataSourceList};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -38,31 +38,43 @@ pub(crate) fn entry(e: domain::connector::Entry) -> FileEntry {
     }
 }
 
-/// Data sources the caller may use, by name, one page (0-based) at a time.
+/// Data sources the caller may use, by name, one page (0-based) at a time; with `ready_only` only
+/// those ready to use (Home), otherwise each with its status (the designer shows why one cannot be
+/// bound yet).
 #[server(endpoint = "list_usable_data_sources")]
 pub async fn list_usable_data_sources(
     search: String,
     page: Option<u64>,
-) -> Result<Vec<UsableDataSource>, AppError> {
+    ready_only: Option<bool>,
+) -> Result<UsableDataSourceList, AppError> {
     use super::context::*;
     respond(
         async move {
             let user = require_area(wharf_types::Area::Home).await?;
             let ctx = server_context()?;
-            let visible = domain::policy::usable(&user);
-            let found = domain::data_sources::list(&ctx.db, visible, &search, page.unwrap_or(0))
+            let mut visible = domain::policy::usable(&user);
+            if ready_only.unwrap_or(false) {
+                visible = domain::data_sources::only_ready(visible);
+            }
+            let page = page.unwrap_or(0);
+            let found = domain::data_sources::list(&ctx.db, visible, &search, page)
                 .await
                 .map_err(internal)?;
-            Ok(found
-                .rows
-                .into_iter()
-                .map(|r| UsableDataSource {
-                    id: r.id,
-                    display_name: r.display_name,
-                    kind: r.kind,
-                    status: r.status,
-                })
-                .collect())
+            Ok(UsableDataSourceList {
+                rows: found
+                    .rows
+                    .into_iter()
+                    .map(|r| crate::dto::UsableDataSource {
+                        id: r.id,
+                        display_name: r.display_name,
+                        kind: r.kind,
+                        status: r.status,
+                    })
+                    .collect(),
+                total: found.total,
+                page,
+                page_size: domain::data_sources::PAGE_SIZE,
+            })
         }
         .await,
     )

@@ -22,13 +22,8 @@ mod convert {
                 field: Some(field.map_or("title".to_owned(), |i| format!("field-{i}"))),
                 message,
             },
-            FormError::Values(problems) => {
-                let (field, message) = problems.into_iter().next().unwrap_or_default();
-                AppError::Validation {
-                    field: Some(field),
-                    message,
-                }
-            }
+            // Every problem goes back, each to be shown at its field.
+            FormError::Values(problems) => AppError::Fields { problems },
             FormError::Denied(sentence) => AppError::Forbidden(sentence),
             FormError::Database(e) => internal(e),
         }

@@ -4,9 +4,11 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use wharf_types::Role;
 
-/// "1–50 of 73" with Previous / Next.
+/// "1–50 of 73" with Previous / Next, as a navigation landmark named by `label` ("Pages of users"):
+/// several lists on one page each get their own name.
 #[component]
 pub fn Pager(
+    label: &'static str,
     page: u64,
     page_size: u64,
     shown: usize,
@@ -15,14 +17,17 @@ pub fn Pager(
 ) -> impl IntoView {
     let first = page * page_size + 1;
     let last = first + shown as u64 - 1;
+    // Computed outside `view!`: a `>` inside an attribute value would end the tag there.
+    let is_first = page == 0;
+    let is_last = last >= total;
     view! {
-        <div class="pager">
-            <span class="muted">{format!("{first}–{last} of {total}")}</span>
-            <button class="button" disabled=page == 0 on:click=move |_| on_page.update(|p| *p = p.saturating_sub(1))>
+        <nav class="pager" aria-label=label>
+            <span class="muted" data-testid="pager-range">{format!("{first}–{last} of {total}")}</span>
+            <button type="button" class="button" disabled=is_first on:click=move |_| on_page.update(|p| *p = p.saturating_sub(1))>
                 "Previous"
             </button>
-            <button class="button" disabled=last >= total on:click=move |_| on_page.update(|p| *p += 1)>"Next"</button>
-        </div>
+            <button type="button" class="button" disabled=is_last on:click=move |_| on_page.update(|p| *p += 1)>"Next"</button>
+        </nav>
     }
 }
 

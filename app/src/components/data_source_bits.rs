@@ -1,4 +1,4 @@
-//! Small pieces the data-source pages share: status badge, type label with icon, times.
+//! Small pieces the data-source pages share: status badge, type label with icon.
 use leptos::prelude::*;
 use wharf_types::{DataSourceKind, DataSourceStatus};
 
@@ -13,22 +13,24 @@ pub fn KindLabel(kind: String) -> impl IntoView {
     let label = kind
         .parse::<DataSourceKind>()
         .map(|k| k.label().to_owned())
-        .unwrap_or(kind);
+        .unwrap_or_else(|_| kind.clone());
     view! {
         <span class="kind">
-            <svg class="kind-icon" viewBox="0 0 24 24" width="18" height="18" aria-hidden="true">
-                // Dropbox's open-box mark, drawn as four diamonds
-                <path fill="#0061fe" d="M6 2 0 5.8 6 9.6l6-3.8L6 2Zm12 0-6 3.8 6 3.8 6-3.8L18 2ZM0 13.4l6 3.8 6-3.8-6-3.8-6 3.8Zm18-3.8-6 3.8 6 3.8 6-3.8-6-3.8ZM6 18.5l6 3.8 6-3.8-6-3.8-6 3.8Z"/>
-            </svg>
+            <KindIcon kind/>
             {label}
         </span>
     }
 }
 
-/// `2026-11-27T03:58:12Z` → `2026-11-27 03:58 UTC`: unambiguous, the same on server and browser.
-pub fn short_time(rfc3339: &str) -> String {
-    match (rfc3339.get(..10), rfc3339.get(11..16)) {
-        (Some(date), Some(time)) => format!("{date} {time} UTC"),
-        _ => rfc3339.to_owned(),
-    }
+/// The mark of a data source's type (Dropbox's open box, drawn as four diamonds).
+#[component]
+pub fn KindIcon(kind: String) -> impl IntoView {
+    let known = kind.parse::<DataSourceKind>().is_ok();
+    known.then(|| {
+        view! {
+            <svg class="kind-icon" viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false">
+                <path fill="#0061fe" d="M6 2 0 5.8 6 9.6l6-3.8L6 2Zm12 0-6 3.8 6 3.8 6-3.8L18 2ZM0 13.4l6 3.8 6-3.8-6-3.8-6 3.8Zm18-3.8-6 3.8 6 3.8 6-3.8-6-3.8ZM6 18.5l6 3.8 6-3.8-6-3.8-6 3.8Z"/>
+            </svg>
+        }
+    })
 }

@@ -1,6 +1,40 @@
 //! How failures look: a sentence, never a panic or a debug dump.
 use crate::error::AppError;
 use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// "Page not found": for an address nothing answers and for an id nothing has (a deleted data
+/// source, a mistyped user id …), everywhere the same, and with the 404 status when the server
+/// renders it (pages that load by id render whole before answering, so the status can follow).
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(axum::http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Page not found"/>
+        <div class="not-found" data-testid="not-found">
+            <h1>"Page not found"</h1>
+            <p>"There is nothing at this address. It may have been deleted or moved, or the link may be mistyped."</p>
+            <a class="button primary" href="/">"Go to the home page"</a>
+        </div>
+    }
+}
+
+/// What a page shows when the thing it loads by id could not be loaded: the not-found page when
+/// there is no such thing, otherwise the page's title and the sentence saying why.
+pub fn load_failed(title: &'static str, error: AppError) -> AnyView {
+    match error {
+        AppError::NotFound(_) => view! { <NotFound/> }.into_any(),
+        other => view! {
+            <Title text=title/>
+            <h1>{title}</h1>
+            <p class="form-error" role="alert" data-testid="page-error">{other.to_string()}</p>
+        }
+        .into_any(),
+    }
+}
 
 /// The fallback of every `ErrorBoundary`: the first error's sentence, plus a way out for the errors a
 /// person can do something about.

@@ -4,6 +4,8 @@
 //! the reason, and keyboard navigation. Every page comes from `pick_files`, which checks the person
 //! may use the data source and stays inside the field's folder.
 use crate::api::forms::pick_files;
+use crate::components::icons::{Icon, IconName, file_icon};
+use crate::components::time::Time;
 use crate::dto::{PickEntry, PickPage};
 use leptos::ev::KeyboardEvent;
 use leptos::prelude::*;
@@ -44,6 +46,51 @@ fn scroll_into_view(element_id: &str) {
         .and_then(|d| d.get_element_by_id(element_id))
     {
         el.scroll_into_view_with_bool(false);
+    }
+}
+
+/// Folders first, as in every file browser; then `column` in `direction`.
+fn sort_entries(entries: &mut [PickEntry], column: SortColumn, direction: SortDirection) {
+    entries.sort_by(|a, b| {
+        b.entry.is_folder.cmp(&a.entry.is_folder).then_with(|| {
+            let order = match column {
+                SortColumn::Field => a.sort_key.cmp(&b.sort_key),
+                SortColumn::Name => a
+                    .entry
+                    .name
+                    .to_lowercase()
+                    .cmp(&b.entry.name.to_lowercase()),
+                SortColumn::Size => a.entry.size.cmp(&b.entry.size),
+                SortColumn::Modified => a.entry.modified.cmp(&b.entry.modified),
+            };
+            if direction == SortDirection::Descending {
+                order.reverse()
+            } else {
+                order
+            }
+        })
+    });
+}
+
+/// The field's own order (its Sort by and Direction): every list format shows entries this way.
+pub fn sort_in_field_order(entries: &mut [PickEntry], direction: SortDirection) {
+    sort_entries(entries, SortColumn::Field, direction);
+}
+
+/// "1 item", "200 loaded (1 page) · scroll for more …".
+fn loaded_summary(count: usize, pages: u32, more: bool) -> String {
+    let items = if count == 1 { "item" } else { "items" };
+    if more {
+        let pages = if pages == 1 {
+            "1 page".to_owned()
+        } else {
+            format!("{pages} pages")
+        };
+        format!(
+            "{count} {items} loaded ({pages}) · scroll for more; sorting applies to what is loaded"
+        )
+    } else {
+        format!("{count} {items}")
     }
 }
 
@@ -138,26 +185,7 @@ pub fn FilePicker(
     let sorted = Memo::new(move |_| {
         let (column, dir) = sort.get();
         let mut all = entries.get();
-        // Folders first, as in every file browser; then the chosen order.
-        all.sort_by(|a, b| {
-            b.entry.is_folder.cmp(&a.entry.is_folder).then_with(|| {
-                let order = match column {
-                    SortColumn::Field => a.sort_key.cmp(&b.sort_key),
-                    SortColumn::Name => a
-                        .entry
-                        .name
-                        .to_lowercase()
-                        .cmp(&b.entry.name.to_lowercase()),
-                    SortColumn::Size => a.entry.size.cmp(&b.entry.size),
-                    SortColumn::Modified => a.entry.modified.cmp(&b.entry.modified),
-                };
-                if dir == SortDirection::Descending {
-                    order.reverse()
-                } else {
-                    order
-                }
-            })
-        });
+        sort_entries(&mut all, column, dir);
         all
     });
     let toggle = move |p: &PickEntry| {
@@ -295,6 +323,34 @@ pub fn FilePicker(
     };
     let load_more = load.clone();
     let retry = load.clone();
+    // One header button per column, lined up with the column it sorts; its state is announced.
+    let sort_button = move |column: SortColumn, label: &'static str, class: &'static str| {
+        let state = move || {
+            let (c, d) = sort.get();
+            match (c == column, d) {
+                (false, _) => "none",
+                (true, SortDirection::Ascending) => "ascending",
+                (true, SortDirection::Descending) => "descending",
+            }
+        };
+        view! {
+            <span class=format!("picker-col {class}")>
+                <button type="button" class="sort-button" on:click=move |_| set_sort(column)
+                    aria-label=move || match state() {
+                        "ascending" => format!("{label}, sorted ascending"),
+                        "descending" => format!("{label}, sorted descending"),
+                        _ => format!("Sort by {label}"),
+                    }>
+                    {label}
+                    {move || match state() {
+                        "ascending" => view! { <Icon name=IconName::ChevronUp class="sort-mark"/> }.into_any(),
+                        "descending" => view! { <Icon name=IconName::ChevronDown class="sort-mark"/> }.into_any(),
+                        _ => view! { <Icon name=IconName::ArrowUpDown class="sort-mark idle"/> }.into_any(),
+                    }}
+                </button>
+            </span>
+        }
+    };
     view! {
         <div class="picker" data-testid="file-picker">
             <div class="picker-bar">
@@ -302,7 +358,12 @@ pub fn FilePicker(
                     {move || header.get().map(|h| {
                         let base = h.field_folder.clone();
                         let current = h.folder.clone();
-                        let mut crumbs = vec![(h.data_source_name.clone(), base.clone())];
+                        // The field's own folder is where this picker starts: name it, not the data source.
+                        let root_label = base
+                            .rsplit('/')
+                            .find(|p| !p.is_empty())
+                            .map_or_else(|| h.data_source_name.clone(), str::to_owned);
+                        let mut crumbs = vec![(root_label, base.clone())];
                         let rest = current.get(base.len()..).unwrap_or("").trim_start_matches('/');
                         let mut path = base.clone();
                         for part in rest.split('/').filter(|p| !p.is_empty()) {
@@ -318,24 +379,20 @@ pub fn FilePicker(
                         }).collect_view()
                     })}
                 </nav>
-                // Not a <form>: the picker sits inside the form being filled in, and a nested form
-                // would be dropped by the HTML parser (and break hydration).
-                <div class="picker-search" role="search">
-                    <input type="search" aria-label="Search files by name" placeholder="Search by name"
-                        maxlength="200" prop:value=move || search_text.get()
-                        on:input=move |ev| search_text.set(event_target_value(&ev))
-                        on:keydown=move |ev: KeyboardEvent| if ev.key() == "Enter" { ev.prevent_default(); search(); }/>
-                    <button type="button" class="button" on:click=move |_| search()>"Search"</button>
-                    <Show when=move || place.with(|p| p.query.is_some())>
-                        <button type="button" class="button subtle" on:click=move |_| {
-                            search_text.set(String::new());
-                            place.update(|p| p.query = None);
-                        }>"Clear search"</button>
-                    </Show>
-                </div>
-                <div class="picker-view" role="group" aria-label="View">
-                    <button type="button" class="button subtle" aria-pressed=move || (!grid.get()).to_string() on:click=move |_| grid.set(false)>"List"</button>
-                    <button type="button" class="button subtle" aria-pressed=move || grid.get().to_string() on:click=move |_| grid.set(true)>"Grid"</button>
+                <div class="picker-tools">
+                    // Not a <form>: the picker sits inside the form being filled in, and a nested form
+                    // would be dropped by the HTML parser (and break hydration).
+                    <div class="picker-search" role="search">
+                        <input type="search" aria-label="Search files by name" placeholder="Search by name"
+                            maxlength="200" prop:value=move || search_text.get()
+                            on:input=move |ev| search_text.set(event_target_value(&ev))
+                            on:keydown=move |ev: KeyboardEvent| if ev.key() == "Enter" { ev.prevent_default(); search(); }/>
+                        <button type="button" class="button" on:click=move |_| search()>"Search"</button>
+                    </div>
+                    <div class="picker-view" role="group" aria-label="View">
+                        <button type="button" class="button subtle" aria-pressed=move || (!grid.get()).to_string() on:click=move |_| grid.set(false)>"List"</button>
+                        <button type="button" class="button subtle" aria-pressed=move || grid.get().to_string() on:click=move |_| grid.set(true)>"Grid"</button>
+                    </div>
                 </div>
             </div>
             <div class="picker-status">
@@ -345,16 +402,19 @@ pub fn FilePicker(
                 <Show when=move || chosen.with(|c| !c.is_empty())>
                     <button type="button" class="button subtle" on:click=move |_| chosen.set(Vec::new())>"Clear selection"</button>
                 </Show>
+                <Show when=move || place.with(|p| p.query.is_some())>
+                    <span class="picker-query">{move || place.with(|p| p.query.clone().map(|q| format!("Results for “{q}”")))}</span>
+                    <button type="button" class="button subtle" on:click=move |_| {
+                        search_text.set(String::new());
+                        place.update(|p| p.query = None);
+                    }>"Clear search"</button>
+                </Show>
+                <Show when=move || sort.with(|(c, _)| *c != SortColumn::Field)>
+                    <button type="button" class="button subtle" data-testid="picker-default-order"
+                        on:click=move |_| sort.set((SortColumn::Field, direction))>"Default order"</button>
+                </Show>
                 <span class="muted" data-testid="picker-loaded">
-                    {move || {
-                        let n = entries.with(Vec::len);
-                        let pages = pages_loaded.get();
-                        if next.with(Option::is_some) {
-                            format!("{n} loaded ({pages} pages) · scroll for more; sorting applies to what is loaded")
-                        } else {
-                            format!("{n} items")
-                        }
-                    }}
+                    {move || loaded_summary(entries.with(Vec::len), pages_loaded.get(), next.with(Option::is_some))}
                 </span>
             </div>
             <Show when=move || error.with(Option::is_some)>
@@ -366,68 +426,78 @@ pub fn FilePicker(
                     <button type="button" class="button" on:click={let retry = retry.clone(); move |_| retry(false)}>"Try again"</button>
                 </div>
             </Show>
-            <div class="picker-list" class:grid=move || grid.get() tabindex="0" role="listbox"
-                aria-multiselectable=many.to_string() aria-label="Files"
-                aria-activedescendant=move || focus.get().map(|id| format!("pick-{id}"))
-                data-testid="picker-list" on:keydown=on_keydown on:scroll=on_scroll>
-                <div class="picker-head" aria-hidden="true">
-                    <button type="button" class="button subtle" on:click=move |_| set_sort(SortColumn::Name)>"Name"</button>
-                    <button type="button" class="button subtle" on:click=move |_| set_sort(SortColumn::Size)>"Size"</button>
-                    <button type="button" class="button subtle" on:click=move |_| set_sort(SortColumn::Modified)>"Modified"</button>
-                    <button type="button" class="button subtle" on:click=move |_| set_sort(SortColumn::Field)>"Default order"</button>
+            <div class="picker-scroll" class:grid=move || grid.get() on:scroll=on_scroll data-testid="picker-scroll">
+                <div class="picker-head" role="group" aria-label="Sort files">
+                    <span class="picker-col col-check" aria-hidden="true"></span>
+                    <span class="picker-col col-icon" aria-hidden="true"></span>
+                    {sort_button(SortColumn::Name, "Name", "col-name")}
+                    {sort_button(SortColumn::Size, "Size", "col-size")}
+                    {sort_button(SortColumn::Modified, "Modified", "col-modified")}
                 </div>
-                <For each=move || sorted.get() key=|p| p.entry.id.clone() let(p)>
-                    {
-                        let id = p.entry.id.clone();
-                        let selected = {
-                            let id = id.clone();
-                            move || chosen.with(|c| c.iter().any(|f| f.id == id))
-                        };
-                        let focused = {
-                            let id = id.clone();
-                            move || focus.with(|f| f.as_deref() == Some(id.as_str()))
-                        };
-                        let opens = may_open(&p);
-                        // A folder that opens is never greyed out, even where folders cannot be chosen.
-                        let refused = p.refusal.clone().filter(|_| !opens);
-                        let thumb = p.has_thumbnail.then(|| {
-                            let ds = header.with_untracked(|h| h.as_ref().map(|h| h.data_source_id)).unwrap_or(0);
-                            let q = serde_urlencoded::to_string([
-                                ("path", p.entry.path.as_str()),
-                                ("rev", p.entry.rev.as_deref().unwrap_or("")),
-                            ]).unwrap_or_default();
-                            view! { <img class="thumb" loading="lazy" alt="" src=format!("/files/{ds}/thumbnail?{q}")/> }
-                        });
-                        let icon = if p.entry.is_folder { "📁" } else { "📄" };
-                        let clicked = p.clone();
-                        let focus_id = id.clone();
-                        view! {
-                            <div class="pick" id=format!("pick-{id}") role="option"
-                                aria-selected={let selected = selected.clone(); move || selected().to_string()}
-                                aria-disabled=refused.is_some().to_string()
-                                class:focused=focused
-                                class:refused=refused.is_some()
-                                class:chosen=selected.clone()
-                                class:folder=p.entry.is_folder
-                                title=refused.clone().unwrap_or_default()
-                                data-name=p.entry.name.clone()
-                                on:click=move |_| { focus.set(Some(focus_id.clone())); activate(&clicked); }>
-                                {(!opens).then(|| {
-                                    let selected = selected.clone();
-                                    view! { <input type="checkbox" tabindex="-1" aria-hidden="true" prop:checked=selected disabled=refused.is_some()/> }
-                                })}
-                                {match thumb {
-                                    Some(img) => img.into_any(),
-                                    None => view! { <span class="pick-icon" aria-hidden="true">{icon}</span> }.into_any(),
-                                }}
-                                <span class="pick-name">{p.display.clone()}</span>
-                                <span class="pick-size">{p.entry.size.map(human_size).unwrap_or_default()}</span>
-                                <span class="pick-modified">{p.entry.modified.clone().unwrap_or_default().replace('T', " ").trim_end_matches('Z').to_owned()}</span>
-                                {refused.clone().map(|r| view! { <span class="pick-reason">{r}</span> })}
-                            </div>
+                <div class="picker-list" class:grid=move || grid.get() tabindex="0" role="listbox"
+                    aria-multiselectable=many.to_string() aria-label="Files"
+                    aria-activedescendant=move || focus.get().map(|id| format!("pick-{id}"))
+                    data-testid="picker-list" on:keydown=on_keydown>
+                    <For each=move || sorted.get() key=|p| p.entry.id.clone() let(p)>
+                        {
+                            let id = p.entry.id.clone();
+                            let selected = {
+                                let id = id.clone();
+                                move || chosen.with(|c| c.iter().any(|f| f.id == id))
+                            };
+                            let focused = {
+                                let id = id.clone();
+                                move || focus.with(|f| f.as_deref() == Some(id.as_str()))
+                            };
+                            let opens = may_open(&p);
+                            // A folder that opens is never greyed out, even where folders cannot be chosen.
+                            let refused = p.refusal.clone().filter(|_| !opens);
+                            let thumb = p.has_thumbnail.then(|| {
+                                let ds = header.with_untracked(|h| h.as_ref().map(|h| h.data_source_id)).unwrap_or(0);
+                                let q = serde_urlencoded::to_string([
+                                    ("path", p.entry.path.as_str()),
+                                    ("rev", p.entry.rev.as_deref().unwrap_or("")),
+                                ]).unwrap_or_default();
+                                view! { <img class="thumb" loading="lazy" alt="" src=format!("/files/{ds}/thumbnail?{q}")/> }
+                            });
+                            let icon = file_icon(&p.entry.name, p.entry.is_folder);
+                            let clicked = p.clone();
+                            let focus_id = id.clone();
+                            // The whole name on hover (the display value may differ from it, and may wrap).
+                            let tooltip = match &refused {
+                                Some(r) => format!("{} — {r}", p.entry.name),
+                                None => p.entry.name.clone(),
+                            };
+                            view! {
+                                <div class="pick" id=format!("pick-{id}") role="option"
+                                    aria-selected={let selected = selected.clone(); move || selected().to_string()}
+                                    aria-disabled=refused.is_some().to_string()
+                                    class:focused=focused
+                                    class:refused=refused.is_some()
+                                    class:chosen=selected.clone()
+                                    class:folder=p.entry.is_folder
+                                    title=tooltip
+                                    data-name=p.entry.name.clone()
+                                    on:click=move |_| { focus.set(Some(focus_id.clone())); activate(&clicked); }>
+                                    <span class="pick-check">
+                                        {(!opens).then(|| {
+                                            let selected = selected.clone();
+                                            view! { <input type="checkbox" tabindex="-1" aria-hidden="true" prop:checked=selected disabled=refused.is_some()/> }
+                                        })}
+                                    </span>
+                                    {match thumb {
+                                        Some(img) => img.into_any(),
+                                        None => view! { <span class="pick-icon"><Icon name=icon/></span> }.into_any(),
+                                    }}
+                                    <span class="pick-name">{p.display.clone()}</span>
+                                    <span class="pick-size">{p.entry.size.map(human_size).unwrap_or_default()}</span>
+                                    <span class="pick-modified">{p.entry.modified.clone().map(|at| view! { <Time at/> })}</span>
+                                    {refused.clone().map(|r| view! { <span class="pick-reason">{r}</span> })}
+                                </div>
+                            }
                         }
-                    }
-                </For>
+                    </For>
+                </div>
                 <Show when=move || !loading.get() && error.with(Option::is_none) && entries.with(Vec::is_empty) && next.with(Option::is_none)>
                     <p class="muted picker-empty" data-testid="picker-empty">
                         {move || match place.get().query {
@@ -437,10 +507,10 @@ pub fn FilePicker(
                     </p>
                 </Show>
                 <Show when=move || loading.get()>
-                    <p class="muted" data-testid="picker-loading">"Loading…"</p>
+                    <p class="muted picker-loading" data-testid="picker-loading">"Loading…"</p>
                 </Show>
                 <Show when=move || next.with(Option::is_some) && !loading.get()>
-                    <button type="button" class="button subtle" data-testid="picker-more"
+                    <button type="button" class="button subtle picker-more" data-testid="picker-more"
                         on:click={let load_more = load_more.clone(); move |_| load_more(true)}>"Load more"</button>
                 </Show>
             </div>

@@ -4,7 +4,10 @@ pub mod confirm;
 pub mod data_source_bits;
 pub mod errors;
 pub mod file_picker;
+pub mod icons;
+pub mod notice;
 pub mod shell;
+pub mod time;
 pub mod toast;
 pub mod upload_field;
 

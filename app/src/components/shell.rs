@@ -1,6 +1,7 @@
 //! The frame around every signed-in page: header with the user and sign-out, left navigation.
 use crate::api::auth::{SignOut, get_current_user};
 use crate::components::errors::error_panel;
+use crate::components::icons::{Icon, IconName};
 use crate::components::reload_at;
 use crate::dto::CurrentUser;
 use crate::error::AppError;
@@ -26,7 +27,7 @@ pub fn Shell() -> impl IntoView {
         <div class="shell">
             <header class="topbar">
                 <a class="brand" href="/">
-                    <span class="brand-mark" aria-hidden="true">"◆"</span>
+                    <Icon name=IconName::Brand class="brand-mark"/>
                     "Wharf"
                 </a>
                 <Transition fallback=|| ()>

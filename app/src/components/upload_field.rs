@@ -1,24 +1,42 @@
 //! A File upload field: each chosen file is streamed to Wharf at once (`POST
 //! /forms/{id}/uploads/{field}`, the raw file as the body) and comes back as a receipt; the form is
 //! submitted with the receipts' tokens, which the server attaches to the submission.
+use crate::components::icons::{Icon, file_icon};
 use leptos::prelude::*;
 use wharf_types::forms::{UploadReceipt, human_size};
 
-/// One file of the field: being sent, sent (with its receipt), or refused (with the reason).
+/// One file of the field, under its own key (two files may share a name): being sent, sent (with
+/// its receipt), or refused (with the reason).
 #[derive(Clone, Debug)]
-pub enum Upload {
-    Sending { name: String, size: u64 },
-    Sent(UploadReceipt),
-    Failed { name: String, reason: String },
+pub struct Upload {
+    pub key: u64,
+    pub name: String,
+    pub state: UploadState,
 }
 
-impl Upload {
-    fn name(&self) -> &str {
+#[derive(Clone, Debug)]
+pub enum UploadState {
+    Sending { size: u64 },
+    Sent(UploadReceipt),
+    Failed { reason: String },
+}
+
+impl UploadState {
+    /// Which of the three states, for re-rendering a row when its state changes.
+    fn label(&self) -> &'static str {
         match self {
-            Upload::Sending { name, .. } | Upload::Failed { name, .. } => name,
-            Upload::Sent(r) => &r.name,
+            UploadState::Sending { .. } => "sending",
+            UploadState::Sent(_) => "sent",
+            UploadState::Failed { .. } => "failed",
         }
     }
+}
+
+/// A key no other upload on this page has.
+fn next_key() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 #[component]
@@ -42,10 +60,12 @@ pub fn UploadField(
             let Some(file) = files.item(i) else { continue };
             let name = file.name();
             let size = file.size() as u64;
+            let key = next_key();
             uploads.update(|u| {
-                u.push(Upload::Sending {
+                u.push(Upload {
+                    key,
                     name: name.clone(),
-                    size,
+                    state: UploadState::Sending { size },
                 })
             });
             let url = format!(
@@ -55,14 +75,12 @@ pub fn UploadField(
             leptos::task::spawn_local(async move {
                 let outcome = send(&url, &file).await;
                 // try_: the form may have been left while the file was sending.
+                // The slot may have been removed meanwhile: then the answer is dropped.
                 uploads.try_update(|u| {
-                    if let Some(slot) = u
-                        .iter_mut()
-                        .find(|x| matches!(x, Upload::Sending { name: n, .. } if *n == name))
-                    {
-                        *slot = match outcome {
-                            Ok(receipt) => Upload::Sent(receipt),
-                            Err(reason) => Upload::Failed { name, reason },
+                    if let Some(slot) = u.iter_mut().find(|x| x.key == key) {
+                        slot.state = match outcome {
+                            Ok(receipt) => UploadState::Sent(receipt),
+                            Err(reason) => UploadState::Failed { reason },
                         };
                     }
                 });
@@ -74,22 +92,25 @@ pub fn UploadField(
     view! {
         <input id=id type="file" multiple disabled=disabled on:change=on_change/>
         <ul class="uploads" data-testid="uploads">
-            {move || uploads.get().into_iter().enumerate().map(|(n, u)| {
-                let name = u.name().to_owned();
-                let (state, class) = match &u {
-                    Upload::Sending { size, .. } => (format!("{} · sending…", human_size(*size)), "sending"),
-                    Upload::Sent(r) => (human_size(r.size), "sent"),
-                    Upload::Failed { reason, .. } => (reason.clone(), "failed"),
-                };
-                view! {
-                    <li class=format!("upload {class}") data-name=name.clone()>
-                        <span>{name.clone()}</span>
-                        <span class="muted">{format!(" {state} ")}</span>
-                        <button type="button" class="button subtle" aria-label=format!("Remove {name}")
-                            on:click=move |_| uploads.update(|all| { if n < all.len() { all.remove(n); } })>"Remove"</button>
-                    </li>
+            <For each=move || uploads.get() key=|u| (u.key, u.state.label()) let(u)>
+                {
+                    let key = u.key;
+                    let (state, class) = match &u.state {
+                        UploadState::Sending { size } => (format!("{} · sending…", human_size(*size)), "sending"),
+                        UploadState::Sent(r) => (human_size(r.size), "sent"),
+                        UploadState::Failed { reason } => (reason.clone(), "failed"),
+                    };
+                    view! {
+                        <li class=format!("upload {class}") data-name=u.name.clone() data-state=class>
+                            <Icon name=file_icon(&u.name, false)/>
+                            <span class="upload-name">{u.name.clone()}</span>
+                            <span class="muted">{state}</span>
+                            <button type="button" class="button subtle" aria-label=format!("Remove {}", u.name)
+                                on:click=move |_| uploads.update(|all| all.retain(|x| x.key != key))>"Remove"</button>
+                        </li>
+                    }
                 }
-            }).collect_view()}
+            </For>
         </ul>
     }
 }

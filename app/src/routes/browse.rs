@@ -1,8 +1,12 @@
 //! Using a data source: the ones a user may use (on Home) and a folder browser for each. The server
 //! decides what is listed (Connection users, the root folder); this page only shows it.
 use crate::api::files::{CreateFolder, DeleteEntry, browse_folder, list_usable_data_sources};
+use crate::components::admin::Pager;
 use crate::components::confirm::ConfirmDialog;
-use crate::components::data_source_bits::StatusBadge;
+use crate::components::data_source_bits::{KindIcon, StatusBadge};
+use crate::components::errors::load_failed;
+use crate::components::icons::{Icon, file_icon};
+use crate::components::time::Time;
 use crate::components::toast::use_toasts;
 use crate::dto::{FileEntry, FolderPageView};
 use crate::error::AppError;
@@ -12,32 +16,48 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use wharf_types::forms::human_size;
 
-/// Home's list of the data sources this user may use.
+/// Home's list of the data sources this user may use and that are ready, searchable and paged.
 #[component]
 pub fn UsableDataSources() -> impl IntoView {
-    let usable = Resource::new(|| (), |_| list_usable_data_sources(String::new(), None));
+    let search = RwSignal::new(String::new());
+    let page = RwSignal::new(0u64);
+    let usable = Resource::new(
+        move || (search.get(), page.get()),
+        |(search, page)| list_usable_data_sources(search, Some(page), Some(true)),
+    );
     view! {
-        <h2>"Data sources you can use"</h2>
+        <div class="section-head">
+            <h2>"Data sources you can use"</h2>
+            <input type="search" class="search" placeholder="Search data sources" aria-label="Search the data sources you can use"
+                on:input=move |ev| { search.set(event_target_value(&ev)); page.set(0); }/>
+        </div>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                usable.await.map(|rows| {
-                    if rows.is_empty() {
-                        return view! { <p class="muted" data-testid="no-usable">"No data source is shared with you yet."</p> }.into_any();
+                usable.await.map(|list| {
+                    if list.rows.is_empty() {
+                        let text = if search.get_untracked().trim().is_empty() {
+                            "No data source is shared with you yet."
+                        } else {
+                            "No data source you can use matches your search."
+                        };
+                        return view! { <p class="muted" data-testid="no-usable">{text}</p> }.into_any();
                     }
+                    let shown = list.rows.len();
                     view! {
                         <ul class="cards" data-testid="usable-data-sources">
-                            {rows.into_iter().map(|r| {
+                            {list.rows.into_iter().map(|r| {
                                 let name = r.display_name.unwrap_or_else(|| "(unnamed)".into());
                                 view! {
                                     <li>
-                                        <A href=format!("/data-sources/{}", r.id) attr:class="card-link">
-                                            {name}
+                                        <A href=format!("/data-sources/{}", r.id) attr:class="card-link data-source-card">
+                                            <span class="card-title"><KindIcon kind=r.kind/>{name}</span>
+                                            <StatusBadge status=r.status/>
                                         </A>
-                                        <StatusBadge status=r.status/>
                                     </li>
                                 }
                             }).collect_view()}
                         </ul>
+                        <Pager label="Pages of data sources you can use" page=list.page page_size=list.page_size shown total=list.total on_page=page/>
                     }.into_any()
                 })
             })}
@@ -73,11 +93,7 @@ pub fn BrowsePage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match (first.await, id()) {
                         (Ok(page), Some(id)) => view! { <Folder id page version/> }.into_any(),
-                        (Err(e), _) => view! {
-                            <Title text="Data source"/>
-                            <h1>"Data source"</h1>
-                            <p class="form-error" role="alert" data-testid="browse-error">{e.to_string()}</p>
-                        }.into_any(),
+                        (Err(e), _) => load_failed("Data source", e),
                         (Ok(_), None) => ().into_any(),
                     }
                 })}
@@ -124,8 +140,8 @@ fn Folder(id: i32, page: FolderPageView, version: RwSignal<u32>) -> impl IntoVie
         <h1>{name.clone()}</h1>
         <Breadcrumbs id root=name folder=folder.clone()/>
         {writable.then(|| view! { <NewFolder id parent=folder.clone() version/> })}
-        <table class="table files" data-testid="file-list">
-            <thead><tr><th scope="col">"Name"</th><th scope="col">"Size"</th><th scope="col">"Modified"</th><th></th></tr></thead>
+        <table class="table stack files" data-testid="file-list">
+            <thead><tr><th scope="col">"Name"</th><th scope="col">"Size"</th><th scope="col">"Modified"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
             <tbody>
                 <For each=move || entries.get() key=|e| e.id.clone() let(entry)>
                     <EntryRow id entry writable version/>
@@ -191,18 +207,20 @@ fn EntryRow(id: i32, entry: FileEntry, writable: bool, version: RwSignal<u32>) -
         None => {}
     });
     let path = entry.path.clone();
+    let icon = view! { <Icon name=file_icon(&entry.name, entry.is_folder)/> };
+    let name = entry.name.clone();
     let link = if entry.is_folder {
-        view! { <A href=folder_href(id, &entry.path)>{format!("📁 {}", entry.name)}</A> }.into_any()
+        view! { <A href=folder_href(id, &entry.path) attr:class="entry-link">{icon}<span class="entry-name">{name}</span></A> }.into_any()
     } else {
         let q = serde_urlencoded::to_string([("path", entry.path.as_str())]).unwrap_or_default();
-        view! { <a href=format!("/files/{id}/download?{q}") download>{format!("📄 {}", entry.name)}</a> }.into_any()
+        view! { <a class="entry-link" href=format!("/files/{id}/download?{q}") download>{icon}<span class="entry-name">{entry.name.clone()}</span></a> }.into_any()
     };
     view! {
         <tr>
-            <td>{link}</td>
-            <td>{entry.size.map(human_size).unwrap_or_default()}</td>
-            <td>{entry.modified.clone().unwrap_or_default()}</td>
-            <td>
+            <td class="cell-title">{link}</td>
+            <td data-label="Size">{entry.size.map(human_size).unwrap_or_default()}</td>
+            <td data-label="Modified">{entry.modified.clone().map(|at| view! { <Time at/> })}</td>
+            <td class="actions">
                 {writable.then(|| view! {
                     <button class="button subtle" on:click=move |_| confirm.set(true)>"Delete"</button>
                 })}

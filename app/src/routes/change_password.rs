@@ -1,5 +1,6 @@
 use crate::api::auth::ChangePassword;
 use crate::components::errors::FieldError;
+use crate::components::notice::{Notice, NoticeKind};
 use crate::components::shell::{CurrentUserResource, IdentityVersion};
 use crate::components::toast::use_toasts;
 use crate::error::AppError;
@@ -35,9 +36,9 @@ pub fn ChangePasswordPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     let forced = user.await.ok().flatten().is_some_and(|u| u.must_change_password);
                     forced.then(|| view! {
-                        <p class="notice" data-testid="forced-change">
+                        <Notice kind=NoticeKind::Info testid="forced-change">
                             "This is your first sign-in with a password someone else has seen. Choose your own to continue."
-                        </p>
+                        </Notice>
                     })
                 })}
             </Transition>

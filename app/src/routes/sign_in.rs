@@ -1,5 +1,6 @@
 use crate::api::auth::SignIn;
 use crate::components::errors::FieldError;
+use crate::components::icons::{Icon, IconName};
 use crate::components::reload_at;
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -27,7 +28,7 @@ pub fn SignInPage() -> impl IntoView {
         <div class="auth-page">
             <div class="auth-card">
                 <div class="brand brand-large">
-                    <span class="brand-mark" aria-hidden="true">"◆"</span>
+                    <Icon name=IconName::Brand class="brand-mark"/>
                     "Wharf"
                 </div>
                 <h1>"Sign in"</h1>

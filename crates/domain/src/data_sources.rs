@@ -5,8 +5,9 @@ use crate::{AuthenticatedUser, audit};
 use entity::{data_source, user};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, Condition, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    SqlErr, TransactionTrait,
 };
 use time::OffsetDateTime;
 use wharf_types::{
@@ -295,6 +296,14 @@ fn summary(ds: data_source::Model, modifier: Option<user::Model>) -> DataSourceS
         modified_at: ds.modified_at,
         modified_by: modifier.map(|u| u.display_name),
     }
+}
+
+/// Narrows a listing filter to data sources that are ready to use (named, authorized, last test
+/// passed): what Home offers people, so nobody opens one that can only answer "not connected".
+pub fn only_ready(visible: Condition) -> Condition {
+    Condition::all()
+        .add(visible)
+        .add(data_source::Column::Status.eq(DataSourceStatus::Ready.as_str()))
 }
 
 /// Data sources that match `visible` (the caller's policy filter, e.g. [`crate::policy::administrable`])

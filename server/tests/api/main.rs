@@ -7,6 +7,7 @@ mod data_sources;
 mod forms;
 mod groups;
 mod helpers;
+mod pages;
 mod security;
 mod sessions;
 mod sign_in;

@@ -3,10 +3,12 @@ use crate::api::data_sources::{
     AuthorizeDataSource, SaveDataSource, TestDataSource, get_data_source,
 };
 use crate::components::confirm::ConfirmDialog;
-use crate::components::data_source_bits::{StatusBadge, short_time};
-use crate::components::errors::FieldError;
+use crate::components::data_source_bits::StatusBadge;
+use crate::components::errors::{FieldError, load_failed};
+use crate::components::notice::{Notice, NoticeKind};
 use crate::components::reload_at;
 use crate::components::shell::AreaGuard;
+use crate::components::time::Time;
 use crate::components::toast::use_toasts;
 use crate::dto::{ConnectionView, DataSourceView};
 use crate::error::AppError;
@@ -46,7 +48,10 @@ pub fn DataSourceDetailPage() -> impl IntoView {
         <AreaGuard area=Area::DataSources>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    data_source.await.map(|view| view! { <ConnectorForm existing=Some(view)/> })
+                    match data_source.await {
+                        Ok(view) => view! { <ConnectorForm existing=Some(view)/> }.into_any(),
+                        Err(e) => load_failed("Data source", e),
+                    }
                 })}
             </Transition>
         </AreaGuard>
@@ -136,7 +141,7 @@ fn ConnectorForm(existing: Option<DataSourceView>) -> impl IntoView {
                 </div>
             </div>
             {existing.as_ref().and_then(|v| v.status_message.clone()).map(|m| view! {
-                <p class="notice" data-testid="status-message">{m}</p>
+                <Notice kind=NoticeKind::Warning testid="status-message">{m}</Notice>
             })}
             <ActionForm action=save on:input=move |_| dirty.set(true) on:change=move |_| dirty.set(true)>
                 {id.map(|id| view! { <input type="hidden" name="id" value=id/> })}
@@ -216,11 +221,10 @@ fn SettingsFields(
 
 #[component]
 fn HealthPanel(view: DataSourceView) -> impl IntoView {
-    let last_test = view
-        .last_test_at
-        .as_deref()
-        .map(short_time)
-        .unwrap_or_else(|| "never".to_owned());
+    let last_test = match view.last_test_at {
+        Some(at) => view! { <Time at/> }.into_any(),
+        None => "never".into_any(),
+    };
     view! {
         <section class="panel" aria-labelledby="health-title">
             <h2 id="health-title">"Connection health"</h2>
@@ -228,17 +232,18 @@ fn HealthPanel(view: DataSourceView) -> impl IntoView {
                 <dt>"Last test"</dt>
                 <dd>{last_test}</dd>
                 <dt>"Modified"</dt>
-                <dd>{short_time(&view.row.modified_at)} " by " {view.row.modified_by.unwrap_or_else(|| "—".into())}</dd>
+                <dd><Time at=view.row.modified_at.clone()/> " by " {view.row.modified_by.unwrap_or_else(|| "—".into())}</dd>
             </dl>
             <h3>"Recent activity"</h3>
-            <ol class="audit" data-testid="audit-trail">
+            <ul class="audit" data-testid="audit-trail">
                 {view.audit.into_iter().map(|a| view! {
                     <li>
-                        <time datetime=a.at.clone()>{short_time(&a.at)}</time>
-                        " · " <strong>{a.actor_name}</strong> " · " {a.detail}
+                        <span class="audit-when"><Time at=a.at.clone()/></span>
+                        <span class="audit-who">{a.actor_name}</span>
+                        <span class="audit-what">{a.detail}</span>
                     </li>
                 }).collect_view()}
-            </ol>
+            </ul>
         </section>
     }
 }
@@ -269,13 +274,18 @@ fn ConnectionPanel(view: DataSourceView, dirty: RwSignal<bool>) -> impl IntoView
         }
     });
     let returned = move || match query.read().get("authorization").as_deref() {
-        Some("cancelled") => {
-            Some("Authorization was cancelled on Dropbox; the data source is still not connected.")
-        }
-        Some("connected") => Some("Connected. The connection was tested automatically."),
-        Some("test_failed") => {
-            Some("Connected, but the automatic connection test failed: see the status above.")
-        }
+        Some("cancelled") => Some((
+            NoticeKind::Warning,
+            "Authorization was cancelled on Dropbox; the data source is still not connected.",
+        )),
+        Some("connected") => Some((
+            NoticeKind::Success,
+            "Connected. The connection was tested automatically.",
+        )),
+        Some("test_failed") => Some((
+            NoticeKind::Warning,
+            "Connected, but the automatic connection test failed: see the status above.",
+        )),
         _ => None,
     };
     let provider = view.provider.clone();
@@ -283,14 +293,14 @@ fn ConnectionPanel(view: DataSourceView, dirty: RwSignal<bool>) -> impl IntoView
     view! {
         <section class="panel" aria-labelledby="connection-title">
             <h2 id="connection-title">"Connection"</h2>
-            <Show when=move || returned().is_some()>
-                <p class="notice" data-testid="authorization-result">{move || returned()}</p>
-            </Show>
+            {move || returned().map(|(kind, text)| view! {
+                <Notice kind testid="authorization-result">{text}</Notice>
+            })}
             {match view.connection.clone() {
                 Some(c) => view! { <ConnectedAs c provider=provider.clone()/> }.into_any(),
                 None => view! {
                     <p class="muted" data-testid="not-connected">
-                        {format!("Not connected yet. Authorize lets Wharf use a {provider} account.")}
+                        {format!("Not connected yet. Authorize lets Wharf use a {provider} account; the connection is tested as soon as you allow it.")}
                     </p>
                 }.into_any(),
             }}
@@ -301,10 +311,13 @@ fn ConnectionPanel(view: DataSourceView, dirty: RwSignal<bool>) -> impl IntoView
                     on:click=move |_| { authorize.dispatch(AuthorizeDataSource { id }); }>
                     {if connected { "Re-authorize" } else { "Authorize" }}
                 </button>
-                <button class="button" disabled=move || test.pending().get()
-                    on:click=move |_| { test.dispatch(TestDataSource { id }); }>
-                    {move || if test.pending().get() { "Testing…" } else { "Test connection" }}
-                </button>
+                // Nothing to test before Dropbox has been authorized.
+                {connected.then(|| view! {
+                    <button class="button" disabled=move || test.pending().get()
+                        on:click=move |_| { test.dispatch(TestDataSource { id }); }>
+                        {move || if test.pending().get() { "Testing…" } else { "Test connection" }}
+                    </button>
+                })}
             </div>
         </section>
     }
@@ -330,11 +343,11 @@ fn ConnectedAs(c: ConnectionView, provider: String) -> impl IntoView {
             <dt>"Quota"</dt>
             <dd>{quota}</dd>
             <dt>"Authorized"</dt>
-            <dd>{short_time(&c.authorized_at)}</dd>
+            <dd><Time at=c.authorized_at.clone()/></dd>
             <dt>"Access token expires"</dt>
-            <dd>{c.token_expires_at.as_deref().map(short_time).unwrap_or_else(|| "does not expire".into())}</dd>
+            <dd>{match c.token_expires_at.clone() { Some(at) => view! { <Time at/> }.into_any(), None => "does not expire".into_any() }}</dd>
             <dt>"Last refresh"</dt>
-            <dd>{c.last_refresh_at.as_deref().map(short_time).unwrap_or_else(|| "not yet".into())}</dd>
+            <dd>{match c.last_refresh_at.clone() { Some(at) => view! { <Time at/> }.into_any(), None => "not yet".into_any() }}</dd>
         </dl>
     }
 }

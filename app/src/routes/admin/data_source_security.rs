@@ -1,6 +1,7 @@
 //! The Security dialog of a data source: Connection administrators, Connection users (users, groups
 //! and roles, picked with a search) and the read-only switch. OK saves, Close discards.
 use crate::api::security::{SaveDataSourceSecurity, get_data_source_security, search_grantees};
+use crate::components::icons::{Icon, IconName};
 use crate::components::toast::use_toasts;
 use crate::dto::{GranteeView, SecurityView};
 use leptos::ev::KeyboardEvent;
@@ -209,10 +210,12 @@ fn GranteeList(
     }
 }
 
-fn kind_icon(g: &Grantee) -> &'static str {
-    match g {
-        Grantee::User(_) => "👤",
-        Grantee::Group(_) => "👥",
-        Grantee::Role(_) => "🎖",
-    }
+/// The kind's icon, and its name for screen readers.
+fn kind_icon(g: &Grantee) -> impl IntoView + use<> {
+    let (name, kind) = match g {
+        Grantee::User(_) => (IconName::User, "User"),
+        Grantee::Group(_) => (IconName::Users, "Group"),
+        Grantee::Role(_) => (IconName::Shield, "Role"),
+    };
+    view! { <Icon name/><span class="visually-hidden">{kind}</span> }
 }

@@ -1,8 +1,11 @@
 //! Administration > Data sources: the list, search, paging and delete.
 use crate::api::data_sources::{DeleteDataSource, list_data_sources};
+use crate::components::admin::Pager;
 use crate::components::confirm::ConfirmDialog;
-use crate::components::data_source_bits::{KindLabel, StatusBadge, short_time};
+use crate::components::data_source_bits::{KindLabel, StatusBadge};
+use crate::components::icons::{Icon, IconName};
 use crate::components::shell::{AreaGuard, CurrentUserResource};
+use crate::components::time::Time;
 use crate::components::toast::{ToastKind, use_toasts};
 use crate::dto::{DataSourceList, DataSourceRow};
 use leptos::prelude::*;
@@ -80,9 +83,16 @@ fn DataSourcesList() -> impl IntoView {
                             page.set(0);
                         }
                     />
-                    <Show when=may_create>
-                        <A href="/admin/data-sources/new" attr:class="button primary">"+ Add new"</A>
-                    </Show>
+                    // Hidden while the list is empty: the empty state offers it instead, once.
+                    <Transition fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            let empty = rows.await.is_ok_and(|l| l.total == 0)
+                                && search.get_untracked().trim().is_empty();
+                            (may_create() && !empty).then(|| view! {
+                                <A href="/admin/data-sources/new" attr:class="button primary">"+ Add new"</A>
+                            })
+                        })}
+                    </Transition>
                 </div>
             </div>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
@@ -123,12 +133,9 @@ fn DataSourcesTable(
     page: RwSignal<u64>,
     ask_delete: Callback<DataSourceRow>,
 ) -> impl IntoView {
-    let first = list.page * list.page_size + 1;
-    let last = first + list.rows.len() as u64 - 1;
-    let has_previous = list.page > 0;
-    let has_next = last < list.total;
+    let shown = list.rows.len();
     view! {
-        <table class="table" data-testid="data-sources-table">
+        <table class="table stack" data-testid="data-sources-table">
             <thead>
                 <tr>
                     <th scope="col">"Name"</th>
@@ -149,11 +156,11 @@ fn DataSourcesTable(
                         let delete_label = format!("Delete {name}");
                         view! {
                             <tr>
-                                <td><A href=format!("/admin/data-sources/{}", r.id)>{name.clone()}</A></td>
-                                <td><KindLabel kind=r.kind/></td>
-                                <td><time datetime=r.modified_at.clone()>{short_time(&r.modified_at)}</time></td>
-                                <td>{r.modified_by.unwrap_or_else(|| "—".to_owned())}</td>
-                                <td><StatusBadge status=r.status/></td>
+                                <td class="cell-title"><A href=format!("/admin/data-sources/{}", r.id)>{name.clone()}</A></td>
+                                <td data-label="Type"><KindLabel kind=r.kind/></td>
+                                <td data-label="Modified"><Time at=r.modified_at.clone()/></td>
+                                <td data-label="Modified by">{r.modified_by.unwrap_or_else(|| "—".to_owned())}</td>
+                                <td data-label="Status"><StatusBadge status=r.status/></td>
                                 <td class="actions">
                                     <button
                                         class="icon-button"
@@ -161,9 +168,7 @@ fn DataSourcesTable(
                                         aria-label=delete_label
                                         on:click=move |_| ask_delete.run(row.clone())
                                     >
-                                        <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true">
-                                            <path fill="currentColor" d="M9 3h6l1 2h4v2H4V5h4l1-2Zm-3 6h12l-1 12H7L6 9Zm4 2v8h1.5v-8H10Zm3.5 0v8H15v-8h-1.5Z"/>
-                                        </svg>
+                                        <Icon name=IconName::Trash/>
                                     </button>
                                 </td>
                             </tr>
@@ -172,12 +177,6 @@ fn DataSourcesTable(
                     .collect_view()}
             </tbody>
         </table>
-        <div class="pager">
-            <span class="muted">{format!("{first}–{last} of {}", list.total)}</span>
-            <button class="button" disabled=!has_previous on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>
-                "Previous"
-            </button>
-            <button class="button" disabled=!has_next on:click=move |_| page.update(|p| *p += 1)>"Next"</button>
-        </div>
+        <Pager label="Pages of data sources" page=list.page page_size=list.page_size shown total=list.total on_page=page/>
     }
 }

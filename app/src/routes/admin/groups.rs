@@ -2,7 +2,7 @@
 use crate::api::groups::{DeleteGroup, SaveGroup, find_group_candidates, get_group, list_groups};
 use crate::components::admin::{FormError, Pager, field_error, form_error};
 use crate::components::confirm::ConfirmDialog;
-use crate::components::errors::FieldError;
+use crate::components::errors::{FieldError, load_failed};
 use crate::components::shell::AreaGuard;
 use crate::components::toast::use_toasts;
 use crate::dto::{GroupList, GroupView, MemberView};
@@ -74,7 +74,7 @@ fn GroupsList() -> impl IntoView {
 fn GroupsTable(list: GroupList, page: RwSignal<u64>) -> impl IntoView {
     let shown = list.rows.len();
     view! {
-        <table class="table" data-testid="groups-table">
+        <table class="table stack" data-testid="groups-table">
             <thead>
                 <tr>
                     <th scope="col">"Name"</th>
@@ -85,14 +85,14 @@ fn GroupsTable(list: GroupList, page: RwSignal<u64>) -> impl IntoView {
             <tbody>
                 {list.rows.into_iter().map(|g| view! {
                     <tr>
-                        <td><A href=format!("/admin/groups/{}", g.id)>{g.name}</A></td>
-                        <td>{g.description.unwrap_or_default()}</td>
-                        <td data-testid="member-count">{g.member_count}</td>
+                        <td class="cell-title"><A href=format!("/admin/groups/{}", g.id)>{g.name}</A></td>
+                        <td data-label="Description">{g.description.unwrap_or_default()}</td>
+                        <td data-label="Members" data-testid="member-count">{g.member_count}</td>
                     </tr>
                 }).collect_view()}
             </tbody>
         </table>
-        <Pager page=list.page page_size=list.page_size shown total=list.total on_page=page/>
+        <Pager label="Pages of groups" page=list.page page_size=list.page_size shown total=list.total on_page=page/>
     }
 }
 
@@ -120,7 +120,10 @@ pub fn GroupDetailPage() -> impl IntoView {
         <AreaGuard area=Area::Groups>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    group.await.map(|g| view! { <GroupEditor existing=Some(g)/> })
+                    match group.await {
+                        Ok(g) => view! { <GroupEditor existing=Some(g)/> }.into_any(),
+                        Err(e) => load_failed("Group", e),
+                    }
                 })}
             </Transition>
         </AreaGuard>

@@ -7,7 +7,7 @@ use crate::components::admin::{
     FormError, Pager, RolePicker, UserStatusBadge, field_error, form_error,
 };
 use crate::components::confirm::ConfirmDialog;
-use crate::components::errors::FieldError;
+use crate::components::errors::{FieldError, load_failed};
 use crate::components::shell::AreaGuard;
 use crate::components::toast::use_toasts;
 use crate::dto::{UserList, UserRow};
@@ -71,7 +71,7 @@ fn UsersList() -> impl IntoView {
 fn UsersTable(list: UserList, page: RwSignal<u64>) -> impl IntoView {
     let shown = list.rows.len();
     view! {
-        <table class="table" data-testid="users-table">
+        <table class="table stack" data-testid="users-table">
             <thead>
                 <tr>
                     <th scope="col">"User name"</th>
@@ -87,18 +87,18 @@ fn UsersTable(list: UserList, page: RwSignal<u64>) -> impl IntoView {
                     let name = u.username.clone();
                     view! {
                     <tr data-testid=format!("user-row-{}", u.username)>
-                        <td><A href=format!("/admin/users/{}", u.id)>{name}</A></td>
-                        <td>{u.display_name}</td>
-                        <td>{u.email.unwrap_or_default()}</td>
-                        <td>{role_labels(&u.roles)}</td>
-                        <td>{u.groups.join(", ")}</td>
-                        <td><UserStatusBadge disabled=u.disabled must_change_password=u.must_change_password/></td>
+                        <td class="cell-title"><A href=format!("/admin/users/{}", u.id)>{name}</A></td>
+                        <td data-label="Name">{u.display_name}</td>
+                        <td data-label="Email">{u.email.unwrap_or_default()}</td>
+                        <td data-label="Roles">{role_labels(&u.roles)}</td>
+                        <td data-label="Groups">{u.groups.join(", ")}</td>
+                        <td data-label="Status"><UserStatusBadge disabled=u.disabled must_change_password=u.must_change_password/></td>
                     </tr>
                     }
                 }).collect_view()}
             </tbody>
         </table>
-        <Pager page=list.page page_size=list.page_size shown total=list.total on_page=page/>
+        <Pager label="Pages of users" page=list.page page_size=list.page_size shown total=list.total on_page=page/>
     }
 }
 
@@ -228,7 +228,10 @@ pub fn UserDetailPage() -> impl IntoView {
         <AreaGuard area=Area::Users>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    user.await.map(|u| view! { <UserEditor user=u version/> })
+                    match user.await {
+                        Ok(u) => view! { <UserEditor user=u version/> }.into_any(),
+                        Err(e) => load_failed("User", e),
+                    }
                 })}
             </Transition>
         </AreaGuard>

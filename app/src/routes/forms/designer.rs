@@ -5,6 +5,9 @@ use super::status_label;
 use crate::api::files::{browse_folder, list_usable_data_sources};
 use crate::api::forms::{DeleteForm, PublishForm, SaveForm, get_form};
 use crate::components::confirm::ConfirmDialog;
+use crate::components::data_source_bits::{KindIcon, StatusBadge};
+use crate::components::errors::load_failed;
+use crate::components::icons::{Icon, IconName};
 use crate::components::toast::use_toasts;
 use crate::dto::FormView;
 use crate::error::AppError;
@@ -13,6 +16,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use std::collections::BTreeMap;
+use wharf_types::DataSourceStatus;
 use wharf_types::forms::{
     DataSourceList, FieldDefinition, FieldKind, FileParameter, FilterMode, FormDefinition,
     ListField, ListFormat, ListSource, SortDirection, identifier_from, parse_extensions,
@@ -39,11 +43,7 @@ pub fn FormDesignerPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match form.await {
                         Ok(f) => view! { <Designer form=f/> }.into_any(),
-                        Err(e) => view! {
-                            <Title text="Form"/>
-                            <h1>"Form"</h1>
-                            <p class="form-error" role="alert">{e.to_string()}</p>
-                        }.into_any(),
+                        Err(e) => load_failed("Form", e),
                     }
                 })}
             </Transition>
@@ -510,7 +510,7 @@ fn DataSourceProperties(draft: Draft, i: usize, choosing: RwSignal<bool>) -> imp
             <p>
                 <strong data-testid="chosen-data-source">{move || name().unwrap_or_else(|| "None chosen".into())}</strong>
                 " "
-                <button type="button" class="button" on:click=move |_| choosing.set(true)>"Select datasource"</button>
+                <button type="button" class="button" on:click=move |_| choosing.set(true)>"Select data source"</button>
             </p>
         </div>
         {parameter_select("prop-display", "Display field", |d| d.display_field, |d, p| d.display_field = p)}
@@ -552,7 +552,7 @@ fn DataSourceProperties(draft: Draft, i: usize, choosing: RwSignal<bool>) -> imp
         </div>
         <div class="field">
             <label for="prop-max-size">"Maximum size (MB)"</label>
-            <input id="prop-max-size" type="number" min="0" step="any" placeholder="no limit"
+            <input id="prop-max-size" class="input-short" type="number" min="0" step="any" placeholder="no limit"
                 prop:value=move || ds().and_then(|d| d.max_size).map(|b| format!("{}", b as f64 / 1_048_576.0)).unwrap_or_default()
                 on:change=move |ev| {
                     let v = event_target_value(&ev);
@@ -567,11 +567,15 @@ fn DataSourceProperties(draft: Draft, i: usize, choosing: RwSignal<bool>) -> imp
     .into_any()
 }
 
-/// "Select datasource": the data sources this designer may use.
+/// "Select data source": the data sources this designer may use; only ready ones can be bound (one
+/// that is not connected yet would give people a field that cannot list anything).
 #[component]
 fn DataSourceChooser(draft: Draft, i: usize, choosing: RwSignal<bool>) -> impl IntoView {
     let search = RwSignal::new(String::new());
-    let found = Resource::new(move || search.get(), |s| list_usable_data_sources(s, None));
+    let found = Resource::new(
+        move || search.get(),
+        |s| list_usable_data_sources(s, None, Some(false)),
+    );
     let choose = move |id: i32, name: String| {
         draft.data_source_names.update(|n| {
             n.insert(id, name);
@@ -587,28 +591,35 @@ fn DataSourceChooser(draft: Draft, i: usize, choosing: RwSignal<bool>) -> impl I
     view! {
         <div class="modal-backdrop" on:click=move |_| choosing.set(false)></div>
         <div class="modal" role="dialog" aria-modal="true" aria-labelledby="choose-ds-title" data-testid="select-datasource">
-            <h2 id="choose-ds-title">"Select datasource"</h2>
+            <h2 id="choose-ds-title">"Select data source"</h2>
             <p class="muted">"Only the data sources you may use are listed."</p>
             <input type="search" aria-label="Search data sources" placeholder="Search" autofocus
                 on:input=move |ev| search.set(event_target_value(&ev))/>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    found.await.map(|rows| {
-                        if rows.is_empty() {
+                    found.await.map(|list| {
+                        if list.rows.is_empty() {
                             return view! { <p class="muted">"No data source you may use matches."</p> }.into_any();
                         }
+                        let more = list.total > list.rows.len() as u64;
                         view! {
                             <ul class="choices">
-                                {rows.into_iter().map(|r| {
+                                {list.rows.into_iter().map(|r| {
                                     let name = r.display_name.clone().unwrap_or_else(|| "(unnamed)".into());
                                     let label = name.clone();
+                                    let ready = r.status == DataSourceStatus::Ready;
                                     view! {
-                                        <li><button type="button" class="button subtle" on:click=move |_| choose(r.id, name.clone())>
-                                            <span class="ds-kind">"Dropbox"</span>" "{label}
+                                        <li><button type="button" class="button subtle choice" disabled=!ready
+                                            title=if ready { "" } else { "Not ready: an administrator must connect and test it first" }
+                                            on:click=move |_| choose(r.id, name.clone())>
+                                            <KindIcon kind=r.kind.clone()/>
+                                            <span class="choice-label">{label}</span>
+                                            <StatusBadge status=r.status/>
                                         </button></li>
                                     }
                                 }).collect_view()}
                             </ul>
+                            {more.then(|| view! { <p class="hint">"Only the first 50 are listed: type to narrow the search."</p> })}
                         }.into_any()
                     })
                 })}
@@ -716,7 +727,7 @@ fn FolderChooser(
                 <For each=move || folders.get() key=|e| e.id.clone() let(e)>
                     {
                         let path = e.path.clone();
-                        view! { <li><button type="button" class="button subtle" on:click=move |_| folder.set(path.clone())>{format!("📁 {}", e.name)}</button></li> }
+                        view! { <li><button type="button" class="button subtle" on:click=move |_| folder.set(path.clone())><Icon name=IconName::Folder/>{e.name.clone()}</button></li> }
                     }
                 </For>
             </ul>

@@ -2,9 +2,10 @@
 //! fill it in. The server checks everything again on submit; the browser only helps.
 use crate::api::forms::{SubmitForm, get_fillable_form, pick_files};
 use crate::components::admin::FormError;
-use crate::components::errors::FieldError;
-use crate::components::file_picker::{FilePicker, choice_of};
-use crate::components::upload_field::{Upload, UploadField};
+use crate::components::errors::{FieldError, load_failed};
+use crate::components::file_picker::{FilePicker, choice_of, sort_in_field_order};
+use crate::components::notice::{Notice, NoticeKind};
+use crate::components::upload_field::{Upload, UploadField, UploadState};
 use crate::dto::{FillableForm, PickEntry};
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -14,6 +15,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use std::collections::BTreeMap;
 use wharf_types::forms::{
     FieldDefinition, FieldKind, FieldValue, FileChoice, FilterMode, ListFormat, ListSource,
+    SortDirection,
 };
 
 #[component]
@@ -42,11 +44,7 @@ pub fn FillFormPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match form.await {
                         Ok(f) => view! { <Fill form=f/> }.into_any(),
-                        Err(e) => view! {
-                            <Title text="Form"/>
-                            <h1>"Form"</h1>
-                            <p class="form-error" role="alert" data-testid="fill-error">{e.to_string()}</p>
-                        }.into_any(),
+                        Err(e) => load_failed("Form", e),
                     }
                 })}
             </Transition>
@@ -97,13 +95,16 @@ impl Input {
             (Input::Files(f), _) => Some(FieldValue::Files(f.get_untracked())),
             (Input::Uploads(u), _) => {
                 let uploads = u.get_untracked();
-                if uploads.iter().any(|x| matches!(x, Upload::Sending { .. })) {
+                if uploads
+                    .iter()
+                    .any(|x| matches!(x.state, UploadState::Sending { .. }))
+                {
                     return Err("Wait until every file has been sent.".into());
                 }
                 let tokens: Vec<String> = uploads
                     .into_iter()
-                    .filter_map(|x| match x {
-                        Upload::Sent(r) => Some(r.token),
+                    .filter_map(|x| match x.state {
+                        UploadState::Sent(r) => Some(r.token),
                         _ => None,
                     })
                     .collect();
@@ -181,9 +182,8 @@ fn Fill(form: FillableForm) -> impl IntoView {
     };
     let form_problem = Signal::derive(move || {
         answer.with(|a| match a {
-            Some(Err(e)) if !matches!(e, AppError::Validation { field: Some(_), .. }) => {
-                Some(e.to_string())
-            }
+            // Several fields' problems: a summary here, each message at its field.
+            Some(Err(e)) if !e.is_about_one_field() => Some(e.to_string()),
             _ => None,
         })
     });
@@ -191,7 +191,7 @@ fn Fill(form: FillableForm) -> impl IntoView {
         <Title text=title.clone()/>
         <h1>{title.clone()}</h1>
         {preview.then(|| view! {
-            <p class="notice" data-testid="preview-notice">"Preview of the saved draft: Submit checks the fields but stores nothing."</p>
+            <Notice kind=NoticeKind::Info testid="preview-notice">"Preview of the saved draft: Submit checks the fields but stores nothing."</Notice>
         })}
         <Show when=move || submitted.get().is_some()
             fallback=move || {
@@ -213,10 +213,10 @@ fn Fill(form: FillableForm) -> impl IntoView {
                     </form>
                 }
             }>
-            <div class="notice success" role="status" data-testid="submitted">
+            <Notice kind=NoticeKind::Success testid="submitted">
                 <p>{move || format!("Thank you. Your answers were recorded (submission {}, form version {version}).", submitted.get().unwrap_or_default())}</p>
                 <A href="/forms" attr:class="button">"Back to forms"</A>
-            </div>
+            </Notice>
         </Show>
     }
     .into_any()
@@ -248,7 +248,7 @@ fn FieldInput(
                 } else if list.format == ListFormat::FileBrowser {
                     view! { <FilePicker form_id field=field.name.clone() preview many=true direction=ds.direction chosen/> }.into_any()
                 } else {
-                    view! { <DataSourceOptions form_id field=field.name.clone() preview format=list.format chosen id=id.clone() disabled/> }.into_any()
+                    view! { <DataSourceOptions form_id field=field.name.clone() preview format=list.format direction=ds.direction chosen id=id.clone() disabled/> }.into_any()
                 }
             } else {
                 ().into_any()
@@ -375,6 +375,8 @@ fn DataSourceOptions(
     field: String,
     preview: bool,
     format: ListFormat,
+    /// The field's Direction; its Sort by is in each entry's sort key.
+    direction: SortDirection,
     chosen: RwSignal<Vec<FileChoice>>,
     id: String,
     disabled: bool,
@@ -399,7 +401,9 @@ fn DataSourceOptions(
                             page.entries
                                 .into_iter()
                                 .filter(|p| !p.entry.is_folder || p.refusal.is_none()),
-                        )
+                        );
+                        // Dropbox lists in its own order; the field's Sort by and Direction decide.
+                        sort_in_field_order(e, direction);
                     });
                     next.set(page.next);
                 }

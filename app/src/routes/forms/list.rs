@@ -5,6 +5,7 @@ use crate::api::forms::{CreateForm, list_forms, list_published_forms};
 use crate::components::admin::{FormError, Pager, field_error, form_error};
 use crate::components::errors::FieldError;
 use crate::components::shell::CurrentUserResource;
+use crate::components::time::Time;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -53,7 +54,7 @@ fn PublishedForms() -> impl IntoView {
                                 <li><A href=format!("/forms/{}/fill", f.id) attr:class="card-link">{f.title}</A></li>
                             }).collect_view()}
                         </ul>
-                        <Pager page=list.page page_size=list.page_size shown total=list.total on_page=page/>
+                        <Pager label="Pages of forms to fill in" page=list.page page_size=list.page_size shown total=list.total on_page=page/>
                     }.into_any()
                 })
             })}
@@ -88,7 +89,7 @@ fn DesignedForms() -> impl IntoView {
                     }
                     let shown = list.rows.len();
                     view! {
-                        <table class="table" data-testid="designed-forms">
+                        <table class="table stack" data-testid="designed-forms">
                             <thead><tr>
                                 <th scope="col">"Title"</th><th scope="col">"Status"</th>
                                 <th scope="col">"Modified"</th><th scope="col">"Modified by"</th><th></th>
@@ -98,17 +99,17 @@ fn DesignedForms() -> impl IntoView {
                                     let status = status_label(&f);
                                     view! {
                                         <tr>
-                                            <td><A href=format!("/forms/{}/edit", f.id)>{f.title.clone()}</A></td>
-                                            <td>{status}</td>
-                                            <td><time datetime=f.updated_at.clone()>{f.updated_at.replace('T', " ").trim_end_matches('Z').to_owned()}</time></td>
-                                            <td>{f.updated_by.clone().unwrap_or_default()}</td>
+                                            <td class="cell-title"><A href=format!("/forms/{}/edit", f.id)>{f.title.clone()}</A></td>
+                                            <td data-label="Status">{status}</td>
+                                            <td data-label="Modified"><Time at=f.updated_at.clone()/></td>
+                                            <td data-label="Modified by">{f.updated_by.clone().unwrap_or_default()}</td>
                                             <td><A href=format!("/forms/{}/submissions", f.id)>"Submissions"</A></td>
                                         </tr>
                                     }
                                 }).collect_view()}
                             </tbody>
                         </table>
-                        <Pager page=list.page page_size=list.page_size shown total=list.total on_page=page/>
+                        <Pager label="Pages of forms to design" page=list.page page_size=list.page_size shown total=list.total on_page=page/>
                     }.into_any()
                 })
             })}

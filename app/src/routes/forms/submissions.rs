@@ -2,6 +2,8 @@
 //! and size with a download streamed through Wharf (which checks the viewer may use the data source).
 use crate::api::forms::list_submissions;
 use crate::components::admin::Pager;
+use crate::components::errors::load_failed;
+use crate::components::time::Time;
 use crate::dto::SubmissionList;
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -34,16 +36,14 @@ pub fn SubmissionsPage() -> impl IntoView {
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match list.await {
-                        Ok(l) => view! { <Submissions list=l page/> }.into_any(),
-                        Err(e) => view! {
-                            <Title text="Submissions"/>
-                            <h1>"Submissions"</h1>
-                            <p class="form-error" role="alert">{e.to_string()}</p>
+                        Ok(l) => view! {
+                            <Submissions list=l page/>
+                            {id().map(|id| view! { <A href=format!("/forms/{id}/edit") attr:class="button">"Back to the form"</A> })}
                         }.into_any(),
+                        Err(e) => load_failed("Submissions", e),
                     }
                 })}
             </Transition>
-            {move || id().map(|id| view! { <A href=format!("/forms/{id}/edit") attr:class="button">"Back to the form"</A> })}
         </section>
     }
 }
@@ -60,29 +60,29 @@ fn Submissions(list: SubmissionList, page: RwSignal<u64>) -> impl IntoView {
             view! { <p class="muted" data-testid="no-submissions">"Nobody has submitted this form yet."</p> }.into_any()
         } else {
             view! {
-                <table class="table submissions" data-testid="submissions">
+                <table class="table stack submissions" data-testid="submissions">
                     <thead><tr>
                         <th scope="col">"#"</th><th scope="col">"Submitted by"</th><th scope="col">"When"</th>
                         {columns.iter().map(|(_, t)| view! { <th scope="col">{t.clone()}</th> }).collect_view()}
                     </tr></thead>
                     <tbody>
                         {list.rows.into_iter().map(|s| {
-                            let cells = columns.iter().map(|(name, _)| {
+                            let cells = columns.iter().map(|(name, title)| {
                                 let value = s.values.get(name).cloned();
-                                view! { <td>{value.map(render_value)}</td> }
+                                view! { <td data-label=title.clone()>{value.map(render_value)}</td> }
                             }).collect_view();
                             view! {
                                 <tr data-submission=s.id>
-                                    <td>{s.id}</td>
-                                    <td>{s.submitted_by.clone().unwrap_or_else(|| "(deleted user)".into())}</td>
-                                    <td><time datetime=s.submitted_at.clone()>{s.submitted_at.replace('T', " ").trim_end_matches('Z').to_owned()}</time></td>
+                                    <td class="cell-title">{format!("#{}", s.id)}</td>
+                                    <td data-label="Submitted by">{s.submitted_by.clone().unwrap_or_else(|| "(deleted user)".into())}</td>
+                                    <td data-label="When"><Time at=s.submitted_at.clone()/></td>
                                     {cells}
                                 </tr>
                             }
                         }).collect_view()}
                     </tbody>
                 </table>
-                <Pager page=list.page page_size=list.page_size shown total=list.total on_page=page/>
+                <Pager label="Pages of submissions" page=list.page page_size=list.page_size shown total=list.total on_page=page/>
             }.into_any()
         }}
     }

@@ -1,0 +1,54 @@
+//! One set of notices: information, success, warning and error, each with its own colour and icon
+//! (never colour alone), used for every message that stays on a page.
+use crate::components::icons::{Icon, IconName};
+use leptos::prelude::*;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoticeKind {
+    Info,
+    Success,
+    Warning,
+    Error,
+}
+
+impl NoticeKind {
+    fn class(self) -> &'static str {
+        match self {
+            NoticeKind::Info => "notice info",
+            NoticeKind::Success => "notice success",
+            NoticeKind::Warning => "notice warning",
+            NoticeKind::Error => "notice error",
+        }
+    }
+
+    fn icon(self) -> IconName {
+        match self {
+            NoticeKind::Info => IconName::Info,
+            NoticeKind::Success => IconName::CircleCheck,
+            NoticeKind::Warning => IconName::TriangleAlert,
+            NoticeKind::Error => IconName::CircleX,
+        }
+    }
+
+    /// Errors and warnings interrupt a screen reader; the others wait their turn.
+    fn role(self) -> &'static str {
+        match self {
+            NoticeKind::Info | NoticeKind::Success => "status",
+            NoticeKind::Warning | NoticeKind::Error => "alert",
+        }
+    }
+}
+
+#[component]
+pub fn Notice(
+    kind: NoticeKind,
+    #[prop(optional)] testid: Option<&'static str>,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <div class=kind.class() role=kind.role() data-testid=testid>
+            <Icon name=kind.icon() class="notice-icon"/>
+            <div class="notice-body">{children()}</div>
+        </div>
+    }
+}
