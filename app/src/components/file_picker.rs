@@ -479,11 +479,10 @@ pub fn FilePicker(
                                     title=tooltip
                                     data-name=p.entry.name.clone()
                                     on:click=move |_| { focus.set(Some(focus_id.clone())); activate(&clicked); }>
-                                    <span class="pick-check">
-                                        {(!opens).then(|| {
-                                            let selected = selected.clone();
-                                            view! { <input type="checkbox" tabindex="-1" aria-hidden="true" prop:checked=selected disabled=refused.is_some()/> }
-                                        })}
+                                    // A drawn box, not an <input>: the option itself is what is chosen (aria-selected),
+                                    // and a control inside an option would be a second, nested one.
+                                    <span class="pick-check" aria-hidden="true">
+                                        {(!opens).then(|| view! { <span class="pick-box"><Icon name=IconName::Check/></span> })}
                                     </span>
                                     {match thumb {
                                         Some(img) => img.into_any(),

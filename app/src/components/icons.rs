@@ -24,6 +24,7 @@ pub enum IconName {
     ChevronUp,
     ChevronDown,
     ArrowUpDown,
+    Check,
     Brand,
 }
 
@@ -72,6 +73,7 @@ impl IconName {
             IconName::ArrowUpDown => {
                 r#"<path d="m21 16-4 4-4-4"/><path d="M17 20V4"/><path d="m3 8 4-4 4 4"/><path d="M7 4v16"/>"#
             }
+            IconName::Check => r#"<path d="M20 6 9 17l-5-5"/>"#,
             // Wharf's own mark: a diamond (a mooring buoy seen from above).
             IconName::Brand => r#"<path d="M12 2 22 12 12 22 2 12Z" fill="currentColor"/>"#,
         }

@@ -30,8 +30,9 @@ impl NoticeKind {
         }
     }
 
-    /// Errors and warnings interrupt a screen reader; the others wait their turn.
-    fn role(self) -> &'static str {
+    /// For a notice that appears while the person is on the page: errors and warnings interrupt a
+    /// screen reader, the others wait their turn. Notices that come with the page need no role.
+    fn live_role(self) -> &'static str {
         match self {
             NoticeKind::Info | NoticeKind::Success => "status",
             NoticeKind::Warning | NoticeKind::Error => "alert",
@@ -42,11 +43,14 @@ impl NoticeKind {
 #[component]
 pub fn Notice(
     kind: NoticeKind,
+    /// It appears in answer to something the person did (announce it).
+    #[prop(optional)]
+    live: bool,
     #[prop(optional)] testid: Option<&'static str>,
     children: Children,
 ) -> impl IntoView {
     view! {
-        <div class=kind.class() role=kind.role() data-testid=testid>
+        <div class=kind.class() role=live.then(|| kind.live_role()) data-testid=testid>
             <Icon name=kind.icon() class="notice-icon"/>
             <div class="notice-body">{children()}</div>
         </div>

@@ -110,7 +110,9 @@ fn Folder(id: i32, page: FolderPageView, version: RwSignal<u32>) -> impl IntoVie
         .unwrap_or_else(|| "(unnamed)".into());
     let folder = page.folder.clone();
     let writable = page.writable;
-    let entries = RwSignal::new(page.entries);
+    let mut first = page.entries;
+    folders_first_by_name(&mut first);
+    let entries = RwSignal::new(first);
     let next = RwSignal::new(page.next);
     let loading_more = RwSignal::new(false);
     let more_error = RwSignal::new(None::<String>);
@@ -125,7 +127,10 @@ fn Folder(id: i32, page: FolderPageView, version: RwSignal<u32>) -> impl IntoVie
             leptos::task::spawn_local(async move {
                 match browse_folder(id, folder, Some(cursor)).await {
                     Ok(more) => {
-                        entries.update(|e| e.extend(more.entries));
+                        entries.update(|e| {
+                            e.extend(more.entries);
+                            folders_first_by_name(e);
+                        });
                         next.set(more.next);
                         more_error.set(None);
                     }
@@ -182,6 +187,16 @@ fn Breadcrumbs(id: i32, root: String, folder: String) -> impl IntoView {
             }).collect_view()}
         </nav>
     }
+}
+
+/// As file browsers show a folder: folders first, then by name ignoring case (Dropbox lists in an
+/// order of its own).
+fn folders_first_by_name(entries: &mut [FileEntry]) {
+    entries.sort_by(|a, b| {
+        b.is_folder
+            .cmp(&a.is_folder)
+            .then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase()))
+    });
 }
 
 fn folder_href(id: i32, folder: &str) -> String {

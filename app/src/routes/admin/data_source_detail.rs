@@ -199,15 +199,17 @@ fn SettingsFields(
         </div>
         <div class="field">
             <label for="file_pattern">"File pattern"</label>
-            <input id="file_pattern" name="file_pattern" value=settings.file_pattern placeholder="*.pdf;*.docx (empty: every file)"/>
+            <input id="file_pattern" name="file_pattern" value=settings.file_pattern placeholder="*.pdf;*.docx (empty: every file)" aria-describedby="file-pattern-hint"/>
+            <p class="hint" id="file-pattern-hint">"Only files whose names match are listed, searched, offered or opened; folders always show."</p>
             <FieldError message=field_error("file_pattern") id="file-pattern-error"/>
         </div>
         <div class="field">
             <label for="search_scope">"Search in"</label>
-            <select id="search_scope" name="search_scope">
-                <option value="AllSubfolders" selected=scope == SearchScope::AllSubfolders>"The root folder and all subfolders"</option>
-                <option value="TopFolderOnly" selected=scope == SearchScope::TopFolderOnly>"The root folder only"</option>
+            <select id="search_scope" name="search_scope" aria-describedby="search-scope-hint">
+                <option value="AllSubfolders" selected=scope == SearchScope::AllSubfolders>"All subfolders"</option>
+                <option value="TopFolderOnly" selected=scope == SearchScope::TopFolderOnly>"Top folder only"</option>
             </select>
+            <p class="hint" id="search-scope-hint">"Every search of this data source looks in the folder it starts from and, unless “Top folder only”, in all the folders below it."</p>
         </div>
         <div class="field">
             <label for="space">"Space"</label>

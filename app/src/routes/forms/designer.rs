@@ -250,9 +250,9 @@ fn FieldList(
                         </button>
                         <span class="field-actions">
                             <button class="button subtle" aria-label=format!("Move {title} up") disabled={i == 0}
-                                on:click=move |_| swap(i, i - 1)>"↑"</button>
+                                on:click=move |_| swap(i, i - 1)><Icon name=IconName::ChevronUp/></button>
                             <button class="button subtle" aria-label=format!("Move {title} down") disabled=last
-                                on:click=move |_| swap(i, i + 1)>"↓"</button>
+                                on:click=move |_| swap(i, i + 1)><Icon name=IconName::ChevronDown/></button>
                             <button class="button subtle" aria-label=format!("Remove {title}")
                                 on:click=move |_| {
                                     draft.fields.update(|f| { f.remove(i); });

@@ -213,7 +213,7 @@ fn Fill(form: FillableForm) -> impl IntoView {
                     </form>
                 }
             }>
-            <Notice kind=NoticeKind::Success testid="submitted">
+            <Notice kind=NoticeKind::Success live=true testid="submitted">
                 <p>{move || format!("Thank you. Your answers were recorded (submission {}, form version {version}).", submitted.get().unwrap_or_default())}</p>
                 <A href="/forms" attr:class="button">"Back to forms"</A>
             </Notice>
