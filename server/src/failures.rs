@@ -262,6 +262,8 @@ mod tests {
             .layer(axum::middleware::from_fn(forget_callers_request_id))
     }
 
+    /// One test: log lines are captured by a subscriber for this thread only, and tracing caches
+    /// per call site whether anyone listens, which a second test running at once could disturb.
     #[tokio::test]
     async fn a_failure_is_logged_with_method_path_and_request_id_which_the_person_sees() {
         let log = Captured::default();
@@ -313,10 +315,8 @@ mod tests {
                 .any(|l| l.contains("the disk is on fire") && l.contains(&id)),
             "the cause is logged under the same id: {log}"
         );
-    }
 
-    #[tokio::test]
-    async fn text_callers_get_the_sentence_and_successes_log_nothing() {
+        // A caller that is not a browser gets the sentence as text; a success is no failure.
         let plain = app()
             .oneshot(Request::get("/broken").body(Body::empty()).unwrap())
             .await
