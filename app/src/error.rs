@@ -115,3 +115,38 @@ impl FromServerFnError for AppError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_internal_error_names_its_reference() {
+        let e = AppError::Internal {
+            reference: Some("0b7c".into()),
+        };
+        assert!(
+            e.to_string()
+                .ends_with("tell your administrator (reference 0b7c).")
+        );
+        assert_eq!(e.status_code(), 500);
+        assert!(
+            AppError::Internal { reference: None }
+                .to_string()
+                .ends_with("tell your administrator.")
+        );
+    }
+
+    #[test]
+    fn a_body_over_the_limit_is_too_large_not_a_transport_failure() {
+        let e = AppError::from_server_fn_error(ServerFnErrorErr::Deserialization(
+            "length limit exceeded".into(),
+        ));
+        assert_eq!(
+            e,
+            AppError::TooLarge("The request is too large (at most 2 MB).".into())
+        );
+        assert_eq!(e.status_code(), 413);
+        assert_eq!(AppError::Conflict(String::new()).status_code(), 409);
+    }
+}
