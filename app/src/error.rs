@@ -32,10 +32,16 @@ pub enum AppError {
     /// Sign-in is slowed down after repeated failures; the sentence says how long to wait.
     #[error("{0}")]
     TooManyAttempts(String),
-    #[error(
-        "Something went wrong on the server. Try again; if it keeps happening, tell your administrator."
-    )]
-    Internal,
+    /// The request conflicts with the state of what it names (e.g. a data source that is not
+    /// connected to Dropbox yet); the sentence says what has to happen first.
+    #[error("{0}")]
+    Conflict(String),
+    /// The request body is larger than Wharf accepts; the sentence gives the limit.
+    #[error("{0}")]
+    TooLarge(String),
+    /// Something failed on the server; `reference` is the request id the log names the cause under.
+    #[error("{}", internal_sentence(reference.as_deref()))]
+    Internal { reference: Option<String> },
     #[error("Wharf could not be reached. Check your connection and try again.")]
     Transport(String),
 }
@@ -73,7 +79,9 @@ impl AppError {
             AppError::Validation { .. } | AppError::Fields { .. } => 422,
             AppError::NotFound(_) => 404,
             AppError::TooManyAttempts(_) => 429,
-            AppError::Internal => 500,
+            AppError::Conflict(_) => 409,
+            AppError::TooLarge(_) => 413,
+            AppError::Internal { .. } => 500,
             AppError::Transport(_) | AppError::Upstream(_) => 502,
         }
     }
@@ -87,6 +95,26 @@ fn fields_summary(problems: &BTreeMap<String, String>) -> String {
     }
 }
 
+/// What a person sees when the server failed, with the reference to quote to an administrator.
+fn internal_sentence(reference: Option<&str>) -> String {
+    let sentence = "Something went wrong on the server. Try again; if it keeps happening, tell your \
+                    administrator";
+    match reference {
+        Some(r) => format!("{sentence} (reference {r})."),
+        None => format!("{sentence}."),
+    }
+}
+
+/// The body limit of server functions (axum's default), in MiB, for the sentence of a refusal.
+pub const SERVER_FN_BODY_LIMIT_MB: usize = 2;
+
+/// The refusal of a server-function request whose body is over the limit.
+pub fn too_large() -> AppError {
+    AppError::TooLarge(format!(
+        "The request is too large (at most {SERVER_FN_BODY_LIMIT_MB} MB)."
+    ))
+}
+
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
@@ -97,7 +125,46 @@ impl FromServerFnError for AppError {
                 field: None,
                 message: format!("The request was incomplete: {m}"),
             },
+            // The server stopped reading a body over its limit (axum's `LengthLimitError`).
+            ServerFnErrorErr::Deserialization(m) if m.contains("length limit exceeded") => {
+                too_large()
+            }
             other => AppError::Transport(other.to_string()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_internal_error_names_its_reference() {
+        let e = AppError::Internal {
+            reference: Some("0b7c".into()),
+        };
+        assert!(
+            e.to_string()
+                .ends_with("tell your administrator (reference 0b7c).")
+        );
+        assert_eq!(e.status_code(), 500);
+        assert!(
+            AppError::Internal { reference: None }
+                .to_string()
+                .ends_with("tell your administrator.")
+        );
+    }
+
+    #[test]
+    fn a_body_over_the_limit_is_too_large_not_a_transport_failure() {
+        let e = AppError::from_server_fn_error(ServerFnErrorErr::Deserialization(
+            "length limit exceeded".into(),
+        ));
+        assert_eq!(
+            e,
+            AppError::TooLarge("The request is too large (at most 2 MB).".into())
+        );
+        assert_eq!(e.status_code(), 413);
+        assert_eq!(AppError::Conflict(String::new()).status_code(), 409);
     }
 }

@@ -9,9 +9,52 @@ export function initialAdminPassword(): string {
   return readFileSync(join(dir, "initial-admin-password"), "utf8").trim();
 }
 
-/** Waits until the wasm has hydrated the page, so clicks reach their handlers. */
+/** Waits until the wasm has hydrated the page, so clicks reach their handlers; and fails the test
+ *  if the page broke its Content-Security-Policy (see `expectNoCspViolations`). */
 export async function hydrated(page: Page) {
   await expect(page.locator("#app")).toHaveAttribute("data-hydrated", "true");
+  await expectNoCspViolations(page);
+}
+
+const cspWatched = new WeakMap<Page, string[]>();
+
+/**
+ * Fails when anything on the page was refused by Wharf's Content-Security-Policy: what the browser
+ * reported for the current document (a buffered ReportingObserver sees reports made before it was
+ * created), and every "Refused to …" console message seen since this page was first checked.
+ * `hydrated` calls it, so every spec checks it after each page load.
+ */
+export async function expectNoCspViolations(page: Page) {
+  let seen = cspWatched.get(page);
+  if (!seen) {
+    const messages: string[] = [];
+    seen = messages;
+    cspWatched.set(page, messages);
+    page.on("console", (m) => {
+      if (/Content.Security.Policy|^Refused to /.test(m.text())) messages.push(m.text());
+    });
+  }
+  const reported: string[] = await page.evaluate(
+    () =>
+      new Promise<string[]>((resolve) => {
+        const found: string[] = [];
+        const describe = (r: Report) => {
+          const b = r.body as unknown as { effectiveDirective?: string; blockedURL?: string };
+          found.push(`${b?.effectiveDirective ?? "?"} blocked ${b?.blockedURL ?? "?"}`);
+        };
+        const observer = new ReportingObserver((reports) => reports.forEach(describe), {
+          types: ["csp-violation"],
+          buffered: true,
+        });
+        observer.observe();
+        setTimeout(() => {
+          observer.takeRecords().forEach(describe);
+          observer.disconnect();
+          resolve(found);
+        }, 50);
+      }),
+  );
+  expect([...reported, ...seen], "Content-Security-Policy violations").toEqual([]);
 }
 
 /**

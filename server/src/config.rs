@@ -14,7 +14,8 @@ pub enum ConfigError {
 pub struct Settings {
     /// `DATABASE_URL`: `sqlite://…` (default `sqlite://data/wharf.db?mode=rwc`) or `postgres://…`.
     pub database_url: String,
-    /// `WHARF_DATA_DIR` (default `data`): the initial password file and, later, keys and sandbox files.
+    /// `WHARF_DATA_DIR` (default `data`): the initial password file, the key file, uploads and (by
+    /// default) the SQLite database. Created owner-only (0700) at start-up.
     pub data_dir: PathBuf,
     /// `WHARF_PUBLIC_URL`: the address people use to reach Wharf (default `http://<site address>`).
     /// Cookies are marked Secure when it starts with `https://`.

@@ -16,8 +16,7 @@ pub async fn authorize_use(
     id: i32,
 ) -> Result<(), Response> {
     let security = load_security(&ctx.db, id).await.map_err(|e| {
-        tracing::error!("could not load data source security: {e}");
-        StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        crate::failures::internal_error(format_args!("could not load data source security: {e}"))
     })?;
     if user.is_some() && security.is_none() {
         return Err(plain(
@@ -59,19 +58,26 @@ pub fn refusal(denial: &Denial) -> Response {
 }
 
 /// A file call that did not work, as the browser gets it: the error's sentence with 404 (missing,
-/// or no thumbnail), 400 (refused path or query), 500 (our database) or 502 (Dropbox).
+/// or no thumbnail), 400 (refused path or query), 403 (a file the File pattern leaves out), 409
+/// (never authorized), 500 (our database) or 502 (Dropbox).
 pub fn files_error_response(id: i32, what: &str, e: &FilesError) -> Response {
     let status = match e {
         _ if e.is_not_found() => StatusCode::NOT_FOUND,
         FilesError::NoThumbnail => StatusCode::NOT_FOUND,
         _ if e.is_invalid_input() => StatusCode::BAD_REQUEST,
+        FilesError::FileTypeNotAllowed(_) => StatusCode::FORBIDDEN,
+        FilesError::NotConnected => StatusCode::CONFLICT,
         FilesError::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
         _ => StatusCode::BAD_GATEWAY,
     };
-    tracing::warn!(data_source_id = id, "{what} refused or failed: {e:?}");
+    if status.is_server_error() {
+        tracing::warn!(data_source_id = id, "{what} failed: {e:?}");
+    } else {
+        tracing::info!(data_source_id = id, "{what} refused: {e}");
+    }
     if status == StatusCode::INTERNAL_SERVER_ERROR {
         // The database's own words are for the log, not the browser.
-        return plain(status, "Something went wrong in Wharf. Try again.");
+        return crate::failures::internal_error(format_args!("{what} failed: {e}"));
     }
     plain(status, &e.to_string())
 }

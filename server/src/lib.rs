@@ -2,11 +2,13 @@
 
 pub mod config;
 pub mod dropbox_setup;
+pub mod failures;
 pub mod file_access;
 pub mod file_download;
 pub mod file_thumbnail;
 pub mod guard;
 pub mod oauth_callback;
+pub mod security_headers;
 pub mod startup;
 pub mod telemetry;
 pub mod uploads;

@@ -1,10 +1,13 @@
 //! Building the application: database, first administrator, sessions, routes — and serving it until
 //! asked to stop.
 use crate::config::Settings;
+use crate::failures;
 use crate::guard::{GuardState, SameOrigin, identify_and_guard, refuse_cross_site_calls};
+use crate::security_headers::{SecurityHeaders, add_security_headers, provide_request_nonce};
 use app::api::context::ServerContext;
 use app::{App, shell};
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -19,7 +22,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tower_http::trace::TraceLayer;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::session_store::ExpiredDeletion;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -29,6 +33,11 @@ pub const SESSION_COOKIE: &str = "wharf_session";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot open the database: {0}")]
     Database(#[from] sea_orm::DbErr),
     #[error("cannot create the first administrator: {0}")]
@@ -56,6 +65,13 @@ impl Application {
     /// Opens and migrates the database, creates the first administrator on an empty one (printing how
     /// to sign in), and binds the listener — port 0 picks a free port, as tests do.
     pub async fn build(settings: &Settings) -> Result<Self, StartupError> {
+        // Owner-only: it holds the database (by default), the key file and uploaded files.
+        domain::files::create_private_dir(&settings.data_dir).map_err(|source| {
+            StartupError::DataDir {
+                path: settings.data_dir.clone(),
+                source,
+            }
+        })?;
         let db = domain::db::connect_and_migrate(&settings.database_url).await?;
         let vault = domain::vault::Vault::open(settings.secret_key.as_deref(), &settings.data_dir)?;
         let dropbox = crate::dropbox_setup::start(settings).await?;
@@ -184,15 +200,22 @@ pub fn router(ctx: ServerContext, settings: &Settings) -> Router {
             routes,
             {
                 let ctx = ctx.clone();
-                move || provide_context(ctx.clone())
+                move || {
+                    provide_context(ctx.clone());
+                    provide_request_nonce();
+                }
             },
             {
                 let options = leptos_options.clone();
                 move || shell(options.clone())
             },
         )
-        .fallback(leptos_axum::file_and_error_handler(shell))
-        .with_state(leptos_options)
+        .fallback(leptos_axum::file_and_error_handler_with_context(
+            provide_request_nonce,
+            shell,
+        ))
+        .with_state(leptos_options.clone())
+        .layer(DefaultBodyLimit::max(failures::SERVER_FN_BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(
             GuardState::new(ctx, settings.session_idle),
             identify_and_guard,
@@ -202,7 +225,23 @@ pub fn router(ctx: ServerContext, settings: &Settings) -> Router {
             refuse_cross_site_calls,
         ))
         .layer(sessions)
-        .layer(TraceLayer::new_for_http())
+        // Outermost last: every response, refusals and failures included, passes the layers below.
+        .layer(axum::middleware::from_fn(failures::server_fn_statuses))
+        .layer(CatchPanicLayer::custom(failures::panic_response))
+        .layer(axum::middleware::from_fn(failures::report_failures))
+        .layer(axum::middleware::from_fn_with_state(
+            SecurityHeaders::new(&settings.public_url, &leptos_options),
+            add_security_headers,
+        ))
+        .layer(PropagateRequestIdLayer::new(failures::request_id_header()))
+        .layer(failures::trace_layer())
+        .layer(SetRequestIdLayer::new(
+            failures::request_id_header(),
+            MakeRequestUuid,
+        ))
+        .layer(axum::middleware::from_fn(
+            failures::forget_callers_request_id,
+        ))
 }
 
 /// `GET /healthz`: 200 when the database answers, 503 otherwise.

@@ -16,21 +16,14 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::policy::{Action, Decision, Denial, decide, log_denial};
 use domain::uploads::{MAX_UPLOAD_BYTES, UploadError};
-use futures::{Stream, StreamExt};
+use futures::Stream;
 use serde::Deserialize;
 use std::io::SeekFrom;
-use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeekExt};
 use wharf_types::Area;
 
 pub const UPLOAD_PATH: &str = "/forms/{id}/uploads/{field}";
 pub const DOWNLOAD_PATH: &str = "/uploads/{id}";
-
-/// After refusing a request, at most this much of its unread body is read and thrown away, so that
-/// the refusal reaches the client instead of a connection reset (closing a socket with unread data
-/// resets it, and the client may lose the answer). Anything bigger is cut off.
-const DRAIN_BYTES: u64 = 8 * 1024 * 1024;
-const DRAIN_TIME: Duration = Duration::from_secs(5);
 
 #[derive(Debug, Deserialize)]
 pub struct UploadParams {
@@ -59,7 +52,7 @@ pub async fn upload(
     )
     .await;
     // Whatever was not read yet (a refusal before or during the body) is drained, within limits.
-    let _ = tokio::time::timeout(DRAIN_TIME, drain(&mut stream, DRAIN_BYTES)).await;
+    crate::failures::discard(&mut stream).await;
     response
 }
 
@@ -102,16 +95,6 @@ async fn receive(
     {
         Ok(receipt) => Json(receipt).into_response(),
         Err(e) => error_response(&e),
-    }
-}
-
-async fn drain(stream: &mut BodyDataStream, limit: u64) {
-    let mut read = 0u64;
-    while read <= limit {
-        match stream.next().await {
-            Some(Ok(chunk)) => read += chunk.len() as u64,
-            _ => return,
-        }
     }
 }
 
@@ -220,12 +203,8 @@ fn error_response(e: &UploadError) -> Response {
         }
         UploadError::Interrupted => StatusCode::BAD_REQUEST,
         UploadError::Storage(_) | UploadError::Database(_) => {
-            tracing::error!("upload failed: {e:?}");
             // The cause is for the log, not the browser.
-            return plain(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong in Wharf. Try again.",
-            );
+            return crate::failures::internal_error(format_args!("upload failed: {e:?}"));
         }
     };
     plain(status, &e.to_string())

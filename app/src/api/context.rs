@@ -49,10 +49,26 @@ impl From<AuthenticatedUser> for CurrentUser {
     }
 }
 
-/// Logs the cause and gives the browser only the generic sentence.
+/// The header carrying the id the server gives every request (set by the server's outermost layer,
+/// named in its log lines and shown to the person when something fails).
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// The id of the request being served, when there is one (server functions and rendered pages).
+pub fn request_id() -> Option<String> {
+    use_context::<axum::http::request::Parts>()
+        .and_then(|parts| parts.headers.get(REQUEST_ID_HEADER).cloned())
+        .and_then(|v| v.to_str().ok().map(str::to_owned))
+}
+
+/// Logs the cause under the request's id and gives the browser only the generic sentence with that
+/// id, so an administrator can find the cause from what the person quotes.
 pub fn internal(cause: impl std::fmt::Display) -> AppError {
-    tracing::error!("internal error: {cause}");
-    AppError::Internal
+    let reference = request_id();
+    tracing::error!(
+        request_id = reference.as_deref().unwrap_or("-"),
+        "internal error: {cause}"
+    );
+    AppError::Internal { reference }
 }
 
 pub fn server_context() -> Result<ServerContext, AppError> {

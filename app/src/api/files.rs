@@ -9,6 +9,11 @@ pub(crate) fn files_error(e: domain::connector::FilesError) -> AppError {
     use domain::connector::FilesError as E;
     match e {
         E::NotFound => AppError::NotFound(e.to_string()),
+        E::NotConnected => {
+            tracing::info!("refused: the data source is not connected to Dropbox yet");
+            AppError::Conflict(e.to_string())
+        }
+        E::FileTypeNotAllowed(_) => AppError::Forbidden(e.to_string()),
         E::Path(refused) => AppError::validation("path", refused.to_string()),
         E::StaleCursor => AppError::Validation {
             field: None,

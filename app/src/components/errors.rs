@@ -47,7 +47,7 @@ pub fn error_panel(errors: ArcRwSignal<Errors>) -> impl IntoView {
                 .into_iter()
                 .next()
                 .map(|(_, e)| e.to_string())
-                .unwrap_or_else(|| AppError::Internal.to_string())
+                .unwrap_or_else(|| AppError::Internal { reference: None }.to_string())
         }
     };
     let needs_sign_in = move || {

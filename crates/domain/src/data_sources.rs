@@ -1,5 +1,6 @@
 //! Data sources: creating, naming, configuring, listing and deleting them. Every change is one
 //! transaction together with its audit event.
+use crate::connector::FilePattern;
 use crate::search::contains_any;
 use crate::{AuthenticatedUser, audit};
 use entity::{data_source, user};
@@ -10,9 +11,7 @@ use sea_orm::{
     SqlErr, TransactionTrait,
 };
 use time::OffsetDateTime;
-use wharf_types::{
-    DataSourceKind, DataSourceStatus, DropboxSettings, normalize_folder_path, parse_file_pattern,
-};
+use wharf_types::{DataSourceKind, DataSourceStatus, DropboxSettings, normalize_folder_path};
 
 pub const MAX_NAME_CHARS: usize = 100;
 /// One page of the administration list.
@@ -94,11 +93,12 @@ pub fn clean_name(name: &str) -> Result<Option<String>, DataSourceError> {
 pub fn clean_settings(settings: DropboxSettings) -> Result<DropboxSettings, DataSourceError> {
     let root_folder = normalize_folder_path(&settings.root_folder)
         .map_err(|m| DataSourceError::invalid("root_folder", m))?;
-    let patterns = parse_file_pattern(&settings.file_pattern)
+    // The same parser the connector applies, so a pattern saved is a pattern that works.
+    let pattern = FilePattern::parse(&settings.file_pattern)
         .map_err(|m| DataSourceError::invalid("file_pattern", m))?;
     Ok(DropboxSettings {
         root_folder,
-        file_pattern: patterns.join(";"),
+        file_pattern: pattern.as_str().to_owned(),
         ..settings
     })
 }

@@ -1,19 +1,20 @@
 //! Opening the database and bringing its schema up to date.
+use crate::files;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Connects to `url` (`sqlite://…` or `postgres://…`) and runs every pending migration.
 ///
-/// For a SQLite file, the folder it lives in is created first so that a fresh checkout starts without
-/// any preparation.
+/// For a SQLite file, the folder it lives in is created first (owner-only) so that a fresh checkout
+/// starts without any preparation, and the database file and its journal files are owner-only
+/// (0600): they hold password hashes, sealed tokens and session keys.
 pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr> {
-    if let Some(path) = sqlite_file_path(url)
-        && let Some(parent) = std::path::Path::new(&path).parent()
-        && !parent.as_os_str().is_empty()
-    {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", parent.display())))?;
+    let sqlite_file = sqlite_file_path(url).map(PathBuf::from);
+    if let Some(path) = &sqlite_file {
+        prepare_sqlite_file(path, url.contains("mode=rwc"))
+            .map_err(|e| DbErr::Custom(format!("cannot prepare {}: {e}", path.display())))?;
     }
     let mut options = ConnectOptions::new(url.to_owned());
     options
@@ -22,7 +23,42 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr>
         .sqlx_logging(false);
     let db = Database::connect(options).await?;
     Migrator::up(&db, None).await?;
+    if let Some(path) = &sqlite_file {
+        // SQLite gives the -wal/-shm/-journal files it creates the database file's mode; ones left
+        // by an older Wharf are made owner-only here.
+        restrict_sqlite_files(path)
+            .map_err(|e| DbErr::Custom(format!("cannot protect {}: {e}", path.display())))?;
+    }
     Ok(db)
+}
+
+/// Creates the folder of a SQLite database (0700) when missing and, when the URL may create the
+/// database, the empty database file itself (0600) so that SQLite never creates it with the
+/// process's default mode; then restricts what exists.
+fn prepare_sqlite_file(path: &Path, may_create: bool) -> std::io::Result<()> {
+    if let Some(parent) = path.parent()
+        && !parent.as_os_str().is_empty()
+        && !parent.exists()
+    {
+        files::create_private_dir(parent)?;
+    }
+    if may_create {
+        files::create_private_file(path)?;
+    }
+    restrict_sqlite_files(path)
+}
+
+/// The database file and the journal files SQLite keeps beside it, owner-only where they exist.
+fn restrict_sqlite_files(path: &Path) -> std::io::Result<()> {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        let file = PathBuf::from(name);
+        if file.exists() {
+            files::restrict(&file, 0o600)?;
+        }
+    }
+    Ok(())
 }
 
 /// The file behind a `sqlite://path?…` URL, or `None` for in-memory and non-SQLite URLs.
@@ -56,5 +92,63 @@ mod tests {
         // running them again is a no-op, as at every restart
         Migrator::up(&db, None).await.expect("idempotent");
         assert!(dir.path().join("nested/wharf.db").exists());
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn the_database_and_its_folder_are_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("data");
+        let url = format!("sqlite://{}/wharf.db?mode=rwc", folder.display());
+        let db = connect_and_migrate(&url).await.expect("migrated");
+        // WAL mode makes SQLite create the -wal and -shm files beside the database.
+        use sea_orm::ConnectionTrait;
+        db.execute_unprepared(
+            "PRAGMA journal_mode=WAL; CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1);",
+        )
+        .await
+        .unwrap();
+
+        assert_eq!(mode(&folder), 0o700);
+        assert_eq!(mode(&folder.join("wharf.db")), 0o600);
+        for companion in ["wharf.db-wal", "wharf.db-shm"] {
+            let path = folder.join(companion);
+            assert!(path.exists(), "{companion} exists in WAL mode");
+            assert_eq!(mode(&path), 0o600, "{companion}");
+        }
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_database_left_readable_by_others_is_made_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("wharf.db");
+        let url = format!("sqlite://{}?mode=rwc", file.display());
+        connect_and_migrate(&url)
+            .await
+            .unwrap()
+            .close()
+            .await
+            .unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        std::fs::write(dir.path().join("wharf.db-journal"), b"").unwrap();
+        std::fs::set_permissions(
+            dir.path().join("wharf.db-journal"),
+            std::fs::Permissions::from_mode(0o644),
+        )
+        .unwrap();
+
+        connect_and_migrate(&url).await.unwrap();
+
+        for name in ["wharf.db", "wharf.db-journal"] {
+            let mode = std::fs::metadata(dir.path().join(name))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "{name}");
+        }
     }
 }

@@ -649,6 +649,9 @@ async fn check_files(
                 )));
             }
             Err(FilesError::Database(e)) => return Err(e.into()),
+            Err(e @ FilesError::FileTypeNotAllowed(_)) => {
+                return Ok(Err(format!("“{}”: {e}", choice.name)));
+            }
             Err(e) => return Ok(Err(e.to_string())),
         };
         if entry.id != choice.id {

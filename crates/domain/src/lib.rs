@@ -6,7 +6,7 @@ pub mod confine;
 pub mod connector;
 pub mod data_sources;
 pub mod db;
-mod files;
+pub mod files;
 pub mod forms;
 pub mod groups;
 pub mod identity;

@@ -420,3 +420,140 @@ async fn created_is_the_time_of_the_earliest_revision_and_is_remembered() {
         "a remembered creation time costs no call"
     );
 }
+
+impl World {
+    /// Saves the Invoices data source with this File pattern and Search in.
+    async fn set_invoices(&self, file_pattern: &str, search_scope: wharf_types::SearchScope) {
+        data_sources::update(
+            &self.db,
+            self.invoices,
+            "Invoices",
+            DropboxSettings {
+                root_folder: "/Invoices".into(),
+                file_pattern: file_pattern.into(),
+                search_scope,
+                ..Default::default()
+            },
+            &self.admin,
+        )
+        .await
+        .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn the_file_pattern_hides_other_files_everywhere_and_refuses_them_by_path() {
+    let w = world().await;
+    w.seed("/Invoices/INV-1.pdf", b"%PDF").await;
+    w.seed("/Invoices/Report.PDF", b"%PDF").await;
+    w.seed("/Invoices/Welcome.txt", b"hi").await;
+    w.seed("/Invoices/photo.png", &gradient_png([1, 2, 3]))
+        .await;
+    let old = w.seed("/Invoices/2026/old.txt", b"old").await;
+    w.set_invoices("*.pdf", wharf_types::SearchScope::AllSubfolders)
+        .await;
+
+    let listed = w.connector.list_page(w.invoices, "", None).await.unwrap();
+    let searched = w
+        .connector
+        .search_page(w.invoices, "", "o", None, true)
+        .await
+        .unwrap();
+    let looked_up = w.connector.entry_at(w.invoices, "Welcome.txt").await;
+    let folder = w.connector.entry_at(w.invoices, "2026").await.unwrap();
+    let downloaded = w.connector.open_file(w.invoices, "welcome.TXT", None).await;
+    let thumbnail = w.connector.thumbnail(w.invoices, "photo.png", None).await;
+    let deleted = w.connector.delete_entry(w.invoices, "Welcome.txt").await;
+    let old_id = old["id"].as_str().unwrap().to_owned();
+    let created = w
+        .connector
+        .created_times(w.invoices, &[("2026/old.txt".into(), old_id)])
+        .await
+        .unwrap();
+
+    assert_eq!(paths(&listed), vec!["2026", "INV-1.pdf", "Report.PDF"]);
+    assert_eq!(
+        paths(&searched),
+        vec!["Report.PDF"],
+        "old.txt and photo.png are not found"
+    );
+    for refused in [
+        looked_up.map(drop),
+        downloaded.map(drop),
+        thumbnail.map(drop),
+        deleted,
+    ] {
+        match refused {
+            Err(e @ FilesError::FileTypeNotAllowed(_)) => assert_eq!(
+                e.to_string(),
+                "This file is not one of the file types this data source allows (*.pdf)."
+            ),
+            other => panic!("refused by the pattern, not {other:?}"),
+        }
+    }
+    assert!(folder.is_folder, "folders are never refused");
+    assert!(created.is_empty(), "{created:?}");
+    assert_eq!(w.calls("files/download"), 0);
+    assert_eq!(w.calls("files/get_thumbnail_v2"), 0);
+    assert_eq!(w.calls("files/delete_v2"), 0);
+}
+
+#[tokio::test]
+async fn a_data_source_searching_its_top_folder_only_keeps_to_the_folders_children() {
+    let w = world().await;
+    w.seed("/Invoices/2026/a-receipt.pdf", b"1").await;
+    w.seed("/Invoices/2026/q1/b-receipt.pdf", b"2").await;
+    w.set_invoices("", wharf_types::SearchScope::TopFolderOnly)
+        .await;
+
+    let asked_recursive = w
+        .connector
+        .search_page(w.invoices, "2026", "receipt", None, true)
+        .await
+        .unwrap();
+    let from_root = w
+        .connector
+        .search_page(w.invoices, "", "receipt", None, true)
+        .await
+        .unwrap();
+
+    assert_eq!(paths(&asked_recursive), vec!["2026/a-receipt.pdf"]);
+    assert!(from_root.entries.is_empty(), "{:?}", from_root.entries);
+}
+
+#[tokio::test]
+async fn a_data_source_never_authorized_is_not_connected_and_no_token_is_read() {
+    let w = world().await;
+    let never = data_sources::create(
+        &w.db,
+        DataSourceKind::Dropbox,
+        "Never",
+        DropboxSettings::default(),
+        &w.admin,
+    )
+    .await
+    .unwrap();
+    let calls_before = w.sandbox.requests().len();
+
+    let listed = w.connector.list_page(never, "", None).await;
+    let searched = w.connector.search_page(never, "", "x", None, true).await;
+    let looked_up = w.connector.entry_at(never, "a.pdf").await;
+    let downloaded = w.connector.open_file(never, "a.pdf", None).await;
+
+    for result in [
+        listed.map(drop),
+        searched.map(drop),
+        looked_up.map(drop),
+        downloaded.map(drop),
+    ] {
+        assert!(
+            matches!(result, Err(FilesError::NotConnected)),
+            "{result:?}"
+        );
+    }
+    assert_eq!(
+        w.sandbox.requests().len(),
+        calls_before,
+        "Dropbox is not asked"
+    );
+}

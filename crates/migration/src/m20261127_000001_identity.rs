@@ -97,7 +97,7 @@ enum UserRoles {
 }
 
 #[derive(DeriveIden)]
-enum Sessions {
+pub(crate) enum Sessions {
     Table,
     Id,
     Data,

@@ -39,6 +39,9 @@ const USE_RESTRICTED: [u16; 9] = [401, 401, 403, 403, 403, 200, 200, 403, 200];
 const WRITE_READ_ONLY: [u16; 9] = [401, 401, 403, 403, 403, 403, 403, 403, 403];
 const ADMINISTRATORS: [u16; 9] = [401, 401, 403, 403, 403, 403, 403, 403, 200];
 const DESIGNERS: [u16; 9] = [401, 401, 403, 200, 403, 403, 403, 403, 200];
+/// Using a data source open to every signed-in user that was never authorized: 409, never a 5xx.
+const USE_NOT_CONNECTED: [u16; 9] = [401, 401, 409, 409, 409, 409, 409, 409, 409];
+const ROUTE_NOT_CONNECTED: [u16; 9] = [303, 303, 409, 409, 409, 409, 409, 409, 409];
 
 /// (entry point, variant) → expected statuses. Entry points are `fn:<endpoint>` or `route:<path>`.
 fn rows() -> Vec<(&'static str, [u16; 9])> {
@@ -65,6 +68,7 @@ fn rows() -> Vec<(&'static str, [u16; 9])> {
             "fn:browse_folder#climbing out",
             [401, 401, 403, 403, 403, 422, 422, 403, 422],
         ),
+        ("fn:browse_folder#not connected", USE_NOT_CONNECTED),
         ("fn:create_folder", USE_RESTRICTED),
         ("fn:create_folder#read-only", WRITE_READ_ONLY),
         ("fn:delete_entry", USE_RESTRICTED),
@@ -112,12 +116,20 @@ fn rows() -> Vec<(&'static str, [u16; 9])> {
             [303, 303, 403, 403, 403, 400, 400, 403, 400],
         ),
         (
+            "route:/files/{id}/download#not connected",
+            ROUTE_NOT_CONNECTED,
+        ),
+        (
             "route:/files/{id}/thumbnail",
             [303, 303, 403, 403, 403, 200, 200, 403, 200],
         ),
         (
             "route:/files/{id}/thumbnail#climbing out",
             [303, 303, 403, 403, 403, 400, 400, 403, 400],
+        ),
+        (
+            "route:/files/{id}/thumbnail#not connected",
+            ROUTE_NOT_CONNECTED,
         ),
         ("route:/forms/{id}/uploads/{field}", SIGNED_IN),
         (
@@ -139,6 +151,7 @@ struct Fixture {
     /// One cookie-keeping client per subject, signed in as that subject (except anonymous).
     clients: Vec<Client>,
     restricted: i32,
+    /// Read-only, open to every signed-in user, and never authorized.
     frozen: i32,
     conn_admin: i32,
     finance: i32,
@@ -255,6 +268,10 @@ impl Fixture {
             "fn:browse_folder#climbing out" => Call::Fn(
                 "browse_folder",
                 form(&[("id", restricted), ("folder", "../other".into())]),
+            ),
+            "fn:browse_folder#not connected" => Call::Fn(
+                "browse_folder",
+                form(&[("id", self.frozen.to_string()), ("folder", "".into())]),
             ),
             "fn:create_folder" => Call::Fn(
                 "create_folder",
@@ -411,6 +428,12 @@ impl Fixture {
             "route:/files/{id}/download#climbing out" => Call::Get(format!(
                 "/files/{restricted}/download?path=%2e%2e%2fsecret.txt"
             )),
+            "route:/files/{id}/download#not connected" => {
+                Call::Get(format!("/files/{}/download?path=report.pdf", self.frozen))
+            }
+            "route:/files/{id}/thumbnail#not connected" => {
+                Call::Get(format!("/files/{}/thumbnail?path=photo.png", self.frozen))
+            }
             "route:/files/{id}/thumbnail" => {
                 Call::Get(format!("/files/{restricted}/thumbnail?path=photo.png"))
             }

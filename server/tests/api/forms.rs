@@ -5,12 +5,17 @@ use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 use wharf_types::Role;
 
-async fn body(r: Response) -> Value {
+pub(crate) async fn body(r: Response) -> Value {
     r.json().await.unwrap()
 }
 
 impl TestApp {
-    async fn call_json(&self, browser: &reqwest::Client, endpoint: &str, args: Value) -> Response {
+    pub(crate) async fn call_json(
+        &self,
+        browser: &reqwest::Client,
+        endpoint: &str,
+        args: Value,
+    ) -> Response {
         browser
             .post(format!("{}/api/{endpoint}", self.address))
             .header("Accept", "application/json")
@@ -21,7 +26,7 @@ impl TestApp {
     }
 
     /// A connected data source (the sandbox's first account) named `name`; returns its id.
-    async fn connected_data_source(&self, name: &str) -> i64 {
+    pub(crate) async fn connected_data_source(&self, name: &str) -> i64 {
         let id = self.new_data_source(name).await;
         let callback = self.authorize_on_dropbox(&id, "allow").await;
         assert_eq!(
@@ -32,7 +37,7 @@ impl TestApp {
     }
 
     /// Seeds `path` with `content`; returns Dropbox's file id.
-    async fn seed(&self, path: &str, content: &[u8]) -> String {
+    pub(crate) async fn seed(&self, path: &str, content: &[u8]) -> String {
         let account = self.sandbox().accounts()[0].account_id.clone();
         let m = self
             .sandbox()
@@ -43,7 +48,7 @@ impl TestApp {
     }
 
     /// Creates, saves and publishes a form as the signed-in administrator; returns its id.
-    async fn publish_form(&self, title: &str, fields: Value) -> i64 {
+    pub(crate) async fn publish_form(&self, title: &str, fields: Value) -> i64 {
         let created = self.call("create_form", &[("title", title)]).await;
         assert_eq!(created.status(), StatusCode::OK);
         let id = body(created).await.as_i64().unwrap();
@@ -65,7 +70,7 @@ impl TestApp {
         id
     }
 
-    async fn signed_in_browser(&self, name: &str, roles: &[Role]) -> reqwest::Client {
+    pub(crate) async fn signed_in_browser(&self, name: &str, roles: &[Role]) -> reqwest::Client {
         self.create_user(name, roles).await;
         let browser = self.another_browser();
         let r = self
@@ -84,14 +89,19 @@ impl TestApp {
     }
 }
 
-fn field(name: &str, kind: Value, required: bool) -> Value {
+pub(crate) fn field(name: &str, kind: Value, required: bool) -> Value {
     json!({
         "title": name.to_uppercase(), "name": name, "help": "", "required": required,
         "enabled": true, "visible": true, "kind": kind,
     })
 }
 
-fn file_browser(data_source: i64, folder: &str, extensions: &[&str], subfolders: bool) -> Value {
+pub(crate) fn file_browser(
+    data_source: i64,
+    folder: &str,
+    extensions: &[&str],
+    subfolders: bool,
+) -> Value {
     json!({ "List": {
         "source": { "DataSource": {
             "data_source_id": data_source,
@@ -104,7 +114,7 @@ fn file_browser(data_source: i64, folder: &str, extensions: &[&str], subfolders:
     }})
 }
 
-fn choice(data_source: i64, id: &str, path: &str) -> Value {
+pub(crate) fn choice(data_source: i64, id: &str, path: &str) -> Value {
     json!({
         "data_source_id": data_source, "id": id, "path": path, "rev": null,
         "name": path.rsplit('/').next().unwrap(), "size": null, "value": "",

@@ -3,9 +3,11 @@
 mod access;
 mod authorization_matrix;
 mod connector;
+mod data_source_settings;
 mod data_sources;
 mod forms;
 mod groups;
+mod hardening;
 mod helpers;
 mod pages;
 mod security;

@@ -77,3 +77,77 @@ async fn the_first_start_generates_the_token_key_with_owner_only_access() {
         assert_eq!(metadata.permissions().mode() & 0o777, 0o600);
     }
 }
+
+#[tokio::test]
+async fn the_sessions_table_holds_a_hash_of_the_cookie_never_the_cookie() {
+    use sea_orm::EntityTrait;
+    use sha2::{Digest, Sha256};
+    let app = spawn_app().await;
+
+    let response = app.sign_in("admin", &app.initial_password()).await;
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let id = cookie
+        .strip_prefix("wharf_session=")
+        .and_then(|rest| rest.split(';').next())
+        .unwrap()
+        .to_owned();
+    let rows = entity::session::Entity::find().all(&app.db).await.unwrap();
+
+    assert_eq!(rows.len(), 1);
+    assert_ne!(rows[0].id, id, "the stored key is not the cookie's id");
+    assert!(!rows[0].data.contains(&id));
+    assert_eq!(rows[0].id, hex::encode(Sha256::digest(id.as_bytes())));
+    // The session still works: looked up by the hash of what the cookie says.
+    assert_eq!(app.current_user().await["username"], "admin");
+}
+
+#[tokio::test]
+async fn a_stored_session_key_is_no_cookie() {
+    use sea_orm::EntityTrait;
+    let app = spawn_app().await;
+    app.sign_in("admin", &app.initial_password()).await;
+    let key = entity::session::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .remove(0)
+        .id;
+    let thief = app.another_browser();
+
+    let response = thief
+        .post(format!("{}/api/get_current_user", app.address))
+        .header("Cookie", format!("wharf_session={key}"))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.json::<serde_json::Value>().await.unwrap(),
+        serde_json::Value::Null
+    );
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_data_directory_and_the_database_are_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let app = spawn_app().await;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+
+    assert_eq!(mode(app.data_dir.path()), 0o700);
+    if std::env::var("TEST_DATABASE").as_deref() != Ok("postgres") {
+        let db = app.data_dir.path().join("wharf.db");
+        assert_eq!(mode(&db), 0o600);
+        for companion in ["wharf.db-wal", "wharf.db-shm", "wharf.db-journal"] {
+            let path = app.data_dir.path().join(companion);
+            if path.exists() {
+                assert_eq!(mode(&path), 0o600, "{companion}");
+            }
+        }
+    }
+    assert_eq!(mode(&app.data_dir.path().join("secret.key")), 0o600);
+}

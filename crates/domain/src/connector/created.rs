@@ -3,7 +3,6 @@
 use super::DropboxConnector;
 use super::cache::WeightedLru;
 use crate::confine;
-use crate::data_sources;
 use dropbox::DropboxClient;
 use futures::{StreamExt, stream};
 use std::collections::HashMap;
@@ -32,16 +31,21 @@ impl DropboxConnector {
     /// The creation time (RFC 3339) of each `(path relative to the root, Dropbox file id)`, keyed by
     /// file id: the `server_modified` of the earliest of the file's revisions Dropbox lists. For a
     /// file with more than 100 revisions that is the earliest of the last 100. A file that cannot be
-    /// looked up (refused path, gone, Dropbox failing, or now a different file) just has no entry.
+    /// looked up (refused path, left out by the File pattern, gone, Dropbox failing, or now a
+    /// different file) just has no entry.
     pub async fn created_times(
         &self,
         id: i32,
         files: &[(String, String)],
     ) -> Result<HashMap<String, String>, FilesError> {
-        let ds = data_sources::get(&self.db, id).await?;
-        let root = ds.settings.root_folder.clone();
-        let client = self.client(id, &ds.settings);
-        let found: Vec<Option<(String, String)>> = stream::iter(files.iter().cloned())
+        let source = self.source(id).await?;
+        let (root, client) = (source.root.clone(), source.client.clone());
+        let allowed: Vec<(String, String)> = files
+            .iter()
+            .filter(|file| source.allow_file(&file.0).is_ok())
+            .cloned()
+            .collect();
+        let found: Vec<Option<(String, String)>> = stream::iter(allowed)
             .map(|(path, file_id)| {
                 let (client, root) = (client.clone(), root.clone());
                 async move {

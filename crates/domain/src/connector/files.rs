@@ -1,12 +1,15 @@
 //! A data source's files, as its callers see them: paths relative to the data source's root folder,
 //! never outside it. Authorization is the caller's job (the policy); confinement is this module's.
 use super::DropboxConnector;
+use super::pattern::FilePattern;
 use crate::confine::{self, PathRefused};
 use crate::data_sources::{self, DataSourceError};
 use dropbox::types::Metadata;
-use dropbox::{Download, DownloadRange, DropboxError, ListOptions};
+use dropbox::{Download, DownloadRange, DropboxClient, DropboxError, ListOptions};
+use entity::dropbox_credential;
 use futures::StreamExt;
-use sea_orm::DbErr;
+use sea_orm::{DbErr, EntityTrait, PaginatorTrait};
+use wharf_types::{DropboxSettings, SearchScope};
 
 /// Entries per page: a screenful or two, never a whole 10 000-entry folder.
 pub const PAGE_LIMIT: u32 = 200;
@@ -18,6 +21,15 @@ pub const MAX_QUERY_CHARS: usize = 200;
 pub enum FilesError {
     #[error("There is no such data source; it may have been deleted.")]
     NotFound,
+    /// Never authorized: there are no credentials to call Dropbox with. Not a failure of Wharf's
+    /// credential storage, and nothing the person using it can fix.
+    #[error(
+        "This data source is not connected to Dropbox yet. An administrator must authorize it first."
+    )]
+    NotConnected,
+    /// A file the data source's File pattern leaves out, named by path: it does not exist for Wharf.
+    #[error("This file is not one of the file types this data source allows ({0}).")]
+    FileTypeNotAllowed(String),
     #[error("{0}")]
     Path(#[from] PathRefused),
     #[error("This listing can no longer be continued. Reload the folder.")]
@@ -84,24 +96,97 @@ pub struct FolderPage {
     pub next: Option<String>,
 }
 
+/// A data source as every file call sees it: its root, which files it has (its File pattern), how
+/// searches reach into sub-folders, and a client to call Dropbox as it. Entries and paths pass
+/// through here, so nothing can list, look up, fetch or change a file the data source leaves out.
+pub(super) struct Source {
+    pub root: String,
+    pub pattern: FilePattern,
+    pub search_scope: SearchScope,
+    pub client: DropboxClient,
+}
+
+impl DropboxConnector {
+    /// Data source `id` ready to be used: it exists and has been authorized (`NotConnected`
+    /// otherwise, before any token is read).
+    pub(super) async fn source(&self, id: i32) -> Result<Source, FilesError> {
+        let ds = data_sources::get(&self.db, id).await?;
+        let authorized = dropbox_credential::Entity::find_by_id(id)
+            .count(&self.db)
+            .await?
+            > 0;
+        if !authorized {
+            return Err(FilesError::NotConnected);
+        }
+        Ok(Source::new(&ds.settings, self.client(id, &ds.settings)))
+    }
+}
+
+impl Source {
+    pub(super) fn new(settings: &DropboxSettings, client: DropboxClient) -> Self {
+        Self {
+            root: settings.root_folder.clone(),
+            pattern: FilePattern::stored(&settings.file_pattern),
+            search_scope: settings.search_scope,
+            client,
+        }
+    }
+
+    /// The Dropbox path of `relative` (relative to the root), or why it is refused.
+    pub fn resolve(&self, relative: &str) -> Result<String, FilesError> {
+        Ok(confine::resolve(&self.root, relative)?)
+    }
+
+    /// The entry as callers see it, or `None` when it is not one of the data source's: outside the
+    /// root, deleted, or a file the File pattern leaves out (folders always show).
+    pub fn entry(&self, m: &Metadata) -> Option<Entry> {
+        entry(&self.root, m).filter(|e| self.pattern.shows(&e.name, e.is_folder))
+    }
+
+    /// Refuses a file name the File pattern leaves out, before Dropbox is asked for it.
+    pub fn allow_file(&self, dropbox_path: &str) -> Result<(), FilesError> {
+        let name = dropbox_path.rsplit('/').next().unwrap_or_default();
+        if self.pattern.allows(name) {
+            Ok(())
+        } else {
+            Err(self.not_allowed())
+        }
+    }
+
+    /// The refusal of a file the File pattern leaves out.
+    pub fn not_allowed(&self) -> FilesError {
+        FilesError::FileTypeNotAllowed(self.pattern.as_str().to_owned())
+    }
+
+    /// An entry looked up by path as callers may see it: a file the pattern leaves out is refused.
+    pub fn checked(&self, m: &Metadata) -> Result<Entry, FilesError> {
+        let found = entry(&self.root, m).ok_or(FilesError::Path(PathRefused::OutsideRoot))?;
+        if self.pattern.shows(&found.name, found.is_folder) {
+            Ok(found)
+        } else {
+            Err(self.not_allowed())
+        }
+    }
+}
+
 impl DropboxConnector {
     /// One page of `folder` (relative to the data source's root): the first, or the one after `next`.
+    /// Files the File pattern leaves out are not listed, so a page may be short (even empty) while
+    /// `next` still leads on.
     pub async fn list_page(
         &self,
         id: i32,
         folder: &str,
         next: Option<&str>,
     ) -> Result<FolderPage, FilesError> {
-        let ds = data_sources::get(&self.db, id).await?;
-        let root = &ds.settings.root_folder;
-        let dropbox_path = confine::resolve(root, folder)?;
-        let folder = confine::relative_to_root(root, &dropbox_path)?;
+        let source = self.source(id).await?;
+        let dropbox_path = source.resolve(folder)?;
+        let folder = confine::relative_to_root(&source.root, &dropbox_path)?;
         let cursor_context = format!("list-cursor:{id}:{}", dropbox_path.to_lowercase());
         // The cursor goes to the browser sealed and bound to this data source and folder: a cursor
         // from another folder, data source or a forged one cannot list anything else.
         let cursor = self.open_cursor(next, &cursor_context)?;
-        let client = self.client(id, &ds.settings);
-        let mut pages = client.list_folder(ListOptions {
+        let mut pages = source.client.list_folder(ListOptions {
             path: dropbox_path,
             recursive: false,
             limit: Some(PAGE_LIMIT),
@@ -117,7 +202,11 @@ impl DropboxConnector {
         }
         Ok(FolderPage {
             folder,
-            entries: page.entries.iter().filter_map(|m| entry(root, m)).collect(),
+            entries: page
+                .entries
+                .iter()
+                .filter_map(|m| source.entry(m))
+                .collect(),
             next: page
                 .has_more
                 .then(|| self.vault.seal(&page.cursor, &cursor_context)),
@@ -125,10 +214,11 @@ impl DropboxConnector {
     }
 
     /// One page of a name search for `query` under `folder` (relative to the root): the first, or the
-    /// one after `next`. Entries are relative to the root and never outside it; with `recursive`
-    /// false only the folder's direct children are kept, so a page may be short (even empty) while
-    /// `next` still leads on. The cursor is sealed and bound to the data source, folder, query and
-    /// `recursive`: one from any other search is refused as `StaleCursor`.
+    /// one after `next`. Entries are relative to the root and never outside it, and files the File
+    /// pattern leaves out are dropped. Only the folder's direct children are kept when `recursive`
+    /// is false or the data source searches its top folder only (Search in), so a page may be short
+    /// (even empty) while `next` still leads on. The cursor is sealed and bound to the data source,
+    /// folder, query and the depth searched: one from any other search is refused as `StaleCursor`.
     pub async fn search_page(
         &self,
         id: i32,
@@ -138,21 +228,21 @@ impl DropboxConnector {
         recursive: bool,
     ) -> Result<FolderPage, FilesError> {
         let query = checked_query(query)?;
-        let ds = data_sources::get(&self.db, id).await?;
-        let root = &ds.settings.root_folder;
-        let dropbox_path = confine::resolve(root, folder)?;
-        let folder = confine::relative_to_root(root, &dropbox_path)?;
+        let source = self.source(id).await?;
+        let recursive = recursive && source.search_scope == SearchScope::AllSubfolders;
+        let dropbox_path = source.resolve(folder)?;
+        let folder = confine::relative_to_root(&source.root, &dropbox_path)?;
         let cursor_context =
             search_cursor_context(id, &dropbox_path.to_lowercase(), query, recursive);
         let cursor = self.open_cursor(next, &cursor_context)?;
-        let page = self
-            .client(id, &ds.settings)
+        let page = source
+            .client
             .search_page(query, Some(dropbox_path.as_str()), cursor)
             .await?;
         let entries = page
             .entries
             .iter()
-            .filter_map(|m| entry(root, m))
+            .filter_map(|m| source.entry(m))
             .filter(|e| is_inside(&e.path, &folder, recursive))
             .collect();
         Ok(FolderPage {
@@ -172,55 +262,57 @@ impl DropboxConnector {
         .transpose()
     }
 
-    /// Creates `name` inside `parent` (both relative to the root).
+    /// Creates `name` inside `parent` (both relative to the root). Folders are never subject to the
+    /// File pattern.
     pub async fn create_folder(
         &self,
         id: i32,
         parent: &str,
         name: &str,
     ) -> Result<Entry, FilesError> {
-        let ds = data_sources::get(&self.db, id).await?;
-        let root = &ds.settings.root_folder;
+        let source = self.source(id).await?;
         let name = name.trim();
         if name.is_empty() || name.contains('/') {
             return Err(FilesError::Path(PathRefused::Traversal));
         }
-        let path = confine::resolve(root, &format!("{parent}/{name}"))?;
-        let created = self.client(id, &ds.settings).create_folder(&path).await?;
-        entry(root, &Metadata::Folder(created)).ok_or(FilesError::Path(PathRefused::OutsideRoot))
+        let path = source.resolve(&format!("{parent}/{name}"))?;
+        let created = source.client.create_folder(&path).await?;
+        source.checked(&Metadata::Folder(created))
     }
 
-    /// Deletes a file or folder (relative to the root). The root itself cannot be deleted.
+    /// Deletes a file or folder (relative to the root). The root itself cannot be deleted, nor a file
+    /// the File pattern leaves out.
     pub async fn delete_entry(&self, id: i32, path: &str) -> Result<(), FilesError> {
-        let ds = data_sources::get(&self.db, id).await?;
-        let root = &ds.settings.root_folder;
-        let dropbox_path = confine::resolve(root, path)?;
-        if confine::relative_to_root(root, &dropbox_path)?.is_empty() {
+        let source = self.source(id).await?;
+        let dropbox_path = source.resolve(path)?;
+        if confine::relative_to_root(&source.root, &dropbox_path)?.is_empty() {
             return Err(FilesError::Path(PathRefused::OutsideRoot));
         }
-        self.client(id, &ds.settings).delete(&dropbox_path).await?;
+        if source.allow_file(&dropbox_path).is_err() {
+            // The name is not one the pattern allows: only a folder of that name may go.
+            source.checked(&source.client.get_metadata(&dropbox_path).await?)?;
+        }
+        source.client.delete(&dropbox_path).await?;
         Ok(())
     }
 
-    /// Starts streaming a file (relative to the root); the content is verified against Dropbox's
-    /// content hash as it streams.
+    /// Starts streaming a file (relative to the root) the File pattern allows; the content is
+    /// verified against Dropbox's content hash as it streams.
     pub async fn open_file(
         &self,
         id: i32,
         path: &str,
         range: Option<DownloadRange>,
     ) -> Result<Download, FilesError> {
-        let ds = data_sources::get(&self.db, id).await?;
-        let dropbox_path = confine::resolve(&ds.settings.root_folder, path)?;
-        if confine::relative_to_root(&ds.settings.root_folder, &dropbox_path)?.is_empty() {
+        let source = self.source(id).await?;
+        let dropbox_path = source.resolve(path)?;
+        if confine::relative_to_root(&source.root, &dropbox_path)?.is_empty() {
             return Err(FilesError::Dropbox(DropboxError::Unsupported(
                 "the root is a folder".into(),
             )));
         }
-        Ok(self
-            .client(id, &ds.settings)
-            .download(&dropbox_path, range)
-            .await?)
+        source.allow_file(&dropbox_path)?;
+        Ok(source.client.download(&dropbox_path, range).await?)
     }
 }
 

@@ -4,11 +4,13 @@ mod cache;
 mod created;
 mod files;
 mod lookup;
+mod pattern;
 mod thumbnails;
 mod token_store;
 
 pub use created::CREATED_CACHE_ENTRIES;
 pub use files::{Entry, FilesError, FolderPage, MAX_QUERY_CHARS, PAGE_LIMIT};
+pub use pattern::FilePattern;
 pub use thumbnails::{THUMBNAIL_CACHE_BYTES, THUMBNAIL_SIZE, Thumbnail};
 pub use token_store::{DbTokenStore, REAUTHORIZE_HINT};
 

@@ -4,7 +4,6 @@ use super::DropboxConnector;
 use super::cache::WeightedLru;
 use super::files::FilesError;
 use crate::confine;
-use crate::data_sources;
 use bytes::Bytes;
 use dropbox::DropboxError;
 use dropbox::types::{Metadata, ThumbnailFormat, ThumbnailSize};
@@ -46,23 +45,23 @@ pub(super) fn new_cache() -> ThumbnailCache {
 impl DropboxConnector {
     /// The thumbnail of the picture at `path` (relative to the root), at revision `rev` when given
     /// (the revision a listing showed) or the current one. Only pictures have thumbnails; anything
-    /// else is `NoThumbnail`. Served from memory when this revision was fetched before.
+    /// else is `NoThumbnail`, and a file the File pattern leaves out is refused. Served from memory when this revision was fetched before.
     pub async fn thumbnail(
         &self,
         id: i32,
         path: &str,
         rev: Option<&str>,
     ) -> Result<Thumbnail, FilesError> {
-        let ds = data_sources::get(&self.db, id).await?;
-        let root = &ds.settings.root_folder;
-        let dropbox_path = confine::resolve(root, path)?;
-        if confine::relative_to_root(root, &dropbox_path)?.is_empty() {
+        let source = self.source(id).await?;
+        let dropbox_path = source.resolve(path)?;
+        if confine::relative_to_root(&source.root, &dropbox_path)?.is_empty() {
             return Err(FilesError::NoThumbnail);
         }
+        source.allow_file(&dropbox_path)?;
         if !is_picture(&dropbox_path) {
             return Err(FilesError::NoThumbnail);
         }
-        let client = self.client(id, &ds.settings);
+        let client = source.client;
         let rev = match rev {
             Some(rev) => rev.to_owned(),
             None => current_rev(&client, &dropbox_path).await?,

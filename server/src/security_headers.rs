@@ -1,0 +1,122 @@
+//! The security headers every response carries (pages, server functions, files, errors, static
+//! assets). The Content-Security-Policy allows what hydration needs and nothing else: scripts from
+//! Wharf itself plus the inline hydration script by a nonce made fresh for each response (handed to
+//! Leptos, whose `HydrationScripts` and resource scripts put it on every inline `<script>`), the
+//! wasm compiled by the browser (`'wasm-unsafe-eval'`), styles from Wharf's stylesheet only (no
+//! inline `style` anywhere), pictures from Wharf and `data:`/`blob:` URLs, fetches to Wharf only; it
+//! cannot be framed, has no plugins, no `<base>` elsewhere, and forms post only to Wharf.
+//! (Authorize sends the browser to Dropbox's page by setting `location`, which `form-action` does
+//! not govern.)
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use leptos::nonce::Nonce;
+use leptos::prelude::{provide_context, use_context};
+
+/// Features no page of Wharf uses, switched off for it and anything it might embed.
+pub const PERMISSIONS_POLICY: &str = "accelerometer=(), camera=(), display-capture=(), \
+     geolocation=(), gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), usb=(), \
+     xr-spatial-tracking=()";
+
+/// HSTS for a Wharf reached over https: a year, for this host only (other hosts under the same
+/// domain are not Wharf's to decide for).
+pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000";
+
+#[derive(Clone, Debug)]
+pub struct SecurityHeaders {
+    /// `WHARF_PUBLIC_URL` is https: browsers are told to use nothing else.
+    hsts: bool,
+    /// Extra `connect-src` sources: the dev server's reload socket under `cargo leptos watch`.
+    extra_connect: String,
+}
+
+impl SecurityHeaders {
+    pub fn new(public_url: &str, options: &leptos::config::LeptosOptions) -> Self {
+        // AutoReload only runs under `cargo leptos watch`, which sets LEPTOS_WATCH.
+        let extra_connect = if std::env::var_os("LEPTOS_WATCH").is_some() {
+            format!(" ws://{}:{}", options.site_addr.ip(), options.reload_port)
+        } else {
+            String::new()
+        };
+        Self {
+            hsts: public_url.starts_with("https://"),
+            extra_connect,
+        }
+    }
+
+    /// The policy for a response whose inline scripts carry `nonce`.
+    pub fn content_security_policy(&self, nonce: &str) -> String {
+        format!(
+            "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+             style-src 'self'; img-src 'self' data: blob:; font-src 'self'; \
+             connect-src 'self'{}; frame-ancestors 'none'; object-src 'none'; base-uri 'self'; \
+             form-action 'self'",
+            self.extra_connect
+        )
+    }
+
+    fn apply(&self, headers: &mut HeaderMap, nonce: &str) {
+        let mut set = |name, value: &str| {
+            if let Ok(v) = HeaderValue::from_str(value) {
+                headers.insert(name, v);
+            }
+        };
+        set(
+            header::CONTENT_SECURITY_POLICY,
+            &self.content_security_policy(nonce),
+        );
+        set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+        set(header::REFERRER_POLICY, "same-origin");
+        set(header::X_FRAME_OPTIONS, "DENY");
+        set(
+            header::HeaderName::from_static("permissions-policy"),
+            PERMISSIONS_POLICY,
+        );
+        if self.hsts {
+            set(header::STRICT_TRANSPORT_SECURITY, STRICT_TRANSPORT_SECURITY);
+        }
+    }
+}
+
+/// Makes this request's nonce, leaves it in the request for the page renderer
+/// ([`provide_request_nonce`]), and puts the headers on whatever answers.
+pub async fn add_security_headers(
+    State(policy): State<SecurityHeaders>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let nonce = Nonce::new();
+    request.extensions_mut().insert(nonce.clone());
+    let mut response = next.run(request).await;
+    policy.apply(response.headers_mut(), &nonce);
+    response
+}
+
+/// Inside Leptos' rendering of a page or a server function: makes the nonce of this request's
+/// Content-Security-Policy the one Leptos puts on inline scripts (in place of the one it made).
+pub fn provide_request_nonce() {
+    let nonce = use_context::<axum::http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<Nonce>().cloned());
+    if let Some(nonce) = nonce {
+        provide_context(nonce);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_policy_names_the_nonce_and_no_other_origin() {
+        let headers = SecurityHeaders {
+            hsts: false,
+            extra_connect: String::new(),
+        };
+        let csp = headers.content_security_policy("abc123");
+        assert!(csp.contains("script-src 'self' 'nonce-abc123' 'wasm-unsafe-eval';"));
+        assert!(csp.contains("frame-ancestors 'none'"));
+        assert!(!csp.contains("unsafe-inline"));
+        assert!(!csp.contains("http"), "no other origin: {csp}");
+    }
+}
