@@ -250,6 +250,28 @@ test("the File browser picker uses the width it has, at 1280 px and on a 390 px 
   expect(errors).toEqual([]);
 });
 
+test("every list format shows the field's Sort by and Direction, not Dropbox's order", async ({ page }) => {
+  const errors = collectErrors(page);
+  await signInAsAdmin(page);
+  const form = await publishForm(page, "Ordered lists", [
+    field("latest", fileBrowser(pickerDataSource, "/Logs/Inbound", { DropDown: { filter: "StartsWith" } }, { sort_by: "Name", direction: "Descending" })),
+    field("smallest", fileBrowser(pickerDataSource, "/Logs/Outbound", "RadioList", { sort_by: "Size", direction: "Ascending" })),
+    field("several", fileBrowser(pickerDataSource, "/Logs/Outbound", "CheckboxList", { sort_by: "Name", direction: "Descending" })),
+  ]);
+  await page.goto(`/forms/${form}/fill`);
+  await hydrated(page);
+  await expect(page.locator("#f-latest option")).toHaveText([
+    "Choose…",
+    /^Reconciliation of the harbour/,
+    "Crane 4 maintenance schedule 2026.xlsx",
+    "Bollard inspection.pdf",
+  ]);
+  // "%PDF tug" is 8 bytes, "%PDF departure" 14: Dropbox lists them by name
+  await expect(page.locator('[data-field="smallest"] label.check')).toHaveText(["Tug request.pdf", "Departure.pdf"]);
+  await expect(page.locator('[data-field="several"] label.check')).toHaveText(["Tug request.pdf", "Departure.pdf"]);
+  expect(errors).toEqual([]);
+});
+
 test("a submission's problems are each shown at their own field", async ({ page }) => {
   const errors = collectErrors(page);
   await signInAsAdmin(page);
@@ -291,6 +313,30 @@ test("two files with the same name are sent side by side in a File upload field"
   await page.getByTestId("submit-form").click();
   await expect(page.getByTestId("submitted")).toBeVisible();
   expect(errors).toEqual([]);
+});
+
+test("times are shown to the minute in the person's own time zone, UTC on the server", async ({ browser }) => {
+  const context = await browser.newContext({ timezoneId: "Asia/Kolkata", locale: "en-GB" });
+  const page = await context.newPage();
+  await signInAsAdmin(page);
+  const path = `/forms/${formWithSubmissions}/submissions`;
+  // what the server renders, before the browser takes over
+  const html = await (await page.request.get(path)).text();
+  expect(html).toMatch(/<time[^>]*>(<!--[^>]*-->)*\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
+  await page.goto(path);
+  await hydrated(page);
+  const first = page.getByTestId("submissions").locator("time").first();
+  const iso = (await first.getAttribute("datetime"))!;
+  // India is 5 h 30 min ahead of UTC all year; en-GB writes 24-hour times
+  const local = new Date(Date.parse(iso.replace(/(\.\d{3})\d+/, "$1")) + 330 * 60_000);
+  const hhmm = `${String(local.getUTCHours()).padStart(2, "0")}:${String(local.getUTCMinutes()).padStart(2, "0")}`;
+  await expect(first).toContainText(hhmm);
+  await expect(first).toContainText(String(local.getUTCFullYear()));
+  await expect(first).toHaveText(/GMT\+5:30|IST/);
+  await expect(first).not.toContainText("UTC");
+  // never seconds or fractions
+  for (const t of await page.locator("time").allTextContents()) expect(t).not.toMatch(/\d:\d{2}:\d{2}/);
+  await context.close();
 });
 
 test("unknown ids are 'Page not found' with a 404, in the app's frame", async ({ page }) => {
@@ -358,6 +404,8 @@ test("every page passes axe-core and fits a 390 px screen", async ({ page, brows
       await hydrated(page);
       await expect(page.locator("main, .auth-card").first()).toBeVisible();
       await expectAccessible(page, `${path} at ${size.width}px`);
+      // icons are SVG: emoji show as empty boxes where no emoji font is installed
+      expect(await page.locator("body").innerText(), `${path}: emoji`).not.toMatch(/\p{Extended_Pictographic}/u);
       if (size === PHONE) await expectNothingCutOff(page, path);
       const name = path.replace(/[^a-z0-9]+/gi, "-").replace(/^-|-$/g, "") || "home";
       await screenshot(page, `${name}-${size.width}`);

@@ -78,8 +78,14 @@ export function field(name: string, kind: unknown, required = false) {
   return { title: name[0].toUpperCase() + name.slice(1), name, help: "", required, enabled: true, visible: true, kind };
 }
 
-/** A List field shown as a File browser over `folder` of data source `ds`. */
-export function fileBrowser(ds: number, folder: string) {
+/** A List field over `folder` of data source `ds`: a File browser unless another format and order
+ *  are given. */
+export function fileBrowser(
+  ds: number,
+  folder: string,
+  format: unknown = "FileBrowser",
+  order: { sort_by: string; direction: "Ascending" | "Descending" } = { sort_by: "Name", direction: "Ascending" },
+) {
   return {
     List: {
       source: {
@@ -87,8 +93,7 @@ export function fileBrowser(ds: number, folder: string) {
           data_source_id: ds,
           display_field: "Name",
           value_field: "Path",
-          sort_by: "Name",
-          direction: "Ascending",
+          ...order,
           folder,
           extensions: [],
           include_subfolders: true,
@@ -96,7 +101,7 @@ export function fileBrowser(ds: number, folder: string) {
           max_size: null,
         },
       },
-      format: "FileBrowser",
+      format,
     },
   };
 }

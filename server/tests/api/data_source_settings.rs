@@ -200,7 +200,7 @@ async fn the_picker_lists_searches_and_submits_only_files_the_pattern_allows() {
     assert_eq!(submitted.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let problem = body(submitted).await;
     assert_eq!(
-        problem["Validation"]["message"],
+        problem["Fields"]["problems"]["documents"],
         format!("“Welcome.txt”: {NOT_ALLOWED}")
     );
 }
