@@ -1,6 +1,7 @@
 //! How errors look on the wire. Dropbox answers:
 //! - 400 `text/plain`: `Error in call to API function "<route>": <message>` for malformed requests;
-//! - 401 JSON `{"error_summary": "invalid_access_token/..", "error": {".tag": "invalid_access_token"}}`;
+//! - 401 JSON `{"error_summary": "invalid_access_token/..", "error": {".tag": "invalid_access_token"}}`, or
+//!   `{".tag": "missing_scope", "required_scope": "files.content.write"}` for a token without the route's scope;
 //! - 409 JSON route errors `{"error_summary": "path/not_found/..", "error": {...union...}}`;
 //! - 422 JSON path-root errors; 429 JSON with `Retry-After`; 5xx plain text.
 
@@ -15,6 +16,8 @@ pub enum ApiError {
     BadRequest(String),
     /// 401 with an `auth.AuthError` union tag (`invalid_access_token`, `expired_access_token`, …).
     Auth(&'static str),
+    /// 401 `missing_scope`: the token lacks the scope the route needs.
+    MissingScope(&'static str),
     /// 409 with the route's error union.
     Route(Value),
     /// 422 with a `common.PathRootError` union.
@@ -43,6 +46,10 @@ impl ApiError {
                 format!("Error in call to API function \"{route}\": {msg}"),
             ),
             ApiError::Auth(tag) => json_error(StatusCode::UNAUTHORIZED, json!({".tag": tag})),
+            ApiError::MissingScope(scope) => json_error(
+                StatusCode::UNAUTHORIZED,
+                json!({".tag": "missing_scope", "required_scope": scope}),
+            ),
             ApiError::Route(err) => json_error(StatusCode::CONFLICT, err),
             ApiError::PathRoot(err) => json_error(StatusCode::UNPROCESSABLE_ENTITY, err),
             ApiError::Status(code, msg) => text(code, msg),

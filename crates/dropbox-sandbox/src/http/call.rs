@@ -24,6 +24,18 @@ pub struct Caller {
     pub nsid: String,
     /// Every namespace the account may address.
     pub nsids: Vec<String>,
+    /// Scopes of the token.
+    pub scopes: Vec<String>,
+}
+
+impl Caller {
+    /// `401 missing_scope` unless the token has `scope`.
+    pub fn require(&self, scope: Option<&'static str>) -> Result<(), ApiError> {
+        match scope {
+            Some(s) if !self.scopes.iter().any(|t| t == s) => Err(ApiError::MissingScope(s)),
+            _ => Ok(()),
+        }
+    }
 }
 
 fn query_param(query: Option<&str>, name: &str) -> Option<String> {
@@ -96,6 +108,7 @@ pub fn authenticate(
     Ok(Caller {
         nsids: account.namespaces(),
         grant_id: info.grant_id,
+        scopes: info.scopes,
         nsid,
         account,
     })

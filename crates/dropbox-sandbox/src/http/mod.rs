@@ -8,6 +8,7 @@ mod download;
 mod files;
 mod list_folder;
 mod oauth;
+pub mod routes;
 mod thumbnail;
 mod upload;
 mod users;
@@ -24,6 +25,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use bytes::Bytes;
 use call::{Args, LogSlot, authenticate, bearer};
+use routes::{Route, Style};
 use futures_util::StreamExt;
 use serde_json::Value;
 use std::sync::Arc;
@@ -35,6 +37,12 @@ pub fn router(sb: Arc<Sandbox>) -> Router {
             get(oauth::authorize_page).post(oauth::authorize_decision),
         )
         .route("/oauth2/token", post(oauth::token))
+        // The paths Dropbox served before `/oauth2/…`, still answered (and still used by some SDKs).
+        .route(
+            "/1/oauth2/authorize",
+            get(oauth::authorize_page).post(oauth::authorize_decision),
+        )
+        .route("/1/oauth2/token", post(oauth::token))
         .route("/2/{*route}", post(dispatch))
         .route("/__tl/{id}", get(download::temporary_link));
     if sb.config.control_api {
@@ -145,45 +153,6 @@ fn cut_body(resp: Response, n: u64) -> Response {
     Response::from_parts(parts, Body::from_stream(stream))
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Style {
-    Rpc { void: bool },
-    Upload,
-    Download,
-    NoAuth,
-    App,
-}
-
-fn style_of(route: &str) -> Option<Style> {
-    Some(match route {
-        "users/get_current_account" | "users/get_space_usage" | "auth/token/revoke" => {
-            Style::Rpc { void: true }
-        }
-        "check/user"
-        | "files/get_metadata"
-        | "files/list_folder"
-        | "files/list_folder/continue"
-        | "files/list_folder/get_latest_cursor"
-        | "files/create_folder_v2"
-        | "files/delete_v2"
-        | "files/move_v2"
-        | "files/copy_v2"
-        | "files/search_v2"
-        | "files/search/continue_v2"
-        | "files/get_temporary_link"
-        | "files/list_revisions"
-        | "files/restore" => Style::Rpc { void: false },
-        "files/upload"
-        | "files/upload_session/start"
-        | "files/upload_session/append_v2"
-        | "files/upload_session/finish" => Style::Upload,
-        "files/download" | "files/get_thumbnail_v2" => Style::Download,
-        "files/list_folder/longpoll" => Style::NoAuth,
-        "check/app" => Style::App,
-        _ => return None,
-    })
-}
-
 /// The content host (uploads, downloads) answers an expired token with a 401 whose tag is `other`, not
 /// `expired_access_token` as the API host does; a client has to treat any 401 as "refresh and retry".
 fn content_host_auth(e: ApiError) -> ApiError {
@@ -215,13 +184,19 @@ async fn call(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let Some(style) = style_of(route) else {
+    let Some(Route { style, scope }) = routes::lookup(route) else {
         return Err(ApiError::Status(
             StatusCode::NOT_FOUND,
             format!("Unknown API function: \"{route}\""),
         ));
     };
     let ok = |v: Value| json_response(StatusCode::OK, &v);
+    // A user call: the token, then the scope its route needs (both 401s), before the argument is read.
+    let caller = || {
+        let c = authenticate(sb, headers, query, slot)?;
+        c.require(scope)?;
+        Ok::<_, ApiError>(c)
+    };
     match style {
         Style::App => {
             users::app_auth(sb, headers)?;
@@ -233,7 +208,7 @@ async fn call(
             list_folder::longpoll(sb, &a).await.map(ok)
         }
         Style::Rpc { void } => {
-            let c = authenticate(sb, headers, query, slot)?;
+            let c = caller()?;
             let a = Args::from_rpc(headers, body, void).await?;
             let v = match route {
                 "users/get_current_account" => users::current_account(&c),
@@ -258,7 +233,7 @@ async fn call(
             Ok(ok(v))
         }
         Style::Upload => {
-            let c = authenticate(sb, headers, query, slot).map_err(content_host_auth)?;
+            let c = caller().map_err(content_host_auth)?;
             upload::check_content_type(headers)?;
             let a = Args::from_header(headers, query, false)?;
             let v = match route {
@@ -271,7 +246,7 @@ async fn call(
             Ok(ok(v))
         }
         Style::Download => {
-            let c = authenticate(sb, headers, query, slot).map_err(content_host_auth)?;
+            let c = caller().map_err(content_host_auth)?;
             let a = Args::from_header(headers, query, false)?;
             match route {
                 "files/download" => download::download(sb, &c, &a, headers).await,

@@ -166,6 +166,21 @@ impl TestSandbox {
     }
 }
 
+impl TestSandbox {
+    /// `files/download` with another token; returns the reply (the body as text).
+    pub async fn download_as(&self, token: &str, arg: Value) -> Reply {
+        let resp = self
+            .http
+            .post(self.url("/2/files/download"))
+            .bearer_auth(token)
+            .header("Dropbox-API-Arg", ascii(&arg))
+            .send()
+            .await
+            .unwrap();
+        reply(resp).await
+    }
+}
+
 /// JSON with non-ASCII escaped as `\uXXXX`, as SDKs send `Dropbox-API-Arg`.
 pub fn ascii(v: &Value) -> String {
     let mut out = String::new();
