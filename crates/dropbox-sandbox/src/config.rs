@@ -31,6 +31,9 @@ pub struct SandboxConfig {
     pub longpoll_backoff: Option<u64>,
     /// Largest body accepted by `files/upload` and each upload-session call.
     pub max_upload_bytes: u64,
+    /// How long an asynchronous batch job (`delete_batch`, `copy_batch_v2`, `move_batch_v2`,
+    /// `upload_session/finish_batch`) stays `in_progress` before it runs. Default: none.
+    pub async_job_delay: Duration,
     /// Apps registered at start (in addition to those already in `data_dir`).
     pub apps: Vec<AppSpec>,
     /// Accounts created at start. When empty and no state is loaded, one default account is created.
@@ -55,6 +58,7 @@ impl Default for SandboxConfig {
             longpoll_max_wait: None,
             longpoll_backoff: None,
             max_upload_bytes: DEFAULT_MAX_UPLOAD,
+            async_job_delay: Duration::ZERO,
             apps: Vec::new(),
             accounts: Vec::new(),
             public_url: None,

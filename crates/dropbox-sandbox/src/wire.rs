@@ -61,10 +61,13 @@ impl ApiError {
 pub fn error_summary(err: &Value) -> String {
     let mut parts = Vec::new();
     let mut cur = err;
+    // A struct with subtypes (`Metadata`, `SharedLinkMetadata`) carries a `.tag` too, but it names the
+    // subtype, not a variant: the summary stops before it.
+    let is_union = |v: &Value| v.get(".tag").is_some() && v.get("name").is_none();
     while let Some(tag) = cur.get(".tag").and_then(Value::as_str) {
         parts.push(tag.to_string());
         match cur.get(tag) {
-            Some(next) if next.get(".tag").is_some() => cur = next,
+            Some(next) if is_union(next) => cur = next,
             // A struct-valued variant (e.g. UploadWriteFailed) carries its union in `reason`.
             _ => match cur.get("reason") {
                 Some(next) if next.get(".tag").is_some() => cur = next,
@@ -148,6 +151,13 @@ mod tests {
     fn summary_follows_struct_variant_reason() {
         let err = json!({".tag": "path", "reason": nest("conflict", tag("folder")), "upload_session_id": "x"});
         assert_eq!(error_summary(&err), "path/conflict/folder/..");
+    }
+
+    #[test]
+    fn summary_stops_before_metadata() {
+        let meta = json!({".tag": "file", "name": "a.txt", "url": "https://x/s/a"});
+        let err = nest("shared_link_already_exists", nest("metadata", meta));
+        assert_eq!(error_summary(&err), "shared_link_already_exists/metadata/..");
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The HTTP surface: one router for every Dropbox host (api, content, notify, www), the observing
 //! middleware (faults + request log), and the dispatch of `/2/<route>` calls by style (RPC, upload,
-//! download, no-auth).
+//! download, no-auth; see `routes`).
 
+mod batch;
 pub mod call;
 mod control;
 mod download;
@@ -9,11 +10,14 @@ mod files;
 mod list_folder;
 mod oauth;
 pub mod routes;
+mod sessions;
+mod sharing;
 mod thumbnail;
 mod upload;
 mod users;
 
 use crate::state::Sandbox;
+use crate::state::jobs::JobKind;
 use crate::state::observe::{FaultKind, LoggedRequest, normalize_route};
 use crate::wire::{ApiError, json_response, rate_limited, tag, text};
 use axum::Router;
@@ -44,7 +48,9 @@ pub fn router(sb: Arc<Sandbox>) -> Router {
         )
         .route("/1/oauth2/token", post(oauth::token))
         .route("/2/{*route}", post(dispatch))
-        .route("/__tl/{id}", get(download::temporary_link));
+        .route("/__tl/{id}", get(download::temporary_link))
+        // Shared links, where dropbox.com serves them.
+        .route("/scl/{kind}/{id}/{name}", get(sharing::serve_link));
     if sb.config.control_api {
         r = r.merge(control::routes());
     }
@@ -228,6 +234,25 @@ async fn call(
                 "files/get_temporary_link" => download::get_temporary_link(sb, &c, &a),
                 "files/list_revisions" => files::list_revisions(sb, &c, &a),
                 "files/restore" => files::restore(sb, &c, &a),
+                "files/delete_batch" => batch::delete_batch(sb, &c, &a),
+                "files/delete_batch/check" => batch::check(sb, &c, &a, JobKind::Delete),
+                "files/copy_batch_v2" => batch::relocate_batch(sb, &c, &a, true),
+                "files/copy_batch/check_v2" => batch::check(sb, &c, &a, JobKind::Copy),
+                "files/move_batch_v2" => batch::relocate_batch(sb, &c, &a, false),
+                "files/move_batch/check_v2" => batch::check(sb, &c, &a, JobKind::Move),
+                "files/upload_session/finish_batch" => batch::finish_batch(sb, &c, &a),
+                "files/upload_session/finish_batch_v2" => {
+                    batch::finish_batch_v2(sb, &c, &a).await
+                }
+                "files/upload_session/finish_batch/check" => {
+                    batch::check(sb, &c, &a, JobKind::FinishUpload)
+                }
+                "sharing/create_shared_link_with_settings" => {
+                    sharing::create_shared_link_with_settings(sb, &c, &a)
+                }
+                "sharing/list_shared_links" => sharing::list_shared_links(sb, &c, &a),
+                "sharing/get_shared_link_metadata" => sharing::get_shared_link_metadata(sb, &c, &a),
+                "sharing/revoke_shared_link" => sharing::revoke_shared_link(sb, &c, &a),
                 _ => Err(ApiError::internal("route table mismatch")),
             }?;
             Ok(ok(v))
@@ -238,9 +263,11 @@ async fn call(
             let a = Args::from_header(headers, query, false)?;
             let v = match route {
                 "files/upload" => upload::upload(sb, &c, &a, body).await,
-                "files/upload_session/start" => upload::session_start(sb, &c, &a, body).await,
-                "files/upload_session/append_v2" => upload::session_append(sb, &c, &a, body).await,
-                "files/upload_session/finish" => upload::session_finish(sb, &c, &a, body).await,
+                "files/upload_session/start" => sessions::session_start(sb, &c, &a, body).await,
+                "files/upload_session/append_v2" => {
+                    sessions::session_append(sb, &c, &a, body).await
+                }
+                "files/upload_session/finish" => sessions::session_finish(sb, &c, &a, body).await,
                 _ => Err(ApiError::internal("route table mismatch")),
             }?;
             Ok(ok(v))
@@ -251,6 +278,9 @@ async fn call(
             match route {
                 "files/download" => download::download(sb, &c, &a, headers).await,
                 "files/get_thumbnail_v2" => thumbnail::get_thumbnail(sb, &c, &a).await,
+                "sharing/get_shared_link_file" => {
+                    sharing::get_shared_link_file(sb, &c, &a, headers).await
+                }
                 _ => Err(ApiError::internal("route table mismatch")),
             }
         }

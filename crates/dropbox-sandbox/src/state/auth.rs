@@ -25,6 +25,9 @@ pub struct Account {
     pub team: Option<(String, String, String)>,
     pub quota: u64,
     pub disabled: bool,
+    /// Where a team member's home folder is mounted in the team space (`/Ann Lee`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub home_mount: Option<String>,
 }
 
 impl Account {
@@ -36,7 +39,9 @@ impl Account {
 
     /// Where the member's home folder appears in the team space.
     pub fn home_path(&self) -> String {
-        format!("/{}", self.display_name())
+        self.home_mount
+            .clone()
+            .unwrap_or_else(|| format!("/{}", self.display_name()))
     }
 
     /// Namespaces this account may address.
@@ -159,6 +164,7 @@ impl AuthState {
             team,
             quota: spec.quota,
             disabled: false,
+            home_mount: None,
         };
         self.accounts
             .insert(account.account_id.clone(), account.clone());

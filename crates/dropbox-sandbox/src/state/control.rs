@@ -64,11 +64,7 @@ impl Sandbox {
 
     /// Creates an account (with its namespaces; team members share their team's root namespace).
     pub fn create_account(&self, spec: AccountSpec) -> AccountInfo {
-        self.mutate(|s| {
-            let super::State { auth, tree } = s;
-            let acc = auth.add_account(spec, || tree.new_namespace());
-            AccountInfo::from(&acc)
-        })
+        self.mutate(|s| AccountInfo::from(&s.add_account(spec)))
     }
 
     pub fn accounts(&self) -> Vec<AccountInfo> {
