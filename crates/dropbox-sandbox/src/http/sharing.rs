@@ -7,7 +7,7 @@ use super::download::{mime_of, serve_file};
 use super::files::{decode_cursor, encode_cursor};
 use crate::paths::{self, PathArg, PathKind, is_within, lower};
 use crate::state::auth::Account;
-use crate::state::sharing::{Audience, LinkSettings, SharedLink, parse_url};
+use crate::state::sharing::{Audience, LIST_PAGE, LinkSettings, SharedLink, parse_url};
 use crate::state::tree::{Entry, FileRev};
 use crate::state::{Sandbox, State};
 use crate::util::{format_timestamp, now_secs, parse_timestamp};
@@ -17,9 +17,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::{Value, json};
 use std::sync::Arc;
-
-/// Links per page of `list_shared_links`.
-pub const LINKS_PAGE: usize = 200;
 
 fn settings_error(t: &str) -> ApiError {
     route_err("settings_error", tag(t))
@@ -355,7 +352,7 @@ pub fn list_shared_links(sb: &Sandbox, c: &Caller, a: &Args) -> Result<Value, Ap
     let page_len = if target.is_some() {
         matching.len()
     } else {
-        matching.len().min(LINKS_PAGE)
+        matching.len().min(LIST_PAGE)
     };
     let links: Vec<Value> = matching[..page_len]
         .iter()

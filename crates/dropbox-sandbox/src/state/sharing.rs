@@ -8,6 +8,9 @@ use crate::util::random_alnum;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// Links per page of `list_shared_links`.
+pub const LIST_PAGE: usize = 200;
+
 /// `sharing.LinkAudience` (and the deprecated `RequestedVisibility` it replaced).
 #[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]

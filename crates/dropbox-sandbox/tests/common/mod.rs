@@ -181,6 +181,23 @@ impl TestSandbox {
     }
 }
 
+/// Decodes a result with the official Rust SDK's Stone types: a shape it cannot read fails the test.
+pub fn sdk<T: serde::de::DeserializeOwned>(v: &Value) -> T {
+    // From text: the SDK's deserializers borrow their keys.
+    serde_json::from_str(&v.to_string()).unwrap_or_else(|e| {
+        panic!(
+            "the SDK cannot read this as {}: {e}\n{v:#}",
+            std::any::type_name::<T>()
+        )
+    })
+}
+
+/// Decodes the `error` of a 409 with the SDK's error type for the route.
+pub fn sdk_error<T: serde::de::DeserializeOwned>(r: &Reply) -> T {
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    sdk(&r.json()["error"])
+}
+
 /// JSON with non-ASCII escaped as `\uXXXX`, as SDKs send `Dropbox-API-Arg`.
 pub fn ascii(v: &Value) -> String {
     let mut out = String::new();
