@@ -127,7 +127,10 @@ pub async fn write_at(
 pub async fn body_is_empty(body: Body) -> Result<bool, StoreError> {
     let mut stream = body.into_data_stream();
     while let Some(chunk) = stream.next().await {
-        if !chunk.map_err(|e| StoreError::Body(e.to_string()))?.is_empty() {
+        if !chunk
+            .map_err(|e| StoreError::Body(e.to_string()))?
+            .is_empty()
+        {
             return Ok(false);
         }
     }

@@ -198,7 +198,9 @@ mod tests {
 
     #[test]
     fn a_resumed_hash_equals_hashing_everything() {
-        let data: Vec<u8> = (0..(2 * BLOCK_SIZE + 500)).map(|i| (i % 239) as u8).collect();
+        let data: Vec<u8> = (0..(2 * BLOCK_SIZE + 500))
+            .map(|i| (i % 239) as u8)
+            .collect();
         let mut first = ContentHasher::recording();
         first.update(&data[..BLOCK_SIZE + 7]);
         let blocks = first.block_digests().to_vec();

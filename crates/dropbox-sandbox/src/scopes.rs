@@ -42,10 +42,7 @@ pub const KNOWN: &[(&str, &str)] = &[
     ),
     ("file_requests.read", "View your file requests"),
     ("file_requests.write", "Manage your file requests"),
-    (
-        "contacts.read",
-        "View your manually added Dropbox contacts",
-    ),
+    ("contacts.read", "View your manually added Dropbox contacts"),
     (
         "contacts.write",
         "View and manage your manually added Dropbox contacts",

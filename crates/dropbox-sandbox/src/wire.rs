@@ -157,7 +157,10 @@ mod tests {
     fn summary_stops_before_metadata() {
         let meta = json!({".tag": "file", "name": "a.txt", "url": "https://x/s/a"});
         let err = nest("shared_link_already_exists", nest("metadata", meta));
-        assert_eq!(error_summary(&err), "shared_link_already_exists/metadata/..");
+        assert_eq!(
+            error_summary(&err),
+            "shared_link_already_exists/metadata/.."
+        );
     }
 
     #[test]

@@ -78,7 +78,8 @@ async fn delete_batch_reports_each_entry_like_delete_v2() {
         DeleteBatchResultEntry::Failure(DeleteError::PathLookup(LookupError::NotFound))
     ));
     assert_route_error(
-        &t.rpc("files/get_metadata", json!({"path": "/dir/b.txt"})).await,
+        &t.rpc("files/get_metadata", json!({"path": "/dir/b.txt"}))
+            .await,
         "path/not_found",
     );
 }
@@ -102,7 +103,10 @@ async fn delete_batch_checks_parent_rev() {
         done["entries"][0]["failure"],
         json!({".tag": "path_write", "path_write": {".tag": "conflict", "conflict": {".tag": "file"}}})
     );
-    assert_eq!(done["entries"][1]["failure"]["path_lookup"][".tag"], "not_file");
+    assert_eq!(
+        done["entries"][1]["failure"]["path_lookup"][".tag"],
+        "not_file"
+    );
     let ok = launch(
         &t,
         "files/delete_batch",
@@ -131,7 +135,10 @@ async fn a_job_stays_in_progress_until_it_ran() {
         .ok("files/delete_batch/check", json!({"async_job_id": id}))
         .await;
     assert_eq!(now, json!({".tag": "in_progress"}));
-    assert!(matches!(sdk::<DeleteBatchJobStatus>(&now), DeleteBatchJobStatus::InProgress));
+    assert!(matches!(
+        sdk::<DeleteBatchJobStatus>(&now),
+        DeleteBatchJobStatus::InProgress
+    ));
     let still_there = t
         .rpc("files/get_metadata", json!({"path": "/slow.txt"}))
         .await;
@@ -151,20 +158,25 @@ async fn only_the_launching_account_polls_a_job_and_only_through_its_check() {
     assert_eq!(other_check.status, StatusCode::CONFLICT);
     assert_eq!(other_check.json(), invalid);
     let unknown = t
-        .rpc("files/move_batch/check_v2", json!({"async_job_id": "dbjid:nope"}))
+        .rpc(
+            "files/move_batch/check_v2",
+            json!({"async_job_id": "dbjid:nope"}),
+        )
         .await;
     assert_eq!(unknown.json(), invalid);
     let _: dropbox_sdk::dbx_async::PollError = sdk_error(&unknown);
-    let stranger = t
-        .sb
-        .create_account(dropbox_sandbox::AccountSpec::new("x@example.com"));
-    let token = t
-        .sb
-        .issue_token(dropbox_sandbox::TokenSpec::new(&stranger.account_id))
-        .unwrap()
-        .access_token;
+    let stranger =
+        t.sb.create_account(dropbox_sandbox::AccountSpec::new("x@example.com"));
+    let token =
+        t.sb.issue_token(dropbox_sandbox::TokenSpec::new(&stranger.account_id))
+            .unwrap()
+            .access_token;
     let theirs = t
-        .rpc_as(&token, "files/delete_batch/check", json!({"async_job_id": id}))
+        .rpc_as(
+            &token,
+            "files/delete_batch/check",
+            json!({"async_job_id": id}),
+        )
         .await;
     assert_eq!(theirs.json(), invalid);
     let empty = t
@@ -265,16 +277,16 @@ async fn a_malformed_entry_fails_the_whole_batch_before_anything_runs() {
     assert!(r.text.contains("path"), "{}", r.text);
     let still = t.rpc("files/get_metadata", json!({"path": "/a.txt"})).await;
     assert_eq!(still.status, StatusCode::OK);
-    let empty = t
-        .rpc("files/copy_batch_v2", json!({"entries": []}))
-        .await;
+    let empty = t.rpc("files/copy_batch_v2", json!({"entries": []})).await;
     assert_eq!(empty.status, StatusCode::BAD_REQUEST);
     let missing = t.rpc("files/move_batch_v2", json!({})).await;
     assert_eq!(
         missing.text,
         "Error in call to API function \"files/move_batch_v2\": request body: missing required field 'entries'"
     );
-    let too_many: Vec<Value> = (0..1001).map(|i| json!({"path": format!("/{i}")})).collect();
+    let too_many: Vec<Value> = (0..1001)
+        .map(|i| json!({"path": format!("/{i}")}))
+        .collect();
     let r = t
         .rpc("files/delete_batch", json!({"entries": too_many}))
         .await;

@@ -69,13 +69,7 @@ async fn authorize_at(
         ("decision", decision),
     ];
     form.extend_from_slice(extra);
-    let resp = t
-        .http
-        .post(t.url(path))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let resp = t.http.post(t.url(path)).form(&form).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::FOUND);
     let location = resp.headers()["location"].to_str().unwrap().to_string();
     assert!(location.starts_with(REDIRECT), "{location}");

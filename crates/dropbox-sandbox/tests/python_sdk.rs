@@ -128,7 +128,8 @@ async fn official_python_sdk_scenario_passes_over_https() {
         assert!(served(route), "the scenario called {route}");
     }
     assert!(
-        log.iter().any(|r| r.route == "files/upload" && r.status == 401),
+        log.iter()
+            .any(|r| r.route == "files/upload" && r.status == 401),
         "a narrowed token was refused with missing_scope"
     );
     sb.shutdown().await;

@@ -76,9 +76,7 @@ async fn a_token_without_the_routes_scope_gets_401_missing_scope_on_every_host()
         .await;
     assert_eq!(links.json(), missing("sharing.read"));
     // Revoking needs no scope.
-    let revoked = t
-        .rpc_as(&read_only, "auth/token/revoke", Value::Null)
-        .await;
+    let revoked = t.rpc_as(&read_only, "auth/token/revoke", Value::Null).await;
     assert_eq!(revoked.status, StatusCode::OK);
 }
 
@@ -124,11 +122,9 @@ async fn tokens_issued_without_scopes_have_every_scope_of_the_app() {
 
 #[tokio::test]
 async fn an_app_registered_with_fewer_scopes_grants_only_those() {
-    let t = TestSandbox::start_with(
-        SandboxConfig::for_tests().with_app(
-            AppSpec::new("narrow", "secret").scopes(["files.metadata.read", "account_info.read"]),
-        ),
-    )
+    let t = TestSandbox::start_with(SandboxConfig::for_tests().with_app(
+        AppSpec::new("narrow", "secret").scopes(["files.metadata.read", "account_info.read"]),
+    ))
     .await;
     let issued =
         t.sb.issue_token(TokenSpec {
@@ -160,7 +156,9 @@ async fn the_control_api_issues_tokens_with_chosen_scopes() {
     let issue = |scopes: Value| {
         t.http
             .post(t.url("/__sandbox/tokens"))
-            .json(&json!({"account_id": t.account.account_id, "app_key": APP_KEY, "scopes": scopes}))
+            .json(
+                &json!({"account_id": t.account.account_id, "app_key": APP_KEY, "scopes": scopes}),
+            )
             .send()
     };
     let resp = issue(json!(["files.content.read", "files.metadata.read"]))
@@ -198,13 +196,12 @@ async fn authorize_page(t: &TestSandbox, extra: &[(&str, &str)]) -> (StatusCode,
 #[tokio::test]
 async fn the_authorize_page_shows_the_scopes_asked_for() {
     let t = TestSandbox::start().await;
-    let (status, html) = authorize_page(
-        &t,
-        &[("scope", "files.content.read sharing.write")],
-    )
-    .await;
+    let (status, html) = authorize_page(&t, &[("scope", "files.content.read sharing.write")]).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains(r#"data-scope="files.content.read""#), "{html}");
+    assert!(
+        html.contains(r#"data-scope="files.content.read""#),
+        "{html}"
+    );
     assert!(html.contains("View content of your Dropbox files and folders"));
     assert!(html.contains(r#"data-scope="sharing.write""#));
     assert!(!html.contains(r#"data-scope="files.content.write""#));
@@ -323,10 +320,9 @@ async fn a_flow_grants_the_scopes_asked_for_and_a_refresh_can_narrow_them() {
 async fn include_granted_scopes_adds_what_the_account_allowed_before() {
     let t = TestSandbox::start().await;
     // An account that has not linked the app yet (the test account already holds a full grant).
-    let fresh = t
-        .sb
-        .create_account(dropbox_sandbox::AccountSpec::new("new@example.com"))
-        .account_id;
+    let fresh =
+        t.sb.create_account(dropbox_sandbox::AccountSpec::new("new@example.com"))
+            .account_id;
     code_flow(&t, &fresh, &[("scope", "sharing.read")]).await;
     let tokens = code_flow(
         &t,

@@ -17,9 +17,7 @@ use std::time::Duration;
 const MIB4: usize = 4 * 1024 * 1024;
 
 fn data(len: usize, seed: u8) -> Vec<u8> {
-    (0..len)
-        .map(|i| (i % 251) as u8 ^ seed)
-        .collect()
+    (0..len).map(|i| (i % 251) as u8 ^ seed).collect()
 }
 
 /// Starts a sequential session with `first`; returns its id.
@@ -53,7 +51,10 @@ async fn finish_batch_v2_commits_closed_sessions_and_reports_each_entry() {
     let t = TestSandbox::start().await;
     let one = data(10, 1);
     let s1 = start(&t, &one[..4], false).await;
-    assert_eq!(append(&t, &s1, 4, &one[4..], true).await.status, StatusCode::OK);
+    assert_eq!(
+        append(&t, &s1, 4, &one[4..], true).await.status,
+        StatusCode::OK
+    );
     let s2 = start(&t, b"closed at start", true).await;
     let open = start(&t, b"open", false).await;
     let hashed = start(&t, b"hashed", true).await;
@@ -99,7 +100,9 @@ async fn finish_batch_v2_commits_closed_sessions_and_reports_each_entry() {
     assert_eq!(e[5]["failure"]["lookup_failed"][".tag"], "not_found");
     assert_eq!(
         e[6],
-        failure(json!({".tag": "path", "path": {".tag": "conflict", "conflict": {".tag": "file"}}}))
+        failure(
+            json!({".tag": "path", "path": {".tag": "conflict", "conflict": {".tag": "file"}}})
+        )
     );
     let result: UploadSessionFinishBatchResult = sdk(&v);
     assert!(matches!(
@@ -108,7 +111,12 @@ async fn finish_batch_v2_commits_closed_sessions_and_reports_each_entry() {
             UploadSessionLookupError::NotClosed
         ))
     ));
-    assert_eq!(t.sb.file_content(&t.account.account_id, "/batch/one.bin").await.unwrap(), one);
+    assert_eq!(
+        t.sb.file_content(&t.account.account_id, "/batch/one.bin")
+            .await
+            .unwrap(),
+        one
+    );
     // Failed entries keep their sessions: the hashed one commits with the right hash.
     let mut right = entry(&hashed, 6, "/batch/hashed.txt");
     right["content_hash"] = json!(content_hash(b"hashed"));
@@ -196,7 +204,13 @@ async fn a_concurrent_session_takes_pieces_in_any_order_and_in_parallel() {
         append(&t, &id, MIB4, &whole[MIB4..2 * MIB4], false),
         append(&t, &id, 0, &whole[..MIB4], false),
     );
-    assert_eq!((a.status, b.status), (StatusCode::OK, StatusCode::OK), "{} {}", a.text, b.text);
+    assert_eq!(
+        (a.status, b.status),
+        (StatusCode::OK, StatusCode::OK),
+        "{} {}",
+        a.text,
+        b.text
+    );
     let finish = t
         .upload_call(
             "files/upload_session/finish",
@@ -208,11 +222,10 @@ async fn a_concurrent_session_takes_pieces_in_any_order_and_in_parallel() {
     let meta = finish.json();
     assert_eq!(meta["size"], whole.len());
     assert_eq!(meta["content_hash"], content_hash(&whole));
-    let content = t
-        .sb
-        .file_content(&t.account.account_id, "/concurrent.bin")
-        .await
-        .unwrap();
+    let content =
+        t.sb.file_content(&t.account.account_id, "/concurrent.bin")
+            .await
+            .unwrap();
     assert!(content == whole, "content differs");
 }
 
@@ -231,7 +244,11 @@ async fn concurrent_sessions_refuse_what_dropbox_refuses() {
         "concurrent_session_data_not_allowed",
     );
     assert_route_error(
-        &start_with(json!({"session_type": {".tag": "concurrent"}, "close": true}), b"").await,
+        &start_with(
+            json!({"session_type": {".tag": "concurrent"}, "close": true}),
+            b"",
+        )
+        .await,
         "concurrent_session_close_not_allowed",
     );
     let bad_type = start_with(json!({"session_type": "parallel"}), b"").await;
@@ -268,7 +285,10 @@ async fn concurrent_sessions_refuse_what_dropbox_refuses() {
         &append(&t, &id, 2 * MIB4, b"after the end", false).await,
         "closed",
     );
-    assert_eq!(append(&t, &id, 0, &piece, false).await.status, StatusCode::OK);
+    assert_eq!(
+        append(&t, &id, 0, &piece, false).await.status,
+        StatusCode::OK
+    );
     assert_route_error(
         &finish(MIB4 + 5, b"more").await,
         "concurrent_session_data_not_allowed",
@@ -308,7 +328,14 @@ async fn upload_sessions_resume_after_a_restart_with_a_data_dir() {
     };
     let mut second = TestSandbox::start_with(config()).await;
     second.token = token;
-    let r = append(&second, &sequential, MIB4 + 1000, &whole[MIB4 + 1000..], false).await;
+    let r = append(
+        &second,
+        &sequential,
+        MIB4 + 1000,
+        &whole[MIB4 + 1000..],
+        false,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let finish = second
         .upload_call(
@@ -328,7 +355,10 @@ async fn upload_sessions_resume_after_a_restart_with_a_data_dir() {
             json!({"entries": [entry(&concurrent, whole.len(), "/resumed-concurrent.bin")]}),
         )
         .await;
-    assert_eq!(done.json()["entries"][0]["content_hash"], content_hash(&whole));
+    assert_eq!(
+        done.json()["entries"][0]["content_hash"],
+        content_hash(&whole)
+    );
     let content = second
         .sb
         .file_content(&second.account.account_id, "/resumed-concurrent.bin")

@@ -84,7 +84,10 @@ async fn sharing_again_answers_shared_link_already_exists_with_the_existing_link
         .await;
     assert_eq!(again.status, StatusCode::CONFLICT);
     let body = again.json();
-    assert_eq!(body["error_summary"], "shared_link_already_exists/metadata/..");
+    assert_eq!(
+        body["error_summary"],
+        "shared_link_already_exists/metadata/.."
+    );
     assert_eq!(body["error"][".tag"], "shared_link_already_exists");
     let existing = &body["error"]["shared_link_already_exists"];
     assert_eq!(existing[".tag"], "metadata");
@@ -124,7 +127,10 @@ async fn create_refuses_missing_paths_and_settings_the_account_cannot_have() {
     let t = TestSandbox::start().await;
     t.put("/a.txt", b"a").await;
     let create = |arg: Value| t.rpc("sharing/create_shared_link_with_settings", arg);
-    assert_route_error(&create(json!({"path": "/nope.txt"})).await, "path/not_found");
+    assert_route_error(
+        &create(json!({"path": "/nope.txt"})).await,
+        "path/not_found",
+    );
     assert_route_error(
         &create(json!({"path": "/a.txt", "settings": {}})).await,
         "settings_error/invalid_settings",
@@ -191,7 +197,10 @@ async fn a_pro_account_can_set_a_password_and_an_expiry() {
     let seen = meta(Some("pw")).await;
     assert_eq!(seen.status, StatusCode::OK, "{}", seen.text);
     let seen = seen.json();
-    assert!(seen.get("path_lower").is_none(), "only the owner sees the path");
+    assert!(
+        seen.get("path_lower").is_none(),
+        "only the owner sees the path"
+    );
     assert_eq!(seen["link_permissions"]["can_revoke"], false);
     assert_eq!(
         seen["link_permissions"]["revoke_failure_reason"],
@@ -255,7 +264,9 @@ async fn list_shared_links_by_owner_path_and_direct_only() {
     );
     // Another account has its own links.
     let other = someone(&t, "o@example.com", AccountType::Basic);
-    let theirs = t.rpc_as(&other, "sharing/list_shared_links", json!({})).await;
+    let theirs = t
+        .rpc_as(&other, "sharing/list_shared_links", json!({}))
+        .await;
     assert_eq!(theirs.json()["links"], json!([]));
     let stolen = t
         .rpc_as(
@@ -396,8 +407,17 @@ async fn the_link_url_serves_a_page_and_the_content() {
     )
     .await;
     let after_move = t.http.get(with_dl(url, "dl=1")).send().await.unwrap();
-    assert_eq!(after_move.bytes().await.unwrap().as_ref(), b"hello from a link");
-    let rlkey = url.split("rlkey=").nth(1).unwrap().split('&').next().unwrap();
+    assert_eq!(
+        after_move.bytes().await.unwrap().as_ref(),
+        b"hello from a link"
+    );
+    let rlkey = url
+        .split("rlkey=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
     let wrong = url.replace(rlkey, "wrongkey");
     assert_eq!(
         t.http.get(&wrong).send().await.unwrap().status(),
@@ -419,7 +439,10 @@ async fn a_folder_link_lists_its_files_and_serves_them_by_path() {
     let link = share(&t, "/album").await;
     let url = link["url"].as_str().unwrap();
     let html = t.http.get(url).send().await.unwrap().text().await.unwrap();
-    assert!(html.contains("one.txt") && html.contains("two.txt"), "{html}");
+    assert!(
+        html.contains("one.txt") && html.contains("two.txt"),
+        "{html}"
+    );
     let two = t
         .http
         .get(format!("{}&path=/two.txt", with_dl(url, "dl=1")))

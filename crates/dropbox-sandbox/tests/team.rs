@@ -17,14 +17,15 @@ struct Member {
 }
 
 fn member(t: &TestSandbox, email: &str, given: &str, surname: &str) -> Member {
-    let info = t
-        .sb
-        .create_account(AccountSpec::new(email).named(given, surname).team_member("Acme"));
-    let token = t
-        .sb
-        .issue_token(TokenSpec::new(&info.account_id))
-        .unwrap()
-        .access_token;
+    let info = t.sb.create_account(
+        AccountSpec::new(email)
+            .named(given, surname)
+            .team_member("Acme"),
+    );
+    let token =
+        t.sb.issue_token(TokenSpec::new(&info.account_id))
+            .unwrap()
+            .access_token;
     let root = json!({".tag": "root", "root": info.root_namespace_id}).to_string();
     Member { info, token, root }
 }
@@ -70,7 +71,14 @@ async fn the_team_root_shows_the_member_folder_as_a_mounted_namespace() {
     t.sb.seed_file(&ann.info.account_id, "/Plans/q3.txt", b"q3")
         .await
         .unwrap();
-    ok(&t, &ann, true, "files/create_folder_v2", json!({"path": "/Team Folder"})).await;
+    ok(
+        &t,
+        &ann,
+        true,
+        "files/create_folder_v2",
+        json!({"path": "/Team Folder"}),
+    )
+    .await;
 
     let me = ok(&t, &ann, false, "users/get_current_account", Value::Null).await;
     assert_eq!(me["root_info"]["home_path"], "/Ann Lee");
@@ -120,16 +128,44 @@ async fn the_team_root_shows_the_member_folder_as_a_mounted_namespace() {
     let _: ListFolderResult = sdk(&everything);
 
     // The same file from the home root: no mount in front, no sharing information.
-    let home = ok(&t, &ann, false, "files/get_metadata", json!({"path": "/plans/Q3.txt"})).await;
+    let home = ok(
+        &t,
+        &ann,
+        false,
+        "files/get_metadata",
+        json!({"path": "/plans/Q3.txt"}),
+    )
+    .await;
     assert_eq!(home["path_display"], "/Plans/q3.txt");
     assert!(home.get("sharing_info").is_none());
     assert_eq!(home["id"], file["id"]);
     // And by id from the team root: through the mount.
-    let by_id = ok(&t, &ann, true, "files/get_metadata", json!({"path": home["id"]})).await;
+    let by_id = ok(
+        &t,
+        &ann,
+        true,
+        "files/get_metadata",
+        json!({"path": home["id"]}),
+    )
+    .await;
     assert_eq!(by_id["path_display"], "/Ann Lee/Plans/q3.txt");
-    let point = ok(&t, &ann, true, "files/get_metadata", json!({"path": "/ann lee"})).await;
+    let point = ok(
+        &t,
+        &ann,
+        true,
+        "files/get_metadata",
+        json!({"path": "/ann lee"}),
+    )
+    .await;
     assert_eq!(point["shared_folder_id"], ann.info.home_namespace_id);
-    let inside = ok(&t, &ann, true, "files/list_folder", json!({"path": "/Ann Lee/Plans"})).await;
+    let inside = ok(
+        &t,
+        &ann,
+        true,
+        "files/list_folder",
+        json!({"path": "/Ann Lee/Plans"}),
+    )
+    .await;
     assert_eq!(names(&inside), vec!["/Ann Lee/Plans/q3.txt"]);
 }
 
@@ -152,7 +188,9 @@ async fn writes_through_the_mount_land_in_the_home_namespace() {
     let up: Value = resp.json().await.unwrap();
     assert_eq!(up["path_display"], "/Ann Lee/Inbox/new.txt");
     assert_eq!(
-        t.sb.file_content(&ann.info.account_id, "/Inbox/new.txt").await.as_deref(),
+        t.sb.file_content(&ann.info.account_id, "/Inbox/new.txt")
+            .await
+            .as_deref(),
         Some(&b"new"[..])
     );
     // Across the mount: from the member folder into a team folder and back.
@@ -167,7 +205,11 @@ async fn writes_through_the_mount_land_in_the_home_namespace() {
     assert_eq!(moved["metadata"]["path_display"], "/Shared/new.txt");
     assert_eq!(moved["metadata"]["id"], up["id"]);
     assert!(moved["metadata"].get("sharing_info").is_none());
-    assert!(t.sb.file_content(&ann.info.account_id, "/Inbox/new.txt").await.is_none());
+    assert!(
+        t.sb.file_content(&ann.info.account_id, "/Inbox/new.txt")
+            .await
+            .is_none()
+    );
     let back = ok(
         &t,
         &ann,
@@ -178,16 +220,32 @@ async fn writes_through_the_mount_land_in_the_home_namespace() {
     .await;
     assert_eq!(back["metadata"]["path_display"], "/Ann Lee/copy.txt");
     assert_eq!(
-        t.sb.file_content(&ann.info.account_id, "/copy.txt").await.as_deref(),
+        t.sb.file_content(&ann.info.account_id, "/copy.txt")
+            .await
+            .as_deref(),
         Some(&b"new"[..])
     );
     // The mount point itself is no place to write, move or delete.
     assert_route_error(
-        &call(&t, &ann, true, "files/create_folder_v2", json!({"path": "/Ann Lee"})).await,
+        &call(
+            &t,
+            &ann,
+            true,
+            "files/create_folder_v2",
+            json!({"path": "/Ann Lee"}),
+        )
+        .await,
         "path/conflict/folder",
     );
     assert_route_error(
-        &call(&t, &ann, true, "files/delete_v2", json!({"path": "/Ann Lee"})).await,
+        &call(
+            &t,
+            &ann,
+            true,
+            "files/delete_v2",
+            json!({"path": "/Ann Lee"}),
+        )
+        .await,
         "path_write/team_folder",
     );
     assert_route_error(
@@ -211,10 +269,24 @@ async fn teammates_see_only_their_own_member_folder() {
     t.sb.seed_file(&ann.info.account_id, "/private.txt", b"mine")
         .await
         .unwrap();
-    let ben_root = ok(&t, &ben, true, "files/list_folder", json!({"path": "", "recursive": true})).await;
+    let ben_root = ok(
+        &t,
+        &ben,
+        true,
+        "files/list_folder",
+        json!({"path": "", "recursive": true}),
+    )
+    .await;
     assert_eq!(names(&ben_root), vec!["/Ben Ng"]);
     assert_route_error(
-        &call(&t, &ben, true, "files/get_metadata", json!({"path": "/Ann Lee/private.txt"})).await,
+        &call(
+            &t,
+            &ben,
+            true,
+            "files/get_metadata",
+            json!({"path": "/Ann Lee/private.txt"}),
+        )
+        .await,
         "path/not_found",
     );
     // Same display names get distinct member folders.
@@ -256,7 +328,14 @@ async fn team_root_cursors_and_search_see_the_member_folder() {
     )
     .await;
     assert_eq!(names(&changes), vec!["/Ann Lee/Budget 2026.xlsx"]);
-    let found = ok(&t, &ann, true, "files/search_v2", json!({"query": "budget"})).await;
+    let found = ok(
+        &t,
+        &ann,
+        true,
+        "files/search_v2",
+        json!({"query": "budget"}),
+    )
+    .await;
     assert_eq!(
         found["matches"][0]["metadata"]["metadata"]["path_display"],
         "/Ann Lee/Budget 2026.xlsx"

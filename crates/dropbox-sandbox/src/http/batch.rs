@@ -57,14 +57,21 @@ enum Success {
 fn result_entry(result: Result<Value, Value>, success: Success) -> Value {
     match (result, success) {
         (Ok(v), Success::Nested) => nest("success", v),
-        (Ok(Value::Object(fields)), Success::Inline) => {
+        (Ok(v), Success::Inline) => inline("success", v),
+        (Err(e), _) => nest("failure", e),
+    }
+}
+
+/// A union variant carrying a plain struct: `.tag` next to the struct's fields.
+fn inline(tag: &str, v: Value) -> Value {
+    match v {
+        Value::Object(fields) => {
             let mut m = Map::new();
-            m.insert(".tag".into(), json!("success"));
+            m.insert(".tag".into(), json!(tag));
             m.extend(fields);
             Value::Object(m)
         }
-        (Ok(v), Success::Inline) => nest("success", v),
-        (Err(e), _) => nest("failure", e),
+        other => nest(tag, other),
     }
 }
 
@@ -98,13 +105,7 @@ pub fn check(sb: &Sandbox, c: &Caller, a: &Args, kind: JobKind) -> Result<Value,
         .ok_or_else(|| ApiError::Route(tag("invalid_async_job_id")))?;
     Ok(match job.result {
         None => tag("in_progress"),
-        Some(Value::Object(fields)) => {
-            let mut m = Map::new();
-            m.insert(".tag".into(), json!("complete"));
-            m.extend(fields);
-            Value::Object(m)
-        }
-        Some(other) => nest("complete", other),
+        Some(result) => inline("complete", result),
     })
 }
 
@@ -165,10 +166,7 @@ async fn finish_all(sb: &Sandbox, c: &Caller, entries: Vec<Result<FinishEntry, V
     let mut results = Vec::with_capacity(entries.len());
     for e in entries {
         let done = match e {
-            Ok(entry) => entry
-                .run(sb, c)
-                .await
-                .map_err(|e| failure_of(e, "other")),
+            Ok(entry) => entry.run(sb, c).await.map_err(|e| failure_of(e, "other")),
             Err(v) => Err(v),
         };
         results.push(result_entry(done, Success::Inline));

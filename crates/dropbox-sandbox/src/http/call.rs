@@ -260,7 +260,10 @@ impl Args {
                     v: v.clone(),
                     ctx: self.ctx,
                 }),
-                v => Err(self.field_err(&format!("{name}[{i}]"), format!("expected object, got {}", kind(v)))),
+                v => Err(self.field_err(
+                    &format!("{name}[{i}]"),
+                    format!("expected object, got {}", kind(v)),
+                )),
             })
             .collect()
     }

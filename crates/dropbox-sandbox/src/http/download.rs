@@ -154,7 +154,14 @@ pub async fn download(
     }
     let found = find_file(sb, c, &p, "path")?;
     let meta = shown_file(sb, c, &found);
-    serve_file(sb, &found.1, headers, Some(&meta), "application/octet-stream").await
+    serve_file(
+        sb,
+        &found.1,
+        headers,
+        Some(&meta),
+        "application/octet-stream",
+    )
+    .await
 }
 
 pub fn get_temporary_link(sb: &Sandbox, c: &Caller, a: &Args) -> Result<Value, ApiError> {

@@ -66,7 +66,10 @@ pub fn get_metadata(sb: &Sandbox, c: &Caller, a: &Args) -> Result<Value, ApiErro
     }
     let state = sb.read();
     let ns = state.tree.ns(&r.nsid);
-    let meta = match (ns.and_then(|n| n.entries.get(&r.key)), ns.and_then(|n| n.tombs.get(&r.key))) {
+    let meta = match (
+        ns.and_then(|n| n.entries.get(&r.key)),
+        ns.and_then(|n| n.tombs.get(&r.key)),
+    ) {
         (Some(e), _) => e.tagged(),
         (None, Some(t)) if include_deleted => deleted_metadata(&t.path_display),
         _ => return Err(route_err("path", tag("not_found"))),
@@ -78,8 +81,7 @@ pub fn create_folder(sb: &Sandbox, c: &Caller, a: &Args) -> Result<Value, ApiErr
     let p = a.path("path", PathKind::Write, |m| route_err("path", m))?;
     let autorename = a.bool("autorename", false)?;
     let r = resolve(sb, c, &p).map_err(|e| route_err("path", write_err(&e)))?;
-    r.writable()
-        .map_err(|e| route_err("path", write_err(&e)))?;
+    r.writable().map_err(|e| route_err("path", write_err(&e)))?;
     let meta = sb
         .mutate(|s| {
             let e = s.tree.create_folder(&r.nsid, &r.path, autorename)?;
@@ -112,7 +114,10 @@ impl DeleteOp {
         sb.mutate(|s| {
             match (s.tree.get(&r.nsid, &r.key), &self.parent_rev) {
                 (Some(Entry::File(f)), Some(rev)) if f.rev != *rev => {
-                    return Err(route_err("path_write", write_err(&OpError::Conflict("file"))));
+                    return Err(route_err(
+                        "path_write",
+                        write_err(&OpError::Conflict("file")),
+                    ));
                 }
                 (Some(Entry::Folder { .. }), Some(_)) => {
                     return Err(route_err("path_lookup", tag("not_file")));
@@ -224,14 +229,23 @@ fn search_page(sb: &Sandbox, q: &Value) -> Result<Value, ApiError> {
     // The folder searched, and below the root of a team space the member folder mounted in it.
     let mut places = vec![(nsid.clone(), key.clone())];
     if key.is_empty() && nsid == view.from {
-        places.extend(tree.visible_mounts(view).map(|m| (m.nsid.clone(), String::new())));
+        places.extend(
+            tree.visible_mounts(view)
+                .map(|m| (m.nsid.clone(), String::new())),
+        );
     }
     let mut found: Vec<(String, String, String)> = places
         .iter()
         .flat_map(|(ns, k)| {
             tree.search(ns, k, &query, deleted, &exts)
                 .into_iter()
-                .map(move |hit| (tree.shown_path(view, ns, &hit).to_lowercase(), ns.clone(), hit))
+                .map(move |hit| {
+                    (
+                        tree.shown_path(view, ns, &hit).to_lowercase(),
+                        ns.clone(),
+                        hit,
+                    )
+                })
         })
         .collect();
     found.sort();

@@ -7,6 +7,7 @@ pub mod call;
 mod control;
 mod download;
 mod files;
+mod html;
 mod list_folder;
 mod oauth;
 pub mod routes;
@@ -29,8 +30,8 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use bytes::Bytes;
 use call::{Args, LogSlot, authenticate, bearer};
-use routes::{Route, Style};
 use futures_util::StreamExt;
+use routes::{Route, Style};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -241,9 +242,7 @@ async fn call(
                 "files/move_batch_v2" => batch::relocate_batch(sb, &c, &a, false),
                 "files/move_batch/check_v2" => batch::check(sb, &c, &a, JobKind::Move),
                 "files/upload_session/finish_batch" => batch::finish_batch(sb, &c, &a),
-                "files/upload_session/finish_batch_v2" => {
-                    batch::finish_batch_v2(sb, &c, &a).await
-                }
+                "files/upload_session/finish_batch_v2" => batch::finish_batch_v2(sb, &c, &a).await,
                 "files/upload_session/finish_batch/check" => {
                     batch::check(sb, &c, &a, JobKind::FinishUpload)
                 }

@@ -2,6 +2,7 @@
 //! scopes asked for, Allow / Cancel) and `/oauth2/token` (authorization_code with PKCE or client secret,
 //! refresh_token, optionally narrowed to fewer scopes). Dropbox still serves both under `/1/` too.
 
+use super::html::{esc, page};
 use crate::scopes;
 use crate::state::Sandbox;
 use crate::state::auth::{AuthCode, RefreshError};
@@ -9,7 +10,7 @@ use crate::util::now_millis;
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde_json::{Value, json};
@@ -35,26 +36,6 @@ impl Params {
             .find(|(key, v)| key == k && !v.is_empty())
             .map(|(_, v)| v.as_str())
     }
-}
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
-
-fn page(status: StatusCode, title: &str, body: &str) -> Response {
-    let html = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{t} - Sandbox Dropbox</title>\
-<style>body{{font-family:sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;color:#1e1919}}\
-.card{{border:1px solid #ddd;border-radius:8px;padding:1.5rem}}button{{font-size:1rem;padding:.5rem 1.2rem;margin-right:.5rem}}\
-.allow{{background:#0061fe;color:#fff;border:0;border-radius:4px}}label{{display:block;margin:.4rem 0}}</style></head>\
-<body><p><strong>Sandbox Dropbox</strong> &mdash; a local stand-in for dropbox.com</p><div class=\"card\"><h1>{t}</h1>{body}</div></body></html>",
-        t = esc(title)
-    );
-    (status, Html(html)).into_response()
 }
 
 fn error_page(msg: &str) -> Response {

@@ -55,7 +55,11 @@ fn live<'s>(
 
 /// The running hash of a sequential session; after a restart, rebuilt from the saved block digests and the
 /// last partial block read back from disk.
-async fn running_hash(sb: &Sandbox, id: &str, s: &UploadSession) -> Result<ContentHasher, ApiError> {
+async fn running_hash(
+    sb: &Sandbox,
+    id: &str,
+    s: &UploadSession,
+) -> Result<ContentHasher, ApiError> {
     if let Some(h) = &s.hasher {
         return Ok(h.clone());
     }
@@ -70,7 +74,7 @@ async fn running_hash(sb: &Sandbox, id: &str, s: &UploadSession) -> Result<Conte
 
 /// What an append wrote.
 enum Written {
-    Sequential(u64, ContentHasher),
+    Sequential(u64, Box<ContentHasher>),
     Piece(Piece),
 }
 
@@ -83,9 +87,7 @@ async fn write_sequential(
     chunk_hash: Option<String>,
 ) -> Result<Written, AppendError> {
     let offset = sess.offset;
-    let mut hasher = running_hash(sb, id, sess)
-        .await
-        .map_err(AppendError::Top)?;
+    let mut hasher = running_hash(sb, id, sess).await.map_err(AppendError::Top)?;
     // At a block boundary of the session (always, with chunks of a multiple of 4 MiB) the session's
     // hash takes over the chunk's block digests afterwards: every byte is hashed once, not twice.
     let mut chunk = ContentHasher::recording();
@@ -105,7 +107,7 @@ async fn write_sequential(
             if shared {
                 hasher.extend_with(&chunk);
             }
-            Ok(Written::Sequential(n, hasher))
+            Ok(Written::Sequential(n, Box::new(hasher)))
         }
         Err(StoreError::TooLarge) => Err(top("payload_too_large")),
         Err(e) => Err(AppendError::Top(store_err(e))),
@@ -140,7 +142,7 @@ async fn write_piece(
         Err(StoreError::TooLarge) => return Err(top("payload_too_large")),
         Err(e) => return Err(AppendError::Top(store_err(e))),
     };
-    if !close && len % BLOCK != 0 {
+    if !close && !len.is_multiple_of(BLOCK) {
         return Err(lookup("concurrent_session_invalid_data_size"));
     }
     if chunk_hash.is_some_and(|h| h != piece.clone().finish_hex()) {
@@ -163,7 +165,7 @@ async fn append(
     let claimed = sb.update(|s| {
         let sess = live(&mut s.sessions, id, c).ok_or_else(|| lookup("not_found"))?;
         if sess.is_concurrent() {
-            if offset % BLOCK != 0 {
+            if !offset.is_multiple_of(BLOCK) {
                 return Err(lookup("concurrent_session_invalid_offset"));
             }
             if sess.closed && offset >= sess.offset {
@@ -194,7 +196,7 @@ async fn append(
         };
         sess.busy.remove(&offset);
         match written? {
-            Written::Sequential(n, hasher) => sess.appended(n, hasher, close),
+            Written::Sequential(n, hasher) => sess.appended(n, *hasher, close),
             Written::Piece(piece) => sess.add_piece(offset, piece, close),
         }
         Ok(())
@@ -239,7 +241,11 @@ pub async fn session_start(
     let session = UploadSession::new(&c.account.account_id, session_type, now_millis());
     if session_type == SessionType::Concurrent {
         if close {
-            return discard(&path, ApiError::Route(tag("concurrent_session_close_not_allowed"))).await;
+            return discard(
+                &path,
+                ApiError::Route(tag("concurrent_session_close_not_allowed")),
+            )
+            .await;
         }
         match blobs::body_is_empty(body).await {
             Ok(true) => {}
@@ -374,7 +380,10 @@ pub async fn commit_session(
         {
             return Err(lookup_failed(incorrect_offset(sess.offset)));
         }
-        let sess = s.sessions.remove(id).ok_or_else(|| lookup_failed(tag("not_found")))?;
+        let sess = s
+            .sessions
+            .remove(id)
+            .ok_or_else(|| lookup_failed(tag("not_found")))?;
         Ok((sess, hash))
     })?;
     let put_back = |sess: UploadSession| {

@@ -5,6 +5,7 @@
 use super::call::{Args, Caller, lookup_err, resolve};
 use super::download::{mime_of, serve_file};
 use super::files::{decode_cursor, encode_cursor};
+use super::html::{esc, page};
 use crate::paths::{self, PathArg, PathKind, is_within, lower};
 use crate::state::auth::Account;
 use crate::state::sharing::{Audience, LIST_PAGE, LinkSettings, SharedLink, parse_url};
@@ -14,7 +15,7 @@ use crate::util::{format_timestamp, now_secs, parse_timestamp};
 use crate::wire::{ApiError, nest, route_err, tag, text};
 use axum::extract::{Path, RawQuery, State as AxState};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -47,7 +48,9 @@ fn parse_settings(c: &Caller, a: &Args) -> Result<Option<LinkSettings>, ApiError
             "public" => {}
             "team_only" => out.audience = Audience::Team,
             "password" => wants_password = true,
-            other => return Err(s.field_err("requested_visibility", format!("unknown tag '{other}'"))),
+            other => {
+                return Err(s.field_err("requested_visibility", format!("unknown tag '{other}'")));
+            }
         }
     }
     if let Some((t, _)) = s.union("audience")? {
@@ -220,6 +223,23 @@ fn link_metadata(sb: &Sandbox, state: &State, f: &Found<'_>, entry: &Entry, c: &
     }
 }
 
+/// Where the entry a `ReadPath` names is: its namespace, key, and whether it is a team space's mount
+/// point. A `rev:` path names the file that revision belongs to. Errors are `path` `LookupError`s.
+fn entry_at(sb: &Sandbox, c: &Caller, p: &PathArg) -> Result<(String, String, bool), ApiError> {
+    let not_found = || route_err("path", tag("not_found"));
+    if let PathArg::Rev(rev) = p {
+        let state = sb.read();
+        let (_, f) = state
+            .tree
+            .find_rev_in(&c.nsids, rev)
+            .ok_or_else(not_found)?;
+        let (ns, path) = state.tree.find_id(&c.nsids, &f.id).ok_or_else(not_found)?;
+        return Ok((ns, lower(&path), false));
+    }
+    let r = resolve(sb, c, p).map_err(|e| route_err("path", lookup_err(&e)))?;
+    Ok((r.nsid, r.key, r.mount_point.is_some()))
+}
+
 pub fn create_shared_link_with_settings(
     sb: &Sandbox,
     c: &Caller,
@@ -227,27 +247,9 @@ pub fn create_shared_link_with_settings(
 ) -> Result<Value, ApiError> {
     let p = a.path("path", PathKind::Read, |m| route_err("path", m))?;
     let settings = parse_settings(c, a)?;
-    // The entry: through its rev's file id for `rev:` paths.
-    let (nsid, key) = match &p {
-        PathArg::Rev(rev) => {
-            let state = sb.read();
-            let (_, f) = state
-                .tree
-                .find_rev_in(&c.nsids, rev)
-                .ok_or_else(|| route_err("path", tag("not_found")))?;
-            let (ns, path) = state
-                .tree
-                .find_id(&c.nsids, &f.id)
-                .ok_or_else(|| route_err("path", tag("not_found")))?;
-            (ns, lower(&path))
-        }
-        p => {
-            let r = resolve(sb, c, p).map_err(|e| route_err("path", lookup_err(&e)))?;
-            if r.mount_point.is_some() {
-                return Err(ApiError::Route(tag("access_denied")));
-            }
-            (r.nsid, r.key)
-        }
+    let (nsid, key) = match entry_at(sb, c, &p)? {
+        (_, _, true) => return Err(ApiError::Route(tag("access_denied"))),
+        (nsid, key, false) => (nsid, key),
     };
     let owner = c.account.account_id.clone();
     sb.update(|s| {
@@ -295,27 +297,14 @@ pub fn list_shared_links(sb: &Sandbox, c: &Caller, a: &Args) -> Result<Value, Ap
         }
         _ => 0,
     };
-    // The entry a path names (its namespace and key).
     let target = match &path {
         None => None,
-        Some(PathArg::Rev(rev)) => {
-            let state = sb.read();
-            let (_, f) = state
-                .tree
-                .find_rev_in(&c.nsids, rev)
-                .ok_or_else(|| route_err("path", tag("not_found")))?;
-            let (ns, p) = state
-                .tree
-                .find_id(&c.nsids, &f.id)
-                .ok_or_else(|| route_err("path", tag("not_found")))?;
-            Some((ns, lower(&p)))
-        }
         Some(p) => {
-            let r = resolve(sb, c, p).map_err(|e| route_err("path", lookup_err(&e)))?;
-            if r.mount_point.is_none() && sb.read().tree.get(&r.nsid, &r.key).is_none() {
+            let (nsid, key, mount_point) = entry_at(sb, c, p)?;
+            if !mount_point && sb.read().tree.get(&nsid, &key).is_none() {
                 return Err(route_err("path", tag("not_found")));
             }
-            Some((r.nsid, r.key))
+            Some((nsid, key))
         }
     };
     let state = sb.read();
@@ -336,11 +325,7 @@ pub fn list_shared_links(sb: &Sandbox, c: &Caller, a: &Args) -> Result<Value, Ap
             }
             // Without a path: every link the caller's root shows (a team space shows the member folder).
             None => {
-                f.nsid == view.from
-                    || state
-                        .tree
-                        .visible_mounts(view)
-                        .any(|m| m.nsid == f.nsid)
+                f.nsid == view.from || state.tree.visible_mounts(view).any(|m| m.nsid == f.nsid)
             }
         }
     };
@@ -505,22 +490,6 @@ pub async fn get_shared_link_file(
     serve_file(sb, &file, headers, Some(&meta), "application/octet-stream").await
 }
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-fn page(status: StatusCode, title: &str, body: &str) -> Response {
-    let html = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{t} - Sandbox Dropbox</title></head>\
-<body style=\"font-family:sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem\"><p><strong>Sandbox Dropbox</strong></p><h1>{t}</h1>{body}</body></html>",
-        t = esc(title)
-    );
-    (status, Html(html)).into_response()
-}
-
 /// The query of a link URL with some parameters replaced, for the links a page offers.
 fn with_params(query: &[(String, String)], set: &[(&str, &str)]) -> String {
     let mut ser = form_urlencoded::Serializer::new(String::new());
@@ -557,7 +526,11 @@ fn folder_page(state: &State, nsid: &str, folder: &Entry, query: &[(String, Stri
         .map(|e| {
             let sub = e.path_display().get(base..).unwrap_or_default();
             let view = with_params(query, &[("path", sub), ("dl", "0")]);
-            let mut li = format!("<li><a href=\"{}\">{}</a>", esc(&view), esc(paths::name(sub)));
+            let mut li = format!(
+                "<li><a href=\"{}\">{}</a>",
+                esc(&view),
+                esc(paths::name(sub))
+            );
             if !e.is_folder() {
                 let dl = with_params(query, &[("path", sub), ("dl", "1")]);
                 li.push_str(&format!(" (<a href=\"{}\">download</a>)", esc(&dl)));
@@ -634,13 +607,21 @@ pub async fn serve_link(
                         .iter()
                         .filter(|(k, _)| k != "password")
                         .map(|(k, v)| {
-                            format!("<input type=\"hidden\" name=\"{}\" value=\"{}\">", esc(k), esc(v))
+                            format!(
+                                "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+                                esc(k),
+                                esc(v)
+                            )
                         })
                         .collect();
                     let form = format!(
                         "<form method=\"get\">{hidden}<label>Password <input type=\"password\" name=\"password\"></label> <button>Continue</button></form>"
                     );
-                    page(StatusCode::UNAUTHORIZED, "This link is password protected", &form)
+                    page(
+                        StatusCode::UNAUTHORIZED,
+                        "This link is password protected",
+                        &form,
+                    )
                 } else {
                     page(
                         StatusCode::FORBIDDEN,

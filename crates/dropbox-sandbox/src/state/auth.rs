@@ -393,12 +393,17 @@ mod tests {
     #[test]
     fn a_refresh_can_narrow_the_scopes_but_not_widen_them() {
         let (mut s, id) = state_with_account();
-        let scopes = vec!["files.metadata.read".to_string(), "files.content.read".into()];
+        let scopes = vec![
+            "files.metadata.read".to_string(),
+            "files.content.read".into(),
+        ];
         let t = s.issue("key", &id, 100, true, scopes.clone());
         assert_eq!(t.scope, "files.metadata.read files.content.read");
         let refresh = t.refresh_token.unwrap();
         let narrow = vec!["files.content.read".to_string()];
-        let (token, granted) = s.refresh(&refresh, "key", 100, Some(narrow.clone())).unwrap();
+        let (token, granted) = s
+            .refresh(&refresh, "key", 100, Some(narrow.clone()))
+            .unwrap();
         assert_eq!(granted, narrow);
         assert_eq!(s.check(&token).unwrap().scopes, narrow);
         assert_eq!(s.check(&t.access_token).unwrap().scopes, scopes);

@@ -16,9 +16,9 @@ use crate::config::{AccountSpec, SandboxConfig};
 use auth::{Account, AuthState};
 use jobs::Job;
 use observe::{FaultSpec, LoggedRequest};
+use serde::{Deserialize, Serialize};
 use sessions::UploadSession;
 use sharing::SharingState;
-use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -115,7 +115,9 @@ impl Sandbox {
             Err(e) => return Err(e),
         };
         state.upgrade();
-        state.sessions.retain(|id, _| blobs.session_path(id).exists());
+        state
+            .sessions
+            .retain(|id, _| blobs.session_path(id).exists());
         for app in &config.apps {
             state.auth.add_app(app.clone());
         }

@@ -82,7 +82,10 @@ impl Tree {
             nsid: member_ns.to_string(),
             id: Tree::new_id(),
         };
-        self.mounts.entry(root_ns.to_string()).or_default().push(mount);
+        self.mounts
+            .entry(root_ns.to_string())
+            .or_default()
+            .push(mount);
         path
     }
 
@@ -152,7 +155,10 @@ impl Tree {
         let Value::Object(o) = &mut meta else {
             return meta;
         };
-        for (field, prefix) in [("path_display", m.path_display.clone()), ("path_lower", m.key())] {
+        for (field, prefix) in [
+            ("path_display", m.path_display.clone()),
+            ("path_lower", m.key()),
+        ] {
             if let Some(Value::String(p)) = o.get(field) {
                 let shown = format!("{prefix}{p}");
                 o.insert(field.into(), Value::String(shown));

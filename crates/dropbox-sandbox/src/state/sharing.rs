@@ -168,10 +168,19 @@ mod tests {
     #[test]
     fn urls_round_trip_to_their_link() {
         let mut s = SharingState::default();
-        let f = s.create("acc", "id:f", false, "Q1 report.pdf", LinkSettings::public());
+        let f = s.create(
+            "acc",
+            "id:f",
+            false,
+            "Q1 report.pdf",
+            LinkSettings::public(),
+        );
         let url = f.url("https://127.0.0.1:1/");
         assert!(
-            url.starts_with(&format!("https://127.0.0.1:1/scl/fi/{}/Q1%20report.pdf?rlkey=", f.id)),
+            url.starts_with(&format!(
+                "https://127.0.0.1:1/scl/fi/{}/Q1%20report.pdf?rlkey=",
+                f.id
+            )),
             "{url}"
         );
         assert!(url.ends_with("&dl=0"));

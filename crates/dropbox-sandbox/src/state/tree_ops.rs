@@ -442,7 +442,9 @@ mod tests {
         let f = t
             .commit_file(&ns, &commit("/a/f.txt", WriteMode::Add), &blob("h1"))
             .unwrap();
-        let moved = t.relocate((&ns, "/a"), (&ns, "/b/A2"), false, false).unwrap();
+        let moved = t
+            .relocate((&ns, "/a"), (&ns, "/b/A2"), false, false)
+            .unwrap();
         assert_eq!(moved.path_display(), "/b/A2");
         let Some(Entry::File(nf)) = t.get(&ns, "/b/a2/f.txt") else {
             panic!("moved file missing")
@@ -457,7 +459,8 @@ mod tests {
         let (mut t, ns) = tree();
         t.create_folder(&ns, "/a", false).unwrap();
         assert_eq!(
-            t.relocate((&ns, "/a"), (&ns, "/a/b"), false, false).unwrap_err(),
+            t.relocate((&ns, "/a"), (&ns, "/a/b"), false, false)
+                .unwrap_err(),
             (false, OpError::CantMoveIntoItself)
         );
     }
@@ -468,7 +471,10 @@ mod tests {
         let f = t
             .commit_file(&ns, &commit("/f.txt", WriteMode::Add), &blob("h1"))
             .unwrap();
-        let Entry::File(c) = t.relocate((&ns, "/f.txt"), (&ns, "/g.txt"), true, false).unwrap() else {
+        let Entry::File(c) = t
+            .relocate((&ns, "/f.txt"), (&ns, "/g.txt"), true, false)
+            .unwrap()
+        else {
             panic!()
         };
         assert_ne!(c.id, f.id);
@@ -493,7 +499,12 @@ mod tests {
         };
         assert_eq!(nf.id, f.id);
         assert!(t.get(&home, "/d").is_none());
-        assert_eq!(t.find_rev_in(&[team.clone()], &f.rev).unwrap().0, team);
+        assert_eq!(
+            t.find_rev_in(std::slice::from_ref(&team), &f.rev)
+                .unwrap()
+                .0,
+            team
+        );
         assert_eq!(t.ns(&team).unwrap().history["/shared/d/f.txt"].len(), 2);
     }
 
