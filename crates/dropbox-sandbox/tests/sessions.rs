@@ -263,6 +263,8 @@ async fn concurrent_sessions_refuse_what_dropbox_refuses() {
         &append(&t, &id, 0, b"short", false).await,
         "concurrent_session_invalid_data_size",
     );
+    // Past the largest file a session can make (2^41 - 2^22 bytes).
+    assert_route_error(&append(&t, &id, 1 << 42, b"x", true).await, "too_large");
     let finish = |offset: usize, body: &'static [u8]| {
         let (t, id) = (&t, &id);
         async move {

@@ -22,6 +22,8 @@ use std::collections::HashMap;
 
 /// Sessions are good for a week, as on Dropbox.
 const SESSION_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
+/// The largest file an upload session can make (2^41 - 2^22 bytes); appends beyond are `too_large`.
+const MAX_FILE: u64 = (1 << 41) - (1 << 22);
 const BLOCK: u64 = BLOCK_SIZE as u64;
 
 /// Why an append failed: an `UploadSessionLookupError` or a top-level error of the route.
@@ -164,6 +166,9 @@ async fn append(
 ) -> Result<(), AppendError> {
     let claimed = sb.update(|s| {
         let sess = live(&mut s.sessions, id, c).ok_or_else(|| lookup("not_found"))?;
+        if offset >= MAX_FILE {
+            return Err(lookup("too_large"));
+        }
         if sess.is_concurrent() {
             if !offset.is_multiple_of(BLOCK) {
                 return Err(lookup("concurrent_session_invalid_offset"));

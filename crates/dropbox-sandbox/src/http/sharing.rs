@@ -28,7 +28,6 @@ fn parse_settings(c: &Caller, a: &Args) -> Result<Option<LinkSettings>, ApiError
     let Some(s) = a.sub("settings")? else {
         return Ok(None);
     };
-    let require_password = s.get("require_password").is_some();
     let fields = [
         "require_password",
         "link_password",
@@ -85,11 +84,10 @@ fn parse_settings(c: &Caller, a: &Args) -> Result<Option<LinkSettings>, ApiError
         out.expires = Some(at);
     }
     out.allow_download = s.bool("allow_download", true)?;
+    // A `link_password` counts only with `require_password` (or the `password` visibility).
     let password = s.opt_str("link_password")?;
     if wants_password {
         out.password = Some(password.ok_or_else(|| settings_error("invalid_settings"))?);
-    } else if require_password && password.is_some() {
-        // `require_password: false` with a password: the password is not used.
     }
     // Basic accounts can only make public links that never expire, as on Dropbox.
     let basic = c.account.account_type == crate::config::AccountType::Basic;
