@@ -6,9 +6,10 @@ mod common;
 use common::*;
 use dropbox_sandbox::SandboxConfig;
 use dropbox_sdk::files::{
-    DeleteBatchJobStatus, DeleteBatchLaunch, DeleteBatchResultEntry, DeleteError, LookupError,
-    Metadata, RelocationBatchErrorEntry, RelocationBatchResultEntry, RelocationBatchV2JobStatus,
-    RelocationBatchV2Launch, RelocationError, WriteConflictError, WriteError,
+    DeleteArg, DeleteBatchArg, DeleteBatchJobStatus, DeleteBatchLaunch, DeleteBatchResultEntry,
+    DeleteError, LookupError, Metadata, MoveBatchArg, RelocationBatchErrorEntry,
+    RelocationBatchResultEntry, RelocationBatchV2JobStatus, RelocationBatchV2Launch,
+    RelocationError, RelocationPath, WriteConflictError, WriteError,
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -107,12 +108,11 @@ async fn delete_batch_checks_parent_rev() {
         done["entries"][1]["failure"]["path_lookup"][".tag"],
         "not_file"
     );
-    let ok = launch(
-        &t,
-        "files/delete_batch",
-        json!({"entries": [{"path": "/kept.txt", "parent_rev": f["rev"]}]}),
-    )
-    .await;
+    let rev = f["rev"].as_str().unwrap().to_string();
+    let arg = DeleteBatchArg::new(vec![
+        DeleteArg::new("/kept.txt".into()).with_parent_rev(rev),
+    ]);
+    let ok = launch(&t, "files/delete_batch", sdk_arg(&arg)).await;
     let done = wait(&t, "files/delete_batch/check", &ok).await;
     assert_eq!(done["entries"][0][".tag"], "success");
 }
@@ -244,13 +244,12 @@ async fn move_batch_v2_keeps_ids_and_autorenames() {
     let t = TestSandbox::start().await;
     let a = t.put("/a.txt", b"a").await;
     t.put("/dest/a.txt", b"other").await;
-    let launched = t
-        .ok(
-            "files/move_batch_v2",
-            json!({"entries": [{"from_path": "/a.txt", "to_path": "/dest/a.txt"}],
-                   "autorename": true, "allow_ownership_transfer": false}),
-        )
-        .await;
+    let arg = MoveBatchArg::new(vec![RelocationPath::new(
+        "/a.txt".into(),
+        "/dest/a.txt".into(),
+    )])
+    .with_autorename(true);
+    let launched = t.ok("files/move_batch_v2", sdk_arg(&arg)).await;
     let _: RelocationBatchV2Launch = sdk(&launched);
     let id = launched["async_job_id"].as_str().unwrap();
     let done = wait(&t, "files/move_batch/check_v2", id).await;

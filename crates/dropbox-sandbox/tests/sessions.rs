@@ -6,6 +6,7 @@ mod common;
 use common::*;
 use dropbox_sandbox::{SandboxConfig, content_hash};
 use dropbox_sdk::files::{
+    CommitInfo, UploadSessionCursor, UploadSessionFinishArg, UploadSessionFinishBatchArg,
     UploadSessionFinishBatchJobStatus, UploadSessionFinishBatchLaunch,
     UploadSessionFinishBatchResult, UploadSessionFinishBatchResultEntry, UploadSessionFinishError,
     UploadSessionLookupError,
@@ -141,11 +142,18 @@ async fn finish_batch_runs_as_a_job_polled_by_finish_batch_check() {
         start(&t, b"first", true).await,
         start(&t, b"second", true).await,
     ];
-    let launched = t
-        .ok(
-            "files/upload_session/finish_batch",
-            json!({"entries": [entry(&ids[0], 5, "/async/1.txt"), entry(&ids[1], 6, "/async/2.txt")]}),
+    let sdk_entry = |id: &str, offset: u64, path: &str| {
+        UploadSessionFinishArg::new(
+            UploadSessionCursor::new(id.to_string(), offset),
+            CommitInfo::new(path.to_string()),
         )
+    };
+    let arg = UploadSessionFinishBatchArg::new(vec![
+        sdk_entry(&ids[0], 5, "/async/1.txt"),
+        sdk_entry(&ids[1], 6, "/async/2.txt").with_content_hash(content_hash(b"second")),
+    ]);
+    let launched = t
+        .ok("files/upload_session/finish_batch", sdk_arg(&arg))
         .await;
     let UploadSessionFinishBatchLaunch::AsyncJobId(job) = sdk(&launched) else {
         panic!("{launched}")

@@ -6,8 +6,8 @@ mod common;
 use common::*;
 use dropbox_sandbox::{AccountSpec, AccountType, TokenSpec};
 use dropbox_sdk::sharing::{
-    CreateSharedLinkWithSettingsError, ListSharedLinksResult, SharedLinkAlreadyExistsMetadata,
-    SharedLinkMetadata,
+    CreateSharedLinkWithSettingsArg, CreateSharedLinkWithSettingsError, LinkAudience,
+    ListSharedLinksResult, SharedLinkAlreadyExistsMetadata, SharedLinkMetadata, SharedLinkSettings,
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -100,11 +100,10 @@ async fn sharing_again_answers_shared_link_already_exists_with_the_existing_link
         ))
     ));
     // Settings the existing link does not have: no metadata comes back.
+    let arg = CreateSharedLinkWithSettingsArg::new("/a.txt".into())
+        .with_settings(SharedLinkSettings::default().with_audience(LinkAudience::NoOne));
     let different = t
-        .rpc(
-            "sharing/create_shared_link_with_settings",
-            json!({"path": "/a.txt", "settings": {"audience": "no_one"}}),
-        )
+        .rpc("sharing/create_shared_link_with_settings", sdk_arg(&arg))
         .await;
     assert_eq!(
         different.json(),

@@ -192,6 +192,11 @@ pub fn sdk<T: serde::de::DeserializeOwned>(v: &Value) -> T {
     })
 }
 
+/// An argument built with the SDK's Stone types, as a client using the SDK sends it.
+pub fn sdk_arg<T: serde::Serialize>(arg: &T) -> Value {
+    serde_json::to_value(arg).expect("SDK types serialize")
+}
+
 /// Decodes the `error` of a 409 with the SDK's error type for the route.
 pub fn sdk_error<T: serde::de::DeserializeOwned>(r: &Reply) -> T {
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
