@@ -376,3 +376,21 @@ async fn upload_sessions_resume_after_a_restart_with_a_data_dir() {
         .unwrap();
     assert!(content == whole);
 }
+
+#[tokio::test]
+async fn a_session_older_than_a_week_is_not_found_and_swept() {
+    let t = TestSandbox::start().await;
+    let id = start(&t, b"old", false).await;
+    let week = 7 * 24 * 3600 * 1000;
+    t.sb.update(|s| {
+        if let Some(sess) = s.sessions.get_mut(&id) {
+            sess.created_ms -= week;
+        }
+    });
+    assert_route_error(&append(&t, &id, 3, b"more", false).await, "not_found");
+    start(&t, b"new", false).await;
+    assert!(
+        !t.sb.read().sessions.contains_key(&id),
+        "swept at the next start"
+    );
+}

@@ -218,6 +218,26 @@ fn cursor_of(a: &Args) -> Result<(String, u64), ApiError> {
     Ok((id, offset))
 }
 
+/// Forgets sessions past their week and removes their data.
+async fn sweep_expired(sb: &Sandbox) {
+    let now = now_millis();
+    let expired: Vec<String> = sb.update(|s| {
+        let ids: Vec<String> = s
+            .sessions
+            .iter()
+            .filter(|(_, sess)| now - sess.created_ms >= SESSION_TTL_MS && sess.busy.is_empty())
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in &ids {
+            s.sessions.remove(id);
+        }
+        ids
+    });
+    for id in expired {
+        let _ = tokio::fs::remove_file(sb.blobs.session_path(&id)).await;
+    }
+}
+
 /// Removes the file of a session that could not start.
 async fn discard(path: &std::path::Path, e: ApiError) -> Result<Value, ApiError> {
     let _ = tokio::fs::remove_file(path).await;
@@ -238,6 +258,7 @@ pub async fn session_start(
         Some((t, _)) => return Err(a.field_err("session_type", format!("unknown tag '{t}'"))),
     };
     let chunk_hash = content_hash_arg(a)?;
+    sweep_expired(sb).await;
     let id = format!("pid_upload_session:{}", random_alnum(40));
     let path = sb.blobs.session_path(&id);
     tokio::fs::File::create(&path)
