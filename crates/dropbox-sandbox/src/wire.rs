@@ -1,7 +1,8 @@
 //! How errors look on the wire. Dropbox answers:
 //! - 400 `text/plain`: `Error in call to API function "<route>": <message>` for malformed requests;
-//! - 401 JSON `{"error_summary": "invalid_access_token/..", "error": {".tag": "invalid_access_token"}}`, or
-//!   `{".tag": "missing_scope", "required_scope": "files.content.write"}` for a token without the route's scope;
+//! - 401 JSON `{"error_summary": "invalid_access_token/..", "error": {".tag": "invalid_access_token"}}`,
+//!   or with the error `{".tag": "missing_scope", "required_scope": "files.content.write"}` for a token
+//!   without the route's scope;
 //! - 409 JSON route errors `{"error_summary": "path/not_found/..", "error": {...union...}}`;
 //! - 422 JSON path-root errors; 429 JSON with `Retry-After`; 5xx plain text.
 

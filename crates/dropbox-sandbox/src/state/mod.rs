@@ -1,5 +1,6 @@
 //! The sandbox's state: accounts and tokens, the file tree (with team mounts), shared links, upload
-//! sessions, temporary links, batch jobs, faults and the request log. One `Sandbox` is shared (in an `Arc`) by the HTTP handlers and the Rust control API.
+//! sessions, temporary links, batch jobs, faults and the request log. One `Sandbox` is shared (in an
+//! `Arc`) by the HTTP handlers and the Rust control API.
 
 pub mod auth;
 pub mod control;
