@@ -8,7 +8,7 @@ use axum::body::Body;
 use futures_util::StreamExt;
 use std::io;
 use std::path::{Path, PathBuf};
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 
 /// Why storing a body failed.
 #[derive(Debug)]
@@ -67,7 +67,7 @@ impl BlobStore {
         let tmp = self.root.join("blobs").join(format!("{name}.part"));
         let mut file = tokio::fs::File::create(&tmp).await?;
         let mut hasher = ContentHasher::new();
-        let result = copy_body(body, &mut file, limit, 0, &mut [&mut hasher]).await;
+        let result = copy_body(body, &mut file, limit, &mut [&mut hasher]).await;
         drop(file);
         match result {
             Ok(size) => {
@@ -104,9 +104,9 @@ impl BlobStore {
     }
 }
 
-/// Appends `body` to the file at `path` (which must hold `offset` bytes), feeding every hasher. On failure the
-/// file is truncated back to `offset`.
-pub async fn append_body(
+/// Writes `body` into the file at `path` from `offset` on (creating the file), feeding every hasher;
+/// returns the number of bytes written. What a failed write left behind is the caller's to undo.
+pub async fn write_at(
     path: &Path,
     body: Body,
     limit: u64,
@@ -115,21 +115,51 @@ pub async fn append_body(
 ) -> Result<u64, StoreError> {
     let mut file = tokio::fs::OpenOptions::new()
         .create(true)
-        .append(true)
+        .truncate(false)
+        .write(true)
         .open(path)
         .await?;
-    let result = copy_body(body, &mut file, limit, offset, hashers).await;
-    if result.is_err() {
-        file.set_len(offset).await?;
+    file.seek(std::io::SeekFrom::Start(offset)).await?;
+    copy_body(body, &mut file, limit, hashers).await
+}
+
+/// Reads a body that must be empty; false as soon as a byte arrives.
+pub async fn body_is_empty(body: Body) -> Result<bool, StoreError> {
+    let mut stream = body.into_data_stream();
+    while let Some(chunk) = stream.next().await {
+        if !chunk
+            .map_err(|e| StoreError::Body(e.to_string()))?
+            .is_empty()
+        {
+            return Ok(false);
+        }
     }
-    result
+    Ok(true)
+}
+
+/// Cuts the file at `path` back to `len` bytes.
+pub async fn truncate(path: &Path, len: u64) -> io::Result<()> {
+    tokio::fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .await?
+        .set_len(len)
+        .await
+}
+
+/// Reads `len` bytes of the file at `path` from `offset` (to rehash a session's last partial block).
+pub async fn read_range(path: &Path, offset: u64, len: usize) -> io::Result<Vec<u8>> {
+    let mut file = tokio::fs::File::open(path).await?;
+    file.seek(std::io::SeekFrom::Start(offset)).await?;
+    let mut buf = vec![0; len];
+    file.read_exact(&mut buf).await?;
+    Ok(buf)
 }
 
 async fn copy_body(
     body: Body,
     file: &mut tokio::fs::File,
     limit: u64,
-    _offset: u64,
     hashers: &mut [&mut ContentHasher],
 ) -> Result<u64, StoreError> {
     let mut stream = body.into_data_stream();

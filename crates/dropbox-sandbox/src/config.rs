@@ -31,6 +31,9 @@ pub struct SandboxConfig {
     pub longpoll_backoff: Option<u64>,
     /// Largest body accepted by `files/upload` and each upload-session call.
     pub max_upload_bytes: u64,
+    /// How long an asynchronous batch job (`delete_batch`, `copy_batch_v2`, `move_batch_v2`,
+    /// `upload_session/finish_batch`) stays `in_progress` before it runs. Default: none.
+    pub async_job_delay: Duration,
     /// Apps registered at start (in addition to those already in `data_dir`).
     pub apps: Vec<AppSpec>,
     /// Accounts created at start. When empty and no state is loaded, one default account is created.
@@ -55,6 +58,7 @@ impl Default for SandboxConfig {
             longpoll_max_wait: None,
             longpoll_backoff: None,
             max_upload_bytes: DEFAULT_MAX_UPLOAD,
+            async_job_delay: Duration::ZERO,
             apps: Vec::new(),
             accounts: Vec::new(),
             public_url: None,
@@ -100,6 +104,10 @@ pub struct AppSpec {
     /// Exact redirect URIs accepted by `/oauth2/authorize`.
     #[serde(default)]
     pub redirect_uris: Vec<String>,
+    /// Scopes the app may be granted (what the App Console's Permissions tab holds). Default: every scope
+    /// the sandbox knows, so a flow that asks for no particular scope gets everything.
+    #[serde(default = "crate::scopes::all")]
+    pub scopes: Vec<String>,
 }
 
 fn default_app_name() -> String {
@@ -113,6 +121,7 @@ impl AppSpec {
             secret: secret.into(),
             name: default_app_name(),
             redirect_uris: Vec::new(),
+            scopes: crate::scopes::all(),
         }
     }
 
@@ -123,6 +132,12 @@ impl AppSpec {
 
     pub fn redirect_uri(mut self, uri: impl Into<String>) -> Self {
         self.redirect_uris.push(uri.into());
+        self
+    }
+
+    /// Registers the app with exactly these scopes.
+    pub fn scopes<S: Into<String>>(mut self, scopes: impl IntoIterator<Item = S>) -> Self {
+        self.scopes = scopes.into_iter().map(Into::into).collect();
         self
     }
 }
@@ -214,6 +229,9 @@ pub struct TokenSpec {
     /// Also issue a refresh token.
     #[serde(default)]
     pub offline: bool,
+    /// Scopes of the grant; `None` gives every scope of the app. Must be among the app's scopes.
+    #[serde(default)]
+    pub scopes: Option<Vec<String>>,
 }
 
 fn default_expires_in() -> i64 {
@@ -227,7 +245,14 @@ impl TokenSpec {
             app_key: String::new(),
             expires_in: default_expires_in(),
             offline: false,
+            scopes: None,
         }
+    }
+
+    /// A token with exactly these scopes.
+    pub fn with_scopes<S: Into<String>>(mut self, scopes: impl IntoIterator<Item = S>) -> Self {
+        self.scopes = Some(scopes.into_iter().map(Into::into).collect());
+        self
     }
 }
 
@@ -239,4 +264,7 @@ pub struct IssuedToken {
     pub expires_in: i64,
     pub account_id: String,
     pub uid: String,
+    /// The granted scopes, space-separated as in a token response.
+    #[serde(default)]
+    pub scope: String,
 }

@@ -16,6 +16,14 @@ pub struct ContentHasher {
     blocks: Option<Vec<[u8; 32]>>,
 }
 
+impl std::fmt::Debug for ContentHasher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ContentHasher")
+            .field("block_len", &self.block_len)
+            .finish_non_exhaustive()
+    }
+}
+
 impl ContentHasher {
     pub fn new() -> Self {
         Self::default()
@@ -43,9 +51,48 @@ impl ContentHasher {
             return false;
         };
         blocks.iter().for_each(|d| self.overall.update(d));
+        if let Some(own) = self.blocks.as_mut() {
+            own.extend_from_slice(blocks);
+        }
         self.block = next.block.clone();
         self.block_len = next.block_len;
         true
+    }
+
+    /// A recording hasher continuing from the digests of finished blocks, fed `tail` (the bytes after
+    /// them, less than a block): how an upload session's hash is restored without rehashing its content.
+    pub fn resume(blocks: &[[u8; 32]], tail: &[u8]) -> Self {
+        let mut h = Self::recording();
+        for d in blocks {
+            h.overall.update(d);
+        }
+        if let Some(own) = h.blocks.as_mut() {
+            own.extend_from_slice(blocks);
+        }
+        h.update(tail);
+        h
+    }
+
+    /// Digests of the finished blocks (a recording hasher keeps them; others have none).
+    pub fn block_digests(&self) -> &[[u8; 32]] {
+        self.blocks.as_deref().unwrap_or(&[])
+    }
+
+    /// Bytes hashed since the last finished block.
+    pub fn tail_len(&self) -> usize {
+        self.block_len
+    }
+
+    /// Every block digest, the partial last block's included: what a piece of a concurrent upload
+    /// contributes to the file's hash (see [`hash_of_blocks`]).
+    pub fn finish_blocks(mut self) -> Vec<[u8; 32]> {
+        if self.blocks.is_none() {
+            self.blocks = Some(Vec::new());
+        }
+        if self.block_len > 0 {
+            self.finish_block();
+        }
+        self.blocks.unwrap_or_default()
     }
 
     pub fn update(&mut self, mut data: &[u8]) {
@@ -75,6 +122,15 @@ impl ContentHasher {
         }
         hex::encode(self.overall.finalize())
     }
+}
+
+/// The content hash of content whose blocks have these digests, in order.
+pub fn hash_of_blocks(blocks: &[[u8; 32]]) -> String {
+    let mut overall = Sha256::new();
+    for d in blocks {
+        overall.update(d);
+    }
+    hex::encode(overall.finalize())
 }
 
 /// Content hash of an in-memory byte slice.
@@ -138,6 +194,35 @@ mod tests {
         assert!(!inside.extend_with(&next));
         assert_eq!(inside.finish_hex(), content_hash(b"abc"));
         assert!(!ContentHasher::new().extend_with(&ContentHasher::new()));
+    }
+
+    #[test]
+    fn a_resumed_hash_equals_hashing_everything() {
+        let data: Vec<u8> = (0..(2 * BLOCK_SIZE + 500))
+            .map(|i| (i % 239) as u8)
+            .collect();
+        let mut first = ContentHasher::recording();
+        first.update(&data[..BLOCK_SIZE + 7]);
+        let blocks = first.block_digests().to_vec();
+        assert_eq!(blocks.len(), 1);
+        assert_eq!(first.tail_len(), 7);
+        let mut resumed = ContentHasher::resume(&blocks, &data[BLOCK_SIZE..BLOCK_SIZE + 7]);
+        resumed.update(&data[BLOCK_SIZE + 7..]);
+        assert_eq!(resumed.block_digests().len(), 2);
+        assert_eq!(resumed.finish_hex(), content_hash(&data));
+    }
+
+    #[test]
+    fn pieces_hashed_apart_at_block_boundaries_give_the_whole_hash() {
+        let data: Vec<u8> = (0..(2 * BLOCK_SIZE + 3)).map(|i| (i % 233) as u8).collect();
+        let mut digests = Vec::new();
+        for piece in [&data[..BLOCK_SIZE], &data[BLOCK_SIZE..]] {
+            let mut h = ContentHasher::recording();
+            h.update(piece);
+            digests.extend(h.finish_blocks());
+        }
+        assert_eq!(hash_of_blocks(&digests), content_hash(&data));
+        assert_eq!(hash_of_blocks(&[]), content_hash(b""));
     }
 
     #[test]

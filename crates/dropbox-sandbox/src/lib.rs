@@ -21,6 +21,7 @@ mod hash;
 mod http;
 mod paths;
 pub mod sample;
+pub mod scopes;
 pub mod state;
 mod tls;
 mod util;

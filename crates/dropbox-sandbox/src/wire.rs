@@ -1,6 +1,8 @@
 //! How errors look on the wire. Dropbox answers:
 //! - 400 `text/plain`: `Error in call to API function "<route>": <message>` for malformed requests;
-//! - 401 JSON `{"error_summary": "invalid_access_token/..", "error": {".tag": "invalid_access_token"}}`;
+//! - 401 JSON `{"error_summary": "invalid_access_token/..", "error": {".tag": "invalid_access_token"}}`,
+//!   or with the error `{".tag": "missing_scope", "required_scope": "files.content.write"}` for a token
+//!   without the route's scope;
 //! - 409 JSON route errors `{"error_summary": "path/not_found/..", "error": {...union...}}`;
 //! - 422 JSON path-root errors; 429 JSON with `Retry-After`; 5xx plain text.
 
@@ -15,6 +17,8 @@ pub enum ApiError {
     BadRequest(String),
     /// 401 with an `auth.AuthError` union tag (`invalid_access_token`, `expired_access_token`, …).
     Auth(&'static str),
+    /// 401 `missing_scope`: the token lacks the scope the route needs.
+    MissingScope(&'static str),
     /// 409 with the route's error union.
     Route(Value),
     /// 422 with a `common.PathRootError` union.
@@ -43,6 +47,10 @@ impl ApiError {
                 format!("Error in call to API function \"{route}\": {msg}"),
             ),
             ApiError::Auth(tag) => json_error(StatusCode::UNAUTHORIZED, json!({".tag": tag})),
+            ApiError::MissingScope(scope) => json_error(
+                StatusCode::UNAUTHORIZED,
+                json!({".tag": "missing_scope", "required_scope": scope}),
+            ),
             ApiError::Route(err) => json_error(StatusCode::CONFLICT, err),
             ApiError::PathRoot(err) => json_error(StatusCode::UNPROCESSABLE_ENTITY, err),
             ApiError::Status(code, msg) => text(code, msg),
@@ -54,10 +62,13 @@ impl ApiError {
 pub fn error_summary(err: &Value) -> String {
     let mut parts = Vec::new();
     let mut cur = err;
+    // A struct with subtypes (`Metadata`, `SharedLinkMetadata`) carries a `.tag` too, but it names the
+    // subtype, not a variant: the summary stops before it.
+    let is_union = |v: &Value| v.get(".tag").is_some() && v.get("name").is_none();
     while let Some(tag) = cur.get(".tag").and_then(Value::as_str) {
         parts.push(tag.to_string());
         match cur.get(tag) {
-            Some(next) if next.get(".tag").is_some() => cur = next,
+            Some(next) if is_union(next) => cur = next,
             // A struct-valued variant (e.g. UploadWriteFailed) carries its union in `reason`.
             _ => match cur.get("reason") {
                 Some(next) if next.get(".tag").is_some() => cur = next,
@@ -141,6 +152,16 @@ mod tests {
     fn summary_follows_struct_variant_reason() {
         let err = json!({".tag": "path", "reason": nest("conflict", tag("folder")), "upload_session_id": "x"});
         assert_eq!(error_summary(&err), "path/conflict/folder/..");
+    }
+
+    #[test]
+    fn summary_stops_before_metadata() {
+        let meta = json!({".tag": "file", "name": "a.txt", "url": "https://x/s/a"});
+        let err = nest("shared_link_already_exists", nest("metadata", meta));
+        assert_eq!(
+            error_summary(&err),
+            "shared_link_already_exists/metadata/.."
+        );
     }
 
     #[test]

@@ -51,6 +51,15 @@ async fn authorize(
     extra: &[(&str, &str)],
     decision: &str,
 ) -> HashMap<String, String> {
+    authorize_at(t, "/oauth2/authorize", extra, decision).await
+}
+
+async fn authorize_at(
+    t: &TestSandbox,
+    path: &str,
+    extra: &[(&str, &str)],
+    decision: &str,
+) -> HashMap<String, String> {
     let mut form: Vec<(&str, &str)> = vec![
         ("client_id", APP_KEY),
         ("response_type", "code"),
@@ -60,13 +69,7 @@ async fn authorize(
         ("decision", decision),
     ];
     form.extend_from_slice(extra);
-    let resp = t
-        .http
-        .post(t.url("/oauth2/authorize"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let resp = t.http.post(t.url(path)).form(&form).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::FOUND);
     let location = resp.headers()["location"].to_str().unwrap().to_string();
     assert!(location.starts_with(REDIRECT), "{location}");
@@ -372,4 +375,98 @@ async fn revoke_invalidates_the_access_token_and_its_refresh_token() {
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["error"], "invalid_grant");
+}
+
+#[tokio::test]
+async fn legacy_authorize_path_serves_the_same_page_and_checks() {
+    let t = TestSandbox::start().await;
+    let page = |client: &'static str| {
+        t.http
+            .get(t.url("/1/oauth2/authorize"))
+            .query(&[
+                ("client_id", client),
+                ("response_type", "code"),
+                ("redirect_uri", REDIRECT),
+            ])
+            .send()
+    };
+    let resp = page(APP_KEY).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("Wharf Test") && html.contains(">Allow</button>"));
+    assert_eq!(
+        page("nope").await.unwrap().status(),
+        StatusCode::BAD_REQUEST
+    );
+    let q = authorize_at(&t, "/1/oauth2/authorize", &[], "allow").await;
+    assert!(q["code"].len() >= 40, "{q:?}");
+}
+
+#[tokio::test]
+async fn legacy_token_path_exchanges_codes_and_refreshes_with_basic_or_body_credentials() {
+    let t = TestSandbox::start().await;
+    let q = authorize(&t, &[("token_access_type", "offline")], "allow").await;
+    let post = |form: Vec<(&'static str, String)>, basic: bool| {
+        let mut req = t.http.post(t.url("/1/oauth2/token")).form(&form);
+        if basic {
+            req = req.basic_auth(APP_KEY, Some(APP_SECRET));
+        }
+        req.send()
+    };
+    let resp = post(
+        vec![
+            ("grant_type", "authorization_code".into()),
+            ("code", q["code"].clone()),
+            ("client_id", APP_KEY.into()),
+            ("client_secret", APP_SECRET.into()),
+            ("redirect_uri", REDIRECT.into()),
+        ],
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let tokens: Value = resp.json().await.unwrap();
+    assert_eq!(tokens["token_type"], "bearer");
+    assert_eq!(tokens["account_id"], t.account.account_id);
+    let refresh = tokens["refresh_token"].as_str().unwrap().to_string();
+    for basic in [true, false] {
+        let mut form = vec![
+            ("grant_type", "refresh_token".to_string()),
+            ("refresh_token", refresh.clone()),
+        ];
+        if !basic {
+            form.push(("client_id", APP_KEY.into()));
+            form.push(("client_secret", APP_SECRET.into()));
+        }
+        let resp = post(form, basic).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK, "basic: {basic}");
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["expires_in"], 14400);
+        assert!(body.get("refresh_token").is_none());
+        let me = t
+            .rpc_as(
+                body["access_token"].as_str().unwrap(),
+                "users/get_current_account",
+                Value::Null,
+            )
+            .await;
+        assert_eq!(me.status, StatusCode::OK);
+    }
+    let wrong = post(
+        vec![
+            ("grant_type", "refresh_token".into()),
+            ("refresh_token", refresh),
+            ("client_id", APP_KEY.into()),
+            ("client_secret", "wrong".into()),
+        ],
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!(wrong.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        wrong.json::<Value>().await.unwrap(),
+        serde_json::json!({"error": "invalid_client", "error_description": "Invalid client_id or client_secret"})
+    );
 }

@@ -96,7 +96,17 @@ async fn path_root_header_selects_the_team_space() {
         .await
         .unwrap();
     let listing: Value = resp.json().await.unwrap();
-    assert_eq!(listing["entries"][0]["name"], "Team Folder");
+    let names: Vec<&str> = listing["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        vec!["Ann Lee", "Team Folder"],
+        "the team space shows the member folder (see tests/team.rs)"
+    );
 }
 
 #[tokio::test]

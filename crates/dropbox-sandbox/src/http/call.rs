@@ -4,7 +4,8 @@
 use crate::paths::{self, PathArg, PathError, PathKind, lower};
 use crate::state::Sandbox;
 use crate::state::auth::{Account, token_id};
-use crate::state::tree::OpError;
+use crate::state::mounts::{Located, Mount, View};
+use crate::state::tree::{OpError, Tree};
 use crate::wire::{ApiError, nest, tag};
 use axum::body::Body;
 use axum::http::{HeaderMap, header};
@@ -24,6 +25,18 @@ pub struct Caller {
     pub nsid: String,
     /// Every namespace the account may address.
     pub nsids: Vec<String>,
+    /// Scopes of the token.
+    pub scopes: Vec<String>,
+}
+
+impl Caller {
+    /// `401 missing_scope` unless the token has `scope`.
+    pub fn require(&self, scope: Option<&'static str>) -> Result<(), ApiError> {
+        match scope {
+            Some(s) if !self.scopes.iter().any(|t| t == s) => Err(ApiError::MissingScope(s)),
+            _ => Ok(()),
+        }
+    }
 }
 
 fn query_param(query: Option<&str>, name: &str) -> Option<String> {
@@ -96,6 +109,7 @@ pub fn authenticate(
     Ok(Caller {
         nsids: account.namespaces(),
         grant_id: info.grant_id,
+        scopes: info.scopes,
         nsid,
         account,
     })
@@ -223,8 +237,35 @@ impl Args {
         }
     }
 
-    fn field_err(&self, name: &str, msg: impl std::fmt::Display) -> ApiError {
+    /// A 400 about field `name`, in the words Dropbox uses (`request body: name: msg`).
+    pub fn field_err(&self, name: &str, msg: impl std::fmt::Display) -> ApiError {
         ApiError::bad_request(format!("{}: {name}: {msg}", self.ctx))
+    }
+
+    /// A required list of structs (at most `max` of them), each as its own `Args`.
+    pub fn list(&self, name: &str, max: usize) -> Result<Vec<Args>, ApiError> {
+        let items = match self.get(name) {
+            None => return Err(self.missing(name)),
+            Some(Value::Array(items)) => items,
+            Some(v) => return Err(self.field_err(name, format!("expected list, got {}", kind(v)))),
+        };
+        if items.len() > max {
+            return Err(self.field_err(name, format!("list has more than {max} items")));
+        }
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| match v {
+                Value::Object(_) => Ok(Args {
+                    v: v.clone(),
+                    ctx: self.ctx,
+                }),
+                v => Err(self.field_err(
+                    &format!("{name}[{i}]"),
+                    format!("expected object, got {}", kind(v)),
+                )),
+            })
+            .collect()
     }
 
     pub fn get(&self, name: &str) -> Option<&Value> {
@@ -232,9 +273,12 @@ impl Args {
     }
 
     pub fn str(&self, name: &str) -> Result<String, ApiError> {
-        self.opt_str(name)?.ok_or_else(|| {
-            ApiError::bad_request(format!("{}: missing required field '{name}'", self.ctx))
-        })
+        self.opt_str(name)?.ok_or_else(|| self.missing(name))
+    }
+
+    /// The 400 for a required field that is absent.
+    pub fn missing(&self, name: &str) -> ApiError {
+        ApiError::bad_request(format!("{}: missing required field '{name}'", self.ctx))
     }
 
     pub fn opt_str(&self, name: &str) -> Result<Option<String>, ApiError> {
@@ -329,31 +373,79 @@ fn kind(v: &Value) -> &'static str {
 #[derive(Clone, Debug)]
 pub struct Resolved {
     pub nsid: String,
-    /// Path as the client wrote it (or as stored, for ids).
+    /// Path inside `nsid` as the client wrote it (or as stored, for ids).
     pub path: String,
     pub key: String,
+    /// The path named the mount point of a member folder in the team space (the root of `nsid`).
+    pub mount_point: Option<Mount>,
 }
 
-/// Resolves a path argument for `caller`; `rev:` paths are not resolved here.
-pub fn resolve(sb: &Sandbox, c: &Caller, arg: &PathArg) -> Result<Resolved, OpError> {
-    let (nsid, path) = match arg {
-        PathArg::Path(p) => (c.nsid.clone(), p.clone()),
-        PathArg::Id(id, sub) => {
-            let (ns, display) = sb
-                .read()
-                .tree
-                .find_id(&c.nsids, id)
-                .ok_or(OpError::NotFound)?;
-            (ns, format!("{display}{sub}"))
+impl Resolved {
+    /// Can an entry be written at this path? Not at a namespace's root, nor over a mount point.
+    pub fn writable(&self) -> Result<(), OpError> {
+        if self.mount_point.is_some() {
+            Err(OpError::Conflict("folder"))
+        } else if self.key.is_empty() {
+            Err(OpError::Malformed)
+        } else {
+            Ok(())
         }
-        PathArg::Ns(ns, p) if c.nsids.contains(ns) => (ns.clone(), p.clone()),
+    }
+}
+
+impl Caller {
+    /// How this caller sees the tree: from the namespace its `Dropbox-API-Path-Root` selects, with its
+    /// own member folder mounted in a team space.
+    pub fn view(&self) -> View<'_> {
+        View {
+            from: &self.nsid,
+            visible: &self.nsids,
+        }
+    }
+
+    /// Metadata of an entry of `nsid` as this caller sees it.
+    pub fn present(&self, tree: &Tree, nsid: &str, meta: Value) -> Value {
+        tree.present(self.view(), nsid, meta)
+    }
+}
+
+/// Resolves a path argument for `caller`, through the team space's mounts; `rev:` paths are not resolved
+/// here.
+pub fn resolve(sb: &Sandbox, c: &Caller, arg: &PathArg) -> Result<Resolved, OpError> {
+    let state = sb.read();
+    let tree = &state.tree;
+    let located = match arg {
+        PathArg::Path(p) => tree.locate(c.view(), p),
+        PathArg::Id(id, sub) => match tree.visible_mounts(c.view()).find(|m| m.id == *id) {
+            Some(m) => Located {
+                nsid: m.nsid.clone(),
+                path: sub.clone(),
+                mount_point: sub.is_empty().then(|| m.clone()),
+            },
+            None => {
+                let (ns, display) = tree.find_id(&c.nsids, id).ok_or(OpError::NotFound)?;
+                Located {
+                    nsid: ns,
+                    path: format!("{display}{sub}"),
+                    mount_point: None,
+                }
+            }
+        },
+        PathArg::Ns(ns, p) if c.nsids.contains(ns) => tree.locate(
+            View {
+                from: ns,
+                visible: &c.nsids,
+            },
+            p,
+        ),
         PathArg::Ns(..) => return Err(OpError::NotFound),
         PathArg::Rev(_) => return Err(OpError::Malformed),
     };
     Ok(Resolved {
-        key: lower(&path),
-        nsid,
-        path,
+        key: lower(&located.path),
+        nsid: located.nsid,
+        path: located.path,
+        mount_point: located.mount_point,
     })
 }
 
@@ -372,6 +464,7 @@ pub fn lookup_err(e: &OpError) -> Value {
 pub fn write_err(e: &OpError) -> Value {
     match e {
         OpError::Conflict(t) => nest("conflict", tag(t)),
+        OpError::TeamFolder => tag("team_folder"),
         OpError::Malformed => tag("malformed_path"),
         OpError::InsufficientSpace => tag("insufficient_space"),
         OpError::NotFound | OpError::NotFile | OpError::NotFolder => tag("malformed_path"),

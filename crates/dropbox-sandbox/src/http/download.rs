@@ -16,22 +16,36 @@ use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio_util::io::ReaderStream;
 
-/// Finds the file a `ReadPath` argument names; errors are `LookupError`s under `outer`.
-pub fn find_file(sb: &Sandbox, c: &Caller, p: &PathArg, outer: &str) -> Result<FileRev, ApiError> {
+/// Finds the file a `ReadPath` argument names and the namespace it is in; errors are `LookupError`s
+/// under `outer`.
+pub fn find_file(
+    sb: &Sandbox,
+    c: &Caller,
+    p: &PathArg,
+    outer: &str,
+) -> Result<(String, FileRev), ApiError> {
     if let PathArg::Rev(rev) = p {
         return sb
             .read()
             .tree
-            .find_rev(&c.nsids, rev)
-            .cloned()
+            .find_rev_in(&c.nsids, rev)
+            .map(|(ns, f)| (ns.to_string(), f.clone()))
             .ok_or_else(|| route_err(outer, tag("not_found")));
     }
     let r = resolve(sb, c, p).map_err(|e| route_err(outer, lookup_err(&e)))?;
+    if r.mount_point.is_some() {
+        return Err(route_err(outer, tag("not_file")));
+    }
     match sb.read().tree.get(&r.nsid, &r.key) {
-        Some(Entry::File(f)) => Ok(f.clone()),
+        Some(Entry::File(f)) => Ok((r.nsid, f.clone())),
         Some(Entry::Folder { .. }) => Err(route_err(outer, tag("not_file"))),
         None => Err(route_err(outer, tag("not_found"))),
     }
+}
+
+/// `FileMetadata` of a file found by [`find_file`], as the caller sees it.
+pub fn shown_file(sb: &Sandbox, c: &Caller, (nsid, f): &(String, FileRev)) -> Value {
+    c.present(&sb.read().tree, nsid, file_metadata(f))
 }
 
 /// Parses a single-range `Range` header against `size`: `Ok(None)` for no range, `Err` if unsatisfiable.
@@ -65,7 +79,7 @@ pub fn parse_range(raw: Option<&str>, size: u64) -> Result<Option<(u64, u64)>, (
 }
 
 /// Streams a file's content, honouring `Range`; `api_result` adds `Dropbox-API-Result`.
-async fn serve_file(
+pub async fn serve_file(
     sb: &Sandbox,
     f: &FileRev,
     headers: &HeaderMap,
@@ -138,14 +152,23 @@ pub async fn download(
     if let Some(rev) = a.opt_str("rev")? {
         p = PathArg::Rev(rev);
     }
-    let f = find_file(sb, c, &p, "path")?;
-    let meta = file_metadata(&f);
-    serve_file(sb, &f, headers, Some(&meta), "application/octet-stream").await
+    let found = find_file(sb, c, &p, "path")?;
+    let meta = shown_file(sb, c, &found);
+    serve_file(
+        sb,
+        &found.1,
+        headers,
+        Some(&meta),
+        "application/octet-stream",
+    )
+    .await
 }
 
 pub fn get_temporary_link(sb: &Sandbox, c: &Caller, a: &Args) -> Result<Value, ApiError> {
     let p = a.path("path", PathKind::Read, |m| route_err("path", m))?;
-    let f = find_file(sb, c, &p, "path")?;
+    let found = find_file(sb, c, &p, "path")?;
+    let meta = shown_file(sb, c, &found);
+    let f = found.1;
     let id = random_alnum(32);
     let ttl = sb.config.temporary_link_ttl.as_millis() as i64;
     lock(&sb.links).insert(
@@ -155,17 +178,12 @@ pub fn get_temporary_link(sb: &Sandbox, c: &Caller, a: &Args) -> Result<Value, A
             expires_at_ms: now_millis() + ttl,
         },
     );
-    let base = sb
-        .config
-        .public_url
-        .clone()
-        .unwrap_or_else(|| sb.base_url.clone());
-    Ok(
-        json!({"metadata": file_metadata(&f), "link": format!("{}/__tl/{id}", base.trim_end_matches('/'))}),
-    )
+    let base = sb.public_base();
+    Ok(json!({"metadata": meta, "link": format!("{base}/__tl/{id}")}))
 }
 
-fn mime_of(name: &str) -> &'static str {
+/// The `Content-Type` a file is served with from a link.
+pub fn mime_of(name: &str) -> &'static str {
     let ext = name
         .rsplit_once('.')
         .map(|(_, e)| e.to_ascii_lowercase())

@@ -1,12 +1,14 @@
 //! File operations answered with JSON: get_metadata, create_folder_v2, delete_v2, move_v2/copy_v2,
-//! search_v2 (+ continue), list_revisions and restore.
+//! search_v2 (+ continue), list_revisions and restore. Deletes and moves/copies are parsed and run apart
+//! ([`DeleteOp`], [`RelocateOp`]) so that the batch routes run the very same operations per entry.
 
 use super::call::{Args, Caller, Resolved, lookup_err, resolve, write_err};
 use crate::paths::{PathArg, PathKind};
 use crate::state::Sandbox;
-use crate::state::tree::{OpError, deleted_metadata, file_metadata, tagged};
+use crate::state::mounts::View;
+use crate::state::tree::{Entry, OpError, deleted_metadata, file_metadata, tagged};
 use crate::util::format_timestamp;
-use crate::wire::{ApiError, route_err, tag};
+use crate::wire::{ApiError, nest, route_err, tag};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
@@ -25,19 +27,38 @@ fn resolve_or(sb: &Sandbox, c: &Caller, p: &PathArg, outer: &str) -> Result<Reso
     resolve(sb, c, p).map_err(|e| route_err(outer, lookup_err(&e)))
 }
 
+/// A `rev` argument (`files.Rev`: at least 9 lowercase hex characters); a 400 otherwise.
+pub fn rev_arg(a: &Args, name: &str) -> Result<Option<String>, ApiError> {
+    let Some(rev) = a.opt_str(name)? else {
+        return Ok(None);
+    };
+    if rev.len() < 9
+        || !rev
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
+        return Err(ApiError::bad_request(format!(
+            "request body: {name}: '{rev}' did not match pattern '[0-9a-f]+' or is shorter than 9"
+        )));
+    }
+    Ok(Some(rev))
+}
+
 pub fn get_metadata(sb: &Sandbox, c: &Caller, a: &Args) -> Result<Value, ApiError> {
     let p = a.path("path", PathKind::Read, |m| route_err("path", m))?;
     let include_deleted = a.bool("include_deleted", false)?;
-    let state = sb.read();
     if let PathArg::Rev(rev) = &p {
+        let state = sb.read();
         return state
             .tree
-            .find_rev(&c.nsids, rev)
-            .map(|f| tagged("file", file_metadata(f)))
+            .find_rev_in(&c.nsids, rev)
+            .map(|(ns, f)| c.present(&state.tree, ns, tagged("file", file_metadata(f))))
             .ok_or_else(|| route_err("path", tag("not_found")));
     }
-    drop(state);
     let r = resolve_or(sb, c, &p, "path")?;
+    if let Some(m) = &r.mount_point {
+        return Ok(tagged("folder", m.metadata()));
+    }
     if r.key.is_empty() {
         return Err(ApiError::bad_request(
             "request body: path: The root folder is unsupported.",
@@ -45,55 +66,116 @@ pub fn get_metadata(sb: &Sandbox, c: &Caller, a: &Args) -> Result<Value, ApiErro
     }
     let state = sb.read();
     let ns = state.tree.ns(&r.nsid);
-    if let Some(e) = ns.and_then(|n| n.entries.get(&r.key)) {
-        return Ok(e.tagged());
-    }
-    match ns.and_then(|n| n.tombs.get(&r.key)) {
-        Some(t) if include_deleted => Ok(deleted_metadata(&t.path_display)),
-        _ => Err(route_err("path", tag("not_found"))),
-    }
+    let meta = match (
+        ns.and_then(|n| n.entries.get(&r.key)),
+        ns.and_then(|n| n.tombs.get(&r.key)),
+    ) {
+        (Some(e), _) => e.tagged(),
+        (None, Some(t)) if include_deleted => deleted_metadata(&t.path_display),
+        _ => return Err(route_err("path", tag("not_found"))),
+    };
+    Ok(c.present(&state.tree, &r.nsid, meta))
 }
 
 pub fn create_folder(sb: &Sandbox, c: &Caller, a: &Args) -> Result<Value, ApiError> {
     let p = a.path("path", PathKind::Write, |m| route_err("path", m))?;
     let autorename = a.bool("autorename", false)?;
     let r = resolve(sb, c, &p).map_err(|e| route_err("path", write_err(&e)))?;
-    if r.key.is_empty() {
-        return Err(route_err("path", tag("malformed_path")));
-    }
-    let entry = sb
-        .mutate(|s| s.tree.create_folder(&r.nsid, &r.path, autorename))
+    r.writable().map_err(|e| route_err("path", write_err(&e)))?;
+    let meta = sb
+        .mutate(|s| {
+            let e = s.tree.create_folder(&r.nsid, &r.path, autorename)?;
+            Ok(c.present(&s.tree, &r.nsid, e.metadata()))
+        })
         .map_err(|e| route_err("path", write_err(&e)))?;
-    Ok(json!({"metadata": entry.metadata()}))
+    Ok(json!({"metadata": meta}))
+}
+
+/// `files.DeleteArg`, parsed.
+pub struct DeleteOp {
+    path: PathArg,
+    parent_rev: Option<String>,
+}
+
+impl DeleteOp {
+    pub fn parse(a: &Args) -> Result<Self, ApiError> {
+        Ok(Self {
+            path: a.path("path", PathKind::WriteOrId, |m| route_err("path_lookup", m))?,
+            parent_rev: rev_arg(a, "parent_rev")?,
+        })
+    }
+
+    /// Deletes; returns the entry's metadata as it was, or a `files.DeleteError`.
+    pub fn run(&self, sb: &Sandbox, c: &Caller) -> Result<Value, ApiError> {
+        let r = resolve_or(sb, c, &self.path, "path_lookup")?;
+        if r.mount_point.is_some() {
+            return Err(route_err("path_write", write_err(&OpError::TeamFolder)));
+        }
+        sb.mutate(|s| {
+            match (s.tree.get(&r.nsid, &r.key), &self.parent_rev) {
+                (Some(Entry::File(f)), Some(rev)) if f.rev != *rev => {
+                    return Err(route_err(
+                        "path_write",
+                        write_err(&OpError::Conflict("file")),
+                    ));
+                }
+                (Some(Entry::Folder { .. }), Some(_)) => {
+                    return Err(route_err("path_lookup", tag("not_file")));
+                }
+                _ => {}
+            }
+            let e = s
+                .tree
+                .delete(&r.nsid, &r.key)
+                .map_err(|e| route_err("path_lookup", lookup_err(&e)))?;
+            Ok(c.present(&s.tree, &r.nsid, e.tagged()))
+        })
+    }
 }
 
 pub fn delete(sb: &Sandbox, c: &Caller, a: &Args) -> Result<Value, ApiError> {
-    let p = a.path("path", PathKind::WriteOrId, |m| route_err("path_lookup", m))?;
-    let r = resolve_or(sb, c, &p, "path_lookup")?;
-    let entry = sb
-        .mutate(|s| s.tree.delete(&r.nsid, &r.key))
-        .map_err(|e| route_err("path_lookup", lookup_err(&e)))?;
-    Ok(json!({"metadata": entry.tagged()}))
+    let meta = DeleteOp::parse(a)?.run(sb, c)?;
+    Ok(json!({"metadata": meta}))
 }
 
-pub fn relocate(sb: &Sandbox, c: &Caller, a: &Args, copy: bool) -> Result<Value, ApiError> {
-    let from = a.path("from_path", PathKind::WriteOrId, |m| {
-        route_err("from_lookup", m)
-    })?;
-    let to = a.path("to_path", PathKind::WriteOrId, |m| route_err("to", m))?;
-    let autorename = a.bool("autorename", false)?;
-    let from = resolve_or(sb, c, &from, "from_lookup")?;
-    let to = resolve(sb, c, &to).map_err(|e| route_err("to", write_err(&e)))?;
-    if to.key.is_empty() {
-        return Err(route_err("to", tag("malformed_path")));
+/// `files.RelocationPath`, parsed.
+pub struct RelocateOp {
+    from: PathArg,
+    to: PathArg,
+}
+
+impl RelocateOp {
+    pub fn parse(a: &Args) -> Result<Self, ApiError> {
+        Ok(Self {
+            from: a.path("from_path", PathKind::WriteOrId, |m| {
+                route_err("from_lookup", m)
+            })?,
+            to: a.path("to_path", PathKind::WriteOrId, |m| route_err("to", m))?,
+        })
     }
-    if from.nsid != to.nsid {
-        return Err(route_err("to", tag("no_write_permission")));
-    }
-    let entry = sb
-        .mutate(|s| {
-            s.tree
-                .relocate(&from.nsid, &from.path, &to.path, copy, autorename)
+
+    /// Moves or copies; returns the tagged metadata at the destination, or a `files.RelocationError`.
+    pub fn run(
+        &self,
+        sb: &Sandbox,
+        c: &Caller,
+        copy: bool,
+        autorename: bool,
+    ) -> Result<Value, ApiError> {
+        let from = resolve_or(sb, c, &self.from, "from_lookup")?;
+        if from.mount_point.is_some() && !copy {
+            return Err(route_err("from_write", write_err(&OpError::TeamFolder)));
+        }
+        let to = resolve(sb, c, &self.to).map_err(|e| route_err("to", write_err(&e)))?;
+        to.writable().map_err(|e| route_err("to", write_err(&e)))?;
+        sb.mutate(|s| {
+            let e = s.tree.relocate(
+                (&from.nsid, &from.path),
+                (&to.nsid, &to.path),
+                copy,
+                autorename,
+            )?;
+            Ok(c.present(&s.tree, &to.nsid, e.tagged()))
         })
         .map_err(|(src, e)| match (src, e) {
             (true, e) => route_err("from_lookup", lookup_err(&e)),
@@ -103,10 +185,19 @@ pub fn relocate(sb: &Sandbox, c: &Caller, a: &Args, copy: bool) -> Result<Value,
                 "cant_move_folder_into_itself"
             })),
             (false, e) => route_err("to", write_err(&e)),
-        })?;
-    Ok(json!({"metadata": entry.tagged()}))
+        })
+    }
 }
 
+pub fn relocate(sb: &Sandbox, c: &Caller, a: &Args, copy: bool) -> Result<Value, ApiError> {
+    let op = RelocateOp::parse(a)?;
+    let autorename = a.bool("autorename", false)?;
+    a.bool("allow_ownership_transfer", false)?;
+    let meta = op.run(sb, c, copy, autorename)?;
+    Ok(json!({"metadata": meta}))
+}
+
+/// One page of search results: `q` is the search (the view it was made from, where, what) and its offset.
 fn search_page(sb: &Sandbox, q: &Value) -> Result<Value, ApiError> {
     let s = |k: &str| {
         q.get(k)
@@ -115,28 +206,57 @@ fn search_page(sb: &Sandbox, q: &Value) -> Result<Value, ApiError> {
             .to_string()
     };
     let (nsid, key, query) = (s("ns"), s("key"), s("query"));
+    let strings = |k: &str| -> Vec<String> {
+        q.get(k)
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let (exts, visible, from) = (strings("exts"), strings("vis"), s("from"));
     let deleted = q.get("deleted").and_then(Value::as_bool).unwrap_or(false);
     let max = q.get("max").and_then(Value::as_u64).unwrap_or(100) as usize;
     let offset = q.get("offset").and_then(Value::as_u64).unwrap_or(0) as usize;
-    let exts: Vec<String> = q
-        .get("exts")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(String::from))
-                .collect()
-        })
-        .unwrap_or_default();
     let state = sb.read();
-    let keys = state.tree.search(&nsid, &key, &query, deleted, &exts);
-    let page: Vec<Value> = keys
+    let tree = &state.tree;
+    let view = View {
+        from: if from.is_empty() { &nsid } else { &from },
+        visible: &visible,
+    };
+    // The folder searched, and below the root of a team space the member folder mounted in it.
+    let mut places = vec![(nsid.clone(), key.clone())];
+    if key.is_empty() && nsid == view.from {
+        places.extend(
+            tree.visible_mounts(view)
+                .map(|m| (m.nsid.clone(), String::new())),
+        );
+    }
+    let mut found: Vec<(String, String, String)> = places
+        .iter()
+        .flat_map(|(ns, k)| {
+            tree.search(ns, k, &query, deleted, &exts)
+                .into_iter()
+                .map(move |hit| {
+                    (
+                        tree.shown_path(view, ns, &hit).to_lowercase(),
+                        ns.clone(),
+                        hit,
+                    )
+                })
+        })
+        .collect();
+    found.sort();
+    let page: Vec<Value> = found
         .iter()
         .skip(offset)
         .take(max)
-        .filter_map(|k| state.tree.key_metadata(&nsid, k))
+        .filter_map(|(_, ns, k)| Some(tree.present(view, ns, tree.key_metadata(ns, k)?)))
         .map(|m| json!({"match_type": {".tag": "filename"}, "metadata": {".tag": "metadata", "metadata": m}}))
         .collect();
-    let has_more = keys.len() > offset + max;
+    let has_more = found.len() > offset + max;
     let mut out = json!({"matches": page, "has_more": has_more});
     if has_more {
         let mut next = q.clone();
@@ -169,16 +289,18 @@ pub fn search(sb: &Sandbox, c: &Caller, a: &Args) -> Result<Value, ApiError> {
         }
     }
     if query.trim().is_empty() {
-        return Err(ApiError::Route(
-            json!({".tag": "invalid_argument", "invalid_argument": "Search query is empty."}),
-        ));
+        return Err(ApiError::Route(nest(
+            "invalid_argument",
+            json!("Search query is empty."),
+        )));
     }
     let r = resolve_or(sb, c, &path, "path")?;
     sb.read()
         .tree
         .require_folder(&r.nsid, &r.key)
         .map_err(|e| route_err("path", lookup_err(&e)))?;
-    let q = json!({"ns": r.nsid, "key": r.key, "query": query, "deleted": deleted, "max": max, "offset": 0, "exts": exts});
+    let q = json!({"ns": r.nsid, "key": r.key, "query": query, "deleted": deleted, "max": max,
+        "offset": 0, "exts": exts, "from": c.nsid, "vis": c.nsids});
     search_page(sb, &q)
 }
 
@@ -216,7 +338,11 @@ pub fn list_revisions(sb: &Sandbox, c: &Caller, a: &Args) -> Result<Value, ApiEr
             .collect();
         revs.sort_by(|x, y| y.rev.cmp(&x.rev));
     }
-    let entries: Vec<Value> = revs.iter().take(limit).map(file_metadata).collect();
+    let entries: Vec<Value> = revs
+        .iter()
+        .take(limit)
+        .map(|f| c.present(&state.tree, &r.nsid, file_metadata(f)))
+        .collect();
     let has_more = revs.len() > limit;
     let mut out =
         json!({"is_deleted": deleted_at.is_some(), "entries": entries, "has_more": has_more});
@@ -228,22 +354,20 @@ pub fn list_revisions(sb: &Sandbox, c: &Caller, a: &Args) -> Result<Value, ApiEr
 
 pub fn restore(sb: &Sandbox, c: &Caller, a: &Args) -> Result<Value, ApiError> {
     let p = a.path("path", PathKind::Write, |m| route_err("path_lookup", m))?;
-    let rev = a.str("rev")?;
-    if rev.len() < 9
-        || !rev
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    {
-        return Err(ApiError::bad_request(format!(
-            "request body: rev: '{rev}' did not match pattern '[0-9a-f]+' or is shorter than 9"
-        )));
-    }
+    let Some(rev) = rev_arg(a, "rev")? else {
+        return Err(ApiError::bad_request(
+            "request body: missing required field 'rev'",
+        ));
+    };
     let r = resolve_or(sb, c, &p, "path_lookup")?;
-    let f = sb
-        .mutate(|s| s.tree.restore(&r.nsid, &c.nsids, &r.path, &rev))
-        .map_err(|e| match e {
-            OpError::InvalidRevision => ApiError::Route(tag("invalid_revision")),
-            e => route_err("path_write", write_err(&e)),
-        })?;
-    Ok(file_metadata(&f))
+    r.writable()
+        .map_err(|e| route_err("path_write", write_err(&e)))?;
+    sb.mutate(|s| {
+        let f = s.tree.restore(&r.nsid, &c.nsids, &r.path, &rev)?;
+        Ok(c.present(&s.tree, &r.nsid, file_metadata(&f)))
+    })
+    .map_err(|e| match e {
+        OpError::InvalidRevision => ApiError::Route(tag("invalid_revision")),
+        e => route_err("path_write", write_err(&e)),
+    })
 }

@@ -1,13 +1,19 @@
 //! `list_folder`, `list_folder/continue`, `list_folder/get_latest_cursor` and `list_folder/longpoll`.
 //!
 //! A cursor remembers the namespace, folder, options, the change sequence number it was issued at and, while
-//! the initial listing is being paged, the last key returned. Continuing a finished listing replays the
-//! namespace's change log after that sequence number, so a cursor also returns changes made after it was
-//! issued. Cursors older than the namespace's `cursor_floor` get `reset`.
+//! the initial listing is being paged, the last (shown, lowercased) path returned. Continuing a finished
+//! listing replays the change log after that sequence number, so a cursor also returns changes made after it
+//! was issued. Cursors older than the namespace's `cursor_floor` get `reset`.
+//!
+//! A cursor also remembers the view it was made in: listing the root of a team space shows the caller's
+//! member folder (and, recursively, everything in it, with the mount point in front of its paths), and its
+//! changes are replayed too. Sequence numbers are global, so both change logs merge in order.
 
 use super::call::{Args, Caller, lookup_err, resolve};
 use super::files::{decode_cursor, encode_cursor};
-use crate::paths::PathKind;
+use crate::paths::{PathKind, is_within};
+use crate::state::mounts::{Mount, View};
+use crate::state::tree::{OpError, Tree, tagged};
 use crate::state::{Sandbox, State};
 use crate::wire::{ApiError, route_err, tag};
 use serde::{Deserialize, Serialize};
@@ -24,9 +30,21 @@ struct Cursor {
     d: bool,
     /// Change sequence number the cursor has seen.
     s: u64,
-    /// While paging the initial listing: the last key returned.
+    /// While paging the initial listing: the last shown path returned.
     a: Option<String>,
     l: Option<usize>,
+    /// The namespace the listing was asked in (when it differs from `ns`: through a mount point).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    f: Option<String>,
+    /// The namespaces the caller sees mounted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    m: Vec<String>,
+}
+
+/// What a listing shows: an entry (or tombstone) of a namespace, or a mount point.
+enum Item<'t> {
+    Key(String, String),
+    MountPoint(&'t Mount),
 }
 
 impl Cursor {
@@ -40,6 +58,81 @@ impl Cursor {
             .ok_or_else(|| {
                 ApiError::bad_request(format!("request body: cursor: Invalid cursor \"{raw}\"."))
             })
+    }
+
+    fn view(&self) -> View<'_> {
+        View {
+            from: self.f.as_deref().unwrap_or(&self.ns),
+            visible: &self.m,
+        }
+    }
+
+    /// The mounts listed along with the folder: those of the root of the namespace the view is from.
+    fn mounts<'t>(&'t self, tree: &'t Tree) -> Vec<&'t Mount> {
+        if self.key.is_empty() && self.view().from == self.ns {
+            tree.visible_mounts(self.view()).collect()
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// Every item of the initial listing, by shown path.
+    fn items<'t>(&'t self, tree: &'t Tree) -> Result<Vec<(String, Item<'t>)>, OpError> {
+        let view = self.view();
+        let shown = |ns: &str, k: &str| tree.shown_path(view, ns, k).to_lowercase();
+        let mounts = self.mounts(tree);
+        let mut out: Vec<(String, Item<'t>)> = tree
+            .listing_keys(&self.ns, &self.key, self.r, self.d)?
+            .into_iter()
+            .filter(|k| !mounts.iter().any(|m| is_within(k, &m.key())))
+            .map(|k| (shown(&self.ns, &k), Item::Key(self.ns.clone(), k)))
+            .collect();
+        for m in &mounts {
+            out.push((m.key(), Item::MountPoint(m)));
+            if self.r {
+                for k in tree.listing_keys(&m.nsid, "", true, self.d)? {
+                    out.push((shown(&m.nsid, &k), Item::Key(m.nsid.clone(), k)));
+                }
+            }
+        }
+        // A recursive listing of a member folder through its mount point starts with the folder itself.
+        if self.r && self.key.is_empty() && self.ns != view.from {
+            let own = tree.mount_of(view.from, &self.ns);
+            if let Some(m) = own.filter(|m| view.visible.contains(&m.nsid)) {
+                out.push((m.key(), Item::MountPoint(m)));
+            }
+        }
+        out.sort_by(|x, y| x.0.cmp(&y.0));
+        Ok(out)
+    }
+
+    /// Items changed after `since`, each once, in the order of their latest change.
+    fn changes<'t>(&'t self, tree: &'t Tree, since: u64) -> Vec<(u64, Item<'t>)> {
+        let mut places = vec![(self.ns.clone(), self.key.clone(), self.r)];
+        if self.r {
+            places.extend(
+                self.mounts(tree)
+                    .into_iter()
+                    .map(|m| (m.nsid.clone(), String::new(), true)),
+            );
+        }
+        let mut out: Vec<(u64, Item<'t>)> = places
+            .into_iter()
+            .flat_map(|(ns, key, r)| {
+                tree.changes_since(&ns, &key, r, since)
+                    .into_iter()
+                    .map(move |(k, seq)| (seq, Item::Key(ns.clone(), k)))
+            })
+            .collect();
+        out.sort_by_key(|(seq, _)| *seq);
+        out
+    }
+
+    fn metadata(&self, tree: &Tree, item: &Item<'_>) -> Option<Value> {
+        match item {
+            Item::Key(ns, k) => Some(tree.present(self.view(), ns, tree.key_metadata(ns, k)?)),
+            Item::MountPoint(m) => Some(tagged("folder", m.metadata())),
+        }
     }
 }
 
@@ -55,6 +148,8 @@ fn start_cursor(sb: &Sandbox, c: &Caller, a: &Args) -> Result<Cursor, ApiError> 
         .require_folder(&r.nsid, &r.key)
         .map_err(|e| route_err("path", lookup_err(&e)))?;
     Ok(Cursor {
+        f: (r.nsid != c.nsid).then(|| c.nsid.clone()),
+        m: c.nsids.clone(),
         ns: r.nsid,
         key: r.key,
         r: recursive,
@@ -67,47 +162,46 @@ fn start_cursor(sb: &Sandbox, c: &Caller, a: &Args) -> Result<Cursor, ApiError> 
 
 /// One page of the initial listing after `cur.a`.
 fn listing_page(state: &State, mut cur: Cursor) -> Result<Value, ApiError> {
-    let keys = state
-        .tree
-        .listing_keys(&cur.ns, &cur.key, cur.r, cur.d)
+    let tree = &state.tree;
+    let items = cur
+        .items(tree)
         .map_err(|e| route_err("path", lookup_err(&e)))?;
     let limit = cur.l.unwrap_or(MAX_PAGE);
-    let remaining: Vec<&String> = keys
+    let remaining: Vec<&(String, Item<'_>)> = items
         .iter()
-        .filter(|k| cur.a.as_ref().is_none_or(|a| *k > a))
+        .filter(|(k, _)| cur.a.as_ref().is_none_or(|a| k > a))
         .collect();
-    let page: Vec<&String> = remaining.iter().take(limit).copied().collect();
+    let page = &remaining[..remaining.len().min(limit)];
     let has_more = remaining.len() > page.len();
     let entries: Vec<Value> = page
         .iter()
-        .filter_map(|k| state.tree.key_metadata(&cur.ns, k))
+        .filter_map(|(_, item)| cur.metadata(tree, item))
         .collect();
-    cur.a = if has_more {
-        page.last().map(|k| k.to_string())
-    } else {
-        None
-    };
+    let last = page.last().map(|(k, _)| k.clone());
+    drop(items);
+    cur.a = if has_more { last } else { None };
     Ok(json!({"entries": entries, "cursor": cur.encode(), "has_more": has_more}))
 }
 
 /// Changes after `cur.s`.
 fn changes_page(state: &State, mut cur: Cursor) -> Result<Value, ApiError> {
-    state
-        .tree
-        .require_folder(&cur.ns, &cur.key)
+    let tree = &state.tree;
+    tree.require_folder(&cur.ns, &cur.key)
         .map_err(|e| route_err("path", lookup_err(&e)))?;
-    let changed = state.tree.changes_since(&cur.ns, &cur.key, cur.r, cur.s);
+    let changed = cur.changes(tree, cur.s);
     let limit = cur.l.unwrap_or(MAX_PAGE);
     let has_more = changed.len() > limit;
     let page = &changed[..changed.len().min(limit)];
     let entries: Vec<Value> = page
         .iter()
-        .filter_map(|(k, _)| state.tree.key_metadata(&cur.ns, k))
+        .filter_map(|(_, item)| cur.metadata(tree, item))
         .collect();
-    cur.s = match (has_more, page.last()) {
-        (true, Some((_, seq))) => *seq,
-        _ => state.tree.seq,
+    let seen = match (has_more, page.last()) {
+        (true, Some((seq, _))) => *seq,
+        _ => tree.seq,
     };
+    drop(changed);
+    cur.s = seen;
     Ok(json!({"entries": entries, "cursor": cur.encode(), "has_more": has_more}))
 }
 
@@ -122,8 +216,13 @@ pub fn latest_cursor(sb: &Sandbox, c: &Caller, a: &Args) -> Result<Value, ApiErr
 }
 
 fn check_reset(state: &State, cur: &Cursor) -> Result<(), ApiError> {
-    let floor = state.tree.ns(&cur.ns).map(|n| n.cursor_floor).unwrap_or(0);
-    if cur.s < floor || cur.s > state.tree.seq {
+    let tree = &state.tree;
+    let floor = std::iter::once(cur.ns.as_str())
+        .chain(cur.mounts(tree).into_iter().map(|m| m.nsid.as_str()))
+        .filter_map(|ns| tree.ns(ns).map(|n| n.cursor_floor))
+        .max()
+        .unwrap_or(0);
+    if cur.s < floor || cur.s > tree.seq {
         return Err(ApiError::Route(tag("reset")));
     }
     Ok(())
@@ -147,11 +246,7 @@ pub fn continue_(sb: &Sandbox, c: &Caller, a: &Args) -> Result<Value, ApiError> 
 
 /// Are there entries for this cursor to fetch right now?
 fn has_changes(state: &State, cur: &Cursor) -> bool {
-    cur.a.is_some()
-        || !state
-            .tree
-            .changes_since(&cur.ns, &cur.key, cur.r, cur.s)
-            .is_empty()
+    cur.a.is_some() || !cur.changes(&state.tree, cur.s).is_empty()
 }
 
 pub async fn longpoll(sb: &Sandbox, a: &Args) -> Result<Value, ApiError> {

@@ -1,18 +1,24 @@
 //! The HTTP surface: one router for every Dropbox host (api, content, notify, www), the observing
 //! middleware (faults + request log), and the dispatch of `/2/<route>` calls by style (RPC, upload,
-//! download, no-auth).
+//! download, no-auth; see `routes`).
 
+mod batch;
 pub mod call;
 mod control;
 mod download;
 mod files;
+mod html;
 mod list_folder;
 mod oauth;
+pub mod routes;
+mod sessions;
+mod sharing;
 mod thumbnail;
 mod upload;
 mod users;
 
 use crate::state::Sandbox;
+use crate::state::jobs::JobKind;
 use crate::state::observe::{FaultKind, LoggedRequest, normalize_route};
 use crate::wire::{ApiError, json_response, rate_limited, tag, text};
 use axum::Router;
@@ -25,6 +31,7 @@ use axum::routing::{get, post};
 use bytes::Bytes;
 use call::{Args, LogSlot, authenticate, bearer};
 use futures_util::StreamExt;
+use routes::{Route, Style};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -35,8 +42,16 @@ pub fn router(sb: Arc<Sandbox>) -> Router {
             get(oauth::authorize_page).post(oauth::authorize_decision),
         )
         .route("/oauth2/token", post(oauth::token))
+        // The paths Dropbox served before `/oauth2/…`, still answered (and still used by some SDKs).
+        .route(
+            "/1/oauth2/authorize",
+            get(oauth::authorize_page).post(oauth::authorize_decision),
+        )
+        .route("/1/oauth2/token", post(oauth::token))
         .route("/2/{*route}", post(dispatch))
-        .route("/__tl/{id}", get(download::temporary_link));
+        .route("/__tl/{id}", get(download::temporary_link))
+        // Shared links, where dropbox.com serves them.
+        .route("/scl/{kind}/{id}/{name}", get(sharing::serve_link));
     if sb.config.control_api {
         r = r.merge(control::routes());
     }
@@ -145,45 +160,6 @@ fn cut_body(resp: Response, n: u64) -> Response {
     Response::from_parts(parts, Body::from_stream(stream))
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Style {
-    Rpc { void: bool },
-    Upload,
-    Download,
-    NoAuth,
-    App,
-}
-
-fn style_of(route: &str) -> Option<Style> {
-    Some(match route {
-        "users/get_current_account" | "users/get_space_usage" | "auth/token/revoke" => {
-            Style::Rpc { void: true }
-        }
-        "check/user"
-        | "files/get_metadata"
-        | "files/list_folder"
-        | "files/list_folder/continue"
-        | "files/list_folder/get_latest_cursor"
-        | "files/create_folder_v2"
-        | "files/delete_v2"
-        | "files/move_v2"
-        | "files/copy_v2"
-        | "files/search_v2"
-        | "files/search/continue_v2"
-        | "files/get_temporary_link"
-        | "files/list_revisions"
-        | "files/restore" => Style::Rpc { void: false },
-        "files/upload"
-        | "files/upload_session/start"
-        | "files/upload_session/append_v2"
-        | "files/upload_session/finish" => Style::Upload,
-        "files/download" | "files/get_thumbnail_v2" => Style::Download,
-        "files/list_folder/longpoll" => Style::NoAuth,
-        "check/app" => Style::App,
-        _ => return None,
-    })
-}
-
 /// The content host (uploads, downloads) answers an expired token with a 401 whose tag is `other`, not
 /// `expired_access_token` as the API host does; a client has to treat any 401 as "refresh and retry".
 fn content_host_auth(e: ApiError) -> ApiError {
@@ -215,13 +191,19 @@ async fn call(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let Some(style) = style_of(route) else {
+    let Some(Route { style, scope }) = routes::lookup(route) else {
         return Err(ApiError::Status(
             StatusCode::NOT_FOUND,
             format!("Unknown API function: \"{route}\""),
         ));
     };
     let ok = |v: Value| json_response(StatusCode::OK, &v);
+    // A user call: the token, then the scope its route needs (both 401s), before the argument is read.
+    let caller = || {
+        let c = authenticate(sb, headers, query, slot)?;
+        c.require(scope)?;
+        Ok::<_, ApiError>(c)
+    };
     match style {
         Style::App => {
             users::app_auth(sb, headers)?;
@@ -233,7 +215,7 @@ async fn call(
             list_folder::longpoll(sb, &a).await.map(ok)
         }
         Style::Rpc { void } => {
-            let c = authenticate(sb, headers, query, slot)?;
+            let c = caller()?;
             let a = Args::from_rpc(headers, body, void).await?;
             let v = match route {
                 "users/get_current_account" => users::current_account(&c),
@@ -253,29 +235,51 @@ async fn call(
                 "files/get_temporary_link" => download::get_temporary_link(sb, &c, &a),
                 "files/list_revisions" => files::list_revisions(sb, &c, &a),
                 "files/restore" => files::restore(sb, &c, &a),
+                "files/delete_batch" => batch::delete_batch(sb, &c, &a),
+                "files/delete_batch/check" => batch::check(sb, &c, &a, JobKind::Delete),
+                "files/copy_batch_v2" => batch::relocate_batch(sb, &c, &a, true),
+                "files/copy_batch/check_v2" => batch::check(sb, &c, &a, JobKind::Copy),
+                "files/move_batch_v2" => batch::relocate_batch(sb, &c, &a, false),
+                "files/move_batch/check_v2" => batch::check(sb, &c, &a, JobKind::Move),
+                "files/upload_session/finish_batch" => batch::finish_batch(sb, &c, &a),
+                "files/upload_session/finish_batch_v2" => batch::finish_batch_v2(sb, &c, &a).await,
+                "files/upload_session/finish_batch/check" => {
+                    batch::check(sb, &c, &a, JobKind::FinishUpload)
+                }
+                "sharing/create_shared_link_with_settings" => {
+                    sharing::create_shared_link_with_settings(sb, &c, &a)
+                }
+                "sharing/list_shared_links" => sharing::list_shared_links(sb, &c, &a),
+                "sharing/get_shared_link_metadata" => sharing::get_shared_link_metadata(sb, &c, &a),
+                "sharing/revoke_shared_link" => sharing::revoke_shared_link(sb, &c, &a),
                 _ => Err(ApiError::internal("route table mismatch")),
             }?;
             Ok(ok(v))
         }
         Style::Upload => {
-            let c = authenticate(sb, headers, query, slot).map_err(content_host_auth)?;
+            let c = caller().map_err(content_host_auth)?;
             upload::check_content_type(headers)?;
             let a = Args::from_header(headers, query, false)?;
             let v = match route {
                 "files/upload" => upload::upload(sb, &c, &a, body).await,
-                "files/upload_session/start" => upload::session_start(sb, &c, &a, body).await,
-                "files/upload_session/append_v2" => upload::session_append(sb, &c, &a, body).await,
-                "files/upload_session/finish" => upload::session_finish(sb, &c, &a, body).await,
+                "files/upload_session/start" => sessions::session_start(sb, &c, &a, body).await,
+                "files/upload_session/append_v2" => {
+                    sessions::session_append(sb, &c, &a, body).await
+                }
+                "files/upload_session/finish" => sessions::session_finish(sb, &c, &a, body).await,
                 _ => Err(ApiError::internal("route table mismatch")),
             }?;
             Ok(ok(v))
         }
         Style::Download => {
-            let c = authenticate(sb, headers, query, slot).map_err(content_host_auth)?;
+            let c = caller().map_err(content_host_auth)?;
             let a = Args::from_header(headers, query, false)?;
             match route {
                 "files/download" => download::download(sb, &c, &a, headers).await,
                 "files/get_thumbnail_v2" => thumbnail::get_thumbnail(sb, &c, &a).await,
+                "sharing/get_shared_link_file" => {
+                    sharing::get_shared_link_file(sb, &c, &a, headers).await
+                }
                 _ => Err(ApiError::internal("route table mismatch")),
             }
         }

@@ -1,13 +1,16 @@
-//! OAuth 2: the `/oauth2/authorize` page a person can click through (sign in as a sandbox account, Allow /
-//! Cancel) and `/oauth2/token` (authorization_code with PKCE or client secret, refresh_token).
+//! OAuth 2: the `/oauth2/authorize` page a person can click through (sign in as a sandbox account, see the
+//! scopes asked for, Allow / Cancel) and `/oauth2/token` (authorization_code with PKCE or client secret,
+//! refresh_token, optionally narrowed to fewer scopes). Dropbox still serves both under `/1/` too.
 
+use super::html::{esc, page};
+use crate::scopes;
 use crate::state::Sandbox;
-use crate::state::auth::{AuthCode, SCOPES};
+use crate::state::auth::{AuthCode, RefreshError};
 use crate::util::now_millis;
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde_json::{Value, json};
@@ -35,26 +38,6 @@ impl Params {
     }
 }
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
-
-fn page(status: StatusCode, title: &str, body: &str) -> Response {
-    let html = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{t} - Sandbox Dropbox</title>\
-<style>body{{font-family:sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;color:#1e1919}}\
-.card{{border:1px solid #ddd;border-radius:8px;padding:1.5rem}}button{{font-size:1rem;padding:.5rem 1.2rem;margin-right:.5rem}}\
-.allow{{background:#0061fe;color:#fff;border:0;border-radius:4px}}label{{display:block;margin:.4rem 0}}</style></head>\
-<body><p><strong>Sandbox Dropbox</strong> &mdash; a local stand-in for dropbox.com</p><div class=\"card\"><h1>{t}</h1>{body}</div></body></html>",
-        t = esc(title)
-    );
-    (status, Html(html)).into_response()
-}
-
 fn error_page(msg: &str) -> Response {
     page(
         StatusCode::BAD_REQUEST,
@@ -71,6 +54,10 @@ struct AuthorizeRequest {
     state: Option<String>,
     pkce: Option<(String, String)>,
     offline: bool,
+    /// The scopes asked for (the app's, when none were named).
+    scopes: Vec<String>,
+    /// `include_granted_scopes=user`: add what the account already allowed the app.
+    include_granted: bool,
 }
 
 fn validate(sb: &Sandbox, p: &Params) -> Result<AuthorizeRequest, String> {
@@ -117,6 +104,27 @@ fn validate(sb: &Sandbox, p: &Params) -> Result<AuthorizeRequest, String> {
         Some("offline") => true,
         Some(other) => return Err(format!("Invalid token_access_type: \"{other}\".")),
     };
+    let scopes = match p.get("scope") {
+        None => app.scopes.clone(),
+        Some(raw) => scopes::parse(raw),
+    };
+    let foreign = scopes::outside(&scopes, &app.scopes);
+    if !foreign.is_empty() {
+        return Err(format!(
+            "Invalid scope: \"{}\". The app does not have this permission.",
+            foreign.join(" ")
+        ));
+    }
+    let include_granted = match p.get("include_granted_scopes") {
+        None => false,
+        Some("user") if p.get("scope").is_some() => true,
+        Some("user") => return Err("include_granted_scopes needs scope.".into()),
+        Some(other) => {
+            return Err(format!(
+                "Invalid include_granted_scopes: \"{other}\". Use \"user\"."
+            ));
+        }
+    };
     Ok(AuthorizeRequest {
         app_name: app.name,
         client_id: client_id.to_string(),
@@ -124,10 +132,12 @@ fn validate(sb: &Sandbox, p: &Params) -> Result<AuthorizeRequest, String> {
         state: p.get("state").map(String::from),
         pkce,
         offline,
+        scopes,
+        include_granted,
     })
 }
 
-const FORWARDED: [&str; 7] = [
+const FORWARDED: [&str; 9] = [
     "client_id",
     "redirect_uri",
     "response_type",
@@ -135,6 +145,8 @@ const FORWARDED: [&str; 7] = [
     "code_challenge",
     "code_challenge_method",
     "token_access_type",
+    "scope",
+    "include_granted_scopes",
 ];
 
 pub async fn authorize_page(State(sb): State<Arc<Sandbox>>, RawQuery(q): RawQuery) -> Response {
@@ -167,8 +179,25 @@ pub async fn authorize_page(State(sb): State<Arc<Sandbox>>, RawQuery(q): RawQuer
             )
         })
         .collect();
+    let asked: String = req
+        .scopes
+        .iter()
+        .map(|s| {
+            format!(
+                "<li data-scope=\"{}\">{} <code>{}</code></li>",
+                esc(s),
+                esc(scopes::describe(s)),
+                esc(s)
+            )
+        })
+        .collect();
+    let also = if req.include_granted {
+        "<p>and keep what you allowed it before.</p>"
+    } else {
+        ""
+    };
     let body = format!(
-        "<p><strong>{app}</strong> would like to access the files and folders in your Dropbox.</p>\
+        "<p><strong>{app}</strong> would like to:</p><ul class=\"scopes\">{asked}</ul>{also}\
 <form method=\"post\" action=\"/oauth2/authorize\">{hidden}<fieldset><legend>Sign in as</legend>{accounts}</fieldset>\
 <p><button class=\"allow\" type=\"submit\" name=\"decision\" value=\"allow\">Allow</button>\
 <button type=\"submit\" name=\"decision\" value=\"cancel\">Cancel</button></p></form>",
@@ -234,6 +263,14 @@ pub async fn authorize_decision(State(sb): State<Arc<Sandbox>>, body: Body) -> R
     };
     let ttl = sb.config.auth_code_ttl.as_millis() as i64;
     let code = sb.mutate(|s| {
+        let mut granted = req.scopes.clone();
+        if req.include_granted {
+            for g in s.auth.granted_scopes(&req.client_id, account_id) {
+                if !granted.contains(&g) {
+                    granted.push(g);
+                }
+            }
+        }
         s.auth.new_code(AuthCode {
             app_key: req.client_id.clone(),
             account_id: account_id.to_string(),
@@ -241,6 +278,7 @@ pub async fn authorize_decision(State(sb): State<Arc<Sandbox>>, body: Body) -> R
             pkce: req.pkce.clone(),
             offline: req.offline,
             expires_at_ms: now_millis() + ttl,
+            scopes: granted,
         })
     });
     match &req.redirect_uri {
@@ -341,11 +379,23 @@ pub async fn token(
             let Some(refresh) = p.get("refresh_token") else {
                 return bad("invalid_request", "No refresh_token given.");
             };
-            match sb.mutate(|s| s.auth.refresh(refresh, &app.key, ttl)) {
-                Some((access, _)) => {
-                    ok(json!({"access_token": access, "token_type": "bearer", "expires_in": ttl}))
+            let narrowed = p.get("scope").map(scopes::parse);
+            match sb.mutate(|s| s.auth.refresh(refresh, &app.key, ttl, narrowed.clone())) {
+                Ok((access, granted)) => {
+                    let mut v =
+                        json!({"access_token": access, "token_type": "bearer", "expires_in": ttl});
+                    if narrowed.is_some() {
+                        v["scope"] = json!(scopes::join(&granted));
+                    }
+                    ok(v)
                 }
-                None => bad("invalid_grant", "refresh token is invalid or revoked"),
+                Err(RefreshError::InvalidGrant) => {
+                    bad("invalid_grant", "refresh token is invalid or revoked")
+                }
+                Err(RefreshError::InvalidScope) => bad(
+                    "invalid_scope",
+                    "The requested scope is invalid, unknown, malformed, or exceeds the scope granted by the resource owner.",
+                ),
             }
         }
         Some(other) => bad(
@@ -396,12 +446,15 @@ fn exchange_code(sb: &Sandbox, p: &Params, app_key: &str, has_secret: bool, ttl:
         None if !has_secret => return bad("invalid_client", "Invalid client_id or client_secret"),
         None => {}
     }
-    let issued = sb.mutate(|s| s.auth.issue(app_key, &code.account_id, ttl, code.offline));
+    let issued = sb.mutate(|s| {
+        s.auth
+            .issue(app_key, &code.account_id, ttl, code.offline, code.scopes)
+    });
     let mut v = json!({
         "access_token": issued.access_token,
         "token_type": "bearer",
         "expires_in": ttl,
-        "scope": SCOPES,
+        "scope": issued.scope,
         "uid": issued.uid,
         "account_id": issued.account_id,
     });

@@ -1,10 +1,9 @@
 //! `files/get_thumbnail_v2`: real JPEG/PNG thumbnails of PNG and JPEG files via the `image` crate.
 
 use super::call::{Args, Caller};
-use super::download::find_file;
+use super::download::{find_file, shown_file};
 use crate::paths::PathKind;
 use crate::state::Sandbox;
-use crate::state::tree::file_metadata;
 use crate::util::ascii_json;
 use crate::wire::{ApiError, route_err, tag};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -101,7 +100,9 @@ pub async fn get_thumbnail(sb: &Sandbox, c: &Caller, a: &Args) -> Result<Respons
             "HTTP header \"Dropbox-API-Arg\": mode: unknown tag '{mode}'"
         )));
     }
-    let f = find_file(sb, c, &p, "path")?;
+    let found = find_file(sb, c, &p, "path")?;
+    let meta = shown_file(sb, c, &found);
+    let f = found.1;
     let ext = f
         .path_display
         .rsplit_once('.')
@@ -122,7 +123,7 @@ pub async fn get_thumbnail(sb: &Sandbox, c: &Caller, a: &Args) -> Result<Respons
     })
     .await
     .map_err(ApiError::internal)??;
-    let result = json!({"file_metadata": file_metadata(&f)});
+    let result = json!({"file_metadata": meta});
     let mut resp = Response::new(axum::body::Body::from(bytes));
     *resp.status_mut() = StatusCode::OK;
     let h = resp.headers_mut();

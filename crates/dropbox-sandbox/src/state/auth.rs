@@ -10,9 +10,6 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 
-/// Scopes reported for every token (the sandbox does not enforce scopes).
-pub const SCOPES: &str = "account_info.read files.content.read files.content.write files.metadata.read files.metadata.write";
-
 /// A sandbox account.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Account {
@@ -28,6 +25,9 @@ pub struct Account {
     pub team: Option<(String, String, String)>,
     pub quota: u64,
     pub disabled: bool,
+    /// Where a team member's home folder is mounted in the team space (`/Ann Lee`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub home_mount: Option<String>,
 }
 
 impl Account {
@@ -39,7 +39,9 @@ impl Account {
 
     /// Where the member's home folder appears in the team space.
     pub fn home_path(&self) -> String {
-        format!("/{}", self.display_name())
+        self.home_mount
+            .clone()
+            .unwrap_or_else(|| format!("/{}", self.display_name()))
     }
 
     /// Namespaces this account may address.
@@ -58,12 +60,18 @@ pub struct Grant {
     pub account_id: String,
     pub refresh_token: Option<String>,
     pub revoked: bool,
+    /// What the account allowed the app (grants saved before scopes were enforced had every scope).
+    #[serde(default = "crate::scopes::all")]
+    pub scopes: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct AccessToken {
     pub grant_id: String,
     pub expires_at_ms: i64,
+    /// Fewer scopes than the grant's, when a refresh asked for fewer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<String>>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -75,6 +83,8 @@ pub struct AuthCode {
     pub pkce: Option<(String, String)>,
     pub offline: bool,
     pub expires_at_ms: i64,
+    #[serde(default = "crate::scopes::all")]
+    pub scopes: Vec<String>,
 }
 
 /// What a valid bearer token resolves to.
@@ -83,6 +93,15 @@ pub struct TokenInfo {
     pub grant_id: String,
     pub account_id: String,
     pub app_key: String,
+    pub scopes: Vec<String>,
+}
+
+/// Why a refresh was refused (the OAuth `error` to answer with).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RefreshError {
+    InvalidGrant,
+    /// The refresh asked for a scope the grant does not have.
+    InvalidScope,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -145,19 +164,21 @@ impl AuthState {
             team,
             quota: spec.quota,
             disabled: false,
+            home_mount: None,
         };
         self.accounts
             .insert(account.account_id.clone(), account.clone());
         account
     }
 
-    /// Issues a new grant with one access token (and a refresh token when `offline`).
+    /// Issues a new grant with `scopes` and one access token (and a refresh token when `offline`).
     pub fn issue(
         &mut self,
         app_key: &str,
         account_id: &str,
         ttl_secs: i64,
         offline: bool,
+        scopes: Vec<String>,
     ) -> IssuedToken {
         let grant_id = random_alnum(16);
         let refresh = offline.then(|| random_alnum(64));
@@ -171,9 +192,10 @@ impl AuthState {
                 account_id: account_id.to_string(),
                 refresh_token: refresh.clone(),
                 revoked: false,
+                scopes: scopes.clone(),
             },
         );
-        let access = self.new_access_token(&grant_id, ttl_secs);
+        let access = self.new_access_token(&grant_id, ttl_secs, None);
         let uid = self
             .accounts
             .get(account_id)
@@ -185,19 +207,41 @@ impl AuthState {
             expires_in: ttl_secs,
             account_id: account_id.to_string(),
             uid,
+            scope: crate::scopes::join(&scopes),
         }
     }
 
-    fn new_access_token(&mut self, grant_id: &str, ttl_secs: i64) -> String {
+    fn new_access_token(
+        &mut self,
+        grant_id: &str,
+        ttl_secs: i64,
+        scopes: Option<Vec<String>>,
+    ) -> String {
         let token = format!("sl.{}", random_id_chars(120));
         self.tokens.insert(
             token.clone(),
             AccessToken {
                 grant_id: grant_id.to_string(),
                 expires_at_ms: now_millis() + ttl_secs * 1000,
+                scopes,
             },
         );
         token
+    }
+
+    /// Every scope the account has granted the app in grants still in force (`include_granted_scopes`).
+    pub fn granted_scopes(&self, app_key: &str, account_id: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let grants = self
+            .grants
+            .values()
+            .filter(|g| !g.revoked && g.app_key == app_key && g.account_id == account_id);
+        for s in grants.flat_map(|g| g.scopes.iter()) {
+            if !out.contains(s) {
+                out.push(s.clone());
+            }
+        }
+        out
     }
 
     /// Resolves a bearer token, or the `auth.AuthError` tag to answer with.
@@ -221,23 +265,39 @@ impl AuthState {
             grant_id: t.grant_id.clone(),
             account_id: g.account_id.clone(),
             app_key: g.app_key.clone(),
+            scopes: t.scopes.clone().unwrap_or_else(|| g.scopes.clone()),
         })
     }
 
-    /// Exchanges a refresh token for a new access token of the same grant.
+    /// Exchanges a refresh token for a new access token of the same grant, with fewer scopes when `scopes`
+    /// names a subset of the grant's. Returns the token and its scopes.
     pub fn refresh(
         &mut self,
         refresh_token: &str,
         app_key: &str,
         ttl_secs: i64,
-    ) -> Option<(String, String)> {
-        let grant_id = self.refresh_tokens.get(refresh_token)?.clone();
-        let g = self.grants.get(&grant_id)?;
+        scopes: Option<Vec<String>>,
+    ) -> Result<(String, Vec<String>), RefreshError> {
+        let grant_id = self
+            .refresh_tokens
+            .get(refresh_token)
+            .ok_or(RefreshError::InvalidGrant)?
+            .clone();
+        let g = self
+            .grants
+            .get(&grant_id)
+            .ok_or(RefreshError::InvalidGrant)?;
         if g.revoked || g.app_key != app_key {
-            return None;
+            return Err(RefreshError::InvalidGrant);
         }
-        let account_id = g.account_id.clone();
-        Some((self.new_access_token(&grant_id, ttl_secs), account_id))
+        if let Some(wanted) = &scopes
+            && !crate::scopes::outside(wanted, &g.scopes).is_empty()
+        {
+            return Err(RefreshError::InvalidScope);
+        }
+        let granted = scopes.clone().unwrap_or_else(|| g.scopes.clone());
+        let token = self.new_access_token(&grant_id, ttl_secs, scopes);
+        Ok((token, granted))
     }
 
     pub fn revoke_grant(&mut self, grant_id: &str) {
@@ -305,25 +365,52 @@ mod tests {
     #[test]
     fn revoking_refresh_token_invalidates_its_access_tokens() {
         let (mut s, id) = state_with_account();
-        let t = s.issue("key", &id, 100, true);
+        let t = s.issue("key", &id, 100, true, crate::scopes::all());
         let refresh = t.refresh_token.clone().unwrap();
-        let (second, _) = s.refresh(&refresh, "key", 100).unwrap();
+        let (second, _) = s.refresh(&refresh, "key", 100, None).unwrap();
         assert!(s.revoke_token(&refresh));
         assert_eq!(
             s.check(&t.access_token).unwrap_err(),
             "invalid_access_token"
         );
         assert_eq!(s.check(&second).unwrap_err(), "invalid_access_token");
-        assert!(s.refresh(&refresh, "key", 100).is_none());
+        assert_eq!(
+            s.refresh(&refresh, "key", 100, None).unwrap_err(),
+            RefreshError::InvalidGrant
+        );
     }
 
     #[test]
     fn expired_token_reports_expired() {
         let (mut s, id) = state_with_account();
-        let t = s.issue("key", &id, 0, false);
+        let t = s.issue("key", &id, 0, false, crate::scopes::all());
         assert_eq!(
             s.check(&t.access_token).unwrap_err(),
             "expired_access_token"
+        );
+    }
+
+    #[test]
+    fn a_refresh_can_narrow_the_scopes_but_not_widen_them() {
+        let (mut s, id) = state_with_account();
+        let scopes = vec![
+            "files.metadata.read".to_string(),
+            "files.content.read".into(),
+        ];
+        let t = s.issue("key", &id, 100, true, scopes.clone());
+        assert_eq!(t.scope, "files.metadata.read files.content.read");
+        let refresh = t.refresh_token.unwrap();
+        let narrow = vec!["files.content.read".to_string()];
+        let (token, granted) = s
+            .refresh(&refresh, "key", 100, Some(narrow.clone()))
+            .unwrap();
+        assert_eq!(granted, narrow);
+        assert_eq!(s.check(&token).unwrap().scopes, narrow);
+        assert_eq!(s.check(&t.access_token).unwrap().scopes, scopes);
+        let wide = Some(vec!["files.content.write".to_string()]);
+        assert_eq!(
+            s.refresh(&refresh, "key", 100, wide).unwrap_err(),
+            RefreshError::InvalidScope
         );
     }
 

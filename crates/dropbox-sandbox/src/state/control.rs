@@ -64,11 +64,7 @@ impl Sandbox {
 
     /// Creates an account (with its namespaces; team members share their team's root namespace).
     pub fn create_account(&self, spec: AccountSpec) -> AccountInfo {
-        self.mutate(|s| {
-            let super::State { auth, tree } = s;
-            let acc = auth.add_account(spec, || tree.new_namespace());
-            AccountInfo::from(&acc)
-        })
+        self.mutate(|s| AccountInfo::from(&s.add_account(spec)))
     }
 
     pub fn accounts(&self) -> Vec<AccountInfo> {
@@ -80,24 +76,41 @@ impl Sandbox {
             .collect()
     }
 
-    /// Issues tokens without OAuth; `expires_in <= 0` gives an already-expired access token.
+    /// Issues tokens without OAuth; `expires_in <= 0` gives an already-expired access token. The grant has
+    /// `spec.scopes`, or every scope of the app.
     pub fn issue_token(&self, spec: TokenSpec) -> Result<IssuedToken, ControlError> {
         self.mutate(|s| {
             if !s.auth.accounts.contains_key(&spec.account_id) {
                 return Err(err(format!("unknown account {}", spec.account_id)));
             }
-            let app_key = if spec.app_key.is_empty() {
-                match s.auth.apps.keys().next() {
-                    Some(k) => k.clone(),
-                    None => s.auth.add_app(AppSpec::new("", "")).key,
+            let app = if spec.app_key.is_empty() {
+                match s.auth.apps.values().next() {
+                    Some(app) => app.clone(),
+                    None => s.auth.add_app(AppSpec::new("", "")),
                 }
-            } else if s.auth.apps.contains_key(&spec.app_key) {
-                spec.app_key.clone()
             } else {
-                return Err(err(format!("unknown app {}", spec.app_key)));
+                s.auth
+                    .apps
+                    .get(&spec.app_key)
+                    .cloned()
+                    .ok_or_else(|| err(format!("unknown app {}", spec.app_key)))?
             };
-            Ok(s.auth
-                .issue(&app_key, &spec.account_id, spec.expires_in, spec.offline))
+            let scopes = spec.scopes.clone().unwrap_or_else(|| app.scopes.clone());
+            let foreign = crate::scopes::outside(&scopes, &app.scopes);
+            if !foreign.is_empty() {
+                return Err(err(format!(
+                    "app {} does not have the scope(s) {}",
+                    app.key,
+                    foreign.join(" ")
+                )));
+            }
+            Ok(s.auth.issue(
+                &app.key,
+                &spec.account_id,
+                spec.expires_in,
+                spec.offline,
+                scopes,
+            ))
         })
     }
 

@@ -1,18 +1,25 @@
-//! The sandbox's state: accounts and tokens, the file tree, upload sessions, temporary links, faults and
-//! the request log. One `Sandbox` is shared (in an `Arc`) by the HTTP handlers and the Rust control API.
+//! The sandbox's state: accounts and tokens, the file tree (with team mounts), shared links, upload
+//! sessions, temporary links, batch jobs, faults and the request log. One `Sandbox` is shared (in an
+//! `Arc`) by the HTTP handlers and the Rust control API.
 
 pub mod auth;
 pub mod control;
+pub mod jobs;
+pub mod mounts;
 pub mod observe;
+pub mod sessions;
+pub mod sharing;
 pub mod tree;
 pub mod tree_ops;
 
 use crate::blobs::BlobStore;
 use crate::config::{AccountSpec, SandboxConfig};
-use crate::hash::ContentHasher;
-use auth::AuthState;
+use auth::{Account, AuthState};
+use jobs::Job;
 use observe::{FaultSpec, LoggedRequest};
 use serde::{Deserialize, Serialize};
+use sessions::UploadSession;
+use sharing::SharingState;
 use std::collections::HashMap;
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -25,17 +32,49 @@ use tree::{FileRev, Tree};
 pub struct State {
     pub auth: AuthState,
     pub tree: Tree,
+    #[serde(default)]
+    pub sharing: SharingState,
+    /// Upload sessions not yet finished (their data is in `data_dir/sessions/`).
+    #[serde(default)]
+    pub sessions: HashMap<String, UploadSession>,
 }
 
-/// An upload session in progress (kept in memory only).
-#[derive(Clone)]
-pub struct UploadSession {
-    pub account_id: String,
-    pub offset: u64,
-    pub closed: bool,
-    /// An append is streaming into the session right now.
-    pub busy: bool,
-    pub hasher: ContentHasher,
+impl State {
+    /// Creates an account with its namespaces; a team member's home is mounted in the team space.
+    pub fn add_account(&mut self, spec: AccountSpec) -> Account {
+        let State { auth, tree, .. } = self;
+        let mut acc = auth.add_account(spec, || tree.new_namespace());
+        self.mount_home(&mut acc);
+        acc
+    }
+
+    /// Mounts a team member's home in its team space (idempotent; also for state saved before mounts).
+    fn mount_home(&mut self, acc: &mut Account) {
+        if acc.home_nsid == acc.root_nsid {
+            return;
+        }
+        let path = self
+            .tree
+            .mount(&acc.root_nsid, &acc.display_name(), &acc.home_nsid);
+        acc.home_mount = Some(path.clone());
+        if let Some(stored) = self.auth.accounts.get_mut(&acc.account_id) {
+            stored.home_mount = Some(path);
+        }
+    }
+
+    /// Brings state saved by an older sandbox up to date.
+    fn upgrade(&mut self) {
+        let mut members: Vec<Account> = self
+            .auth
+            .accounts
+            .values()
+            .filter(|a| a.home_nsid != a.root_nsid)
+            .cloned()
+            .collect();
+        for acc in &mut members {
+            self.mount_home(acc);
+        }
+    }
 }
 
 /// A link handed out by `files/get_temporary_link`.
@@ -48,8 +87,9 @@ pub struct TempLink {
 pub struct Sandbox {
     pub(crate) config: SandboxConfig,
     state: Mutex<State>,
-    pub(crate) sessions: Mutex<HashMap<String, UploadSession>>,
     pub(crate) links: Mutex<HashMap<String, TempLink>>,
+    /// Asynchronous batch jobs, by `async_job_id`.
+    pub(crate) jobs: Mutex<HashMap<String, Job>>,
     pub(crate) blobs: BlobStore,
     /// Woken on every change of the tree (longpolls wait on it).
     pub(crate) changed: Notify,
@@ -75,6 +115,10 @@ impl Sandbox {
             Err(e) if e.kind() == io::ErrorKind::NotFound => State::default(),
             Err(e) => return Err(e),
         };
+        state.upgrade();
+        state
+            .sessions
+            .retain(|id, _| blobs.session_path(id).exists());
         for app in &config.apps {
             state.auth.add_app(app.clone());
         }
@@ -86,14 +130,13 @@ impl Sandbox {
             if state.auth.accounts.values().any(|a| a.email == spec.email) {
                 continue;
             }
-            let State { auth, tree } = &mut state;
-            auth.add_account(spec, || tree.new_namespace());
+            state.add_account(spec);
         }
         let sandbox = Arc::new(Self {
             config,
             state: Mutex::new(state),
-            sessions: Mutex::default(),
             links: Mutex::default(),
+            jobs: Mutex::default(),
             blobs,
             changed: Notify::new(),
             faults: Mutex::default(),
@@ -118,6 +161,13 @@ impl Sandbox {
         r
     }
 
+    /// Mutates state no listing sees (upload sessions, shared links): saved, but longpolls sleep on.
+    pub fn update<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+        let r = f(&mut lock(&self.state));
+        self.dirty.store(true, Ordering::SeqCst);
+        r
+    }
+
     /// Writes `state.json` if something changed and a data directory is configured.
     pub fn save_if_dirty(&self) -> io::Result<()> {
         if self.config.data_dir.is_none() || !self.dirty.swap(false, Ordering::SeqCst) {
@@ -128,6 +178,16 @@ impl Sandbox {
         let tmp = self.blobs.root().join("state.json.tmp");
         std::fs::write(&tmp, json)?;
         std::fs::rename(tmp, path)
+    }
+
+    /// The base of links handed out (temporary and shared links): `public_url`, else the base URL.
+    pub fn public_base(&self) -> String {
+        self.config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| self.base_url.clone())
+            .trim_end_matches('/')
+            .to_string()
     }
 
     pub fn access_ttl_secs(&self) -> i64 {

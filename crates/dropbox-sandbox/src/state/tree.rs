@@ -133,6 +133,8 @@ pub enum OpError {
     CantMoveIntoItself,
     InvalidRevision,
     InsufficientSpace,
+    /// A member folder of a team space cannot be moved or deleted (`WriteError.team_folder`).
+    TeamFolder,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -142,6 +144,9 @@ pub struct Tree {
     pub counter: u64,
     /// rev → (namespace id, revision).
     pub revs: HashMap<String, (String, FileRev)>,
+    /// Namespaces mounted in a namespace (team member homes in the team root), see `mounts`.
+    #[serde(default)]
+    pub mounts: HashMap<String, Vec<super::mounts::Mount>>,
 }
 
 impl Tree {
@@ -202,8 +207,13 @@ impl Tree {
 
     /// A revision by rev, if it lives in one of `nsids`.
     pub fn find_rev(&self, nsids: &[String], rev: &str) -> Option<&FileRev> {
+        self.find_rev_in(nsids, rev).map(|(_, r)| r)
+    }
+
+    /// A revision by rev and the namespace it lives in, if that is one of `nsids`.
+    pub fn find_rev_in(&self, nsids: &[String], rev: &str) -> Option<(&str, &FileRev)> {
         let (ns, r) = self.revs.get(rev)?;
-        nsids.contains(ns).then_some(r)
+        nsids.contains(ns).then_some((ns.as_str(), r))
     }
 
     /// Checks that `path_lower` is a folder (the root always is).

@@ -219,15 +219,16 @@ impl Tree {
         Ok(entry)
     }
 
-    /// `files/move_v2` and `files/copy_v2`. Errors carry whether they concern the source (`true`).
+    /// `files/move_v2` and `files/copy_v2`, within a namespace or from one to another (a team space and
+    /// a member folder mounted in it). Errors carry whether they concern the source (`true`).
     pub fn relocate(
         &mut self,
-        nsid: &str,
-        from: &str,
-        to: &str,
+        from: (&str, &str),
+        to: (&str, &str),
         copy: bool,
         autorename: bool,
     ) -> Result<Entry, (bool, OpError)> {
+        let ((from_ns, from), (to_ns, to)) = (from, to);
         let from_key = lower(from);
         let mut to = to.to_string();
         let mut to_key = lower(&to);
@@ -235,14 +236,15 @@ impl Tree {
             return Err((true, OpError::Malformed));
         }
         let src = self
-            .get(nsid, &from_key)
+            .get(from_ns, &from_key)
             .cloned()
             .ok_or((true, OpError::NotFound))?;
-        let case_rename = !copy && from_key == to_key && src.path_display() != to;
-        if src.is_folder() && to_key != from_key && is_within(&to_key, &from_key) {
+        let same_ns = from_ns == to_ns;
+        let case_rename = same_ns && !copy && from_key == to_key && src.path_display() != to;
+        if same_ns && src.is_folder() && to_key != from_key && is_within(&to_key, &from_key) {
             return Err((false, OpError::CantMoveIntoItself));
         }
-        if !case_rename && let Some(existing) = self.get(nsid, &to_key) {
+        if !case_rename && let Some(existing) = self.get(to_ns, &to_key) {
             let tag = if existing.is_folder() {
                 "folder"
             } else {
@@ -251,20 +253,20 @@ impl Tree {
             if !autorename {
                 return Err((false, OpError::Conflict(tag)));
             }
-            to = self.free_path(nsid, &to, false);
+            to = self.free_path(to_ns, &to, false);
             to_key = lower(&to);
         }
-        self.ensure_parents(nsid, &to).map_err(|e| (false, e))?;
+        self.ensure_parents(to_ns, &to).map_err(|e| (false, e))?;
         let depth = components(src.path_display()).len();
         let subtree: Vec<(String, Entry)> = if copy {
-            let ns = self.ns_mut(nsid);
+            let ns = self.ns_mut(from_ns);
             ns.entries
                 .iter()
                 .filter(|(k, _)| is_within(k, &from_key))
                 .map(|(k, e)| (k.clone(), e.clone()))
                 .collect()
         } else {
-            self.remove_subtree(nsid, &from_key)
+            self.remove_subtree(from_ns, &from_key)
         };
         let now = now_secs();
         let mut top = None;
@@ -293,14 +295,17 @@ impl Tree {
                         nf.server_modified = now;
                     }
                     self.revs
-                        .insert(nf.rev.clone(), (nsid.to_string(), nf.clone()));
-                    let ns = self.ns_mut(nsid);
+                        .insert(nf.rev.clone(), (to_ns.to_string(), nf.clone()));
                     let mut hist = if copy {
                         Vec::new()
                     } else {
-                        ns.history.remove(&old_key).unwrap_or_default()
+                        self.ns_mut(from_ns)
+                            .history
+                            .remove(&old_key)
+                            .unwrap_or_default()
                     };
                     hist.push(nf.clone());
+                    let ns = self.ns_mut(to_ns);
                     if copy {
                         ns.history.entry(new_key.clone()).or_default().extend(hist);
                     } else {
@@ -309,10 +314,10 @@ impl Tree {
                     Entry::File(nf)
                 }
             };
-            let ns = self.ns_mut(nsid);
+            let ns = self.ns_mut(to_ns);
             ns.tombs.remove(&new_key);
             ns.entries.insert(new_key.clone(), moved.clone());
-            self.record(nsid, &new_key);
+            self.record(to_ns, &new_key);
             if new_key == to_key {
                 top = Some(moved);
             }
@@ -437,7 +442,9 @@ mod tests {
         let f = t
             .commit_file(&ns, &commit("/a/f.txt", WriteMode::Add), &blob("h1"))
             .unwrap();
-        let moved = t.relocate(&ns, "/a", "/b/A2", false, false).unwrap();
+        let moved = t
+            .relocate((&ns, "/a"), (&ns, "/b/A2"), false, false)
+            .unwrap();
         assert_eq!(moved.path_display(), "/b/A2");
         let Some(Entry::File(nf)) = t.get(&ns, "/b/a2/f.txt") else {
             panic!("moved file missing")
@@ -452,7 +459,8 @@ mod tests {
         let (mut t, ns) = tree();
         t.create_folder(&ns, "/a", false).unwrap();
         assert_eq!(
-            t.relocate(&ns, "/a", "/a/b", false, false).unwrap_err(),
+            t.relocate((&ns, "/a"), (&ns, "/a/b"), false, false)
+                .unwrap_err(),
             (false, OpError::CantMoveIntoItself)
         );
     }
@@ -463,13 +471,41 @@ mod tests {
         let f = t
             .commit_file(&ns, &commit("/f.txt", WriteMode::Add), &blob("h1"))
             .unwrap();
-        let Entry::File(c) = t.relocate(&ns, "/f.txt", "/g.txt", true, false).unwrap() else {
+        let Entry::File(c) = t
+            .relocate((&ns, "/f.txt"), (&ns, "/g.txt"), true, false)
+            .unwrap()
+        else {
             panic!()
         };
         assert_ne!(c.id, f.id);
         assert_ne!(c.rev, f.rev);
         assert_eq!(c.content_hash, f.content_hash);
         assert!(t.get(&ns, "/f.txt").is_some());
+    }
+
+    #[test]
+    fn a_move_to_another_namespace_keeps_ids_and_revisions() {
+        let (mut t, home) = tree();
+        let team = t.new_namespace();
+        let f = t
+            .commit_file(&home, &commit("/d/f.txt", WriteMode::Add), &blob("h1"))
+            .unwrap();
+        let moved = t
+            .relocate((&home, "/d"), (&team, "/Shared/d"), false, false)
+            .unwrap();
+        assert_eq!(moved.path_display(), "/Shared/d");
+        let Some(Entry::File(nf)) = t.get(&team, "/shared/d/f.txt") else {
+            panic!("moved file missing")
+        };
+        assert_eq!(nf.id, f.id);
+        assert!(t.get(&home, "/d").is_none());
+        assert_eq!(
+            t.find_rev_in(std::slice::from_ref(&team), &f.rev)
+                .unwrap()
+                .0,
+            team
+        );
+        assert_eq!(t.ns(&team).unwrap().history["/shared/d/f.txt"].len(), 2);
     }
 
     #[test]

@@ -166,6 +166,43 @@ impl TestSandbox {
     }
 }
 
+impl TestSandbox {
+    /// `files/download` with another token; returns the reply (the body as text).
+    pub async fn download_as(&self, token: &str, arg: Value) -> Reply {
+        let resp = self
+            .http
+            .post(self.url("/2/files/download"))
+            .bearer_auth(token)
+            .header("Dropbox-API-Arg", ascii(&arg))
+            .send()
+            .await
+            .unwrap();
+        reply(resp).await
+    }
+}
+
+/// Decodes a result with the official Rust SDK's Stone types: a shape it cannot read fails the test.
+pub fn sdk<T: serde::de::DeserializeOwned>(v: &Value) -> T {
+    // From text: the SDK's deserializers borrow their keys.
+    serde_json::from_str(&v.to_string()).unwrap_or_else(|e| {
+        panic!(
+            "the SDK cannot read this as {}: {e}\n{v:#}",
+            std::any::type_name::<T>()
+        )
+    })
+}
+
+/// An argument built with the SDK's Stone types, as a client using the SDK sends it.
+pub fn sdk_arg<T: serde::Serialize>(arg: &T) -> Value {
+    serde_json::to_value(arg).expect("SDK types serialize")
+}
+
+/// Decodes the `error` of a 409 with the SDK's error type for the route.
+pub fn sdk_error<T: serde::de::DeserializeOwned>(r: &Reply) -> T {
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    sdk(&r.json()["error"])
+}
+
 /// JSON with non-ASCII escaped as `\uXXXX`, as SDKs send `Dropbox-API-Arg`.
 pub fn ascii(v: &Value) -> String {
     let mut out = String::new();
