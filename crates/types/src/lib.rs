@@ -2,6 +2,9 @@
 //! the navigation the browser hides and the refusals the server makes come from one definition.
 
 pub mod forms;
+pub mod paging;
+
+pub use paging::{Page, PAGE_SIZE};
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
