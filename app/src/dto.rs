@@ -1,6 +1,7 @@
 //! What crosses the wire between the server and the browser: never an entity model, never a secret.
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+pub use wharf_types::Page;
 use wharf_types::forms::{FieldValue, FormDefinition};
 use wharf_types::{Area, DataSourceStatus, DropboxSettings, Role};
 
@@ -39,13 +40,7 @@ pub struct DataSourceRow {
 }
 
 /// One page of Administration > Data sources.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DataSourceList {
-    pub rows: Vec<DataSourceRow>,
-    pub total: u64,
-    pub page: u64,
-    pub page_size: u64,
-}
+pub type DataSourceList = Page<DataSourceRow>;
 
 /// One line of a data source's audit trail.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,13 +112,7 @@ pub struct UserRow {
 }
 
 /// One page of Administration > Users.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UserList {
-    pub rows: Vec<UserRow>,
-    pub total: u64,
-    pub page: u64,
-    pub page_size: u64,
-}
+pub type UserList = Page<UserRow>;
 
 /// One row of Administration > Groups.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -135,13 +124,7 @@ pub struct GroupRow {
 }
 
 /// One page of Administration > Groups.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GroupList {
-    pub rows: Vec<GroupRow>,
-    pub total: u64,
-    pub page: u64,
-    pub page_size: u64,
-}
+pub type GroupList = Page<GroupRow>;
 
 /// A user as a group's member list and member picker show them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -195,13 +178,7 @@ pub struct UsableDataSource {
 }
 
 /// One page of the data sources a user may use.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UsableDataSourceList {
-    pub rows: Vec<UsableDataSource>,
-    pub total: u64,
-    pub page: u64,
-    pub page_size: u64,
-}
+pub type UsableDataSourceList = Page<UsableDataSource>;
 
 /// A file or folder, with its path relative to the data source's root.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -242,13 +219,7 @@ pub struct FormRow {
     pub updated_by: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FormList {
-    pub rows: Vec<FormRow>,
-    pub total: u64,
-    pub page: u64,
-    pub page_size: u64,
-}
+pub type FormList = Page<FormRow>;
 
 /// A form as its designer edits it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

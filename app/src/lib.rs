@@ -21,8 +21,8 @@ use routes::{
         groups::{GroupDetailPage, GroupsPage, NewGroupPage},
         users::{NewUserPage, UserDetailPage, UsersPage},
     },
-    browse::BrowsePage,
     change_password::ChangePasswordPage,
+    data_source_files::DataSourceFilesPage,
     forms::{
         designer::FormDesignerPage, fill::FillFormPage, list::FormsPage,
         submissions::SubmissionsPage,
@@ -83,7 +83,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/admin/data-sources/new") view=NewDataSourcePage/>
                         <Route path=path!("/admin/data-sources/new/dropbox") view=NewDropboxPage/>
                         <Route path=path!("/admin/data-sources/:id") view=DataSourceDetailPage ssr=SsrMode::Async/>
-                        <Route path=path!("/data-sources/:id") view=BrowsePage ssr=SsrMode::Async/>
+                        <Route path=path!("/data-sources/:id/files") view=DataSourceFilesPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/users") view=UsersPage/>
                         <Route path=path!("/admin/users/new") view=NewUserPage/>
                         <Route path=path!("/admin/users/:id") view=UserDetailPage ssr=SsrMode::Async/>

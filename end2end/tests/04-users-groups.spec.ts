@@ -1,15 +1,11 @@
 import { test, expect, Page } from "@playwright/test";
-import { collectErrors, hydrated, signInAsAdmin } from "./helpers";
+import { collectErrors, hydrated, signInAsAdmin, toast } from "./helpers";
 
 // One story: the user made in the first test is the one disabled and grouped in the next ones.
 test.describe.configure({ mode: "serial" });
 
 const INITIAL = "harbour pilot 1";
 const OWN = "quinn's own secret";
-
-function toast(page: Page, text: string) {
-  return page.getByRole("status").filter({ hasText: text });
-}
 
 test("an administrator adds a user, who chooses a password at first sign-in; disabling them signs them out", async ({ page, browser }) => {
   const errors = collectErrors(page);

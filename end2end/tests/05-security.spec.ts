@@ -1,5 +1,6 @@
 import { test, expect, Page } from "@playwright/test";
-import { collectErrors, hydrated, signInAsAdmin } from "./helpers";
+import { collectErrors, hydrated, signInAsAdmin, toast } from "./helpers";
+import { connectDataSource } from "./ui";
 
 // One story across contexts: the administrator restricts a data source to a group; Rowan, not in it,
 // can neither see nor use it; added to the group, can; disabled, is signed out at the next request.
@@ -7,10 +8,6 @@ test.describe.configure({ mode: "serial" });
 
 const INITIAL = "rowan first pass 1";
 const OWN = "rowan's own harbour";
-
-function toast(page: Page, text: string) {
-  return page.getByRole("status").filter({ hasText: text });
-}
 
 test("a data source restricted to a group is invisible and unusable until the user joins the group", async ({ page, browser }) => {
   const errors = collectErrors(page);
@@ -33,16 +30,7 @@ test("a data source restricted to a group is invisible and unusable until the us
   await expect(toast(page, "Group saved.")).toBeVisible();
 
   // a connected data source, restricted to Auditors in its Security dialog
-  await page.goto("/admin/data-sources/new/dropbox");
-  await hydrated(page);
-  await page.getByLabel("Display name").fill("Ledger");
-  await page.getByRole("button", { name: "Save" }).click();
-  await expect(page).toHaveURL(/\/admin\/data-sources\/\d+$/);
-  const id = page.url().split("/").pop()!;
-  await hydrated(page);
-  await page.getByRole("button", { name: "Authorize" }).click();
-  await page.getByRole("button", { name: "Allow" }).click();
-  await expect(page).toHaveURL(/authorization=connected/);
+  const id = await connectDataSource(page, "Ledger");
   await hydrated(page);
 
   await page.getByRole("button", { name: "Security" }).click();
@@ -81,7 +69,7 @@ test("a data source restricted to a group is invisible and unusable until the us
   await hydrated(rowan);
   await expect(rowan.getByRole("heading", { name: "Data sources you can use" })).toBeVisible();
   await expect(rowan.getByRole("link", { name: "Ledger" })).toHaveCount(0);
-  await rowan.goto(`/data-sources/${id}`);
+  await rowan.goto(`/data-sources/${id}/files`);
   await hydrated(rowan);
   await expect(rowan.getByTestId("page-error")).toHaveText(/You are not one of the connection users of this data source/);
   // nor can the file route be used directly
@@ -102,7 +90,7 @@ test("a data source restricted to a group is invisible and unusable until the us
   await rowan.goto("/");
   await hydrated(rowan);
   await rowan.getByRole("link", { name: "Ledger" }).click();
-  await expect(rowan).toHaveURL(new RegExp(`/data-sources/${id}$`));
+  await expect(rowan).toHaveURL(new RegExp(`/data-sources/${id}/files$`));
   await hydrated(rowan);
   const files = rowan.getByTestId("file-list");
   await expect(files).toContainText("Welcome.txt");
@@ -123,7 +111,7 @@ test("a data source restricted to a group is invisible and unusable until the us
   await page.getByRole("switch", { name: "Disabled" }).check();
   await page.getByRole("button", { name: "Save" }).click();
   await expect(toast(page, "Changes saved.")).toBeVisible();
-  await rowan.goto(`/data-sources/${id}`);
+  await rowan.goto(`/data-sources/${id}/files`);
   await expect(rowan).toHaveURL(/\/sign-in\?next=/);
   await rowanContext.close();
 

@@ -1,5 +1,6 @@
 import { test, expect, Page, Browser } from "@playwright/test";
-import { collectErrors, hydrated, revokeGrantOnNextCall, signInAsAdmin, SANDBOX } from "./helpers";
+import { collectErrors, hydrated, revokeGrantOnNextCall, signInAsAdmin, toast } from "./helpers";
+import { connectDataSource, seedFile } from "./ui";
 
 // A designer builds a form with a File browser List field on a 2,500-file Dropbox folder and
 // publishes it; a person navigates, searches, scrolls to the end (page by page), picks two PDFs (the
@@ -12,30 +13,19 @@ const FILES = 2500;
 const PNG =
   "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
 
-async function seed(accountId: string, path: string, body: Record<string, unknown>) {
-  const r = await fetch(`${SANDBOX}/files`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ account_id: accountId, path, ...body }),
-  });
-  if (!r.ok) throw new Error(`seeding ${path}: ${r.status} ${await r.text()}`);
-}
-
 /** The Drawings folder: 2,500 PDFs, an .exe, and two sub-folders, in the sandbox's first account. */
 async function seedDrawings() {
-  const accounts = await (await fetch(`${SANDBOX}/accounts`)).json();
-  const accountId: string = (Array.isArray(accounts) ? accounts : accounts.accounts)[0].account_id;
   const names = Array.from({ length: FILES }, (_, i) => `DRW-${String(i + 1).padStart(5, "0")}.pdf`);
   for (let i = 0; i < names.length; i += 100) {
     await Promise.all(
-      names.slice(i, i + 100).map((n) => seed(accountId, `/Projects/Drawings/${n}`, { content: `%PDF-1.4 ${n}` })),
+      names.slice(i, i + 100).map((n) => seedFile(`/Projects/Drawings/${n}`, { content: `%PDF-1.4 ${n}` })),
     );
   }
-  await seed(accountId, "/Projects/Drawings/installer.exe", { content: "MZ not a drawing" });
-  await seed(accountId, "/Projects/Drawings/2025/Site plan.pdf", { content: "%PDF-1.4 site plan" });
-  await seed(accountId, "/Projects/Drawings/2025/site.png", { content_base64: PNG });
-  await seed(accountId, "/Projects/Drawings/Archive", { folder: true });
-  await seed(accountId, "/Projects/Secret/payroll.pdf", { content: "%PDF-1.4 payroll" });
+  await seedFile("/Projects/Drawings/installer.exe", { content: "MZ not a drawing" });
+  await seedFile("/Projects/Drawings/2025/Site plan.pdf", { content: "%PDF-1.4 site plan" });
+  await seedFile("/Projects/Drawings/2025/site.png", { content_base64: PNG });
+  await seedFile("/Projects/Drawings/Archive", { folder: true });
+  await seedFile("/Projects/Secret/payroll.pdf", { content: "%PDF-1.4 payroll" });
 }
 
 async function createUser(admin: Page, username: string, roles: string[]): Promise<number> {
@@ -72,10 +62,6 @@ async function signInFirstTime(browser: Browser, username: string) {
   return { page, context, errors };
 }
 
-function toast(page: Page, text: string) {
-  return page.getByRole("status").filter({ hasText: text });
-}
-
 test("a File browser List field on a 2,500-file folder, from design to downloaded submission", async ({ page, browser }) => {
   test.setTimeout(240_000);
   const adminErrors = collectErrors(page);
@@ -83,16 +69,7 @@ test("a File browser List field on a 2,500-file folder, from design to downloade
   await signInAsAdmin(page);
 
   // A connected data source whose Connection users are Dana (designer) and Uma; Olaf is not one.
-  await page.goto("/admin/data-sources/new/dropbox");
-  await hydrated(page);
-  await page.getByLabel("Display name").fill("Projects");
-  await page.getByRole("button", { name: "Save" }).click();
-  await expect(page).toHaveURL(/\/admin\/data-sources\/\d+$/);
-  const ds = page.url().split("/").pop()!;
-  await hydrated(page);
-  await page.getByRole("button", { name: "Authorize" }).click();
-  await page.getByRole("button", { name: "Allow" }).click();
-  await expect(page).toHaveURL(/authorization=connected/);
+  const ds = await connectDataSource(page, "Projects");
   const dana = await createUser(page, "dana", ["DesignBusinessProcess"]);
   const uma = await createUser(page, "uma", ["User"]);
   await createUser(page, "olaf", ["User"]);

@@ -157,7 +157,7 @@ test("Home offers only ready data sources, with their status on the card, search
   await expect(cards.getByRole("link")).toHaveCount(1);
   await expect(cards).toContainText("Harbour 07");
   await page.getByLabel("Search the data sources you can use").fill("zz archive");
-  await expect(page.getByTestId("no-usable")).toHaveText("No data source you can use matches your search.");
+  await expect(page.getByTestId("no-match")).toHaveText("No data source you can use matches your search.");
   expect(errors).toEqual([]);
 });
 
@@ -387,8 +387,8 @@ test("every page passes axe-core and fits a 390 px screen", async ({ page, brows
     "/admin/data-sources/new",
     "/admin/data-sources/new/dropbox",
     `/admin/data-sources/${pickerDataSource}`,
-    `/data-sources/${pickerDataSource}`,
-    `/data-sources/${pickerDataSource}?folder=Logs%2FInbound`,
+    `/data-sources/${pickerDataSource}/files`,
+    `/data-sources/${pickerDataSource}/files?folder=Logs%2FInbound`,
     "/admin/users",
     "/admin/users/new",
     `/admin/users/${users.rows[0].id}`,

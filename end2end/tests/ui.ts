@@ -1,6 +1,6 @@
 import { expect, Page } from "@playwright/test";
 import AxeBuilder from "@axe-core/playwright";
-import { SANDBOX } from "./helpers";
+import { hydrated, SANDBOX } from "./helpers";
 
 /** Calls a server function with form arguments as the signed-in browser does; returns the response. */
 export async function api(page: Page, endpoint: string, form: Record<string, string>) {
@@ -16,9 +16,14 @@ export async function apiJson(page: Page, endpoint: string, body: unknown) {
   return r;
 }
 
-export async function sandboxAccountId(): Promise<string> {
-  const accounts = await (await fetch(`${SANDBOX}/accounts`)).json();
-  return (Array.isArray(accounts) ? accounts : accounts.accounts)[0].account_id;
+let firstAccount: Promise<string> | undefined;
+
+/** The sandbox's first account (asked once per spec file: seeding thousands of files asks it often). */
+export function sandboxAccountId(): Promise<string> {
+  firstAccount ??= fetch(`${SANDBOX}/accounts`)
+    .then((r) => r.json())
+    .then((accounts) => (Array.isArray(accounts) ? accounts : accounts.accounts)[0].account_id);
+  return firstAccount;
 }
 
 /** Puts a file (or a folder) into the sandbox's first account. */
@@ -30,6 +35,22 @@ export async function seedFile(path: string, body: Record<string, unknown>) {
   });
   if (!r.ok) throw new Error(`seeding ${path}: ${r.status} ${await r.text()}`);
   return r.json();
+}
+
+/** Adds a Dropbox data source named `name` through its connector page and authorizes it in the sandbox,
+ *  as an administrator does; returns its id. The page is left on the connector page. */
+export async function connectDataSource(page: Page, name: string): Promise<string> {
+  await page.goto("/admin/data-sources/new/dropbox");
+  await hydrated(page);
+  await page.getByLabel("Display name").fill(name);
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page).toHaveURL(/\/admin\/data-sources\/\d+$/);
+  const id = page.url().split("/").pop()!;
+  await hydrated(page);
+  await page.getByRole("button", { name: "Authorize" }).click();
+  await page.getByRole("button", { name: "Allow" }).click();
+  await expect(page).toHaveURL(/authorization=connected/);
+  return id;
 }
 
 /** Deletes a file in the sandbox as the account owner would in Dropbox. */

@@ -113,10 +113,13 @@ pub fn form_error<T: Send + Sync + 'static>(
 
 /// Shows [`form_error`]'s message above a form's buttons.
 #[component]
-pub fn FormError(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView {
+pub fn FormError(
+    #[prop(into)] message: Signal<Option<String>>,
+    #[prop(optional)] testid: &'static str,
+) -> impl IntoView {
     view! {
         <Show when=move || message.get().is_some()>
-            <p class="form-error" role="alert">{move || message.get()}</p>
+            <p class="form-error" role="alert" data-testid=(!testid.is_empty()).then_some(testid)>{move || message.get()}</p>
         </Show>
     }
 }

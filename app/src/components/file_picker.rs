@@ -5,6 +5,7 @@
 //! may use the data source and stays inside the field's folder.
 use crate::api::forms::pick_files;
 use crate::components::icons::{Icon, IconName, file_icon};
+use crate::components::paged_list::PagedList;
 use crate::components::time::Time;
 use crate::dto::{PickEntry, PickPage};
 use leptos::ev::KeyboardEvent;
@@ -115,73 +116,43 @@ pub fn FilePicker(
         folder: String::new(),
         query: None,
     });
-    let entries = RwSignal::new(Vec::<PickEntry>::new());
+    let list = PagedList::<PickEntry>::new();
     let header = RwSignal::new(None::<PickPage>);
-    let next = RwSignal::new(None::<String>);
-    let loading = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
-    let pages_loaded = RwSignal::new(0u32);
     let grid = RwSignal::new(false);
     let sort = RwSignal::new((SortColumn::Field, direction));
     // The entry the keyboard is on, by Dropbox id (stable while pages are added and re-sorted).
     let focus = RwSignal::new(None::<String>);
     let search_text = RwSignal::new(String::new());
-    // A page answer for a place the person has left is dropped, not mixed in.
-    let generation = StoredValue::new(0u64);
-
-    let load = {
-        let field = field.clone();
-        move |more: bool| {
-            if loading.get_untracked() && more {
-                return;
-            }
-            let cursor = if more {
-                match next.get_untracked() {
-                    Some(c) => Some(c),
-                    None => return,
-                }
-            } else {
-                None
-            };
-            let here = place.get_untracked();
-            let this = generation.get_value() + u64::from(!more);
-            generation.set_value(this);
-            loading.set(true);
-            error.set(None);
-            let field = field.clone();
-            leptos::task::spawn_local(async move {
-                let answer =
-                    pick_files(form_id, field, preview, here.folder, here.query, cursor).await;
-                // A newer request replaced this one, or the picker is gone (the form was submitted).
-                if generation.try_get_value() != Some(this) {
-                    return;
-                }
-                match answer {
-                    Ok(page) => {
-                        if more {
-                            entries.update(|e| e.extend(page.entries.iter().cloned()));
-                            pages_loaded.update(|n| *n += 1);
-                        } else {
-                            entries.set(page.entries.clone());
-                            pages_loaded.set(1);
-                            focus.set(None);
-                        }
-                        next.set(page.next.clone());
-                        header.set(Some(page));
-                    }
-                    Err(e) => error.set(Some(e.to_string())),
-                }
-                loading.set(false);
-            });
-        }
+    // Keeps the header of the place's latest page; the rows go to the loader.
+    let accept = move |page: PickPage| {
+        let rows = page.entries.clone();
+        let next = page.next.clone();
+        header.set(Some(page));
+        (rows, next)
     };
-    {
-        let load = load.clone();
-        Effect::new(move |_| {
-            place.track();
-            load(false);
-        });
-    }
+    let field = StoredValue::new(field);
+    let fetch = move |cursor: Option<String>| {
+        let here = place.get_untracked();
+        pick_files(
+            form_id,
+            field.get_value(),
+            preview,
+            here.folder,
+            here.query,
+            cursor,
+        )
+    };
+    // A new place (folder or search) starts over; answers for the place left behind are dropped.
+    let reload = move || {
+        focus.set(None);
+        list.reload(fetch(None), accept);
+    };
+    let load_more = move || list.load_more(|cursor| fetch(Some(cursor)), accept);
+    Effect::new(move |_| {
+        place.track();
+        reload();
+    });
+    let entries = list.rows;
     let sorted = Memo::new(move |_| {
         let (column, dir) = sort.get();
         let mut all = entries.get();
@@ -284,7 +255,6 @@ pub fn FilePicker(
         }
     };
     let on_scroll = {
-        let load = load.clone();
         move |ev: leptos::ev::Event| {
             use wasm_bindgen::JsCast;
             let Some(el) = ev
@@ -295,7 +265,7 @@ pub fn FilePicker(
             };
             // Within two rows of the end: fetch the next page on Dropbox's cursor.
             if el.scroll_top() + el.client_height() >= el.scroll_height() - 120 {
-                load(true);
+                load_more();
             }
         }
     };
@@ -321,8 +291,6 @@ pub fn FilePicker(
             }
         })
     };
-    let load_more = load.clone();
-    let retry = load.clone();
     // One header button per column, lined up with the column it sorts; its state is announced.
     let sort_button = move |column: SortColumn, label: &'static str, class: &'static str| {
         let state = move || {
@@ -414,16 +382,16 @@ pub fn FilePicker(
                         on:click=move |_| sort.set((SortColumn::Field, direction))>"Default order"</button>
                 </Show>
                 <span class="muted" data-testid="picker-loaded">
-                    {move || loaded_summary(entries.with(Vec::len), pages_loaded.get(), next.with(Option::is_some))}
+                    {move || loaded_summary(entries.with(Vec::len), list.pages.get(), list.has_more())}
                 </span>
             </div>
-            <Show when=move || error.with(Option::is_some)>
+            <Show when=move || list.error.with(Option::is_some)>
                 <div class="picker-error" role="alert" data-testid="picker-error">
-                    <p>{move || error.get()}</p>
-                    <Show when=move || error.with(|e| e.as_deref().is_some_and(needs_reconnect))>
+                    <p>{move || list.error.get()}</p>
+                    <Show when=move || list.error.with(|e| e.as_deref().is_some_and(needs_reconnect))>
                         <p class="hint" data-testid="reconnect-hint">"Reconnect: ask the data source's administrator to open it in Administration › Data sources and click Authorize."</p>
                     </Show>
-                    <button type="button" class="button" on:click={let retry = retry.clone(); move |_| retry(false)}>"Try again"</button>
+                    <button type="button" class="button" on:click=move |_| reload()>"Try again"</button>
                 </div>
             </Show>
             <div class="picker-scroll" class:grid=move || grid.get() on:scroll=on_scroll data-testid="picker-scroll">
@@ -497,7 +465,7 @@ pub fn FilePicker(
                         }
                     </For>
                 </div>
-                <Show when=move || !loading.get() && error.with(Option::is_none) && entries.with(Vec::is_empty) && next.with(Option::is_none)>
+                <Show when=move || list.is_empty_and_done()>
                     <p class="muted picker-empty" data-testid="picker-empty">
                         {move || match place.get().query {
                             Some(q) => format!("No files match “{q}”."),
@@ -505,12 +473,12 @@ pub fn FilePicker(
                         }}
                     </p>
                 </Show>
-                <Show when=move || loading.get()>
+                <Show when=move || list.loading.get()>
                     <p class="muted picker-loading" data-testid="picker-loading">"Loading…"</p>
                 </Show>
-                <Show when=move || next.with(Option::is_some) && !loading.get()>
+                <Show when=move || list.has_more() && !list.loading.get()>
                     <button type="button" class="button subtle picker-more" data-testid="picker-more"
-                        on:click={let load_more = load_more.clone(); move |_| load_more(true)}>"Load more"</button>
+                        on:click=move |_| load_more()>"Load more"</button>
                 </Show>
             </div>
         </div>

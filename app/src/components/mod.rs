@@ -1,11 +1,14 @@
 //! Reusable pieces of the interface.
 pub mod admin;
+pub mod choosers;
 pub mod confirm;
 pub mod data_source_bits;
 pub mod errors;
 pub mod file_picker;
 pub mod icons;
+pub mod list_page;
 pub mod notice;
+pub mod paged_list;
 pub mod shell;
 pub mod time;
 pub mod toast;

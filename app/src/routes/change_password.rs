@@ -1,9 +1,9 @@
 use crate::api::auth::ChangePassword;
+use crate::components::admin::{FormError, field_error, form_error};
 use crate::components::errors::FieldError;
 use crate::components::notice::{Notice, NoticeKind};
 use crate::components::shell::{CurrentUserResource, IdentityVersion};
 use crate::components::toast::use_toasts;
-use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
@@ -22,11 +22,7 @@ pub fn ChangePasswordPage() -> impl IntoView {
             navigate("/", Default::default());
         }
     });
-    let error = move || action.value().get().and_then(Result::err);
-    let field_error =
-        move |field: &'static str| Signal::derive(move || error().and_then(|e| e.for_field(field)));
-    let form_error =
-        move || error().filter(|e| !matches!(e, AppError::Validation { field: Some(_), .. }));
+    let answer = action.value();
 
     view! {
         <Title text="Change password"/>
@@ -46,22 +42,20 @@ pub fn ChangePasswordPage() -> impl IntoView {
                 <div class="field">
                     <label for="current_password">"Current password"</label>
                     <input id="current_password" name="current_password" type="password" autocomplete="current-password" required/>
-                    <FieldError message=field_error("current_password") id="current-password-error"/>
+                    <FieldError message=field_error(answer, "current_password") id="current-password-error"/>
                 </div>
                 <div class="field">
                     <label for="new_password">"New password"</label>
                     <input id="new_password" name="new_password" type="password" autocomplete="new-password" required minlength="10"/>
                     <p class="hint">"At least 10 characters."</p>
-                    <FieldError message=field_error("new_password") id="new-password-error"/>
+                    <FieldError message=field_error(answer, "new_password") id="new-password-error"/>
                 </div>
                 <div class="field">
                     <label for="confirm_password">"Repeat the new password"</label>
                     <input id="confirm_password" name="confirm_password" type="password" autocomplete="new-password" required/>
-                    <FieldError message=field_error("confirm_password") id="confirm-password-error"/>
+                    <FieldError message=field_error(answer, "confirm_password") id="confirm-password-error"/>
                 </div>
-                <Show when=move || form_error().is_some()>
-                    <p class="form-error" role="alert">{move || form_error().map(|e| e.to_string())}</p>
-                </Show>
+                <FormError message=form_error(answer)/>
                 <button type="submit" class="button primary" disabled=move || action.pending().get()>
                     "Change password"
                 </button>

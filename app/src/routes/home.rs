@@ -1,5 +1,9 @@
+use crate::api::files::list_usable_data_sources;
+use crate::components::data_source_bits::{KindIcon, StatusBadge};
+use crate::components::list_page::{Level, SearchableList};
 use crate::components::shell::CurrentUserResource;
-use crate::routes::browse::UsableDataSources;
+use crate::dto::UsableDataSource;
+use crate::routes::data_source_files::folder_href;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -44,5 +48,37 @@ pub fn DashboardsPage() -> impl IntoView {
                 <p>"There are no dashboards yet."</p>
             </div>
         </section>
+    }
+}
+
+/// Home's list of the data sources this user may use and that are ready, searchable and paged.
+#[component]
+pub fn UsableDataSources() -> impl IntoView {
+    view! {
+        <SearchableList
+            title="Data sources you can use"
+            level=Level::Section
+            search_label="Search the data sources you can use"
+            placeholder="Search data sources"
+            pager_label="Pages of data sources you can use"
+            no_match="No data source you can use matches your search."
+            empty=|| view! { <p class="muted" data-testid="no-usable">"No data source is shared with you yet."</p> }
+            load=|search, page| list_usable_data_sources(search, Some(page), Some(true))
+            rows={|rows: Vec<UsableDataSource>| view! {
+                <ul class="cards" data-testid="usable-data-sources">
+                    {rows.into_iter().map(|r| {
+                        let name = r.display_name.unwrap_or_else(|| "(unnamed)".into());
+                        view! {
+                            <li>
+                                <A href=folder_href(r.id, "") attr:class="card-link data-source-card">
+                                    <span class="card-title"><KindIcon kind=r.kind/>{name}</span>
+                                    <StatusBadge status=r.status/>
+                                </A>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            }.into_any()}
+        />
     }
 }

@@ -1,8 +1,8 @@
 use crate::api::auth::SignIn;
+use crate::components::admin::{FormError, field_error, form_error};
 use crate::components::errors::FieldError;
 use crate::components::icons::{Icon, IconName};
 use crate::components::reload_at;
-use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -17,11 +17,7 @@ pub fn SignInPage() -> impl IntoView {
             reload_at(&destination);
         }
     });
-    let error = move || action.value().get().and_then(Result::err);
-    let field_error =
-        move |field: &'static str| Signal::derive(move || error().and_then(|e| e.for_field(field)));
-    let form_error =
-        move || error().filter(|e| !matches!(e, AppError::Validation { field: Some(_), .. }));
+    let answer = action.value();
 
     view! {
         <Title text="Sign in"/>
@@ -37,18 +33,14 @@ pub fn SignInPage() -> impl IntoView {
                     <div class="field">
                         <label for="username">"User name"</label>
                         <input id="username" name="username" autocomplete="username" required autofocus/>
-                        <FieldError message=field_error("username") id="username-error"/>
+                        <FieldError message=field_error(answer, "username") id="username-error"/>
                     </div>
                     <div class="field">
                         <label for="password">"Password"</label>
                         <input id="password" name="password" type="password" autocomplete="current-password" required/>
-                        <FieldError message=field_error("password") id="password-error"/>
+                        <FieldError message=field_error(answer, "password") id="password-error"/>
                     </div>
-                    <Show when=move || form_error().is_some()>
-                        <p class="form-error" role="alert" data-testid="sign-in-error">
-                            {move || form_error().map(|e| e.to_string())}
-                        </p>
-                    </Show>
+                    <FormError message=form_error(answer) testid="sign-in-error"/>
                     <button type="submit" class="button primary wide" disabled=move || action.pending().get()>
                         {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
                     </button>

@@ -4,7 +4,7 @@
 pub mod forms;
 pub mod paging;
 
-pub use paging::{Page, PAGE_SIZE};
+pub use paging::{PAGE_SIZE, Page};
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

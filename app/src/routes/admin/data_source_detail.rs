@@ -13,9 +13,11 @@ use crate::components::toast::use_toasts;
 use crate::dto::{ConnectionView, DataSourceView};
 use crate::error::AppError;
 use crate::routes::admin::data_source_security::SecurityDialog;
+use crate::routes::{require_id, use_id_param};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use leptos_router::hooks::{use_navigate, use_query_map};
+use wharf_types::forms::human_size;
 use wharf_types::{Area, DataSourceStatus, DropboxSettings, DropboxSpace, SearchScope};
 
 #[component]
@@ -25,24 +27,13 @@ pub fn NewDropboxPage() -> impl IntoView {
 
 #[component]
 pub fn DataSourceDetailPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| id.parse::<i32>().ok())
-    };
+    let id = use_id_param();
     // bumped after Test connection, so status and health are read again
     let refresh = RwSignal::new(0u32);
     provide_context(Refresh(refresh));
     let data_source = Resource::new(
-        move || (id(), refresh.get()),
-        |(id, _)| async move {
-            match id {
-                Some(id) => get_data_source(id).await,
-                None => Err(AppError::NotFound("There is no such data source.".into())),
-            }
-        },
+        move || (id.get(), refresh.get()),
+        |(id, _)| require_id(id, "There is no such data source.", get_data_source),
     );
     view! {
         <AreaGuard area=Area::DataSources>
@@ -329,9 +320,13 @@ fn ConnectionPanel(view: DataSourceView, dirty: RwSignal<bool>) -> impl IntoView
 fn ConnectedAs(c: ConnectionView, provider: String) -> impl IntoView {
     let quota = match (c.used_bytes, c.allocated_bytes) {
         (Some(used), Some(total)) if total > 0 => {
-            format!("{} of {} used", human_bytes(used), human_bytes(total))
+            format!(
+                "{} of {} used",
+                human_size(used.max(0) as u64),
+                human_size(total.max(0) as u64)
+            )
         }
-        (Some(used), _) => format!("{} used", human_bytes(used)),
+        (Some(used), _) => format!("{} used", human_size(used.max(0) as u64)),
         _ => "not read yet".to_owned(),
     };
     view! {
@@ -351,20 +346,5 @@ fn ConnectedAs(c: ConnectionView, provider: String) -> impl IntoView {
             <dt>"Last refresh"</dt>
             <dd>{match c.last_refresh_at.clone() { Some(at) => view! { <Time at/> }.into_any(), None => "not yet".into_any() }}</dd>
         </dl>
-    }
-}
-
-fn human_bytes(bytes: i64) -> String {
-    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
-    let mut value = bytes.max(0) as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
     }
 }

@@ -1,10 +1,10 @@
 //! The Security dialog of a data source: Connection administrators, Connection users (users, groups
 //! and roles, picked with a search) and the read-only switch. OK saves, Close discards.
 use crate::api::security::{SaveDataSourceSecurity, get_data_source_security, search_grantees};
+use crate::components::confirm::Modal;
 use crate::components::icons::{Icon, IconName};
 use crate::components::toast::use_toasts;
 use crate::dto::{GranteeView, SecurityView};
-use leptos::ev::KeyboardEvent;
 use leptos::prelude::*;
 use wharf_types::Grantee;
 
@@ -15,20 +15,10 @@ pub fn SecurityDialog(
     /// Called after a successful save (the page shows the new audit line).
     on_saved: Callback<()>,
 ) -> impl IntoView {
-    let on_keydown = move |ev: KeyboardEvent| {
-        if ev.key() == "Escape" {
-            open.set(false);
-        }
-    };
     view! {
-        <Show when=move || open.get()>
-            <div class="modal-backdrop" on:click=move |_| open.set(false)></div>
-            <div class="modal wide" role="dialog" aria-modal="true" aria-labelledby="security-title"
-                on:keydown=on_keydown data-testid="security-dialog">
-                <h2 id="security-title">"Security"</h2>
-                <SecurityEditor id open on_saved/>
-            </div>
-        </Show>
+        <Modal open title="Security" title_id="security-title" wide=true testid="security-dialog">
+            <SecurityEditor id open on_saved/>
+        </Modal>
     }
 }
 

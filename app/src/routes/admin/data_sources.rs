@@ -1,13 +1,13 @@
 //! Administration > Data sources: the list, search, paging and delete.
 use crate::api::data_sources::{DeleteDataSource, list_data_sources};
-use crate::components::admin::Pager;
 use crate::components::confirm::ConfirmDialog;
 use crate::components::data_source_bits::{KindLabel, StatusBadge};
 use crate::components::icons::{Icon, IconName};
+use crate::components::list_page::{ListState, SearchableList};
 use crate::components::shell::{AreaGuard, CurrentUserResource};
 use crate::components::time::Time;
 use crate::components::toast::{ToastKind, use_toasts};
-use crate::dto::{DataSourceList, DataSourceRow};
+use crate::dto::DataSourceRow;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -20,13 +20,7 @@ pub fn DataSourcesPage() -> impl IntoView {
 
 #[component]
 fn DataSourcesList() -> impl IntoView {
-    let search = RwSignal::new(String::new());
-    let page = RwSignal::new(0u64);
     let delete = ServerAction::<DeleteDataSource>::new();
-    let rows = Resource::new(
-        move || (search.get(), page.get(), delete.version().get()),
-        |(search, page, _)| list_data_sources(search, Some(page)),
-    );
     let user = expect_context::<CurrentUserResource>();
     let may_create = move || {
         user.get()
@@ -66,57 +60,35 @@ fn DataSourcesList() -> impl IntoView {
         )
     });
 
+    // "+ Add new" is hidden while the list is empty: the empty state offers it instead, once.
+    let add_new = Callback::new(move |state: ListState| {
+        (may_create() && !state.empty)
+            .then(|| view! { <A href="/admin/data-sources/new" attr:class="button primary">"+ Add new"</A> })
+            .into_any()
+    });
     view! {
         <Title text="Data sources"/>
         <section class="page">
-            <div class="page-header">
-                <h1>"Data sources"</h1>
-                <div class="toolbar">
-                    <input
-                        type="search"
-                        class="search"
-                        placeholder="Search by name or type"
-                        aria-label="Search data sources"
-                        prop:value=move || search.get()
-                        on:input=move |ev| {
-                            search.set(event_target_value(&ev));
-                            page.set(0);
-                        }
-                    />
-                    // Hidden while the list is empty: the empty state offers it instead, once.
-                    <Transition fallback=|| ()>
-                        {move || Suspend::new(async move {
-                            let empty = rows.await.is_ok_and(|l| l.total == 0)
-                                && search.get_untracked().trim().is_empty();
-                            (may_create() && !empty).then(|| view! {
-                                <A href="/admin/data-sources/new" attr:class="button primary">"+ Add new"</A>
-                            })
-                        })}
-                    </Transition>
-                </div>
-            </div>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    rows.await.map(|list| {
-                        if list.total == 0 && search.get_untracked().trim().is_empty() {
-                            view! {
-                                <div class="empty-state" data-testid="data-sources-empty">
-                                    <p>"No data sources yet."</p>
-                                    <p class="muted">"Connect Dropbox to let forms and processes use its files."</p>
-                                    <Show when=may_create>
-                                        <A href="/admin/data-sources/new" attr:class="button primary">"+ Add new"</A>
-                                    </Show>
-                                </div>
-                            }
-                                .into_any()
-                        } else if list.total == 0 {
-                            view! { <p class="muted">"No data source matches your search."</p> }.into_any()
-                        } else {
-                            view! { <DataSourcesTable list page ask_delete/> }.into_any()
-                        }
-                    })
-                })}
-            </Transition>
+            <SearchableList
+                title="Data sources"
+                search_label="Search data sources"
+                placeholder="Search by name or type"
+                pager_label="Pages of data sources"
+                no_match="No data source matches your search."
+                empty=move || view! {
+                    <div class="empty-state" data-testid="data-sources-empty">
+                        <p>"No data sources yet."</p>
+                        <p class="muted">"Connect Dropbox to let forms and processes use its files."</p>
+                        <Show when=may_create>
+                            <A href="/admin/data-sources/new" attr:class="button primary">"+ Add new"</A>
+                        </Show>
+                    </div>
+                }
+                load=|search, page| list_data_sources(search, Some(page))
+                reload=delete.version()
+                actions=add_new
+                rows=move |rows| view! { <DataSourcesTable rows ask_delete/> }.into_any()
+            />
             <ConfirmDialog
                 open=confirm_open
                 title="Delete data source"
@@ -129,11 +101,9 @@ fn DataSourcesList() -> impl IntoView {
 
 #[component]
 fn DataSourcesTable(
-    list: DataSourceList,
-    page: RwSignal<u64>,
+    rows: Vec<DataSourceRow>,
     ask_delete: Callback<DataSourceRow>,
 ) -> impl IntoView {
-    let shown = list.rows.len();
     view! {
         <table class="table stack" data-testid="data-sources-table">
             <thead>
@@ -147,8 +117,7 @@ fn DataSourcesTable(
                 </tr>
             </thead>
             <tbody>
-                {list
-                    .rows
+                {rows
                     .into_iter()
                     .map(|r| {
                         let name = r.display_name.clone().unwrap_or_else(|| "(unnamed)".to_owned());
@@ -177,6 +146,5 @@ fn DataSourcesTable(
                     .collect_view()}
             </tbody>
         </table>
-        <Pager label="Pages of data sources" page=list.page page_size=list.page_size shown total=list.total on_page=page/>
     }
 }

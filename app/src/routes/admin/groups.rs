@@ -1,17 +1,18 @@
 //! Administration > Groups: the list (search, paging) and a group's page (name, description, members).
 use crate::api::groups::{DeleteGroup, SaveGroup, find_group_candidates, get_group, list_groups};
-use crate::components::admin::{FormError, Pager, field_error, form_error};
-use crate::components::confirm::ConfirmDialog;
+use crate::components::admin::{FormError, field_error, form_error};
+use crate::components::confirm::DeletePanel;
 use crate::components::errors::{FieldError, load_failed};
+use crate::components::list_page::SearchableList;
 use crate::components::shell::AreaGuard;
 use crate::components::toast::use_toasts;
-use crate::dto::{GroupList, GroupView, MemberView};
-use crate::error::AppError;
+use crate::dto::{GroupRow, GroupView, MemberView};
+use crate::routes::{require_id, use_id_param};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_navigate;
 use wharf_types::Area;
 
 #[component]
@@ -21,58 +22,33 @@ pub fn GroupsPage() -> impl IntoView {
 
 #[component]
 fn GroupsList() -> impl IntoView {
-    let search = RwSignal::new(String::new());
-    let page = RwSignal::new(0u64);
-    let rows = Resource::new(
-        move || (search.get(), page.get()),
-        |(search, page)| list_groups(search, Some(page)),
-    );
     view! {
         <Title text="Groups"/>
         <section class="page">
-            <div class="page-header">
-                <h1>"Groups"</h1>
-                <div class="toolbar">
-                    <input
-                        type="search"
-                        class="search"
-                        placeholder="Search by name or description"
-                        aria-label="Search groups"
-                        prop:value=move || search.get()
-                        on:input=move |ev| {
-                            search.set(event_target_value(&ev));
-                            page.set(0);
-                        }
-                    />
+            <SearchableList
+                title="Groups"
+                search_label="Search groups"
+                placeholder="Search by name or description"
+                pager_label="Pages of groups"
+                no_match="No group matches your search."
+                empty=|| view! {
+                    <div class="empty-state" data-testid="groups-empty">
+                        <p>"No groups yet."</p>
+                        <p class="muted">"Gather users into groups to grant them data sources as one."</p>
+                    </div>
+                }
+                load=|search, page| list_groups(search, Some(page))
+                actions=Callback::new(|_| view! {
                     <A href="/admin/groups/new" attr:class="button primary">"+ Add group"</A>
-                </div>
-            </div>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    rows.await.map(|list| {
-                        if list.total == 0 && search.get_untracked().trim().is_empty() {
-                            view! {
-                                <div class="empty-state" data-testid="groups-empty">
-                                    <p>"No groups yet."</p>
-                                    <p class="muted">"Gather users into groups to grant them data sources as one."</p>
-                                </div>
-                            }
-                                .into_any()
-                        } else if list.total == 0 {
-                            view! { <p class="muted">"No group matches your search."</p> }.into_any()
-                        } else {
-                            view! { <GroupsTable list page/> }.into_any()
-                        }
-                    })
-                })}
-            </Transition>
+                }.into_any())
+                rows=|rows| view! { <GroupsTable rows/> }.into_any()
+            />
         </section>
     }
 }
 
 #[component]
-fn GroupsTable(list: GroupList, page: RwSignal<u64>) -> impl IntoView {
-    let shown = list.rows.len();
+fn GroupsTable(rows: Vec<GroupRow>) -> impl IntoView {
     view! {
         <table class="table stack" data-testid="groups-table">
             <thead>
@@ -83,7 +59,7 @@ fn GroupsTable(list: GroupList, page: RwSignal<u64>) -> impl IntoView {
                 </tr>
             </thead>
             <tbody>
-                {list.rows.into_iter().map(|g| view! {
+                {rows.into_iter().map(|g| view! {
                     <tr>
                         <td class="cell-title"><A href=format!("/admin/groups/{}", g.id)>{g.name}</A></td>
                         <td data-label="Description">{g.description.unwrap_or_default()}</td>
@@ -92,7 +68,6 @@ fn GroupsTable(list: GroupList, page: RwSignal<u64>) -> impl IntoView {
                 }).collect_view()}
             </tbody>
         </table>
-        <Pager label="Pages of groups" page=list.page page_size=list.page_size shown total=list.total on_page=page/>
     }
 }
 
@@ -103,19 +78,11 @@ pub fn NewGroupPage() -> impl IntoView {
 
 #[component]
 pub fn GroupDetailPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| id.parse::<i32>().ok())
-    };
-    let group = Resource::new(id, |id| async move {
-        match id {
-            Some(id) => get_group(id).await,
-            None => Err(AppError::NotFound("There is no such group.".into())),
-        }
-    });
+    let id = use_id_param();
+    let group = Resource::new(
+        move || id.get(),
+        |id| require_id(id, "There is no such group.", get_group),
+    );
     view! {
         <AreaGuard area=Area::Groups>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
@@ -281,31 +248,16 @@ fn MemberPicker(members: RwSignal<Vec<MemberView>>) -> impl IntoView {
 #[component]
 fn DeleteGroupPanel(id: i32, name: String) -> impl IntoView {
     let delete = ServerAction::<DeleteGroup>::new();
-    let toasts = use_toasts();
-    let navigate = use_navigate();
-    let confirm_open = RwSignal::new(false);
-    Effect::new(move |_| match delete.value().get() {
-        Some(Ok(())) => {
-            toasts.success("Group deleted.");
-            navigate("/admin/groups", Default::default());
-        }
-        Some(Err(e)) => toasts.error(e.to_string()),
-        None => {}
-    });
     view! {
-        <section class="panel" aria-labelledby="delete-title">
-            <h2 id="delete-title">"Delete group"</h2>
-            <p class="muted">"Its members stay; data sources granted to the group are no longer granted to them through it."</p>
-            <button class="button danger" disabled=move || delete.pending().get() on:click=move |_| confirm_open.set(true)>
-                "Delete group"
-            </button>
-            <ConfirmDialog
-                open=confirm_open
-                title="Delete group"
-                message=format!("Delete the group {name}? This cannot be undone.")
-                confirm_label="Delete"
-                on_confirm=Callback::new(move |()| { delete.dispatch(DeleteGroup { id }); })
-            />
-        </section>
+        <DeletePanel
+            title="Delete group"
+            explanation="Its members stay; data sources granted to the group are no longer granted to them through it."
+            question=format!("Delete the group {name}? This cannot be undone.")
+            done="Group deleted."
+            then_go="/admin/groups"
+            answer=delete.value()
+            pending=delete.pending()
+            on_confirm=Callback::new(move |()| { delete.dispatch(DeleteGroup { id }); })
+        />
     }
 }

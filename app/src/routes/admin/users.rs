@@ -3,20 +3,20 @@
 use crate::api::users::{
     CreateUser, DeleteUser, SetUserPassword, UpdateUser, get_user, list_users,
 };
-use crate::components::admin::{
-    FormError, Pager, RolePicker, UserStatusBadge, field_error, form_error,
-};
-use crate::components::confirm::ConfirmDialog;
+use crate::components::admin::{FormError, RolePicker, UserStatusBadge, field_error, form_error};
+use crate::components::confirm::DeletePanel;
 use crate::components::errors::{FieldError, load_failed};
+use crate::components::list_page::SearchableList;
 use crate::components::shell::AreaGuard;
 use crate::components::toast::use_toasts;
-use crate::dto::{UserList, UserRow};
+use crate::dto::UserRow;
 use crate::error::AppError;
+use crate::routes::{require_id, use_id_param};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_navigate;
 use wharf_types::{Area, Role};
 
 #[component]
@@ -26,50 +26,27 @@ pub fn UsersPage() -> impl IntoView {
 
 #[component]
 fn UsersList() -> impl IntoView {
-    let search = RwSignal::new(String::new());
-    let page = RwSignal::new(0u64);
-    let rows = Resource::new(
-        move || (search.get(), page.get()),
-        |(search, page)| list_users(search, Some(page)),
-    );
     view! {
         <Title text="Users"/>
         <section class="page">
-            <div class="page-header">
-                <h1>"Users"</h1>
-                <div class="toolbar">
-                    <input
-                        type="search"
-                        class="search"
-                        placeholder="Search by user name, name or email"
-                        aria-label="Search users"
-                        prop:value=move || search.get()
-                        on:input=move |ev| {
-                            search.set(event_target_value(&ev));
-                            page.set(0);
-                        }
-                    />
+            <SearchableList
+                title="Users"
+                search_label="Search users"
+                placeholder="Search by user name, name or email"
+                pager_label="Pages of users"
+                no_match="No user matches your search."
+                load=|search, page| list_users(search, Some(page))
+                actions=Callback::new(|_| view! {
                     <A href="/admin/users/new" attr:class="button primary">"+ Add user"</A>
-                </div>
-            </div>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    rows.await.map(|list| {
-                        if list.total == 0 {
-                            view! { <p class="muted">"No user matches your search."</p> }.into_any()
-                        } else {
-                            view! { <UsersTable list page/> }.into_any()
-                        }
-                    })
-                })}
-            </Transition>
+                }.into_any())
+                rows=|rows| view! { <UsersTable rows/> }.into_any()
+            />
         </section>
     }
 }
 
 #[component]
-fn UsersTable(list: UserList, page: RwSignal<u64>) -> impl IntoView {
-    let shown = list.rows.len();
+fn UsersTable(rows: Vec<UserRow>) -> impl IntoView {
     view! {
         <table class="table stack" data-testid="users-table">
             <thead>
@@ -83,7 +60,7 @@ fn UsersTable(list: UserList, page: RwSignal<u64>) -> impl IntoView {
                 </tr>
             </thead>
             <tbody>
-                {list.rows.into_iter().map(|u| {
+                {rows.into_iter().map(|u| {
                     let name = u.username.clone();
                     view! {
                     <tr data-testid=format!("user-row-{}", u.username)>
@@ -98,7 +75,6 @@ fn UsersTable(list: UserList, page: RwSignal<u64>) -> impl IntoView {
                 }).collect_view()}
             </tbody>
         </table>
-        <Pager label="Pages of users" page=list.page page_size=list.page_size shown total=list.total on_page=page/>
     }
 }
 
@@ -206,23 +182,12 @@ fn ProfileFields<T: Send + Sync + 'static>(
 /// Administration > Users > one user.
 #[component]
 pub fn UserDetailPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| id.parse::<i32>().ok())
-    };
+    let id = use_id_param();
     // bumped after each save, so the page shows what is stored
     let version = RwSignal::new(0u32);
     let user = Resource::new(
-        move || (id(), version.get()),
-        |(id, _)| async move {
-            match id {
-                Some(id) => get_user(id).await,
-                None => Err(AppError::NotFound("There is no such user.".into())),
-            }
-        },
+        move || (id.get(), version.get()),
+        |(id, _)| require_id(id, "There is no such user.", get_user),
     );
     view! {
         <AreaGuard area=Area::Users>
@@ -346,32 +311,16 @@ fn ResetPassword(id: i32, username: String) -> impl IntoView {
 #[component]
 fn DeleteUserPanel(id: i32, username: String) -> impl IntoView {
     let delete = ServerAction::<DeleteUser>::new();
-    let toasts = use_toasts();
-    let navigate = use_navigate();
-    let confirm_open = RwSignal::new(false);
-    let deleted_name = username.clone();
-    Effect::new(move |_| match delete.value().get() {
-        Some(Ok(())) => {
-            toasts.success(format!("User {deleted_name} deleted."));
-            navigate("/admin/users", Default::default());
-        }
-        Some(Err(e)) => toasts.error(e.to_string()),
-        None => {}
-    });
     view! {
-        <section class="panel" aria-labelledby="delete-title">
-            <h2 id="delete-title">"Delete user"</h2>
-            <p class="muted">"Removes the user, their roles and group memberships. To keep their history, disable them instead."</p>
-            <button class="button danger" disabled=move || delete.pending().get() on:click=move |_| confirm_open.set(true)>
-                "Delete user"
-            </button>
-            <ConfirmDialog
-                open=confirm_open
-                title="Delete user"
-                message=format!("Delete {username}? This cannot be undone.")
-                confirm_label="Delete"
-                on_confirm=Callback::new(move |()| { delete.dispatch(DeleteUser { id }); })
-            />
-        </section>
+        <DeletePanel
+            title="Delete user"
+            explanation="Removes the user, their roles and group memberships. To keep their history, disable them instead."
+            question=format!("Delete {username}? This cannot be undone.")
+            done=format!("User {username} deleted.")
+            then_go="/admin/users"
+            answer=delete.value()
+            pending=delete.pending()
+            on_confirm=Callback::new(move |()| { delete.dispatch(DeleteUser { id }); })
+        />
     }
 }

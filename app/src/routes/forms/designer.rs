@@ -2,21 +2,19 @@
 //! checked as they are typed (the same checks the server runs again on Save); Preview shows the
 //! saved draft; Publish makes it what people fill in.
 use super::status_label;
-use crate::api::files::{browse_folder, list_usable_data_sources};
 use crate::api::forms::{DeleteForm, PublishForm, SaveForm, get_form};
-use crate::components::confirm::ConfirmDialog;
-use crate::components::data_source_bits::{KindIcon, StatusBadge};
+use crate::components::choosers::{DataSourceChooser, FolderChooser};
+use crate::components::confirm::DeletePanel;
 use crate::components::errors::load_failed;
 use crate::components::icons::{Icon, IconName};
 use crate::components::toast::use_toasts;
 use crate::dto::FormView;
 use crate::error::AppError;
+use crate::routes::{require_id, use_id_param};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_params_map};
 use std::collections::BTreeMap;
-use wharf_types::DataSourceStatus;
 use wharf_types::forms::{
     DataSourceList, FieldDefinition, FieldKind, FileParameter, FilterMode, FormDefinition,
     ListField, ListFormat, ListSource, SortDirection, identifier_from, parse_extensions,
@@ -24,19 +22,11 @@ use wharf_types::forms::{
 
 #[component]
 pub fn FormDesignerPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| id.parse::<i32>().ok())
-    };
-    let form = Resource::new(id, |id| async move {
-        match id {
-            Some(id) => get_form(id).await,
-            None => Err(AppError::NotFound("There is no such form.".into())),
-        }
-    });
+    let id = use_id_param();
+    let form = Resource::new(
+        move || id.get(),
+        |id| require_id(id, "There is no such form.", get_form),
+    );
     view! {
         <section class="page designer">
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
@@ -427,7 +417,17 @@ fn ListProperties(draft: Draft, i: usize) -> impl IntoView {
             </select>
         </div>
         <Show when=move || choosing.get()>
-            <DataSourceChooser draft i choosing/>
+            <DataSourceChooser open=choosing on_choose=Callback::new(move |(id, name): (i32, String)| {
+                draft.data_source_names.update(|n| {
+                    n.insert(id, name);
+                });
+                draft.list(i, |l| {
+                    let keep = matches!(&l.source, ListSource::DataSource(d) if d.data_source_id == id);
+                    if !keep {
+                        l.source = ListSource::DataSource(DataSourceList::new(id));
+                    }
+                });
+            })/>
         </Show>
     }
     .into_any()
@@ -561,193 +561,11 @@ fn DataSourceProperties(draft: Draft, i: usize, choosing: RwSignal<bool>) -> imp
                 }/>
         </div>
         <Show when=move || choosing_folder.get()>
-            {move || ds().map(|d| view! { <FolderChooser draft i data_source_id=d.data_source_id open=choosing_folder/> })}
+            {move || ds().map(|d| view! {
+                <FolderChooser data_source_id=d.data_source_id start=d.folder.clone() open=choosing_folder
+                    on_choose=Callback::new(move |path: String| draft.data_source(i, |d| d.folder = path))/>
+            })}
         </Show>
-    }
-    .into_any()
-}
-
-/// "Select data source": the data sources this designer may use; only ready ones can be bound (one
-/// that is not connected yet would give people a field that cannot list anything).
-#[component]
-fn DataSourceChooser(draft: Draft, i: usize, choosing: RwSignal<bool>) -> impl IntoView {
-    let search = RwSignal::new(String::new());
-    let found = Resource::new(
-        move || search.get(),
-        |s| list_usable_data_sources(s, None, Some(false)),
-    );
-    let choose = move |id: i32, name: String| {
-        draft.data_source_names.update(|n| {
-            n.insert(id, name);
-        });
-        draft.list(i, |l| {
-            let keep = matches!(&l.source, ListSource::DataSource(d) if d.data_source_id == id);
-            if !keep {
-                l.source = ListSource::DataSource(DataSourceList::new(id));
-            }
-        });
-        choosing.set(false);
-    };
-    view! {
-        <div class="modal-backdrop" on:click=move |_| choosing.set(false)></div>
-        <div class="modal" role="dialog" aria-modal="true" aria-labelledby="choose-ds-title" data-testid="select-datasource">
-            <h2 id="choose-ds-title">"Select data source"</h2>
-            <p class="muted">"Only the data sources you may use are listed."</p>
-            <input type="search" aria-label="Search data sources" placeholder="Search" autofocus
-                on:input=move |ev| search.set(event_target_value(&ev))/>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    found.await.map(|list| {
-                        if list.rows.is_empty() {
-                            return view! { <p class="muted">"No data source you may use matches."</p> }.into_any();
-                        }
-                        let more = list.total > list.rows.len() as u64;
-                        view! {
-                            <ul class="choices">
-                                {list.rows.into_iter().map(|r| {
-                                    let name = r.display_name.clone().unwrap_or_else(|| "(unnamed)".into());
-                                    let label = name.clone();
-                                    let ready = r.status == DataSourceStatus::Ready;
-                                    view! {
-                                        <li><button type="button" class="button subtle choice" disabled=!ready
-                                            title=if ready { "" } else { "Not ready: an administrator must connect and test it first" }
-                                            on:click=move |_| choose(r.id, name.clone())>
-                                            <KindIcon kind=r.kind.clone()/>
-                                            <span class="choice-label">{label}</span>
-                                            <StatusBadge status=r.status/>
-                                        </button></li>
-                                    }
-                                }).collect_view()}
-                            </ul>
-                            {more.then(|| view! { <p class="hint">"Only the first 50 are listed: type to narrow the search."</p> })}
-                        }.into_any()
-                    })
-                })}
-            </Transition>
-            <div class="modal-actions">
-                <button type="button" class="button" on:click=move |_| choosing.set(false)>"Close"</button>
-            </div>
-        </div>
-    }
-    .into_any()
-}
-
-/// Chooses the List field's folder by browsing the data source's folders.
-#[component]
-fn FolderChooser(
-    draft: Draft,
-    i: usize,
-    data_source_id: i32,
-    open: RwSignal<bool>,
-) -> impl IntoView {
-    let start = draft
-        .field(i, |f| match &f.kind {
-            FieldKind::List(ListField {
-                source: ListSource::DataSource(d),
-                ..
-            }) => d.folder.trim_matches('/').to_owned(),
-            _ => String::new(),
-        })
-        .unwrap_or_default();
-    let folder = RwSignal::new(start);
-    // Folders only, page by page on Dropbox's cursor: a folder with thousands of files still shows
-    // every sub-folder.
-    let folders = RwSignal::new(Vec::<crate::dto::FileEntry>::new());
-    let next = RwSignal::new(None::<String>);
-    let loading = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
-    let load = move |cursor: Option<String>| {
-        let here = folder.get_untracked();
-        loading.set(true);
-        leptos::task::spawn_local(async move {
-            if cursor.is_none() {
-                folders.set(Vec::new());
-            }
-            // Pages of files only are skipped (up to 10 at a time) so "More folders" means more folders.
-            let mut cursor = cursor;
-            for _ in 0..10 {
-                let answer = browse_folder(data_source_id, here.clone(), cursor.clone()).await;
-                // The dialog may have closed (and its signals gone) while Dropbox answered.
-                if folder.try_get_untracked().as_ref() != Some(&here) {
-                    return;
-                }
-                match answer {
-                    Ok(p) => {
-                        let found: Vec<_> = p.entries.into_iter().filter(|e| e.is_folder).collect();
-                        let any = !found.is_empty();
-                        folders.update(|all| all.extend(found));
-                        next.set(p.next.clone());
-                        error.set(None);
-                        cursor = p.next;
-                        if any || cursor.is_none() {
-                            break;
-                        }
-                    }
-                    Err(e) => {
-                        error.set(Some(e.to_string()));
-                        break;
-                    }
-                }
-            }
-            loading.set(false);
-        });
-    };
-    Effect::new(move |_| {
-        folder.track();
-        load(None);
-    });
-    let use_folder = move |_| {
-        let chosen = folder.get_untracked();
-        let path = if chosen.is_empty() {
-            String::new()
-        } else {
-            format!("/{chosen}")
-        };
-        draft.data_source(i, |d| d.folder = path);
-        open.set(false);
-    };
-    view! {
-        <div class="modal-backdrop" on:click=move |_| open.set(false)></div>
-        <div class="modal" role="dialog" aria-modal="true" aria-labelledby="choose-folder-title" data-testid="choose-folder">
-            <h2 id="choose-folder-title">"Choose a folder"</h2>
-            <p>
-                <button type="button" class="button subtle" on:click=move |_| folder.set(String::new())>"Root"</button>
-                {move || {
-                    let mut acc = String::new();
-                    let current = folder.get();
-                    current.split('/').filter(|p| !p.is_empty()).map(|part| {
-                        if !acc.is_empty() { acc.push('/'); }
-                        acc.push_str(part);
-                        let target = acc.clone();
-                        view! { " / " <button type="button" class="button subtle" on:click=move |_| folder.set(target.clone())>{part.to_owned()}</button> }
-                    }).collect_view()
-                }}
-            </p>
-            <ul class="choices" data-testid="folder-choices">
-                <For each=move || folders.get() key=|e| e.id.clone() let(e)>
-                    {
-                        let path = e.path.clone();
-                        view! { <li><button type="button" class="button subtle" on:click=move |_| folder.set(path.clone())><Icon name=IconName::Folder/>{e.name.clone()}</button></li> }
-                    }
-                </For>
-            </ul>
-            <Show when=move || loading.get()>
-                <p class="muted">"Loading…"</p>
-            </Show>
-            <Show when=move || !loading.get() && next.with(Option::is_some)>
-                <button type="button" class="button subtle" on:click=move |_| load(next.get_untracked())>"More folders"</button>
-            </Show>
-            <Show when=move || !loading.get() && next.with(Option::is_none) && folders.with(Vec::is_empty) && error.with(Option::is_none)>
-                <p class="muted">"No sub-folders here."</p>
-            </Show>
-            <Show when=move || error.with(Option::is_some)>
-                <p class="form-error" role="alert">{move || error.get()}</p>
-            </Show>
-            <div class="modal-actions">
-                <button type="button" class="button" on:click=move |_| open.set(false)>"Cancel"</button>
-                <button type="button" class="button primary" on:click=use_folder>"Use this folder"</button>
-            </div>
-        </div>
     }
     .into_any()
 }
@@ -755,26 +573,16 @@ fn FolderChooser(
 #[component]
 fn DeleteFormPanel(id: i32) -> impl IntoView {
     let delete = ServerAction::<DeleteForm>::new();
-    let toasts = use_toasts();
-    let navigate = use_navigate();
-    let confirm = RwSignal::new(false);
-    Effect::new(move |_| match delete.value().get() {
-        Some(Ok(())) => {
-            toasts.success("Form deleted.");
-            navigate("/forms", Default::default());
-        }
-        Some(Err(e)) => toasts.error(e.to_string()),
-        None => {}
-    });
     view! {
-        <section class="panel" aria-labelledby="delete-form-title">
-            <h2 id="delete-form-title">"Delete form"</h2>
-            <p class="muted">"Its submissions are deleted with it."</p>
-            <button class="button danger" on:click=move |_| confirm.set(true)>"Delete form"</button>
-            <ConfirmDialog open=confirm title="Delete form"
-                message="Delete this form and all its submissions? This cannot be undone."
-                confirm_label="Delete"
-                on_confirm=Callback::new(move |()| { delete.dispatch(DeleteForm { id }); })/>
-        </section>
+        <DeletePanel
+            title="Delete form"
+            explanation="Its submissions are deleted with it."
+            question="Delete this form and all its submissions? This cannot be undone."
+            done="Form deleted."
+            then_go="/forms"
+            answer=delete.value()
+            pending=delete.pending()
+            on_confirm=Callback::new(move |()| { delete.dispatch(DeleteForm { id }); })
+        />
     }
 }

@@ -5,13 +5,14 @@ use crate::components::admin::FormError;
 use crate::components::errors::{FieldError, load_failed};
 use crate::components::file_picker::{FilePicker, choice_of, sort_in_field_order};
 use crate::components::notice::{Notice, NoticeKind};
+use crate::components::paged_list::PagedList;
 use crate::components::upload_field::{Upload, UploadField, UploadState};
-use crate::dto::{FillableForm, PickEntry};
-use crate::error::AppError;
+use crate::dto::{FillableForm, PickEntry, PickPage};
+use crate::routes::{require_id, use_id_param};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 use std::collections::BTreeMap;
 use wharf_types::forms::{
     FieldDefinition, FieldKind, FieldValue, FileChoice, FilterMode, ListFormat, ListSource,
@@ -20,22 +21,15 @@ use wharf_types::forms::{
 
 #[component]
 pub fn FillFormPage() -> impl IntoView {
-    let params = use_params_map();
     let query = use_query_map();
-    let id = move || {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| id.parse::<i32>().ok())
-    };
+    let id = use_id_param();
     let preview = move || query.read().get("preview").is_some_and(|p| p == "1");
     let form = Resource::new(
-        move || (id(), preview()),
-        |(id, preview)| async move {
-            match id {
-                Some(id) => get_fillable_form(id, Some(preview)).await,
-                None => Err(AppError::NotFound("There is no such form.".into())),
-            }
+        move || (id.get(), preview()),
+        |(id, preview)| {
+            require_id(id, "There is no such form.", move |id| {
+                get_fillable_form(id, Some(preview))
+            })
         },
     );
     view! {
@@ -381,40 +375,33 @@ fn DataSourceOptions(
     id: String,
     disabled: bool,
 ) -> impl IntoView {
-    let entries = RwSignal::new(Vec::<PickEntry>::new());
-    let next = RwSignal::new(None::<String>);
+    let list = PagedList::<PickEntry>::new();
     let data_source = RwSignal::new(0);
-    let error = RwSignal::new(None::<String>);
     let typed = RwSignal::new(String::new());
-    let load = move |cursor: Option<String>| {
-        let field = field.clone();
-        leptos::task::spawn_local(async move {
-            let answer = pick_files(form_id, field, preview, String::new(), None, cursor).await;
-            if entries.try_get_untracked().is_none() {
-                return; // the form is gone
-            }
-            match answer {
-                Ok(page) => {
-                    data_source.set(page.data_source_id);
-                    entries.update(|e| {
-                        e.extend(
-                            page.entries
-                                .into_iter()
-                                .filter(|p| !p.entry.is_folder || p.refusal.is_none()),
-                        );
-                        // Dropbox lists in its own order; the field's Sort by and Direction decide.
-                        sort_in_field_order(e, direction);
-                    });
-                    next.set(page.next);
-                }
-                Err(e) => error.set(Some(e.to_string())),
-            }
-        });
+    let accept = move |page: PickPage| {
+        data_source.set(page.data_source_id);
+        // Folders that cannot be chosen are no options (a list format cannot open them).
+        let rows = page
+            .entries
+            .into_iter()
+            .filter(|p| !p.entry.is_folder || p.refusal.is_none())
+            .collect();
+        (rows, page.next)
     };
-    {
-        let load = load.clone();
-        Effect::new(move |_| load(None));
-    }
+    let field = StoredValue::new(field);
+    let fetch = move |cursor: Option<String>| {
+        pick_files(
+            form_id,
+            field.get_value(),
+            preview,
+            String::new(),
+            None,
+            cursor,
+        )
+    };
+    Effect::new(move |_| list.reload(fetch(None), accept));
+    let load_more = move || list.load_more(|cursor| fetch(Some(cursor)), accept);
+    let entries = list.rows;
     let many = format.allows_many();
     let set = move |p: &PickEntry, on: bool| {
         let choice = choice_of(data_source.get_untracked(), p);
@@ -434,9 +421,10 @@ fn DataSourceOptions(
     };
     let shown = move || {
         let t = typed.get().to_lowercase();
-        entries
-            .get()
-            .into_iter()
+        let mut all = entries.get();
+        // Dropbox lists in its own order; the field's Sort by and Direction decide.
+        sort_in_field_order(&mut all, direction);
+        all.into_iter()
             .filter(|p| match filter {
                 Some(FilterMode::StartsWith) => p.display.to_lowercase().starts_with(&t),
                 Some(FilterMode::Contains) => p.display.to_lowercase().contains(&t),
@@ -444,7 +432,7 @@ fn DataSourceOptions(
             })
             .collect::<Vec<_>>()
     };
-    let list = match format {
+    let options = match format {
         ListFormat::DropDown { .. } => view! {
             <input type="search" class="list-filter" placeholder="Type to filter" aria-label="Filter the options"
                 disabled=disabled on:input=move |ev| typed.set(event_target_value(&ev))/>
@@ -484,12 +472,13 @@ fn DataSourceOptions(
         }
     };
     view! {
-        {list}
-        <Show when=move || next.with(Option::is_some)>
-            <button type="button" class="button subtle" on:click={let load = load.clone(); move |_| load(next.get_untracked())}>"Load more"</button>
+        {options}
+        <Show when=move || list.has_more()>
+            <button type="button" class="button subtle" disabled=move || list.loading.get()
+                on:click=move |_| load_more()>"Load more"</button>
         </Show>
-        <Show when=move || error.with(Option::is_some)>
-            <p class="form-error" role="alert">{move || error.get()}</p>
+        <Show when=move || list.error.with(Option::is_some)>
+            <p class="form-error" role="alert">{move || list.error.get()}</p>
         </Show>
     }
     .into_any()

@@ -2,10 +2,12 @@
 //! "+ New form", and links to edit and to the submissions.
 use super::status_label;
 use crate::api::forms::{CreateForm, list_forms, list_published_forms};
-use crate::components::admin::{FormError, Pager, field_error, form_error};
+use crate::components::admin::{FormError, field_error, form_error};
 use crate::components::errors::FieldError;
+use crate::components::list_page::{Level, SearchableList};
 use crate::components::shell::CurrentUserResource;
 use crate::components::time::Time;
+use crate::dto::FormRow;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -31,89 +33,75 @@ pub fn FormsPage() -> impl IntoView {
 
 #[component]
 fn PublishedForms() -> impl IntoView {
-    let search = RwSignal::new(String::new());
-    let page = RwSignal::new(0u64);
-    let forms = Resource::new(
-        move || (search.get(), page.get()),
-        |(search, page)| list_published_forms(search, Some(page)),
-    );
     view! {
-        <h2>"Fill in a form"</h2>
-        <input type="search" class="search" placeholder="Search forms" aria-label="Search forms to fill in"
-            on:input=move |ev| { search.set(event_target_value(&ev)); page.set(0); }/>
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                forms.await.map(|list| {
-                    if list.rows.is_empty() {
-                        return view! { <p class="muted" data-testid="no-published-forms">"No form is published yet."</p> }.into_any();
-                    }
-                    let shown = list.rows.len();
-                    view! {
-                        <ul class="cards" data-testid="published-forms">
-                            {list.rows.into_iter().map(|f| view! {
-                                <li><A href=format!("/forms/{}/fill", f.id) attr:class="card-link">{f.title}</A></li>
-                            }).collect_view()}
-                        </ul>
-                        <Pager label="Pages of forms to fill in" page=list.page page_size=list.page_size shown total=list.total on_page=page/>
-                    }.into_any()
-                })
-            })}
-        </Transition>
+        <SearchableList
+            title="Fill in a form"
+            level=Level::Section
+            search_label="Search forms to fill in"
+            placeholder="Search forms"
+            pager_label="Pages of forms to fill in"
+            no_match="No published form matches your search."
+            empty=|| view! { <p class="muted" data-testid="no-published-forms">"No form is published yet."</p> }
+            load=|search, page| list_published_forms(search, Some(page))
+            rows={|rows: Vec<FormRow>| view! {
+                <ul class="cards" data-testid="published-forms">
+                    {rows.into_iter().map(|f| view! {
+                        <li><A href=format!("/forms/{}/fill", f.id) attr:class="card-link">{f.title}</A></li>
+                    }).collect_view()}
+                </ul>
+            }.into_any()}
+        />
     }
 }
 
 #[component]
 fn DesignedForms() -> impl IntoView {
-    let search = RwSignal::new(String::new());
-    let page = RwSignal::new(0u64);
-    let forms = Resource::new(
-        move || (search.get(), page.get()),
-        |(search, page)| list_forms(search, Some(page)),
-    );
     let creating = RwSignal::new(false);
     view! {
-        <div class="section-head">
-            <h2>"Design forms"</h2>
-            <button class="button primary" data-testid="new-form" on:click=move |_| creating.set(true)>"+ New form"</button>
-        </div>
-        <Show when=move || creating.get()>
-            <NewFormPanel creating/>
-        </Show>
-        <input type="search" class="search" placeholder="Search forms" aria-label="Search forms to design"
-            on:input=move |ev| { search.set(event_target_value(&ev)); page.set(0); }/>
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                forms.await.map(|list| {
-                    if list.rows.is_empty() {
-                        return view! { <p class="muted">"No forms yet. Start with + New form."</p> }.into_any();
-                    }
-                    let shown = list.rows.len();
+        <SearchableList
+            title="Design forms"
+            level=Level::Section
+            search_label="Search forms to design"
+            placeholder="Search forms"
+            pager_label="Pages of forms to design"
+            no_match="No form matches your search."
+            empty=|| view! { <p class="muted">"No forms yet. Start with + New form."</p> }
+            load=|search, page| list_forms(search, Some(page))
+            actions=Callback::new(move |_| view! {
+                <button class="button primary" data-testid="new-form" on:click=move |_| creating.set(true)>"+ New form"</button>
+            }.into_any())
+            rows=|rows| view! { <DesignedFormsTable rows/> }.into_any()
+        >
+            <Show when=move || creating.get()>
+                <NewFormPanel creating/>
+            </Show>
+        </SearchableList>
+    }
+}
+
+#[component]
+fn DesignedFormsTable(rows: Vec<FormRow>) -> impl IntoView {
+    view! {
+        <table class="table stack" data-testid="designed-forms">
+            <thead><tr>
+                <th scope="col">"Title"</th><th scope="col">"Status"</th>
+                <th scope="col">"Modified"</th><th scope="col">"Modified by"</th><th></th>
+            </tr></thead>
+            <tbody>
+                {rows.into_iter().map(|f| {
+                    let status = status_label(&f);
                     view! {
-                        <table class="table stack" data-testid="designed-forms">
-                            <thead><tr>
-                                <th scope="col">"Title"</th><th scope="col">"Status"</th>
-                                <th scope="col">"Modified"</th><th scope="col">"Modified by"</th><th></th>
-                            </tr></thead>
-                            <tbody>
-                                {list.rows.into_iter().map(|f| {
-                                    let status = status_label(&f);
-                                    view! {
-                                        <tr>
-                                            <td class="cell-title"><A href=format!("/forms/{}/edit", f.id)>{f.title.clone()}</A></td>
-                                            <td data-label="Status">{status}</td>
-                                            <td data-label="Modified"><Time at=f.updated_at.clone()/></td>
-                                            <td data-label="Modified by">{f.updated_by.clone().unwrap_or_default()}</td>
-                                            <td><A href=format!("/forms/{}/submissions", f.id)>"Submissions"</A></td>
-                                        </tr>
-                                    }
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                        <Pager label="Pages of forms to design" page=list.page page_size=list.page_size shown total=list.total on_page=page/>
-                    }.into_any()
-                })
-            })}
-        </Transition>
+                        <tr>
+                            <td class="cell-title"><A href=format!("/forms/{}/edit", f.id)>{f.title.clone()}</A></td>
+                            <td data-label="Status">{status}</td>
+                            <td data-label="Modified"><Time at=f.updated_at.clone()/></td>
+                            <td data-label="Modified by">{f.updated_by.clone().unwrap_or_default()}</td>
+                            <td><A href=format!("/forms/{}/submissions", f.id)>"Submissions"</A></td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
     }
 }
 

@@ -5,30 +5,22 @@ use crate::components::admin::Pager;
 use crate::components::errors::load_failed;
 use crate::components::time::Time;
 use crate::dto::SubmissionList;
-use crate::error::AppError;
+use crate::routes::{require_id, use_id_param};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 use wharf_types::forms::{FieldValue, human_size};
 
 #[component]
 pub fn SubmissionsPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| id.parse::<i32>().ok())
-    };
+    let id = use_id_param();
     let page = RwSignal::new(0u64);
     let list = Resource::new(
-        move || (id(), page.get()),
-        |(id, page)| async move {
-            match id {
-                Some(id) => list_submissions(id, Some(page)).await,
-                None => Err(AppError::NotFound("There is no such form.".into())),
-            }
+        move || (id.get(), page.get()),
+        |(id, page)| {
+            require_id(id, "There is no such form.", move |id| {
+                list_submissions(id, Some(page))
+            })
         },
     );
     view! {
@@ -38,7 +30,7 @@ pub fn SubmissionsPage() -> impl IntoView {
                     match list.await {
                         Ok(l) => view! {
                             <Submissions list=l page/>
-                            {id().map(|id| view! { <A href=format!("/forms/{id}/edit") attr:class="button">"Back to the form"</A> })}
+                            {id.get().map(|id| view! { <A href=format!("/forms/{id}/edit") attr:class="button">"Back to the form"</A> })}
                         }.into_any(),
                         Err(e) => load_failed("Submissions", e),
                     }

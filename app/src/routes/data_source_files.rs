@@ -1,97 +1,40 @@
-//! Using a data source: the ones a user may use (on Home) and a folder browser for each. The server
-//! decides what is listed (Connection users, the root folder); this page only shows it.
-use crate::api::files::{CreateFolder, DeleteEntry, browse_folder, list_usable_data_sources};
-use crate::components::admin::Pager;
+//! A data source's files as the people who may use it see them: a folder browser. The server decides
+//! what is listed (Connection users, the root folder, the File pattern); this page only shows it.
+use crate::api::files::{CreateFolder, DeleteEntry, browse_folder};
 use crate::components::confirm::ConfirmDialog;
-use crate::components::data_source_bits::{KindIcon, StatusBadge};
 use crate::components::errors::load_failed;
 use crate::components::icons::{Icon, file_icon};
+use crate::components::paged_list::PagedList;
 use crate::components::time::Time;
 use crate::components::toast::use_toasts;
 use crate::dto::{FileEntry, FolderPageView};
-use crate::error::AppError;
+use crate::routes::{require_id, use_id_param};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 use wharf_types::forms::human_size;
 
-/// Home's list of the data sources this user may use and that are ready, searchable and paged.
+/// `/data-sources/:id/files?folder=…`: a data source's files, one folder at a time, page by page.
 #[component]
-pub fn UsableDataSources() -> impl IntoView {
-    let search = RwSignal::new(String::new());
-    let page = RwSignal::new(0u64);
-    let usable = Resource::new(
-        move || (search.get(), page.get()),
-        |(search, page)| list_usable_data_sources(search, Some(page), Some(true)),
-    );
-    view! {
-        <div class="section-head">
-            <h2>"Data sources you can use"</h2>
-            <input type="search" class="search" placeholder="Search data sources" aria-label="Search the data sources you can use"
-                on:input=move |ev| { search.set(event_target_value(&ev)); page.set(0); }/>
-        </div>
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                usable.await.map(|list| {
-                    if list.rows.is_empty() {
-                        let text = if search.get_untracked().trim().is_empty() {
-                            "No data source is shared with you yet."
-                        } else {
-                            "No data source you can use matches your search."
-                        };
-                        return view! { <p class="muted" data-testid="no-usable">{text}</p> }.into_any();
-                    }
-                    let shown = list.rows.len();
-                    view! {
-                        <ul class="cards" data-testid="usable-data-sources">
-                            {list.rows.into_iter().map(|r| {
-                                let name = r.display_name.unwrap_or_else(|| "(unnamed)".into());
-                                view! {
-                                    <li>
-                                        <A href=format!("/data-sources/{}", r.id) attr:class="card-link data-source-card">
-                                            <span class="card-title"><KindIcon kind=r.kind/>{name}</span>
-                                            <StatusBadge status=r.status/>
-                                        </A>
-                                    </li>
-                                }
-                            }).collect_view()}
-                        </ul>
-                        <Pager label="Pages of data sources you can use" page=list.page page_size=list.page_size shown total=list.total on_page=page/>
-                    }.into_any()
-                })
-            })}
-        </Transition>
-    }
-}
-
-/// `/data-sources/:id?folder=…`: one folder, page by page.
-#[component]
-pub fn BrowsePage() -> impl IntoView {
-    let params = use_params_map();
+pub fn DataSourceFilesPage() -> impl IntoView {
     let query = use_query_map();
-    let id = move || {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| id.parse::<i32>().ok())
-    };
+    let id = use_id_param();
     let folder = move || query.read().get("folder").unwrap_or_default();
     let version = RwSignal::new(0u32);
     let first = Resource::new(
-        move || (id(), folder(), version.get()),
-        |(id, folder, _)| async move {
-            match id {
-                Some(id) => browse_folder(id, folder, None).await,
-                None => Err(AppError::NotFound("There is no such data source.".into())),
-            }
+        move || (id.get(), folder(), version.get()),
+        |(id, folder, _)| {
+            require_id(id, "There is no such data source.", move |id| {
+                browse_folder(id, folder, None)
+            })
         },
     );
     view! {
         <section class="page browse">
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    match (first.await, id()) {
+                    match (first.await, id.get()) {
                         (Ok(page), Some(id)) => view! { <Folder id page version/> }.into_any(),
                         (Err(e), _) => load_failed("Data source", e),
                         (Ok(_), None) => ().into_any(),
@@ -110,34 +53,21 @@ fn Folder(id: i32, page: FolderPageView, version: RwSignal<u32>) -> impl IntoVie
         .unwrap_or_else(|| "(unnamed)".into());
     let folder = page.folder.clone();
     let writable = page.writable;
-    let mut first = page.entries;
-    folders_first_by_name(&mut first);
-    let entries = RwSignal::new(first);
-    let next = RwSignal::new(page.next);
-    let loading_more = RwSignal::new(false);
-    let more_error = RwSignal::new(None::<String>);
+    // The first page came with the server's render; later ones come on Dropbox's cursor.
+    let list = PagedList::starting_with(page.entries, page.next);
+    let shown = Memo::new(move |_| {
+        let mut all = list.rows.get();
+        folders_first_by_name(&mut all);
+        all
+    });
     let load_more = {
         let folder = folder.clone();
         move |_| {
-            let Some(cursor) = next.get_untracked() else {
-                return;
-            };
             let folder = folder.clone();
-            loading_more.set(true);
-            leptos::task::spawn_local(async move {
-                match browse_folder(id, folder, Some(cursor)).await {
-                    Ok(more) => {
-                        entries.update(|e| {
-                            e.extend(more.entries);
-                            folders_first_by_name(e);
-                        });
-                        next.set(more.next);
-                        more_error.set(None);
-                    }
-                    Err(e) => more_error.set(Some(e.to_string())),
-                }
-                loading_more.set(false);
-            });
+            list.load_more(
+                move |cursor| browse_folder(id, folder, Some(cursor)),
+                |more: FolderPageView| (more.entries, more.next),
+            )
         }
     };
     view! {
@@ -148,21 +78,21 @@ fn Folder(id: i32, page: FolderPageView, version: RwSignal<u32>) -> impl IntoVie
         <table class="table stack files" data-testid="file-list">
             <thead><tr><th scope="col">"Name"</th><th scope="col">"Size"</th><th scope="col">"Modified"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
             <tbody>
-                <For each=move || entries.get() key=|e| e.id.clone() let(entry)>
+                <For each=move || shown.get() key=|e| e.id.clone() let(entry)>
                     <EntryRow id entry writable version/>
                 </For>
             </tbody>
         </table>
-        <Show when=move || entries.with(|e| e.is_empty())>
+        <Show when=move || list.is_empty_and_done()>
             <p class="muted">"This folder is empty."</p>
         </Show>
-        <Show when=move || next.with(Option::is_some)>
-            <button class="button" data-testid="load-more" on:click=load_more.clone() disabled=move || loading_more.get()>
+        <Show when=move || list.has_more()>
+            <button class="button" data-testid="load-more" on:click=load_more.clone() disabled=move || list.loading.get()>
                 "Load more"
             </button>
         </Show>
-        <Show when=move || more_error.with(Option::is_some)>
-            <p class="form-error" role="alert">{move || more_error.get()}</p>
+        <Show when=move || list.error.with(Option::is_some)>
+            <p class="form-error" role="alert">{move || list.error.get()}</p>
         </Show>
     }
     .into_any()
@@ -199,12 +129,13 @@ fn folders_first_by_name(entries: &mut [FileEntry]) {
     });
 }
 
-fn folder_href(id: i32, folder: &str) -> String {
+/// The page of a data source's files, at one of its folders (`""` is its root).
+pub fn folder_href(id: i32, folder: &str) -> String {
     if folder.is_empty() {
-        format!("/data-sources/{id}")
+        format!("/data-sources/{id}/files")
     } else {
         let q = serde_urlencoded::to_string([("folder", folder)]).unwrap_or_default();
-        format!("/data-sources/{id}?{q}")
+        format!("/data-sources/{id}/files?{q}")
     }
 }
 
