@@ -341,7 +341,7 @@ test("times are shown to the minute in the person's own time zone, UTC on the se
 
 test("unknown ids are 'Page not found' with a 404, in the app's frame", async ({ page }) => {
   await signInAsAdmin(page);
-  for (const path of ["/admin/data-sources/999999", "/data-sources/999999", "/admin/users/999999", "/admin/groups/999999", "/forms/999999/edit", "/forms/999999/fill"]) {
+  for (const path of ["/admin/data-sources/999999", "/data-sources/999999/files", "/admin/users/999999", "/admin/groups/999999", "/forms/999999/edit", "/forms/999999/fill"]) {
     const response = await page.goto(path);
     expect(response?.status(), path).toBe(404);
     await hydrated(page);

@@ -1,5 +1,5 @@
 import { expect, Page, request as pwRequest } from "@playwright/test";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 /** The password Wharf printed at its first start (the test script gives it a fresh data directory). */
@@ -79,6 +79,8 @@ export const ADMIN_PASSWORD = "harbour lights 2026";
 /** Replaces the printed first password with ADMIN_PASSWORD if nobody has yet, so every spec file can run
  *  alone on a fresh server. Uses its own request context: the page's cookies are left alone. */
 export async function ensureAdminPassword() {
+  // Wharf deletes the file once the first password is replaced: then there is nothing to do.
+  if (!existsSync(join(process.env.WHARF_DATA_DIR ?? "", "initial-admin-password"))) return;
   const request = await pwRequest.newContext({ baseURL: `http://${process.env.LEPTOS_SITE_ADDR ?? "127.0.0.1:3100"}` });
   const headers = { Accept: "application/json" };
   const first = initialAdminPassword();
