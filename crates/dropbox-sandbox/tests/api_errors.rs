@@ -117,7 +117,11 @@ async fn expired_token_on_the_content_host_is_401_with_tag_other() {
 async fn malformed_json_body_is_a_plain_text_400() {
     let t = TestSandbox::start().await;
     let r = t
-        .post_raw("files/list_folder", "application/json", "{not json")
+        .post_raw(
+            "files/list_folder",
+            &[("Content-Type", "application/json")],
+            "{not json",
+        )
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert_eq!(
@@ -132,7 +136,7 @@ async fn wrong_content_type_is_a_400_listing_the_accepted_types() {
     let r = t
         .post_raw(
             "files/list_folder",
-            "application/x-www-form-urlencoded",
+            &[("Content-Type", "application/x-www-form-urlencoded")],
             r#"{"path": ""}"#,
         )
         .await;

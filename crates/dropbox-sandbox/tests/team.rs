@@ -164,19 +164,20 @@ async fn the_team_root_shows_the_member_folder_as_a_mounted_namespace() {
 async fn writes_through_the_mount_land_in_the_home_namespace() {
     let t = TestSandbox::start().await;
     let ann = member(&t, "ann@acme.test", "Ann", "Lee");
-    let resp = t
-        .http
-        .post(t.url("/2/files/upload"))
-        .bearer_auth(&ann.token)
-        .header("Dropbox-API-Path-Root", &ann.root)
-        .header("Dropbox-API-Arg", r#"{"path": "/Ann Lee/Inbox/new.txt"}"#)
-        .header("Content-Type", "application/octet-stream")
-        .body("new")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
-    let up: Value = resp.json().await.unwrap();
+    let r = t
+        .post_raw_as(
+            &ann.token,
+            "files/upload",
+            &[
+                ("Dropbox-API-Path-Root", &ann.root),
+                ("Dropbox-API-Arg", r#"{"path": "/Ann Lee/Inbox/new.txt"}"#),
+                ("Content-Type", "application/octet-stream"),
+            ],
+            "new",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let up = r.json();
     assert_eq!(up["path_display"], "/Ann Lee/Inbox/new.txt");
     assert_eq!(
         t.sb.file_content(&ann.info.account_id, "/Inbox/new.txt")

@@ -179,19 +179,29 @@ impl TestSandbox {
 }
 
 impl TestSandbox {
-    /// A POST to `/2/{route}` with the default token and this `Content-Type` and body, exactly as
-    /// given (for requests no SDK would send).
-    pub async fn post_raw(&self, route: &str, content_type: &str, body: &str) -> Reply {
-        let resp = self
+    /// A POST to `/2/{route}` with the default token and exactly these headers and body (for
+    /// requests no SDK would send).
+    pub async fn post_raw(&self, route: &str, headers: &[(&str, &str)], body: &str) -> Reply {
+        self.post_raw_as(&self.token, route, headers, body).await
+    }
+
+    /// [`TestSandbox::post_raw`] with another token.
+    pub async fn post_raw_as(
+        &self,
+        token: &str,
+        route: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> Reply {
+        let mut request = self
             .http
             .post(self.url(&format!("/2/{route}")))
-            .bearer_auth(&self.token)
-            .header("Content-Type", content_type)
-            .body(body.to_owned())
-            .send()
-            .await
-            .unwrap();
-        reply(resp).await
+            .bearer_auth(token)
+            .body(body.to_owned());
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        reply(request.send().await.unwrap()).await
     }
 
     /// `files/download` with another token; returns the reply (the body as text).
