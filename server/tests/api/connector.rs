@@ -6,7 +6,9 @@ use wharf_types::{DataSourceStatus, Role};
 
 /// A Wharf with the administrator signed in and a data source "Sales" not yet authorized.
 async fn sales() -> (TestApp, String) {
-    let (app, id) = sales().await;
+    let app = spawn_app().await;
+    app.sign_in_as_admin().await;
+    let id = app.new_data_source("Sales").await;
     (app, id)
 }
 
