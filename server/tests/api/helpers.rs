@@ -96,8 +96,9 @@ async fn fresh_database(data_dir: &TempDir) -> (String, Option<PostgresDatabase>
     }
 }
 
-/// A browser: its own cookies, redirects not followed (tests look at them).
-fn new_browser() -> Client {
+/// A browser: its own cookies, redirects not followed (tests look at them). Also for tests that
+/// need one before any Wharf runs.
+pub fn new_browser() -> Client {
     Client::builder()
         .cookie_store(true)
         .redirect(redirect::Policy::none())
