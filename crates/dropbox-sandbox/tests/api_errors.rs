@@ -103,17 +103,10 @@ async fn expired_token_on_the_content_host_is_401_with_tag_other() {
         t.sb.issue_token(TokenSpec::new(&t.account.account_id))
             .unwrap();
     t.sb.revoke_token(&revoked.access_token);
-    let r: Value = t
-        .http
-        .post(t.url("/2/files/download"))
-        .bearer_auth(&revoked.access_token)
-        .header("Dropbox-API-Arg", r#"{"path": "/x"}"#)
-        .send()
+    let r = t
+        .download_as(&revoked.access_token, json!({"path": "/x"}))
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json();
     assert_eq!(
         r["error"][".tag"], "invalid_access_token",
         "only expiry is reported as other"
@@ -123,18 +116,16 @@ async fn expired_token_on_the_content_host_is_401_with_tag_other() {
 #[tokio::test]
 async fn malformed_json_body_is_a_plain_text_400() {
     let t = TestSandbox::start().await;
-    let resp = t
-        .http
-        .post(t.url("/2/files/list_folder"))
-        .bearer_auth(&t.token)
-        .header("Content-Type", "application/json")
-        .body("{not json")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let r = t
+        .post_raw(
+            "files/list_folder",
+            &[("Content-Type", "application/json")],
+            "{not json",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert_eq!(
-        resp.text().await.unwrap(),
+        r.text,
         "Error in call to API function \"files/list_folder\": request body: could not decode input as JSON"
     );
 }
@@ -142,20 +133,19 @@ async fn malformed_json_body_is_a_plain_text_400() {
 #[tokio::test]
 async fn wrong_content_type_is_a_400_listing_the_accepted_types() {
     let t = TestSandbox::start().await;
-    let resp = t
-        .http
-        .post(t.url("/2/files/list_folder"))
-        .bearer_auth(&t.token)
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(r#"{"path": ""}"#)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
-    let text = resp.text().await.unwrap();
+    let r = t
+        .post_raw(
+            "files/list_folder",
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            r#"{"path": ""}"#,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(
-        text.contains("Bad HTTP \"Content-Type\" header: \"application/x-www-form-urlencoded\""),
-        "{text}"
+        r.text
+            .contains("Bad HTTP \"Content-Type\" header: \"application/x-www-form-urlencoded\""),
+        "{}",
+        r.text
     );
 }
 

@@ -148,27 +148,16 @@ async fn move_keeps_the_id_and_reports_conflicts() {
         .await;
     assert_eq!(moved["metadata"]["path_display"], "/sub/A2.txt");
     assert_eq!(moved["metadata"]["id"], a["id"]);
-    let r = t
-        .rpc(
-            "files/move_v2",
-            json!({"from_path": "/sub/a2.txt", "to_path": "/b.txt"}),
-        )
-        .await;
-    assert_route_error(&r, "to/conflict/file");
-    let r = t
-        .rpc(
-            "files/move_v2",
-            json!({"from_path": "/missing", "to_path": "/x"}),
-        )
-        .await;
-    assert_route_error(&r, "from_lookup/not_found");
-    let r = t
-        .rpc(
-            "files/move_v2",
-            json!({"from_path": "/sub", "to_path": "/sub/inner"}),
-        )
-        .await;
-    assert_route_error(&r, "cant_move_folder_into_itself");
+    for (from, to, error) in [
+        ("/sub/a2.txt", "/b.txt", "to/conflict/file"),
+        ("/missing", "/x", "from_lookup/not_found"),
+        ("/sub", "/sub/inner", "cant_move_folder_into_itself"),
+    ] {
+        let r = t
+            .rpc("files/move_v2", json!({"from_path": from, "to_path": to}))
+            .await;
+        assert_route_error(&r, error);
+    }
 }
 
 #[tokio::test]

@@ -6,15 +6,6 @@ use common::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-fn names(v: &Value) -> Vec<String> {
-    v["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["path_display"].as_str().unwrap().to_string())
-        .collect()
-}
-
 #[tokio::test]
 async fn listing_pages_with_limit_until_has_more_is_false() {
     let t = TestSandbox::start().await;
@@ -24,7 +15,7 @@ async fn listing_pages_with_limit_until_has_more_is_false() {
     let mut page = t
         .ok("files/list_folder", json!({"path": "", "limit": 2}))
         .await;
-    let mut seen = names(&page);
+    let mut seen = listed_paths(&page);
     assert_eq!(seen.len(), 2);
     while page["has_more"] == true {
         page = t
@@ -33,7 +24,7 @@ async fn listing_pages_with_limit_until_has_more_is_false() {
                 json!({"cursor": page["cursor"]}),
             )
             .await;
-        seen.extend(names(&page));
+        seen.extend(listed_paths(&page));
     }
     assert_eq!(
         seen,
@@ -46,11 +37,11 @@ async fn recursive_listing_includes_nested_entries_with_tags() {
     let t = TestSandbox::start().await;
     t.put("/a/b/c.txt", b"x").await;
     let flat = t.ok("files/list_folder", json!({"path": ""})).await;
-    assert_eq!(names(&flat), vec!["/a"]);
+    assert_eq!(listed_paths(&flat), vec!["/a"]);
     let deep = t
         .ok("files/list_folder", json!({"path": "", "recursive": true}))
         .await;
-    assert_eq!(names(&deep), vec!["/a", "/a/b", "/a/b/c.txt"]);
+    assert_eq!(listed_paths(&deep), vec!["/a", "/a/b", "/a/b/c.txt"]);
     assert_eq!(deep["entries"][2][".tag"], "file");
     assert_eq!(deep["entries"][0][".tag"], "folder");
 }
@@ -62,14 +53,14 @@ async fn include_deleted_lists_tombstones() {
     t.put("/gone.txt", b"x").await;
     t.ok("files/delete_v2", json!({"path": "/gone.txt"})).await;
     let plain = t.ok("files/list_folder", json!({"path": ""})).await;
-    assert_eq!(names(&plain), vec!["/keep.txt"]);
+    assert_eq!(listed_paths(&plain), vec!["/keep.txt"]);
     let all = t
         .ok(
             "files/list_folder",
             json!({"path": "", "include_deleted": true}),
         )
         .await;
-    assert_eq!(names(&all), vec!["/gone.txt", "/keep.txt"]);
+    assert_eq!(listed_paths(&all), vec!["/gone.txt", "/keep.txt"]);
     assert_eq!(all["entries"][0][".tag"], "deleted");
 }
 
@@ -97,7 +88,10 @@ async fn cursor_returns_changes_made_after_it_was_issued() {
             json!({"cursor": idle["cursor"]}),
         )
         .await;
-    assert_eq!(names(&changes), vec!["/docs/new.txt", "/docs/bye.txt"]);
+    assert_eq!(
+        listed_paths(&changes),
+        vec!["/docs/new.txt", "/docs/bye.txt"]
+    );
     assert_eq!(changes["entries"][1][".tag"], "deleted");
     let none = t
         .ok(
@@ -129,7 +123,7 @@ async fn changes_page_by_limit() {
             json!({"cursor": start["cursor"]}),
         )
         .await;
-    assert_eq!(names(&p1), vec!["/n0.txt", "/n1.txt"]);
+    assert_eq!(listed_paths(&p1), vec!["/n0.txt", "/n1.txt"]);
     assert_eq!(p1["has_more"], true);
     let p2 = t
         .ok(
@@ -137,7 +131,7 @@ async fn changes_page_by_limit() {
             json!({"cursor": p1["cursor"]}),
         )
         .await;
-    assert_eq!(names(&p2), vec!["/n2.txt"]);
+    assert_eq!(listed_paths(&p2), vec!["/n2.txt"]);
     assert_eq!(p2["has_more"], false);
 }
 
@@ -155,7 +149,7 @@ async fn latest_cursor_sees_only_later_changes() {
             json!({"cursor": latest["cursor"]}),
         )
         .await;
-    assert_eq!(names(&changes), vec!["/after.txt"]);
+    assert_eq!(listed_paths(&changes), vec!["/after.txt"]);
 }
 
 #[tokio::test]
@@ -197,7 +191,7 @@ async fn cursors_issued_after_a_reset_keep_working() {
         .await;
 
     assert_eq!(listed.status, StatusCode::OK, "{}", listed.text);
-    assert_eq!(names(&changes), vec!["/b.txt"]);
+    assert_eq!(listed_paths(&changes), vec!["/b.txt"]);
 }
 
 #[tokio::test]

@@ -88,6 +88,39 @@ async fn token(t: &TestSandbox, form: &[(&str, &str)]) -> (StatusCode, Value) {
     (status, resp.json().await.unwrap())
 }
 
+/// Exchanges `code` at the token endpoint, proving who is asking with `credential`: the PKCE
+/// `("code_verifier", …)` or the `("client_secret", …)`.
+async fn exchange(t: &TestSandbox, code: &str, credential: (&str, &str)) -> (StatusCode, Value) {
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("client_id", APP_KEY),
+        credential,
+        ("redirect_uri", REDIRECT),
+    ];
+    token(t, &form).await
+}
+
+/// Refreshes with `refresh_token` and the app's key and secret.
+async fn refresh(t: &TestSandbox, refresh_token: &str) -> (StatusCode, Value) {
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh_token),
+        ("client_id", APP_KEY),
+        ("client_secret", APP_SECRET),
+    ];
+    token(t, &form).await
+}
+
+/// The `access_token` of a token answer works for an API call.
+async fn assert_access_works(t: &TestSandbox, tokens: &Value) {
+    let access = tokens["access_token"].as_str().expect("an access token");
+    let me = t
+        .rpc_as(access, "users/get_current_account", Value::Null)
+        .await;
+    assert_eq!(me.status, StatusCode::OK, "{}", me.text);
+}
+
 #[tokio::test]
 async fn authorize_page_shows_app_name_accounts_and_allow_cancel() {
     let t = TestSandbox::start().await;
@@ -159,27 +192,13 @@ async fn pkce_s256_code_exchange_gives_tokens_and_offline_refresh_token() {
     )
     .await;
     assert_eq!(q["state"], "st-123");
-    let (status, body) = token(
-        &t,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &q["code"]),
-            ("client_id", APP_KEY),
-            ("code_verifier", VERIFIER),
-            ("redirect_uri", REDIRECT),
-        ],
-    )
-    .await;
+    let (status, body) = exchange(&t, &q["code"], ("code_verifier", VERIFIER)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["token_type"], "bearer");
     assert_eq!(body["expires_in"], 14400);
     assert_eq!(body["account_id"], t.account.account_id);
     assert!(body["refresh_token"].is_string());
-    let access = body["access_token"].as_str().unwrap();
-    let me = t
-        .rpc_as(access, "users/get_current_account", Value::Null)
-        .await;
-    assert_eq!(me.status, StatusCode::OK);
+    assert_access_works(&t, &body).await;
 }
 
 #[tokio::test]
@@ -192,21 +211,11 @@ async fn pkce_with_a_wrong_verifier_is_invalid_grant_and_burns_the_code() {
         "allow",
     )
     .await;
-    let mut form = vec![
-        ("grant_type", "authorization_code"),
-        ("code", q["code"].as_str()),
-        ("client_id", APP_KEY),
-        (
-            "code_verifier",
-            "not-the-verifier-not-the-verifier-not-the-verifier",
-        ),
-        ("redirect_uri", REDIRECT),
-    ];
-    let (status, body) = token(&t, &form).await;
+    let wrong = "not-the-verifier-not-the-verifier-not-the-verifier";
+    let (status, body) = exchange(&t, &q["code"], ("code_verifier", wrong)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["error"], "invalid_grant");
-    form[3] = ("code_verifier", VERIFIER);
-    let (status, body) = token(&t, &form).await;
+    let (status, body) = exchange(&t, &q["code"], ("code_verifier", VERIFIER)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "code must be one-time");
     assert_eq!(body["error"], "invalid_grant");
 }
@@ -223,17 +232,7 @@ async fn plain_pkce_is_accepted() {
         "allow",
     )
     .await;
-    let (status, body) = token(
-        &t,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &q["code"]),
-            ("client_id", APP_KEY),
-            ("code_verifier", VERIFIER),
-            ("redirect_uri", REDIRECT),
-        ],
-    )
-    .await;
+    let (status, body) = exchange(&t, &q["code"], ("code_verifier", VERIFIER)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(
         body.get("refresh_token").is_none(),
@@ -289,34 +288,14 @@ async fn expired_code_is_invalid_grant() {
     .await;
     let q = authorize(&t, &[], "allow").await;
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    let (status, body) = token(
-        &t,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &q["code"]),
-            ("client_id", APP_KEY),
-            ("client_secret", APP_SECRET),
-            ("redirect_uri", REDIRECT),
-        ],
-    )
-    .await;
+    let (status, body) = exchange(&t, &q["code"], ("client_secret", APP_SECRET)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["error"], "invalid_grant");
 }
 
 async fn offline_tokens(t: &TestSandbox) -> Value {
     let q = authorize(t, &[("token_access_type", "offline")], "allow").await;
-    let (status, body) = token(
-        t,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &q["code"]),
-            ("client_id", APP_KEY),
-            ("client_secret", APP_SECRET),
-            ("redirect_uri", REDIRECT),
-        ],
-    )
-    .await;
+    let (status, body) = exchange(t, &q["code"], ("client_secret", APP_SECRET)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     body
 }
@@ -325,29 +304,12 @@ async fn offline_tokens(t: &TestSandbox) -> Value {
 async fn refresh_gives_a_new_access_token_without_a_new_refresh_token() {
     let t = TestSandbox::start().await;
     let tokens = offline_tokens(&t).await;
-    let refresh = tokens["refresh_token"].as_str().unwrap();
-    let (status, body) = token(
-        &t,
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", refresh),
-            ("client_id", APP_KEY),
-            ("client_secret", APP_SECRET),
-        ],
-    )
-    .await;
+    let (status, body) = refresh(&t, tokens["refresh_token"].as_str().unwrap()).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(body.get("refresh_token").is_none());
     assert_eq!(body["token_type"], "bearer");
     assert_ne!(body["access_token"], tokens["access_token"]);
-    let me = t
-        .rpc_as(
-            body["access_token"].as_str().unwrap(),
-            "users/get_current_account",
-            Value::Null,
-        )
-        .await;
-    assert_eq!(me.status, StatusCode::OK);
+    assert_access_works(&t, &body).await;
 }
 
 #[tokio::test]
@@ -363,16 +325,7 @@ async fn revoke_invalidates_the_access_token_and_its_refresh_token() {
         .await;
     assert_eq!(after.status, StatusCode::UNAUTHORIZED);
     assert_eq!(after.json()["error"][".tag"], "invalid_access_token");
-    let (status, body) = token(
-        &t,
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
-            ("client_id", APP_KEY),
-            ("client_secret", APP_SECRET),
-        ],
-    )
-    .await;
+    let (status, body) = refresh(&t, tokens["refresh_token"].as_str().unwrap()).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["error"], "invalid_grant");
 }
@@ -444,14 +397,7 @@ async fn legacy_token_path_exchanges_codes_and_refreshes_with_basic_or_body_cred
         let body: Value = resp.json().await.unwrap();
         assert_eq!(body["expires_in"], 14400);
         assert!(body.get("refresh_token").is_none());
-        let me = t
-            .rpc_as(
-                body["access_token"].as_str().unwrap(),
-                "users/get_current_account",
-                Value::Null,
-            )
-            .await;
-        assert_eq!(me.status, StatusCode::OK);
+        assert_access_works(&t, &body).await;
     }
     let wrong = post(
         vec![

@@ -47,17 +47,11 @@ async fn official_python_sdk_scenario_passes_over_https() {
     let dir = tempfile::tempdir().unwrap();
     let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
     let made = Command::new("openssl")
+        // A self-signed certificate for 127.0.0.1 with a fresh unencrypted key, good for a day.
         .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=127.0.0.1",
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
         ])
+        .args(["-subj", "/CN=127.0.0.1"])
         .args(["-addext", "subjectAltName=IP:127.0.0.1"])
         .arg("-keyout")
         .arg(&key)

@@ -39,33 +39,11 @@ async fn a_token_without_the_routes_scope_gets_401_missing_scope_on_every_host()
     assert_eq!(folder.json(), missing("files.content.write"));
 
     // The content host reports a missing scope as such (only expiry becomes `other` there).
-    let upload = t
-        .http
-        .post(t.url("/2/files/upload"))
-        .bearer_auth(&read_only)
-        .header("Dropbox-API-Arg", r#"{"path": "/b.txt"}"#)
-        .header("Content-Type", "application/octet-stream")
-        .body("b")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(upload.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(
-        upload.json::<Value>().await.unwrap(),
-        missing("files.content.write")
-    );
-    let download = t
-        .http
-        .post(t.url("/2/files/download"))
-        .bearer_auth(&read_only)
-        .header("Dropbox-API-Arg", r#"{"path": "/a.txt"}"#)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        download.json::<Value>().await.unwrap(),
-        missing("files.content.read")
-    );
+    let upload = t.upload_as(&read_only, "/b.txt", b"b").await;
+    assert_eq!(upload.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(upload.json(), missing("files.content.write"));
+    let download = t.download_as(&read_only, json!({"path": "/a.txt"})).await;
+    assert_eq!(download.json(), missing("files.content.read"));
 
     let me = t
         .rpc_as(&read_only, "users/get_current_account", Value::Null)

@@ -154,17 +154,8 @@ async fn create_refuses_missing_paths_and_settings_the_account_cannot_have() {
 async fn a_pro_account_can_set_a_password_and_an_expiry() {
     let t = TestSandbox::start().await;
     let pro = someone(&t, "pro@example.com", AccountType::Pro);
-    let up = t
-        .http
-        .post(t.url("/2/files/upload"))
-        .bearer_auth(&pro)
-        .header("Dropbox-API-Arg", r#"{"path": "/secret.txt"}"#)
-        .header("Content-Type", "application/octet-stream")
-        .body("s3cret")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(up.status(), StatusCode::OK);
+    let up = t.upload_as(&pro, "/secret.txt", b"s3cret").await;
+    assert_eq!(up.status, StatusCode::OK);
     let link = t
         .rpc_as(
             &pro,

@@ -55,15 +55,6 @@ async fn ok(t: &TestSandbox, m: &Member, in_root: bool, route: &str, arg: Value)
     r.json()
 }
 
-fn names(listing: &Value) -> Vec<String> {
-    listing["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["path_display"].as_str().unwrap().to_string())
-        .collect()
-}
-
 #[tokio::test]
 async fn the_team_root_shows_the_member_folder_as_a_mounted_namespace() {
     let t = TestSandbox::start().await;
@@ -84,7 +75,7 @@ async fn the_team_root_shows_the_member_folder_as_a_mounted_namespace() {
     assert_eq!(me["root_info"]["home_path"], "/Ann Lee");
 
     let root = ok(&t, &ann, true, "files/list_folder", json!({"path": ""})).await;
-    assert_eq!(names(&root), vec!["/Ann Lee", "/Team Folder"]);
+    assert_eq!(listed_paths(&root), vec!["/Ann Lee", "/Team Folder"]);
     let mount = &root["entries"][0];
     assert_eq!(mount[".tag"], "folder");
     assert_eq!(mount["path_lower"], "/ann lee");
@@ -110,7 +101,7 @@ async fn the_team_root_shows_the_member_folder_as_a_mounted_namespace() {
     )
     .await;
     assert_eq!(
-        names(&everything),
+        listed_paths(&everything),
         vec![
             "/Ann Lee",
             "/Ann Lee/Plans",
@@ -166,26 +157,27 @@ async fn the_team_root_shows_the_member_folder_as_a_mounted_namespace() {
         json!({"path": "/Ann Lee/Plans"}),
     )
     .await;
-    assert_eq!(names(&inside), vec!["/Ann Lee/Plans/q3.txt"]);
+    assert_eq!(listed_paths(&inside), vec!["/Ann Lee/Plans/q3.txt"]);
 }
 
 #[tokio::test]
 async fn writes_through_the_mount_land_in_the_home_namespace() {
     let t = TestSandbox::start().await;
     let ann = member(&t, "ann@acme.test", "Ann", "Lee");
-    let resp = t
-        .http
-        .post(t.url("/2/files/upload"))
-        .bearer_auth(&ann.token)
-        .header("Dropbox-API-Path-Root", &ann.root)
-        .header("Dropbox-API-Arg", r#"{"path": "/Ann Lee/Inbox/new.txt"}"#)
-        .header("Content-Type", "application/octet-stream")
-        .body("new")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
-    let up: Value = resp.json().await.unwrap();
+    let r = t
+        .post_raw_as(
+            &ann.token,
+            "files/upload",
+            &[
+                ("Dropbox-API-Path-Root", &ann.root),
+                ("Dropbox-API-Arg", r#"{"path": "/Ann Lee/Inbox/new.txt"}"#),
+                ("Content-Type", "application/octet-stream"),
+            ],
+            "new",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let up = r.json();
     assert_eq!(up["path_display"], "/Ann Lee/Inbox/new.txt");
     assert_eq!(
         t.sb.file_content(&ann.info.account_id, "/Inbox/new.txt")
@@ -277,7 +269,7 @@ async fn teammates_see_only_their_own_member_folder() {
         json!({"path": "", "recursive": true}),
     )
     .await;
-    assert_eq!(names(&ben_root), vec!["/Ben Ng"]);
+    assert_eq!(listed_paths(&ben_root), vec!["/Ben Ng"]);
     assert_route_error(
         &call(
             &t,
@@ -327,7 +319,7 @@ async fn team_root_cursors_and_search_see_the_member_folder() {
         json!({"cursor": cursor["cursor"]}),
     )
     .await;
-    assert_eq!(names(&changes), vec!["/Ann Lee/Budget 2026.xlsx"]);
+    assert_eq!(listed_paths(&changes), vec!["/Ann Lee/Budget 2026.xlsx"]);
     let found = ok(
         &t,
         &ann,

@@ -120,28 +120,26 @@ async fn upload_keeps_client_modified_and_checks_content_hash() {
 #[tokio::test]
 async fn upload_requires_octet_stream_and_the_api_arg_header() {
     let t = TestSandbox::start().await;
-    let resp = t
-        .http
-        .post(t.url("/2/files/upload"))
-        .bearer_auth(&t.token)
-        .header("Content-Type", "application/octet-stream")
-        .body("x")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
-    assert!(resp.text().await.unwrap().contains("Dropbox-API-Arg"));
-    let resp = t
-        .http
-        .post(t.url("/2/files/upload"))
-        .bearer_auth(&t.token)
-        .header("Dropbox-API-Arg", r#"{"path": "/x"}"#)
-        .header("Content-Type", "text/plain")
-        .body("x")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let no_arg = t
+        .post_raw(
+            "files/upload",
+            &[("Content-Type", "application/octet-stream")],
+            "x",
+        )
+        .await;
+    assert_eq!(no_arg.status, StatusCode::BAD_REQUEST);
+    assert!(no_arg.text.contains("Dropbox-API-Arg"), "{}", no_arg.text);
+    let text = t
+        .post_raw(
+            "files/upload",
+            &[
+                ("Dropbox-API-Arg", r#"{"path": "/x"}"#),
+                ("Content-Type", "text/plain"),
+            ],
+            "x",
+        )
+        .await;
+    assert_eq!(text.status, StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test]

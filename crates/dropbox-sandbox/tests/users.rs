@@ -68,16 +68,16 @@ async fn path_root_header_selects_the_team_space() {
     let t = TestSandbox::start().await;
     let (acc, tok) = team_member(&t).await;
     let root = json!({".tag": "root", "root": acc.root_namespace_id}).to_string();
-    let resp = t
-        .http
-        .post(t.url("/2/files/create_folder_v2"))
-        .bearer_auth(&tok)
-        .header("Dropbox-API-Path-Root", &root)
-        .json(&json!({"path": "/Team Folder"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
+    let in_team_space = |route: &'static str, arg: &'static str| {
+        let headers = [
+            ("Dropbox-API-Path-Root", root.as_str()),
+            ("Content-Type", "application/json"),
+        ];
+        let (t, tok) = (&t, &tok);
+        async move { t.post_raw_as(tok, route, &headers, arg).await }
+    };
+    let created = in_team_space("files/create_folder_v2", r#"{"path": "/Team Folder"}"#).await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.text);
     let home = t
         .rpc_as(&tok, "files/list_folder", json!({"path": ""}))
         .await
@@ -86,16 +86,9 @@ async fn path_root_header_selects_the_team_space() {
         home["entries"].as_array().unwrap().is_empty(),
         "home is untouched"
     );
-    let resp = t
-        .http
-        .post(t.url("/2/files/list_folder"))
-        .bearer_auth(&tok)
-        .header("Dropbox-API-Path-Root", &root)
-        .json(&json!({"path": ""}))
-        .send()
+    let listing = in_team_space("files/list_folder", r#"{"path": ""}"#)
         .await
-        .unwrap();
-    let listing: Value = resp.json().await.unwrap();
+        .json();
     let names: Vec<&str> = listing["entries"]
         .as_array()
         .unwrap()
@@ -112,17 +105,18 @@ async fn path_root_header_selects_the_team_space() {
 #[tokio::test]
 async fn wrong_path_root_is_422_invalid_root_with_root_info() {
     let t = TestSandbox::start().await;
-    let resp = t
-        .http
-        .post(t.url("/2/files/list_folder"))
-        .bearer_auth(&t.token)
-        .header("Dropbox-API-Path-Root", r#"{".tag": "root", "root": "1"}"#)
-        .json(&json!({"path": ""}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let body: Value = resp.json().await.unwrap();
+    let r = t
+        .post_raw(
+            "files/list_folder",
+            &[
+                ("Dropbox-API-Path-Root", r#"{".tag": "root", "root": "1"}"#),
+                ("Content-Type", "application/json"),
+            ],
+            r#"{"path": ""}"#,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.json();
     assert_eq!(body["error"][".tag"], "invalid_root");
     assert_eq!(
         body["error"]["invalid_root"]["root_namespace_id"],

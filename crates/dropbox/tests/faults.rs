@@ -22,12 +22,7 @@ async fn a_429_is_retried_after_the_retry_after_it_names() {
     let elapsed = started.elapsed();
 
     assert!(elapsed >= Duration::from_secs(1), "waited {elapsed:?}");
-    let statuses: Vec<u16> =
-        w.sb.requests()
-            .iter()
-            .filter(|r| r.route == "users/get_space_usage")
-            .map(|r| r.status)
-            .collect();
+    let statuses = w.statuses("users/get_space_usage");
     assert_eq!(statuses, vec![429, 200]);
 }
 
@@ -222,12 +217,7 @@ async fn an_upload_session_resumes_after_an_append_whose_answer_was_lost() {
 
     assert_eq!(meta.size, data.len() as u64);
     assert!(w.content("/resumed.bin").await.unwrap() == data);
-    let appends: Vec<u16> =
-        w.sb.requests()
-            .iter()
-            .filter(|r| r.route == "files/upload_session/append_v2")
-            .map(|r| r.status)
-            .collect();
+    let appends = w.statuses("files/upload_session/append_v2");
     assert!(
         appends.contains(&409),
         "an incorrect_offset answer was resumed from: {appends:?}"

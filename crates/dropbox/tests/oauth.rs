@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use dropbox::{DropboxError, DropboxHub, MemoryTokenStore, Space};
+use dropbox::{DropboxError, DropboxHub, MemoryTokenStore, Secret, Space};
 use dropbox_sandbox::SandboxConfig;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -56,6 +56,33 @@ async fn click_allow(url: &url::Url, account_id: &str) -> HashMap<String, String
         .query_pairs()
         .into_owned()
         .collect()
+}
+
+/// Wharf starts an authorization and the user clicks Allow; answers the code Dropbox sent back and
+/// the verifier that goes with it.
+async fn allowed_code(w: &World) -> (String, Secret) {
+    let (url, verifier) = w.hub.oauth().unwrap().authorize_url("st");
+    let q = click_allow(&url, &w.account.account_id).await;
+    (q["code"].clone(), verifier)
+}
+
+/// Exchanging `code` is refused as an authorization Dropbox did not accept.
+async fn assert_exchange_refused(w: &World, code: &str, verifier: &Secret) {
+    let err = w
+        .hub
+        .oauth()
+        .unwrap()
+        .exchange_code(code, verifier)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, DropboxError::AuthorizationFailed(_)),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.user_message(),
+        "Dropbox did not accept the authorization. Start it again."
+    );
 }
 
 #[tokio::test]
@@ -111,43 +138,20 @@ async fn the_full_pkce_flow_yields_tokens_that_work() {
 #[tokio::test]
 async fn a_code_exchanged_with_the_wrong_verifier_is_refused() {
     let w = world().await;
-    let oauth = w.hub.oauth().unwrap();
-    let (url, _) = oauth.authorize_url("st");
-    let (_, other_verifier) = oauth.authorize_url("other");
+    let (code, _) = allowed_code(&w).await;
+    let (_, other_verifier) = w.hub.oauth().unwrap().authorize_url("other");
 
-    let q = click_allow(&url, &w.account.account_id).await;
-    let err = oauth
-        .exchange_code(&q["code"], &other_verifier)
-        .await
-        .unwrap_err();
-
-    assert!(
-        matches!(err, DropboxError::AuthorizationFailed(_)),
-        "{err:?}"
-    );
-    assert_eq!(
-        err.user_message(),
-        "Dropbox did not accept the authorization. Start it again."
-    );
+    assert_exchange_refused(&w, &code, &other_verifier).await;
 }
 
 #[tokio::test]
 async fn a_code_exchanged_a_second_time_is_refused() {
     let w = world().await;
+    let (code, verifier) = allowed_code(&w).await;
     let oauth = w.hub.oauth().unwrap();
-    let (url, verifier) = oauth.authorize_url("st");
-    let q = click_allow(&url, &w.account.account_id).await;
-    oauth.exchange_code(&q["code"], &verifier).await.unwrap();
+    oauth.exchange_code(&code, &verifier).await.unwrap();
 
-    let err = oauth
-        .exchange_code(&q["code"], &verifier)
-        .await
-        .unwrap_err();
-
-    assert!(
-        matches!(err, DropboxError::AuthorizationFailed(_)),
-        "{err:?}"
-    );
+    assert_exchange_refused(&w, &code, &verifier).await;
 }
 
 #[tokio::test]
@@ -157,19 +161,9 @@ async fn an_expired_code_is_refused() {
         ..SandboxConfig::for_tests()
     };
     let w = world_with(config, |c| c).await;
-    let oauth = w.hub.oauth().unwrap();
-    let (url, verifier) = oauth.authorize_url("st");
-    let q = click_allow(&url, &w.account.account_id).await;
+    let (code, verifier) = allowed_code(&w).await;
 
-    let err = oauth
-        .exchange_code(&q["code"], &verifier)
-        .await
-        .unwrap_err();
-
-    assert!(
-        matches!(err, DropboxError::AuthorizationFailed(_)),
-        "{err:?}"
-    );
+    assert_exchange_refused(&w, &code, &verifier).await;
 }
 
 #[tokio::test]

@@ -64,12 +64,7 @@ async fn a_token_expiring_during_use_is_refreshed_once_after_the_401() {
 
     assert_eq!(account.account_id, w.account.account_id);
     assert_eq!(token_requests(&w), 1);
-    let statuses: Vec<u16> =
-        w.sb.requests()
-            .iter()
-            .filter(|r| r.route == "users/get_current_account")
-            .map(|r| r.status)
-            .collect();
+    let statuses = w.statuses("users/get_current_account");
     assert_eq!(statuses, vec![200, 401, 200]);
 }
 
@@ -85,12 +80,7 @@ async fn the_content_hosts_401_with_tag_other_also_triggers_one_refresh() {
 
     assert_eq!(got, b"content");
     assert_eq!(token_requests(&w), 1);
-    let statuses: Vec<u16> =
-        w.sb.requests()
-            .iter()
-            .filter(|r| r.route == "files/download")
-            .map(|r| r.status)
-            .collect();
+    let statuses = w.statuses("files/download");
     assert_eq!(statuses, vec![401, 200]);
 }
 

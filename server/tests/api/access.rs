@@ -1,4 +1,5 @@
-use crate::helpers::{json, spawn_app};
+//! Who may call what and open which page, by role.
+use crate::helpers::{PASSWORD, refusal, spawn_app};
 use reqwest::StatusCode;
 use wharf_types::Role;
 
@@ -7,11 +8,10 @@ async fn anonymous_callers_are_refused_by_server_functions() {
     let app = spawn_app().await;
 
     for endpoint in ["list_data_sources", "list_users"] {
-        let response = app.call(endpoint, &[("search", "")]).await;
-        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{endpoint}");
+        let refused = refusal(app.call(endpoint, &[("search", "")]).await).await;
+        assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{endpoint}");
         assert_eq!(
-            json(response).await,
-            serde_json::json!("Unauthenticated"),
+            refused.message, "Your session has ended. Sign in again to continue.",
             "{endpoint}"
         );
     }
@@ -41,19 +41,14 @@ async fn anonymous_page_requests_are_sent_to_sign_in_with_their_return_path() {
 async fn a_plain_user_is_refused_administration_but_sees_the_rest() {
     let app = spawn_app().await;
     app.create_user("pat", &[Role::User]).await;
-    assert_eq!(
-        app.sign_in("pat", "password123!").await.status(),
-        StatusCode::OK
-    );
+    assert_eq!(app.sign_in("pat", PASSWORD).await.status(), StatusCode::OK);
 
     for endpoint in ["list_data_sources", "list_users"] {
-        let response = app.call(endpoint, &[("search", "")]).await;
-        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{endpoint}");
+        let refused = refusal(app.call(endpoint, &[("search", "")]).await).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{endpoint}");
         assert!(
-            json(response).await["Forbidden"]
-                .as_str()
-                .unwrap()
-                .starts_with("You do not have permission")
+            refused.message.starts_with("You do not have permission"),
+            "{refused:?}"
         );
     }
     for page in ["/admin/data-sources", "/admin/users", "/admin/groups"] {
@@ -80,11 +75,9 @@ async fn a_plain_user_is_refused_administration_but_sees_the_rest() {
 async fn a_data_source_manager_may_list_data_sources_but_not_users() {
     let app = spawn_app().await;
     app.create_user("dana", &[Role::ManageDataSources]).await;
-    app.sign_in("dana", "password123!").await;
+    app.sign_in("dana", PASSWORD).await;
 
-    let data_sources = app.call("list_data_sources", &[("search", "")]).await;
-    assert_eq!(data_sources.status(), StatusCode::OK);
-    assert_eq!(json(data_sources).await["rows"], serde_json::json!([]));
+    assert!(app.data_sources("").await.rows.is_empty());
     assert_eq!(
         app.call("list_users", &[]).await.status(),
         StatusCode::FORBIDDEN
@@ -103,18 +96,13 @@ async fn an_administrator_lists_users_with_their_roles() {
     .await;
     app.sign_in_as_admin().await;
 
-    let users = json(app.call("list_users", &[]).await).await["rows"].clone();
+    let users = app.users("").await.rows;
 
-    let names: Vec<&str> = users
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["username"].as_str().unwrap())
-        .collect();
+    let names: Vec<&str> = users.iter().map(|u| u.username.as_str()).collect();
     assert_eq!(names, ["admin", "dana"]);
     assert_eq!(
-        users[1]["roles"],
-        serde_json::json!(["ManageDataSources", "DesignBusinessProcess"])
+        users[1].roles,
+        [Role::ManageDataSources, Role::DesignBusinessProcess]
     );
 }
 

@@ -1,13 +1,20 @@
-use crate::helpers::{json, spawn_app};
+use crate::helpers::{DataSourceForm, PASSWORD, TestApp, spawn_app};
+use app::dto::TestResult;
 use reqwest::StatusCode;
 use sea_orm::EntityTrait;
-use wharf_types::Role;
+use wharf_types::{DataSourceStatus, Role};
 
-#[tokio::test]
-async fn authorizing_on_the_sandbox_connects_the_data_source_and_tests_it() {
+/// A Wharf with the administrator signed in and a data source "Sales" not yet authorized.
+async fn sales() -> (TestApp, String) {
     let app = spawn_app().await;
     app.sign_in_as_admin().await;
     let id = app.new_data_source("Sales").await;
+    (app, id)
+}
+
+#[tokio::test]
+async fn authorizing_on_the_sandbox_connects_the_data_source_and_tests_it() {
+    let (app, id) = sales().await;
 
     let callback = app.authorize_on_dropbox(&id, "allow").await;
     let back = app.get_page(&callback).await;
@@ -17,36 +24,30 @@ async fn authorizing_on_the_sandbox_connects_the_data_source_and_tests_it() {
         back.headers()["location"],
         format!("/admin/data-sources/{id}?authorization=connected")
     );
-    let view = json(app.call("get_data_source", &[("id", &id)]).await).await;
-    assert_eq!(view["row"]["status"], "Ready");
-    assert_eq!(view["provider"], "Sandbox Dropbox");
-    assert_eq!(view["connection"]["account_email"], "sandbox@wharf.example");
-    assert_eq!(view["connection"]["account_type"], "Basic");
+    let view = app.data_source(&id).await;
+    assert_eq!(view.row.status, DataSourceStatus::Ready);
+    assert_eq!(view.provider, "Sandbox Dropbox");
+    let connection = view.connection.expect("connected");
+    assert_eq!(connection.account_email, "sandbox@wharf.example");
+    assert_eq!(connection.account_type, "Basic");
+    let wire = app.call("get_data_source", &[("id", &id)]).await;
     assert!(
-        view.to_string().find("access_token").is_none(),
+        !wire.text().await.unwrap().contains("access_token"),
         "no token crosses the wire"
     );
-    let actions: Vec<&str> = view["audit"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["action"].as_str().unwrap())
-        .collect();
+    let actions: Vec<&str> = view.audit.iter().map(|a| a.action.as_str()).collect();
     assert_eq!(actions[..2], ["tested", "authorized"]);
 }
 
 #[tokio::test]
 async fn a_replayed_callback_is_refused_with_a_page_that_explains_and_changes_nothing() {
-    let app = spawn_app().await;
-    app.sign_in_as_admin().await;
-    let id = app.new_data_source("Sales").await;
+    let (app, id) = sales().await;
     let callback = app.authorize_on_dropbox(&id, "allow").await;
     assert_eq!(
         app.get_page(&callback).await.status(),
         StatusCode::SEE_OTHER
     );
-    let audit_before =
-        json(app.call("get_data_source", &[("id", &id)]).await).await["audit"].clone();
+    let audit_before = app.data_source(&id).await.audit;
 
     let replay = app.get_page(&callback).await;
 
@@ -54,21 +55,16 @@ async fn a_replayed_callback_is_refused_with_a_page_that_explains_and_changes_no
     let page = replay.text().await.unwrap();
     assert!(page.contains("already been used"), "{page}");
     assert!(page.contains("Nothing was changed."));
-    assert_eq!(
-        json(app.call("get_data_source", &[("id", &id)]).await).await["audit"],
-        audit_before
-    );
+    assert_eq!(app.data_source(&id).await.audit, audit_before);
 }
 
 #[tokio::test]
 async fn another_users_callback_is_refused() {
-    let app = spawn_app().await;
-    app.sign_in_as_admin().await;
-    let id = app.new_data_source("Sales").await;
+    let (app, id) = sales().await;
     let callback = app.authorize_on_dropbox(&id, "allow").await;
     app.call("sign_out", &[]).await;
     app.create_user("dana", &[Role::ManageDataSources]).await;
-    app.sign_in("dana", "password123!").await;
+    app.sign_in("dana", PASSWORD).await;
 
     let foreign = app.get_page(&callback).await;
 
@@ -84,9 +80,7 @@ async fn another_users_callback_is_refused() {
 
 #[tokio::test]
 async fn cancel_on_the_dropbox_page_leaves_the_data_source_incomplete_with_a_message() {
-    let app = spawn_app().await;
-    app.sign_in_as_admin().await;
-    let id = app.new_data_source("Sales").await;
+    let (app, id) = sales().await;
 
     let callback = app.authorize_on_dropbox(&id, "cancel").await;
     let back = app.get_page(&callback).await;
@@ -95,28 +89,25 @@ async fn cancel_on_the_dropbox_page_leaves_the_data_source_incomplete_with_a_mes
         back.headers()["location"],
         format!("/admin/data-sources/{id}?authorization=cancelled")
     );
-    let view = json(app.call("get_data_source", &[("id", &id)]).await).await;
-    assert_eq!(view["row"]["status"], "Incomplete");
-    assert_eq!(view["connection"], serde_json::Value::Null);
+    let view = app.data_source(&id).await;
+    assert_eq!(view.row.status, DataSourceStatus::Incomplete);
+    assert_eq!(view.connection, None);
 }
 
 #[tokio::test]
 async fn test_connection_reports_success_and_deleting_revokes_at_dropbox() {
-    let app = spawn_app().await;
-    app.sign_in_as_admin().await;
-    let id = app.new_data_source("Sales").await;
-    app.get_page(&app.authorize_on_dropbox(&id, "allow").await)
-        .await;
+    let (app, id) = sales().await;
+    app.connect(&id).await;
 
-    let tested = json(app.call("test_data_source", &[("id", &id)]).await).await;
     assert_eq!(
-        tested,
-        serde_json::json!({"ok": true, "message": "Connection test succeeded"})
+        app.test_data_source(&id).await,
+        TestResult {
+            ok: true,
+            message: "Connection test succeeded".into()
+        }
     );
 
-    let deleted = app.call("delete_data_source", &[("id", &id)]).await;
-    assert_eq!(deleted.status(), StatusCode::OK);
-    assert_eq!(json(deleted).await["warning"], serde_json::Value::Null);
+    assert_eq!(app.delete_data_source(&id).await.warning, None);
     assert!(
         app.sandbox()
             .requests()
@@ -127,11 +118,8 @@ async fn test_connection_reports_success_and_deleting_revokes_at_dropbox() {
 
 #[tokio::test]
 async fn tokens_are_not_stored_in_clear() {
-    let app = spawn_app().await;
-    app.sign_in_as_admin().await;
-    let id = app.new_data_source("Sales").await;
-    app.get_page(&app.authorize_on_dropbox(&id, "allow").await)
-        .await;
+    let (app, id) = sales().await;
+    app.connect(&id).await;
     let key = std::fs::read_to_string(app.data_dir.path().join(domain::vault::KEY_FILE)).unwrap();
     let vault = domain::vault::Vault::open(Some(key.trim()), app.data_dir.path()).unwrap();
     let row = entity::dropbox_credential::Entity::find_by_id(id.parse::<i32>().unwrap())
@@ -196,7 +184,7 @@ async fn connecting_functions_refuse_anonymous_callers_and_plain_users() {
         );
     }
     app.create_user("pat", &[Role::User]).await;
-    app.sign_in("pat", "password123!").await;
+    app.sign_in("pat", PASSWORD).await;
     for endpoint in ["authorize_data_source", "test_data_source"] {
         assert_eq!(
             app.call(endpoint, &[("id", "1")]).await.status(),
@@ -210,55 +198,36 @@ async fn connecting_functions_refuse_anonymous_callers_and_plain_users() {
 
 #[tokio::test]
 async fn saving_a_connected_data_source_tests_it_again_with_the_new_settings() {
-    let app = spawn_app().await;
-    app.sign_in_as_admin().await;
-    let id = app.new_data_source("Sales").await;
-    app.get_page(&app.authorize_on_dropbox(&id, "allow").await)
-        .await;
-    let save = |root: &'static str| {
-        let id = id.clone();
-        let app = &app;
-        async move {
-            app.call(
-                "save_data_source",
-                &[
-                    ("id", id.as_str()),
-                    ("kind", "Dropbox"),
-                    ("display_name", "Sales"),
-                    ("root_folder", root),
-                    ("file_pattern", ""),
-                    ("search_scope", "AllSubfolders"),
-                    ("space", "MyFiles"),
-                ],
-            )
-            .await
-        }
+    let (app, id) = sales().await;
+    app.connect(&id).await;
+    let app = &app;
+    let save = |root_folder: &'static str| {
+        let form = DataSourceForm {
+            id: Some(&id),
+            display_name: "Sales",
+            root_folder,
+            ..Default::default()
+        };
+        async move { app.save_data_source(&form).await }
     };
 
     assert_eq!(save("/No such folder").await.status(), StatusCode::OK);
-    let view = json(app.call("get_data_source", &[("id", &id)]).await).await;
-    assert_eq!(view["row"]["status"], "TestFailed");
-    assert!(
-        view["status_message"]
-            .as_str()
-            .unwrap()
-            .contains("does not exist")
-    );
+    let view = app.data_source(&id).await;
+    assert_eq!(view.row.status, DataSourceStatus::TestFailed);
+    let message = view.status_message.unwrap_or_default();
+    assert!(message.contains("does not exist"), "{message}");
 
     assert_eq!(save("/Documents").await.status(), StatusCode::OK);
-    let view = json(app.call("get_data_source", &[("id", &id)]).await).await;
-    assert_eq!(view["row"]["status"], "Ready");
-    assert_eq!(view["status_message"], serde_json::Value::Null);
+    let view = app.data_source(&id).await;
+    assert_eq!(view.row.status, DataSourceStatus::Ready);
+    assert_eq!(view.status_message, None);
 }
 
 #[tokio::test]
 async fn deleting_still_deletes_when_dropbox_cannot_revoke_and_says_so() {
     use dropbox_sandbox::{FaultKind, FaultSpec};
-    let app = spawn_app().await;
-    app.sign_in_as_admin().await;
-    let id = app.new_data_source("Sales").await;
-    app.get_page(&app.authorize_on_dropbox(&id, "allow").await)
-        .await;
+    let (app, id) = sales().await;
+    app.connect(&id).await;
     app.sandbox().add_fault(
         FaultSpec::new(
             "auth/token/revoke",
@@ -270,10 +239,9 @@ async fn deleting_still_deletes_when_dropbox_cannot_revoke_and_says_so() {
         .times(10),
     );
 
-    let deleted = app.call("delete_data_source", &[("id", &id)]).await;
+    let deleted = app.delete_data_source(&id).await;
 
-    assert_eq!(deleted.status(), StatusCode::OK);
-    let warning = json(deleted).await["warning"].as_str().unwrap().to_owned();
+    let warning = deleted.warning.expect("a warning");
     assert!(warning.contains("could not be told to revoke"), "{warning}");
     assert_eq!(
         app.call("get_data_source", &[("id", &id)]).await.status(),

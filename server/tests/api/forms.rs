@@ -1,124 +1,17 @@
 //! Forms end to end over HTTP: a designer builds and publishes a form with a List field bound to a
 //! Dropbox data source, people page through its files and submit; what is stored is what Dropbox has.
-use crate::helpers::{TestApp, spawn_app};
-use reqwest::{Response, StatusCode};
+use crate::helpers::{Pick, choice, decoded, field, file_browser, refusal, spawn_app, validation};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 use wharf_types::Role;
+use wharf_types::forms::{FieldValue, FileChoice, UploadReceipt};
 
-pub(crate) async fn body(r: Response) -> Value {
-    r.json().await.unwrap()
-}
-
-impl TestApp {
-    pub(crate) async fn call_json(
-        &self,
-        browser: &reqwest::Client,
-        endpoint: &str,
-        args: Value,
-    ) -> Response {
-        browser
-            .post(format!("{}/api/{endpoint}", self.address))
-            .header("Accept", "application/json")
-            .json(&args)
-            .send()
-            .await
-            .expect("request sent")
+/// The files a submission stored for `field`.
+fn files_of(value: Option<&FieldValue>) -> &[FileChoice] {
+    match value {
+        Some(FieldValue::Files(files)) => files,
+        other => panic!("no files stored: {other:?}"),
     }
-
-    /// A connected data source (the sandbox's first account) named `name`; returns its id.
-    pub(crate) async fn connected_data_source(&self, name: &str) -> i64 {
-        let id = self.new_data_source(name).await;
-        let callback = self.authorize_on_dropbox(&id, "allow").await;
-        assert_eq!(
-            self.get_page(&callback).await.status(),
-            StatusCode::SEE_OTHER
-        );
-        id.parse().unwrap()
-    }
-
-    /// Seeds `path` with `content`; returns Dropbox's file id.
-    pub(crate) async fn seed(&self, path: &str, content: &[u8]) -> String {
-        let account = self.sandbox().accounts()[0].account_id.clone();
-        let m = self
-            .sandbox()
-            .seed_file(&account, path, content)
-            .await
-            .unwrap();
-        m["id"].as_str().unwrap().to_owned()
-    }
-
-    /// Creates, saves and publishes a form as the signed-in administrator; returns its id.
-    pub(crate) async fn publish_form(&self, title: &str, fields: Value) -> i64 {
-        let created = self.call("create_form", &[("title", title)]).await;
-        assert_eq!(created.status(), StatusCode::OK);
-        let id = body(created).await.as_i64().unwrap();
-        let saved = self
-            .call_json(
-                &self.client,
-                "save_form",
-                json!({ "id": id, "title": title, "draft": { "fields": fields } }),
-            )
-            .await;
-        assert_eq!(
-            saved.status(),
-            StatusCode::OK,
-            "{}",
-            saved.text().await.unwrap()
-        );
-        let published = self.call("publish_form", &[("id", &id.to_string())]).await;
-        assert_eq!(published.status(), StatusCode::OK);
-        id
-    }
-
-    pub(crate) async fn signed_in_browser(&self, name: &str, roles: &[Role]) -> reqwest::Client {
-        self.create_user(name, roles).await;
-        let browser = self.another_browser();
-        let r = self
-            .call_from(
-                &browser,
-                "sign_in",
-                &[
-                    ("username", name),
-                    ("password", "password123!"),
-                    ("next", "/"),
-                ],
-            )
-            .await;
-        assert_eq!(r.status(), StatusCode::OK);
-        browser
-    }
-}
-
-pub(crate) fn field(name: &str, kind: Value, required: bool) -> Value {
-    json!({
-        "title": name.to_uppercase(), "name": name, "help": "", "required": required,
-        "enabled": true, "visible": true, "kind": kind,
-    })
-}
-
-pub(crate) fn file_browser(
-    data_source: i64,
-    folder: &str,
-    extensions: &[&str],
-    subfolders: bool,
-) -> Value {
-    json!({ "List": {
-        "source": { "DataSource": {
-            "data_source_id": data_source,
-            "display_field": "Name", "value_field": "Path",
-            "sort_by": "Name", "direction": "Ascending",
-            "folder": folder, "extensions": extensions,
-            "include_subfolders": subfolders, "show_folders": false, "max_size": null,
-        }},
-        "format": "FileBrowser",
-    }})
-}
-
-pub(crate) fn choice(data_source: i64, id: &str, path: &str) -> Value {
-    json!({
-        "data_source_id": data_source, "id": id, "path": path, "rev": null,
-        "name": path.rsplit('/').next().unwrap(), "size": null, "value": "",
-    })
 }
 
 #[tokio::test]
@@ -148,27 +41,10 @@ async fn a_person_pages_through_a_big_folder_picks_two_pdfs_and_the_submission_k
         )
         .await;
     let user = app.signed_in_browser("uma", &[Role::User]).await;
-    let pick = |folder: &str, query: Option<&str>, next: Option<&str>| {
-        let mut args = vec![
-            ("form_id".to_owned(), form.to_string()),
-            ("field".to_owned(), "invoices".to_owned()),
-            ("folder".to_owned(), folder.to_owned()),
-        ];
-        if let Some(q) = query {
-            args.push(("query".into(), q.into()));
-        }
-        if let Some(n) = next {
-            args.push(("next".into(), n.into()));
-        }
-        let user = user.clone();
-        let address = app.address.clone();
-        async move {
-            user.post(format!("{address}/api/pick_files"))
-                .form(&args)
-                .send()
-                .await
-                .unwrap()
-        }
+    let invoices = Pick {
+        form,
+        field: "invoices",
+        ..Default::default()
     };
 
     // Paging on Dropbox's cursor: 450 files + 1 .exe + 1 folder = 452 entries in three pages.
@@ -176,17 +52,26 @@ async fn a_person_pages_through_a_big_folder_picks_two_pdfs_and_the_submission_k
     let mut pages = 0;
     let mut next: Option<String> = None;
     loop {
-        let r = pick("", None, next.as_deref()).await;
-        assert_eq!(r.status(), StatusCode::OK);
-        let page = body(r).await;
+        let page = app
+            .picked(
+                &user,
+                &Pick {
+                    next: next.as_deref(),
+                    ..invoices
+                },
+            )
+            .await;
         pages += 1;
-        for e in page["entries"].as_array().unwrap() {
-            names.push(e["entry"]["name"].as_str().unwrap().to_owned());
-            if e["entry"]["name"] == "setup.exe" {
-                assert_eq!(e["refusal"], "Only .pdf files can be chosen here.");
+        for e in &page.entries {
+            names.push(e.entry.name.clone());
+            if e.entry.name == "setup.exe" {
+                assert_eq!(
+                    e.refusal.as_deref(),
+                    Some("Only .pdf files can be chosen here.")
+                );
             }
         }
-        next = page["next"].as_str().map(str::to_owned);
+        next = page.next;
         if next.is_none() {
             break;
         }
@@ -196,52 +81,51 @@ async fn a_person_pages_through_a_big_folder_picks_two_pdfs_and_the_submission_k
     assert!(!names.iter().any(|n| n == "secret.pdf"));
 
     // Into a sub-folder, and a search below the field's folder only.
-    let sub = body(pick("Archive/Invoices/2026", None, None).await).await;
-    assert_eq!(sub["entries"][0]["entry"]["name"], "Q1.pdf");
-    let outside = pick("Archive/Other", None, None).await;
+    let in_folder = |folder: &'static str| Pick {
+        folder: Some(folder),
+        ..invoices
+    };
+    let sub = app.picked(&user, &in_folder("Archive/Invoices/2026")).await;
+    assert_eq!(sub.entries[0].entry.name, "Q1.pdf");
+    let outside = app.pick_files(&user, &in_folder("Archive/Other")).await;
     assert_eq!(outside.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let found = body(pick("", Some("secret"), None).await).await;
-    assert_eq!(found["entries"].as_array().unwrap().len(), 0);
+    let search = Pick {
+        query: Some("secret"),
+        ..invoices
+    };
+    assert!(app.picked(&user, &search).await.entries.is_empty());
 
     // Submit two PDFs: stored with what Dropbox has now (size, rev), not what the browser said.
     let submitted = app
-        .call_json(
+        .submit(
             &user,
-            "submit_form",
-            json!({ "id": form, "values": {
+            form,
+            json!({
                 "note": { "Text": "two invoices" },
                 "invoices": { "Files": [
                     choice(ds, &inv7, "Archive/Invoices/INV-00007.pdf"),
                     choice(ds, &q1, "Archive/Invoices/2026/Q1.pdf"),
                 ]},
-            }}),
+            }),
         )
         .await;
     assert_eq!(submitted.status(), StatusCode::OK);
-    let list = body(
-        app.call("list_submissions", &[("id", &form.to_string())])
-            .await,
-    )
-    .await;
-    assert_eq!(list["total"], 1);
-    let files = &list["rows"][0]["values"]["invoices"]["Files"];
-    assert_eq!(files[0]["name"], "INV-00007.pdf");
-    assert_eq!(files[0]["size"], 6);
-    assert!(files[0]["rev"].is_string());
-    assert_eq!(files[1]["path"], "Archive/Invoices/2026/Q1.pdf");
-    assert_eq!(files[1]["value"], "/Archive/Invoices/2026/Q1.pdf");
-    assert_eq!(list["rows"][0]["submitted_by"], "uma");
+    let list = app.submissions(form).await;
+    assert_eq!(list.total, 1);
+    let files = files_of(list.rows[0].values.get("invoices"));
+    assert_eq!(files[0].name, "INV-00007.pdf");
+    assert_eq!(files[0].size, Some(6));
+    assert!(files[0].rev.is_some());
+    assert_eq!(files[1].path, "Archive/Invoices/2026/Q1.pdf");
+    assert_eq!(files[1].value, "/Archive/Invoices/2026/Q1.pdf");
+    assert_eq!(list.rows[0].submitted_by.as_deref(), Some("uma"));
 
     // The listed download link streams the file through Wharf.
     let download = app
-        .client
-        .get(format!(
-            "{}/files/{ds}/download?path=Archive%2FInvoices%2FINV-00007.pdf",
-            app.address
+        .get_page(&format!(
+            "/files/{ds}/download?path=Archive%2FInvoices%2FINV-00007.pdf"
         ))
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(download.status(), StatusCode::OK);
     assert_eq!(download.bytes().await.unwrap().as_ref(), b"%PDF 7");
 }
@@ -265,13 +149,7 @@ async fn a_submission_that_does_not_fit_the_form_is_refused_and_nothing_is_store
         )
         .await;
     let user = app.signed_in_browser("sam", &[Role::User]).await;
-    let submit = |values: Value| {
-        app.call_json(
-            &user,
-            "submit_form",
-            json!({ "id": form, "values": values }),
-        )
-    };
+    let with_file = |id: &str, path: &str| json!({ "amount": { "Number": 1 }, "files": { "Files": [choice(ds, id, path)] } });
 
     let cases = [
         (json!({}), "amount", "AMOUNT is required."),
@@ -285,77 +163,67 @@ async fn a_submission_that_does_not_fit_the_form_is_refused_and_nothing_is_store
             "nope",
             "no such field",
         ),
+        (with_file(&exe, "In/setup.exe"), "files", "Only .pdf files"),
         (
-            json!({ "amount": { "Number": 1 }, "files": { "Files": [choice(ds, &exe, "In/setup.exe")] } }),
-            "files",
-            "Only .pdf files",
-        ),
-        (
-            json!({ "amount": { "Number": 1 }, "files": { "Files": [choice(ds, &deep, "In/sub/b.pdf")] } }),
+            with_file(&deep, "In/sub/b.pdf"),
             "files",
             "not in the folder",
         ),
         (
-            json!({ "amount": { "Number": 1 }, "files": { "Files": [choice(ds, &outside, "Out/c.pdf")] } }),
+            with_file(&outside, "Out/c.pdf"),
             "files",
             "not in the folder",
         ),
         (
-            json!({ "amount": { "Number": 1 }, "files": { "Files": [choice(ds, &pdf, "In/../Out/c.pdf")] } }),
+            with_file(&pdf, "In/../Out/c.pdf"),
             "files",
             "not in the folder",
         ),
+        (with_file(&outside, "In/a.pdf"), "files", "was replaced"),
         (
-            json!({ "amount": { "Number": 1 }, "files": { "Files": [choice(ds, &outside, "In/a.pdf")] } }),
-            "files",
-            "was replaced",
-        ),
-        (
-            json!({ "amount": { "Number": 1 }, "files": { "Files": [choice(ds, &pdf, "In/gone.pdf")] } }),
+            with_file(&pdf, "In/gone.pdf"),
             "files",
             "no longer in Dropbox",
         ),
     ];
     for (values, field, sentence) in cases {
-        let r = submit(values.clone()).await;
-        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{values}");
-        let answer = body(r).await;
+        let refused = refusal(app.submit(&user, form, values.clone()).await).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{values}");
         assert!(
-            refusal_at(&answer, field).contains(sentence),
-            "{values}: {answer}"
+            refused.at(field).contains(sentence),
+            "{values}: {refused:?}"
         );
     }
     // Several problems at once: every one comes back, each at its own field.
-    let answer = body(
-        submit(json!({
-            "amount": { "Text": "x" },
-            "nope": { "Text": "x" },
-            "files": { "Files": [choice(ds, &exe, "In/setup.exe")] },
-        }))
+    let refused = refusal(
+        app.submit(
+            &user,
+            form,
+            json!({
+                "amount": { "Text": "x" },
+                "nope": { "Text": "x" },
+                "files": { "Files": [choice(ds, &exe, "In/setup.exe")] },
+            }),
+        )
         .await,
     )
     .await;
+    assert!(refused.at("amount").contains("wrong kind"), "{refused:?}");
+    assert!(refused.at("nope").contains("no such field"), "{refused:?}");
     assert!(
-        refusal_at(&answer, "amount").contains("wrong kind"),
-        "{answer}"
+        refused.at("files").contains("Only .pdf files"),
+        "{refused:?}"
     );
-    assert!(
-        refusal_at(&answer, "nope").contains("no such field"),
-        "{answer}"
-    );
-    assert!(
-        refusal_at(&answer, "files").contains("Only .pdf files"),
-        "{answer}"
-    );
-    let list = body(
-        app.call("list_submissions", &[("id", &form.to_string())])
-            .await,
-    )
-    .await;
-    assert_eq!(list["total"], 0);
+    assert_eq!(app.submissions(form).await.total, 0);
 
     // The same person, with values that fit, gets through.
-    let ok = submit(json!({ "amount": { "Number": 12.5 }, "files": { "Files": [choice(ds, &pdf, "In/a.pdf")] } })).await;
+    let ok = app
+        .submit(
+            &user,
+            form,
+            json!({ "amount": { "Number": 12.5 }, "files": { "Files": [choice(ds, &pdf, "In/a.pdf")] } }),
+        )
+        .await;
     assert_eq!(ok.status(), StatusCode::OK);
 }
 
@@ -372,13 +240,13 @@ async fn a_person_who_is_not_a_connection_user_is_told_why_the_field_refuses() {
             json!([field("files", file_browser(ds, "", &[], true), false)]),
         )
         .await;
-    let insider = crate::authorization_matrix::user_id(&app, "insider").await;
+    let insider = app.user_id_of("insider").await;
     let saved = app
         .call(
             "save_data_source_security",
             &[
                 ("id", &ds.to_string()),
-                ("users[0][User]", &insider.to_string()),
+                ("users[0][User]", &insider),
                 ("read_only", "false"),
             ],
         )
@@ -386,30 +254,24 @@ async fn a_person_who_is_not_a_connection_user_is_told_why_the_field_refuses() {
     assert_eq!(saved.status(), StatusCode::OK);
     let outsider = app.signed_in_browser("outsider", &[Role::User]).await;
 
-    let fillable = body(
-        app.call_from(&outsider, "get_fillable_form", &[("id", &form.to_string())])
-            .await,
-    )
-    .await;
+    let fillable = app.fillable_form(&outsider, form).await;
     assert!(
-        fillable["refusals"]["files"]
-            .as_str()
-            .unwrap()
-            .contains("not one of the connection users")
+        fillable.refusals["files"].contains("not one of the connection users"),
+        "{:?}",
+        fillable.refusals
     );
-    let listing = app
-        .call_from(
-            &outsider,
-            "pick_files",
-            &[("form_id", &form.to_string()), ("field", "files")],
-        )
-        .await;
+    let files = Pick {
+        form,
+        field: "files",
+        ..Default::default()
+    };
+    let listing = app.pick_files(&outsider, &files).await;
     assert_eq!(listing.status(), StatusCode::FORBIDDEN);
     let submit = app
-        .call_json(
+        .submit(
             &outsider,
-            "submit_form",
-            json!({ "id": form, "values": { "files": { "Files": [choice(ds, &pdf, "a.pdf")] } } }),
+            form,
+            json!({ "files": { "Files": [choice(ds, &pdf, "a.pdf")] } }),
         )
         .await;
     assert_eq!(submit.status(), StatusCode::FORBIDDEN);
@@ -423,26 +285,20 @@ async fn people_fill_the_published_version_while_the_designer_edits_the_draft() 
         .publish_form("Versions", json!([field("first", json!("Text"), true)]))
         .await;
     let edited = app
-        .call_json(
-            &app.client,
-            "save_form",
-            json!({ "id": form, "title": "Versions", "draft": { "fields": [
-                field("first", json!("Text"), true), field("second", json!("Date"), true),
-            ]}}),
+        .save_form(
+            form,
+            "Versions",
+            json!([
+                field("first", json!("Text"), true),
+                field("second", json!("Date"), true),
+            ]),
         )
         .await;
     assert_eq!(edited.status(), StatusCode::OK);
     let user = app.signed_in_browser("vic", &[Role::User]).await;
-    let fillable = body(
-        app.call_from(&user, "get_fillable_form", &[("id", &form.to_string())])
-            .await,
-    )
-    .await;
-    assert_eq!(
-        fillable["definition"]["fields"].as_array().unwrap().len(),
-        1
-    );
-    assert_eq!(fillable["version"], 1);
+    let fillable = app.fillable_form(&user, form).await;
+    assert_eq!(fillable.definition.fields.len(), 1);
+    assert_eq!(fillable.version, 1);
     let preview = app
         .call_from(
             &user,
@@ -452,11 +308,7 @@ async fn people_fill_the_published_version_while_the_designer_edits_the_draft() 
         .await;
     assert_eq!(preview.status(), StatusCode::FORBIDDEN);
     let ok = app
-        .call_json(
-            &user,
-            "submit_form",
-            json!({ "id": form, "values": { "first": { "Text": "v1" } } }),
-        )
+        .submit(&user, form, json!({ "first": { "Text": "v1" } }))
         .await;
     assert_eq!(ok.status(), StatusCode::OK);
 }
@@ -468,13 +320,6 @@ async fn a_definition_with_problems_is_refused_with_the_field_it_concerns_and_no
     let form = app
         .publish_form("Checked", json!([field("ok", json!("Text"), false)]))
         .await;
-    let save = |fields: Value| {
-        app.call_json(
-            &app.client,
-            "save_form",
-            json!({ "id": form, "title": "Checked", "draft": { "fields": fields } }),
-        )
-    };
     for (fields, at, sentence) in [
         (
             json!([
@@ -500,21 +345,14 @@ async fn a_definition_with_problems_is_refused_with_the_field_it_concerns_and_no
             "..",
         ),
     ] {
-        let r = save(fields.clone()).await;
-        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{fields}");
-        let answer = body(r).await;
-        assert_eq!(answer["Validation"]["field"], at, "{answer}");
-        assert!(
-            answer["Validation"]["message"]
-                .as_str()
-                .unwrap()
-                .contains(sentence),
-            "{answer}"
-        );
+        let (field, message) =
+            validation(app.save_form(form, "Checked", fields.clone()).await).await;
+        assert_eq!(field.as_deref(), Some(at), "{fields}: {message}");
+        assert!(message.contains(sentence), "{fields}: {message}");
     }
-    let view = body(app.call("get_form", &[("id", &form.to_string())]).await).await;
-    assert_eq!(view["draft"]["fields"][0]["name"], "ok");
-    assert_eq!(view["row"]["unpublished_changes"], false);
+    let view = app.form(form).await;
+    assert_eq!(view.draft.fields[0].name, "ok");
+    assert!(!view.row.unpublished_changes);
 }
 
 #[tokio::test]
@@ -528,68 +366,49 @@ async fn uploaded_files_go_in_with_the_submission_once_and_are_listed_with_a_dow
         )
         .await;
     let user = app.signed_in_browser("ria", &[Role::User]).await;
-    let upload = |name: &str, body: &'static [u8]| {
+    let receipt: UploadReceipt = decoded(
         user.post(format!(
-            "{}/forms/{form}/uploads/receipt?name={name}",
+            "{}/forms/{form}/uploads/receipt?name=taxi.txt",
             app.address
         ))
         .header("Content-Type", "text/plain")
-        .body(body)
+        .body("taxi 12.50 EUR")
         .send()
-    };
-    let receipt = body(upload("taxi.txt", b"taxi 12.50 EUR").await.unwrap()).await;
-    assert_eq!(receipt["name"], "taxi.txt");
-    assert_eq!(receipt["size"], 14);
-    let token = receipt["token"].as_str().unwrap().to_owned();
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(receipt.name, "taxi.txt");
+    assert_eq!(receipt.size, 14);
+    let with_tokens = |token: &str| json!({ "receipt": { "UploadTokens": [token] } });
 
     // A token is not a value the browser can invent: a forged one is refused, nothing stored.
-    let forged = app
-        .call_json(
-            &user,
-            "submit_form",
-            json!({ "id": form, "values": { "receipt": { "UploadTokens": ["0".repeat(64)] } } }),
-        )
-        .await;
-    assert_eq!(forged.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(!refusal_at(&body(forged).await, "receipt").is_empty());
+    let forged = refusal(app.submit(&user, form, with_tokens(&"0".repeat(64))).await).await;
+    assert_eq!(forged.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(!forged.at("receipt").is_empty());
     // Nor can it send what a submission stores.
     let stored_shape = app
-        .call_json(&user, "submit_form", json!({ "id": form, "values": { "receipt": { "Uploads": [{ "id": 1, "name": "x", "size": 1 }] } } }))
+        .submit(
+            &user,
+            form,
+            json!({ "receipt": { "Uploads": [{ "id": 1, "name": "x", "size": 1 }] } }),
+        )
         .await;
     assert_eq!(stored_shape.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
-    let ok = app
-        .call_json(
-            &user,
-            "submit_form",
-            json!({ "id": form, "values": { "receipt": { "UploadTokens": [token.clone()] } } }),
-        )
-        .await;
+    let ok = app.submit(&user, form, with_tokens(&receipt.token)).await;
     assert_eq!(ok.status(), StatusCode::OK);
-    let again = app
-        .call_json(
-            &user,
-            "submit_form",
-            json!({ "id": form, "values": { "receipt": { "UploadTokens": [token] } } }),
-        )
-        .await;
+    let again = app.submit(&user, form, with_tokens(&receipt.token)).await;
     assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
-    let list = body(
-        app.call("list_submissions", &[("id", &form.to_string())])
-            .await,
-    )
-    .await;
-    assert_eq!(list["total"], 1);
-    let uploaded = &list["rows"][0]["values"]["receipt"]["Uploads"][0];
-    assert_eq!(uploaded["name"], "taxi.txt");
-    assert_eq!(uploaded["size"], 14);
-    let download = app
-        .client
-        .get(format!("{}/uploads/{}", app.address, uploaded["id"]))
-        .send()
-        .await
-        .unwrap();
+    let list = app.submissions(form).await;
+    assert_eq!(list.total, 1);
+    let Some(FieldValue::Uploads(uploaded)) = list.rows[0].values.get("receipt") else {
+        panic!("no uploads stored: {:?}", list.rows[0].values);
+    };
+    assert_eq!(uploaded[0].name, "taxi.txt");
+    assert_eq!(uploaded[0].size, 14);
+    let download = app.get_page(&format!("/uploads/{}", uploaded[0].id)).await;
     assert_eq!(download.status(), StatusCode::OK);
     assert_eq!(download.bytes().await.unwrap().as_ref(), b"taxi 12.50 EUR");
 }
@@ -619,13 +438,6 @@ async fn manual_lists_dates_and_numbers_take_only_what_the_form_allows() {
         )
         .await;
     let user = app.signed_in_browser("tia", &[Role::User]).await;
-    let submit = |values: Value| {
-        app.call_json(
-            &user,
-            "submit_form",
-            json!({ "id": form, "values": values }),
-        )
-    };
     for (values, field, sentence) in [
         (
             json!({ "priority": { "Options": ["Urgent"] } }),
@@ -648,38 +460,32 @@ async fn manual_lists_dates_and_numbers_take_only_what_the_form_allows() {
             "wrong kind",
         ),
     ] {
-        let r = submit(values.clone()).await;
-        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{values}");
-        let answer = body(r).await;
+        let refused = refusal(app.submit(&user, form, values.clone()).await).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{values}");
         assert!(
-            refusal_at(&answer, field).contains(sentence),
-            "{values}: {answer}"
+            refused.at(field).contains(sentence),
+            "{values}: {refused:?}"
         );
     }
-    let ok = submit(json!({
-        "priority": { "Options": ["High"] },
-        "tags": { "Options": ["red", "blue"] },
-        "due": { "Date": "2026-12-24" },
-        "amount": { "Number": 1250.5 },
-    }))
-    .await;
+    let ok = app
+        .submit(
+            &user,
+            form,
+            json!({
+                "priority": { "Options": ["High"] },
+                "tags": { "Options": ["red", "blue"] },
+                "due": { "Date": "2026-12-24" },
+                "amount": { "Number": 1250.5 },
+            }),
+        )
+        .await;
     assert_eq!(ok.status(), StatusCode::OK);
-    let list = body(
-        app.call("list_submissions", &[("id", &form.to_string())])
-            .await,
-    )
-    .await;
-    let values = &list["rows"][0]["values"];
-    assert_eq!(values["tags"]["Options"], json!(["red", "blue"]));
-    assert_eq!(values["due"]["Date"], "2026-12-24");
-    assert_eq!(values["amount"]["Number"], 1250.5);
-}
-
-/// The sentence a refused submission gives for `field` (a submission answers every field's problem
-/// at once), or `""` when it names no problem there.
-fn refusal_at(answer: &Value, field: &str) -> String {
-    answer["Fields"]["problems"][field]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
+    let list = app.submissions(form).await;
+    let values = &list.rows[0].values;
+    assert_eq!(
+        values["tags"],
+        FieldValue::Options(vec!["red".into(), "blue".into()])
+    );
+    assert_eq!(values["due"], FieldValue::Date("2026-12-24".into()));
+    assert_eq!(values["amount"], FieldValue::Number(1250.5));
 }

@@ -1,5 +1,5 @@
 //! Administration > Groups over HTTP: names unique regardless of case, members replaced as a set.
-use crate::helpers::{id_of, json, spawn_app, validation};
+use crate::helpers::{id_of, spawn_app, validation};
 use reqwest::StatusCode;
 use wharf_types::Role;
 
@@ -12,31 +12,23 @@ async fn an_administrator_creates_a_group_sets_its_members_and_deletes_it() {
 
     let finance = id_of(app.save_group("", "Finance", &[&amy, &bob]).await).await;
 
-    let list = json(app.call("list_groups", &[("search", "fin")]).await).await;
-    assert_eq!(list["total"], 1);
-    assert_eq!(list["rows"][0]["name"], "Finance");
-    assert_eq!(list["rows"][0]["member_count"], 2);
-    let users = json(app.call("list_users", &[("search", "amy")]).await).await;
-    assert_eq!(users["rows"][0]["groups"], serde_json::json!(["Finance"]));
+    let list = app.groups("fin").await;
+    assert_eq!(list.total, 1);
+    assert_eq!(list.rows[0].name, "Finance");
+    assert_eq!(list.rows[0].member_count, 2);
+    assert_eq!(app.users("amy").await.rows[0].groups, ["Finance"]);
 
     // renamed, with bob only; then with nobody (no member_ids at all)
     id_of(app.save_group(&finance, "Finance team", &[&bob]).await).await;
-    let group = json(app.call("get_group", &[("id", &finance)]).await).await;
-    assert_eq!(group["name"], "Finance team");
-    let members: Vec<&str> = group["members"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["username"].as_str().unwrap())
-        .collect();
+    let group = app.group(&finance).await;
+    assert_eq!(group.name, "Finance team");
+    let members: Vec<&str> = group.members.iter().map(|m| m.username.as_str()).collect();
     assert_eq!(members, ["bob"]);
     id_of(app.save_group(&finance, "Finance team", &[]).await).await;
-    let group = json(app.call("get_group", &[("id", &finance)]).await).await;
-    assert_eq!(group["members"], serde_json::json!([]));
+    assert!(app.group(&finance).await.members.is_empty());
 
     // the member picker finds users by name
-    let candidates = json(app.call("find_group_candidates", &[("search", "BO")]).await).await;
-    assert_eq!(candidates[0]["username"], "bob");
+    assert_eq!(app.group_candidates("BO").await[0].username, "bob");
 
     assert_eq!(
         app.call("delete_group", &[("id", &finance)]).await.status(),
@@ -64,11 +56,10 @@ async fn bad_group_input_is_refused_and_changes_nothing() {
     let unknown = validation(app.save_group(&ops, "Operations", &["424242"]).await).await;
     assert_eq!(unknown.0.as_deref(), Some("members"));
 
-    let group = json(app.call("get_group", &[("id", &ops)]).await).await;
-    assert_eq!(group["name"], "Ops");
-    assert_eq!(group["members"][0]["username"], "amy");
-    let list = json(app.call("list_groups", &[]).await).await;
-    assert_eq!(list["total"], 1);
+    let group = app.group(&ops).await;
+    assert_eq!(group.name, "Ops");
+    assert_eq!(group.members[0].username, "amy");
+    assert_eq!(app.groups("").await.total, 1);
     assert_eq!(
         app.save_group("999", "Nowhere", &[]).await.status(),
         StatusCode::NOT_FOUND

@@ -1,6 +1,14 @@
+use app::dto::{
+    CurrentUser, DataSourceList, DataSourceView, DeleteResult, FillableForm, FolderPageView,
+    FormView, GranteeView, GroupList, GroupView, MemberView, PickPage, SecurityView,
+    SubmissionList, TestResult, UsableDataSourceList, UserList, UserRow,
+};
+use app::error::AppError;
 use domain::identity::{NewUser, create_user};
-use reqwest::{Response, StatusCode, redirect};
+use reqwest::{Client, Response, StatusCode, redirect};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
 use server::config::{Settings, leptos_options};
 use server::startup::Application;
 use std::net::SocketAddr;
@@ -10,10 +18,14 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use wharf_types::Role;
 
+/// The password of users made with [`TestApp::create_user`].
+pub const PASSWORD: &str = "password123!";
+
 /// A running Wharf, its database and a cookie-keeping client that does not follow redirects.
 pub struct TestApp {
     pub address: String,
-    pub client: reqwest::Client,
+    /// The first browser: the administrator's, once a test signs in with [`TestApp::sign_in_as_admin`].
+    pub client: Client,
     pub db: DatabaseConnection,
     pub data_dir: TempDir,
     /// The built-in Sandbox Dropbox this Wharf talks to.
@@ -84,6 +96,17 @@ async fn fresh_database(data_dir: &TempDir) -> (String, Option<PostgresDatabase>
     }
 }
 
+/// A browser: its own cookies, redirects not followed (tests look at them). Also for tests that
+/// need one before any Wharf runs.
+pub fn new_browser() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("a reqwest client")
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(Duration::from_secs(600), "http://127.0.0.1").await
 }
@@ -109,15 +132,9 @@ async fn spawn_app_with(session_idle: Duration, public_url: &str) -> TestApp {
     let db = Database::connect(&database_url)
         .await
         .expect("test database");
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(redirect::Policy::none())
-        .timeout(Duration::from_secs(30))
-        .build()
-        .unwrap();
     let mut app = TestApp {
         address: String::new(),
-        client,
+        client: new_browser(),
         db,
         data_dir,
         sandbox: None,
@@ -188,7 +205,7 @@ impl TestApp {
         .to_owned()
     }
 
-    /// Creates a user with `roles` and the password `password123!`.
+    /// Creates a user with `roles` and the password [`PASSWORD`].
     pub async fn create_user(&self, username: &str, roles: &[Role]) {
         create_user(
             &self.db,
@@ -196,7 +213,7 @@ impl TestApp {
                 username,
                 display_name: username,
                 email: None,
-                password: "password123!",
+                password: PASSWORD,
                 roles,
                 must_change_password: false,
             },
@@ -207,25 +224,11 @@ impl TestApp {
 
     /// Calls a server function with form-encoded arguments, as the browser does.
     pub async fn call(&self, endpoint: &str, form: &[(&str, &str)]) -> Response {
-        self.client
-            .post(format!("{}/api/{endpoint}", self.address))
-            .header("Accept", "application/json")
-            .form(form)
-            .send()
-            .await
-            .expect("request sent")
+        self.call_from(&self.client, endpoint, form).await
     }
 
     pub async fn sign_in(&self, username: &str, password: &str) -> Response {
-        self.call(
-            "sign_in",
-            &[
-                ("username", username),
-                ("password", password),
-                ("next", "/"),
-            ],
-        )
-        .await
+        self.sign_in_from(&self.client, username, password).await
     }
 
     /// Signs in as the first administrator and replaces the initial password; returns the new one.
@@ -248,22 +251,17 @@ impl TestApp {
         new_password.to_owned()
     }
 
-    pub async fn change_password(&self, current: &str, new: &str, confirm: &str) -> Response {
-        self.call(
-            "change_password",
-            &[
-                ("current_password", current),
-                ("new_password", new),
-                ("confirm_password", confirm),
-            ],
-        )
-        .await
+    /// Signs in as the first administrator with the initial password; answers the session cookie
+    /// it sets (the whole `Set-Cookie` header).
+    pub async fn admin_session_cookie(&self) -> String {
+        let response = self.sign_in("admin", &self.initial_password()).await;
+        let cookie = response.headers()["set-cookie"].to_str();
+        cookie.expect("a session cookie").to_owned()
     }
 
-    pub async fn current_user(&self) -> serde_json::Value {
-        let response = self.call("get_current_user", &[]).await;
-        assert_eq!(response.status(), StatusCode::OK);
-        response.json().await.expect("json")
+    pub async fn change_password(&self, current: &str, new: &str, confirm: &str) -> Response {
+        self.change_password_from(&self.client, current, new, confirm)
+            .await
     }
 
     pub async fn get_page(&self, path: &str) -> Response {
@@ -288,8 +286,341 @@ impl Drop for TestApp {
     }
 }
 
-pub async fn json(response: Response) -> serde_json::Value {
-    response.json().await.expect("json body")
+// ---- Other browsers: a second person using the same Wharf ----------------------------------
+
+impl TestApp {
+    /// A browser of its own (its own cookies), signed in as nobody yet.
+    pub fn another_browser(&self) -> Client {
+        new_browser()
+    }
+
+    /// Creates `username` with `roles` and signs them in from a browser of their own.
+    pub async fn signed_in_browser(&self, username: &str, roles: &[Role]) -> Client {
+        self.create_user(username, roles).await;
+        self.browser_signed_in_as(username, PASSWORD).await
+    }
+
+    /// A browser of its own, signed in as an existing user.
+    pub async fn browser_signed_in_as(&self, username: &str, password: &str) -> Client {
+        let browser = self.another_browser();
+        let signed_in = self.sign_in_from(&browser, username, password).await;
+        assert_eq!(signed_in.status(), StatusCode::OK, "{username} signs in");
+        browser
+    }
+
+    /// A call of server function `endpoint` from `browser`, its arguments still to add.
+    fn server_function(&self, browser: &Client, endpoint: &str) -> reqwest::RequestBuilder {
+        let url = format!("{}/api/{endpoint}", self.address);
+        browser.post(url).header("Accept", "application/json")
+    }
+
+    /// [`TestApp::call`] from `browser`.
+    pub async fn call_from(
+        &self,
+        browser: &Client,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> Response {
+        let request = self.server_function(browser, endpoint).form(form);
+        request.send().await.expect("request sent")
+    }
+
+    /// A server function whose arguments are nested (forms, submissions), sent as JSON from `browser`.
+    pub async fn call_json(&self, browser: &Client, endpoint: &str, args: Value) -> Response {
+        let request = self.server_function(browser, endpoint).json(&args);
+        request.send().await.expect("request sent")
+    }
+
+    /// `GET path` from `browser`.
+    pub async fn get_from(&self, browser: &Client, path: &str) -> Response {
+        browser
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn sign_in_from(&self, browser: &Client, username: &str, password: &str) -> Response {
+        self.call_from(
+            browser,
+            "sign_in",
+            &[
+                ("username", username),
+                ("password", password),
+                ("next", "/"),
+            ],
+        )
+        .await
+    }
+
+    pub async fn change_password_from(
+        &self,
+        browser: &Client,
+        current: &str,
+        new: &str,
+        confirm: &str,
+    ) -> Response {
+        self.call_from(
+            browser,
+            "change_password",
+            &[
+                ("current_password", current),
+                ("new_password", new),
+                ("confirm_password", confirm),
+            ],
+        )
+        .await
+    }
+}
+
+// ---- Answers: what a call returned, decoded into the wire types --------------------------
+
+/// The body of a successful answer as the wire type `T`; fails the test (with the body) otherwise.
+pub async fn decoded<T: DeserializeOwned>(response: Response) -> T {
+    let status = response.status();
+    let body = response.text().await.expect("a body");
+    assert_eq!(status, StatusCode::OK, "{body}");
+    serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"))
+}
+
+/// The id a create or save call answered.
+pub async fn id_of(response: Response) -> String {
+    decoded::<i32>(response).await.to_string()
+}
+
+/// A refused call: its status and the error it answered.
+#[derive(Debug)]
+pub struct Refusal {
+    pub status: StatusCode,
+    /// The sentence the person is shown.
+    pub message: String,
+    error: Option<AppError>,
+}
+
+impl Refusal {
+    /// The field a validation error names, if any.
+    pub fn field(&self) -> Option<&str> {
+        match &self.error {
+            Some(AppError::Validation { field, .. }) => field.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The sentence shown under `field` (a submission answers every field's problem at once), or `""`.
+    pub fn at(&self, field: &str) -> String {
+        self.error
+            .as_ref()
+            .and_then(|e| e.for_field(field))
+            .unwrap_or_default()
+    }
+}
+
+/// What a refused call answered. The one place that knows how errors are written: a server
+/// function's JSON `AppError`, or a plain route's sentence as text.
+pub async fn refusal(response: Response) -> Refusal {
+    let status = response.status();
+    assert!(!status.is_success(), "expected a refusal, got {status}");
+    let body = response.text().await.expect("a body");
+    let error = serde_json::from_str::<AppError>(&body).ok();
+    Refusal {
+        status,
+        message: error.as_ref().map_or(body, AppError::to_string),
+        error,
+    }
+}
+
+/// The `field` and message of a 422 answer.
+pub async fn validation(response: Response) -> (Option<String>, String) {
+    let refused = refusal(response).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{refused:?}"
+    );
+    (refused.field().map(str::to_owned), refused.message)
+}
+
+/// One method per server function the tests read, each answering its wire type (the signed-in
+/// browser is the administrator's unless a `browser` is given).
+impl TestApp {
+    /// A successful call's answer as `T`.
+    pub async fn fetch<T: DeserializeOwned>(&self, endpoint: &str, form: &[(&str, &str)]) -> T {
+        decoded(self.call(endpoint, form).await).await
+    }
+
+    /// The signed-in user of `browser`, or `None` when nobody is.
+    pub async fn current_user_of(&self, browser: &Client) -> Option<CurrentUser> {
+        decoded(self.call_from(browser, "get_current_user", &[]).await).await
+    }
+
+    pub async fn current_user(&self) -> Option<CurrentUser> {
+        self.current_user_of(&self.client).await
+    }
+
+    pub async fn users(&self, search: &str) -> UserList {
+        self.fetch("list_users", &[("search", search)]).await
+    }
+
+    pub async fn user(&self, id: &str) -> UserRow {
+        self.fetch("get_user", &[("id", id)]).await
+    }
+
+    /// The id of the user named `username` (searched as Administration > Users does).
+    pub async fn user_id_of(&self, username: &str) -> String {
+        let users = self.users(username).await;
+        let user = users.rows.iter().find(|u| u.username == username);
+        user.expect("the user is listed").id.to_string()
+    }
+
+    pub async fn groups(&self, search: &str) -> GroupList {
+        self.fetch("list_groups", &[("search", search)]).await
+    }
+
+    pub async fn group(&self, id: &str) -> GroupView {
+        self.fetch("get_group", &[("id", id)]).await
+    }
+
+    pub async fn group_candidates(&self, search: &str) -> Vec<MemberView> {
+        self.fetch("find_group_candidates", &[("search", search)])
+            .await
+    }
+
+    pub async fn data_sources(&self, search: &str) -> DataSourceList {
+        self.fetch("list_data_sources", &[("search", search)]).await
+    }
+
+    pub async fn data_source(&self, id: &str) -> DataSourceView {
+        self.fetch("get_data_source", &[("id", id)]).await
+    }
+
+    pub async fn test_data_source(&self, id: &str) -> TestResult {
+        self.fetch("test_data_source", &[("id", id)]).await
+    }
+
+    pub async fn delete_data_source(&self, id: &str) -> DeleteResult {
+        self.fetch("delete_data_source", &[("id", id)]).await
+    }
+
+    pub async fn security(&self, id: &str) -> SecurityView {
+        self.fetch("get_data_source_security", &[("id", id)]).await
+    }
+
+    pub async fn grantees(&self, query: &str) -> Vec<GranteeView> {
+        self.fetch("search_grantees", &[("query", query)]).await
+    }
+
+    /// The data sources the administrator may use, as Home (`ready_only`) or the designer lists them.
+    pub async fn usable_data_sources(
+        &self,
+        search: &str,
+        page: u64,
+        ready_only: bool,
+    ) -> UsableDataSourceList {
+        let (page, ready_only) = (page.to_string(), ready_only.to_string());
+        self.fetch(
+            "list_usable_data_sources",
+            &[
+                ("search", search),
+                ("page", &page),
+                ("ready_only", &ready_only),
+            ],
+        )
+        .await
+    }
+
+    pub async fn browse_folder(&self, id: i32, folder: &str) -> Response {
+        self.call(
+            "browse_folder",
+            &[("id", &id.to_string()), ("folder", folder)],
+        )
+        .await
+    }
+
+    pub async fn folder(&self, id: i32, folder: &str) -> FolderPageView {
+        decoded(self.browse_folder(id, folder).await).await
+    }
+
+    pub async fn form(&self, id: i32) -> FormView {
+        self.fetch("get_form", &[("id", &id.to_string())]).await
+    }
+
+    pub async fn submissions(&self, form: i32) -> SubmissionList {
+        self.fetch("list_submissions", &[("id", &form.to_string())])
+            .await
+    }
+
+    /// Form `id` as the person in `browser` fills it in.
+    pub async fn fillable_form(&self, browser: &Client, id: i32) -> FillableForm {
+        decoded(
+            self.call_from(browser, "get_fillable_form", &[("id", &id.to_string())])
+                .await,
+        )
+        .await
+    }
+
+    /// A page of a List field's files as the person in `browser` sees it in the picker.
+    pub async fn pick_files(&self, browser: &Client, pick: &Pick<'_>) -> Response {
+        let form = pick.form.to_string();
+        let mut args = vec![("form_id", form.as_str()), ("field", pick.field)];
+        args.extend(pick.folder.map(|f| ("folder", f)));
+        args.extend(pick.query.map(|q| ("query", q)));
+        args.extend(pick.next.map(|n| ("next", n)));
+        self.call_from(browser, "pick_files", &args).await
+    }
+
+    pub async fn picked(&self, browser: &Client, pick: &Pick<'_>) -> PickPage {
+        decoded(self.pick_files(browser, pick).await).await
+    }
+}
+
+/// What the picker asks for: a List field of a form, and optionally a folder, a search, a next page.
+#[derive(Clone, Copy, Default)]
+pub struct Pick<'a> {
+    pub form: i32,
+    pub field: &'a str,
+    pub folder: Option<&'a str>,
+    pub query: Option<&'a str>,
+    pub next: Option<&'a str>,
+}
+
+// ---- Data sources --------------------------------------------------------------------------
+
+/// What Administration > Data sources saves; [`Default`] is a Dropbox data source over the whole
+/// account with every file allowed.
+pub struct DataSourceForm<'a> {
+    pub id: Option<&'a str>,
+    pub display_name: &'a str,
+    pub root_folder: &'a str,
+    pub file_pattern: &'a str,
+    pub search_scope: &'a str,
+}
+
+impl Default for DataSourceForm<'_> {
+    fn default() -> Self {
+        DataSourceForm {
+            id: None,
+            display_name: "Documents",
+            root_folder: "",
+            file_pattern: "",
+            search_scope: "AllSubfolders",
+        }
+    }
+}
+
+impl<'a> DataSourceForm<'a> {
+    /// The form as `save_data_source` reads it.
+    pub fn fields(&self) -> Vec<(&'static str, &'a str)> {
+        let mut form = vec![
+            ("kind", "Dropbox"),
+            ("display_name", self.display_name),
+            ("root_folder", self.root_folder),
+            ("file_pattern", self.file_pattern),
+            ("search_scope", self.search_scope),
+            ("space", "MyFiles"),
+        ];
+        form.extend(self.id.map(|id| ("id", id)));
+        form
+    }
 }
 
 impl TestApp {
@@ -297,37 +628,64 @@ impl TestApp {
         self.sandbox.as_deref().expect("the built-in sandbox runs")
     }
 
+    pub async fn save_data_source(&self, form: &DataSourceForm<'_>) -> Response {
+        self.call("save_data_source", &form.fields()).await
+    }
+
     /// Saves a new Dropbox data source named `name`; returns its id.
     pub async fn new_data_source(&self, name: &str) -> String {
-        let response = self
-            .call(
-                "save_data_source",
-                &[
-                    ("kind", "Dropbox"),
-                    ("display_name", name),
-                    ("root_folder", ""),
-                    ("file_pattern", ""),
-                    ("search_scope", "AllSubfolders"),
-                    ("space", "MyFiles"),
-                ],
-            )
-            .await;
-        assert_eq!(response.status(), StatusCode::OK);
-        json(response).await.as_i64().unwrap().to_string()
+        let form = DataSourceForm {
+            display_name: name,
+            ..Default::default()
+        };
+        id_of(self.save_data_source(&form).await).await
+    }
+
+    /// A data source named `name`, authorized (and so tested) with the sandbox's first account.
+    pub async fn connected_data_source(&self, name: &str) -> i32 {
+        let id = self.new_data_source(name).await;
+        self.connect(&id).await;
+        id.parse().expect("a numeric id")
+    }
+
+    /// Authorizes data source `id` with the sandbox's first account, as an administrator clicking Allow.
+    pub async fn connect(&self, id: &str) {
+        let callback = self.authorize_on_dropbox(id, "allow").await;
+        assert_eq!(
+            self.get_page(&callback).await.status(),
+            StatusCode::SEE_OTHER
+        );
+    }
+
+    /// Seeds `path` with `content` in the sandbox's first account; returns Dropbox's metadata.
+    pub async fn seed_file(&self, path: &str, content: &[u8]) -> Value {
+        let account = self.sandbox().accounts()[0].account_id.clone();
+        self.sandbox()
+            .seed_file(&account, path, content)
+            .await
+            .expect("file seeded")
+    }
+
+    /// Seeds `path` with `content`; returns Dropbox's file id.
+    pub async fn seed(&self, path: &str, content: &[u8]) -> String {
+        let metadata = self.seed_file(path, content).await;
+        metadata["id"].as_str().expect("an id").to_owned()
+    }
+
+    /// How many times Wharf called Dropbox's `route`.
+    pub fn dropbox_calls(&self, route: &str) -> usize {
+        let requests = self.sandbox().requests();
+        requests.iter().filter(|r| r.route == route).count()
     }
 
     /// Clicks Authorize and answers the Sandbox Dropbox page with `decision` ("allow" or "cancel") as a
     /// browser would; returns the callback path (with `code`/`error` and `state`) Dropbox redirects to.
     pub async fn authorize_on_dropbox(&self, data_source: &str, decision: &str) -> String {
-        let response = self
-            .call("authorize_data_source", &[("id", data_source)])
+        let url: String = self
+            .fetch("authorize_data_source", &[("id", data_source)])
             .await;
-        assert_eq!(response.status(), StatusCode::OK);
-        let url = reqwest::Url::parse(json(response).await.as_str().unwrap()).unwrap();
-        let browser = reqwest::Client::builder()
-            .redirect(redirect::Policy::none())
-            .build()
-            .unwrap();
+        let url = reqwest::Url::parse(&url).unwrap();
+        let browser = self.another_browser();
         assert_eq!(
             browser.get(url.clone()).send().await.unwrap().status(),
             StatusCode::OK
@@ -357,35 +715,10 @@ impl TestApp {
     }
 }
 
-/// Administration > Users and Groups, and a second browser for the person being administered.
+// ---- Administration > Users and Groups -----------------------------------------------------
+
 impl TestApp {
-    /// A browser of its own (its own cookies), for a second person using the same Wharf.
-    pub fn another_browser(&self) -> reqwest::Client {
-        reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(redirect::Policy::none())
-            .timeout(Duration::from_secs(30))
-            .build()
-            .unwrap()
-    }
-
-    /// [`TestApp::call`] from `browser`.
-    pub async fn call_from(
-        &self,
-        browser: &reqwest::Client,
-        endpoint: &str,
-        form: &[(&str, &str)],
-    ) -> Response {
-        browser
-            .post(format!("{}/api/{endpoint}", self.address))
-            .header("Accept", "application/json")
-            .form(form)
-            .send()
-            .await
-            .expect("request sent")
-    }
-
-    /// Adds a user through Administration > Users with the password `first password 1`; answers the
+    /// Adds a user through Administration > Users with the password [`FIRST_PASSWORD`]; answers the
     /// response (its body is the new id).
     pub async fn add_user(&self, username: &str, roles: &[Role]) -> Response {
         let roles = indexed("roles", roles.iter().map(|r| format!("{r:?}")));
@@ -393,8 +726,8 @@ impl TestApp {
             ("username", username),
             ("display_name", username),
             ("email", ""),
-            ("password", "first password 1"),
-            ("confirm_password", "first password 1"),
+            ("password", FIRST_PASSWORD),
+            ("confirm_password", FIRST_PASSWORD),
         ];
         form.extend(roles.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         self.call("create_user", &form).await
@@ -432,6 +765,9 @@ impl TestApp {
     }
 }
 
+/// The password of users added with [`TestApp::add_user`], which they must change at first sign-in.
+pub const FIRST_PASSWORD: &str = "first password 1";
+
 /// A list argument as server functions read it from a form: `name[0]=…&name[1]=…`.
 pub fn indexed(name: &str, values: impl Iterator<Item = String>) -> Vec<(String, String)> {
     values
@@ -440,19 +776,68 @@ pub fn indexed(name: &str, values: impl Iterator<Item = String>) -> Vec<(String,
         .collect()
 }
 
-/// The id a create or save call answered.
-pub async fn id_of(response: Response) -> String {
-    assert_eq!(response.status(), StatusCode::OK);
-    json(response).await.as_i64().expect("an id").to_string()
+// ---- Forms ---------------------------------------------------------------------------------
+
+impl TestApp {
+    /// Creates, saves and publishes a form as the signed-in administrator; returns its id.
+    pub async fn publish_form(&self, title: &str, fields: Value) -> i32 {
+        let id: i32 = self.fetch("create_form", &[("title", title)]).await;
+        let saved = self.save_form(id, title, fields).await;
+        assert_eq!(
+            saved.status(),
+            StatusCode::OK,
+            "{}",
+            saved.text().await.unwrap()
+        );
+        let published = self.call("publish_form", &[("id", &id.to_string())]).await;
+        assert_eq!(published.status(), StatusCode::OK);
+        id
+    }
+
+    /// Saves form `id`'s draft with these fields.
+    pub async fn save_form(&self, id: i32, title: &str, fields: Value) -> Response {
+        let draft = json!({ "id": id, "title": title, "draft": { "fields": fields } });
+        self.call_json(&self.client, "save_form", draft).await
+    }
+
+    /// Submits form `id` with `values` from `browser`.
+    pub async fn submit(&self, browser: &Client, form: i32, values: Value) -> Response {
+        let submission = json!({ "id": form, "values": values });
+        self.call_json(browser, "submit_form", submission).await
+    }
 }
 
-/// The `field` and message of a 422 answer.
-pub async fn validation(response: Response) -> (Option<String>, String) {
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let body = json(response).await;
-    let v = &body["Validation"];
-    (
-        v["field"].as_str().map(str::to_owned),
-        v["message"].as_str().expect("a message").to_owned(),
-    )
+/// A form field definition as the designer sends it.
+pub fn field(name: &str, kind: Value, required: bool) -> Value {
+    json!({
+        "title": name.to_uppercase(), "name": name, "help": "", "required": required,
+        "enabled": true, "visible": true, "kind": kind,
+    })
+}
+
+/// A List field's kind: a file browser over `folder` of `data_source`.
+pub fn file_browser(
+    data_source: i32,
+    folder: &str,
+    extensions: &[&str],
+    subfolders: bool,
+) -> Value {
+    json!({ "List": {
+        "source": { "DataSource": {
+            "data_source_id": data_source,
+            "display_field": "Name", "value_field": "Path",
+            "sort_by": "Name", "direction": "Ascending",
+            "folder": folder, "extensions": extensions,
+            "include_subfolders": subfolders, "show_folders": false, "max_size": null,
+        }},
+        "format": "FileBrowser",
+    }})
+}
+
+/// A file chosen in the picker, as the browser sends it.
+pub fn choice(data_source: i32, id: &str, path: &str) -> Value {
+    json!({
+        "data_source_id": data_source, "id": id, "path": path, "rev": null,
+        "name": path.rsplit('/').next().unwrap(), "size": null, "value": "",
+    })
 }

@@ -1,43 +1,13 @@
 //! What pages answer for what people open: unknown ids are "Page not found" with a 404 everywhere,
 //! and Home offers only data sources that are ready to use, page by page.
-use crate::helpers::{TestApp, json, spawn_app};
+use crate::helpers::spawn_app;
+use app::dto::UsableDataSourceList;
 use reqwest::StatusCode;
+use wharf_types::DataSourceStatus;
 
-impl TestApp {
-    /// A data source named `name`, authorized (and so tested) with the sandbox's first account.
-    async fn ready_data_source(&self, name: &str) -> String {
-        let id = self.new_data_source(name).await;
-        let callback = self.authorize_on_dropbox(&id, "allow").await;
-        assert_eq!(
-            self.get_page(&callback).await.status(),
-            StatusCode::SEE_OTHER
-        );
-        id
-    }
-
-    async fn usable(&self, search: &str, page: u64, ready_only: bool) -> serde_json::Value {
-        let response = self
-            .call(
-                "list_usable_data_sources",
-                &[
-                    ("search", search),
-                    ("page", &page.to_string()),
-                    ("ready_only", &ready_only.to_string()),
-                ],
-            )
-            .await;
-        assert_eq!(response.status(), StatusCode::OK);
-        json(response).await
-    }
-}
-
-fn names(list: &serde_json::Value) -> Vec<String> {
-    list["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["display_name"].as_str().unwrap_or_default().to_owned())
-        .collect()
+fn names(list: &UsableDataSourceList) -> Vec<String> {
+    let names = list.rows.iter().map(|r| r.display_name.clone());
+    names.map(Option::unwrap_or_default).collect()
 }
 
 #[tokio::test]
@@ -74,20 +44,23 @@ async fn home_offers_only_ready_data_sources_and_pages_through_them() {
     app.sign_in_as_admin().await;
     app.new_data_source("Never connected").await;
     for n in 0..51 {
-        app.ready_data_source(&format!("Ready {n:02}")).await;
+        app.connected_data_source(&format!("Ready {n:02}")).await;
     }
 
-    let first = app.usable("", 0, true).await;
-    assert_eq!(first["total"], 51);
-    assert_eq!(first["page_size"], 50);
+    let first = app.usable_data_sources("", 0, true).await;
+    assert_eq!(first.total, 51);
+    assert_eq!(first.page_size, 50);
     assert_eq!(names(&first).len(), 50);
     assert!(!names(&first).contains(&"Never connected".to_owned()));
-    let second = app.usable("", 1, true).await;
+    let second = app.usable_data_sources("", 1, true).await;
     assert_eq!(names(&second), vec!["Ready 50"]);
-    assert_eq!(names(&app.usable("never", 0, true).await).len(), 0);
+    assert_eq!(
+        names(&app.usable_data_sources("never", 0, true).await).len(),
+        0
+    );
 
     // The designer still sees it, with its status, to know why it cannot be bound yet.
-    let all = app.usable("never", 0, false).await;
+    let all = app.usable_data_sources("never", 0, false).await;
     assert_eq!(names(&all), vec!["Never connected"]);
-    assert_eq!(all["rows"][0]["status"], "Incomplete");
+    assert_eq!(all.rows[0].status, DataSourceStatus::Incomplete);
 }

@@ -1,5 +1,20 @@
-use crate::helpers::{json, spawn_app};
+//! A data source's Security dialog over HTTP: both lists and read-only saved, read back, audited.
+use crate::helpers::{TestApp, spawn_app};
 use reqwest::StatusCode;
+use wharf_types::Grantee;
+
+/// Saves data source `id`'s Security dialog as the form sends it; fails the test unless it saved.
+async fn save_security(app: &TestApp, id: &str, lists: &[(&str, &str)]) {
+    let mut form = vec![("id", id)];
+    form.extend_from_slice(lists);
+    let saved = app.call("save_data_source_security", &form).await;
+    assert_eq!(
+        saved.status(),
+        StatusCode::OK,
+        "{}",
+        saved.text().await.unwrap()
+    );
+}
 
 #[tokio::test]
 async fn security_lists_are_saved_read_back_and_emptied_again_with_a_readable_audit_line() {
@@ -7,58 +22,37 @@ async fn security_lists_are_saved_read_back_and_emptied_again_with_a_readable_au
     app.sign_in_as_admin().await;
     let id = app.new_data_source("Ledger").await;
     app.create_user("ivy", &[wharf_types::Role::User]).await;
-    let found = json(app.call("search_grantees", &[("query", "iv")]).await).await;
-    let ivy = found
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["label"] == "ivy")
-        .expect("ivy is found")["grantee"]["User"]
-        .to_string();
+    let found = app.grantees("iv").await;
+    let ivy = match found.iter().find(|g| g.label == "ivy").map(|g| &g.grantee) {
+        Some(Grantee::User(id)) => id.to_string(),
+        other => panic!("ivy is not found as a user: {other:?}"),
+    };
 
-    let saved = app
-        .call(
-            "save_data_source_security",
-            &[
-                ("id", &id),
-                ("users[0][User]", &ivy),
-                ("users[1][Role]", "DesignBusinessProcess"),
-                ("read_only", "true"),
-            ],
-        )
-        .await;
-    assert_eq!(
-        saved.status(),
-        StatusCode::OK,
-        "{}",
-        saved.text().await.unwrap()
-    );
-    let view = json(app.call("get_data_source_security", &[("id", &id)]).await).await;
-    assert_eq!(view["users"].as_array().unwrap().len(), 2);
-    assert_eq!(view["users_restricted"], true);
-    assert_eq!(view["administrators"].as_array().unwrap().len(), 0);
-    assert_eq!(view["read_only"], true);
+    save_security(
+        &app,
+        &id,
+        &[
+            ("users[0][User]", &ivy),
+            ("users[1][Role]", "DesignBusinessProcess"),
+            ("read_only", "true"),
+        ],
+    )
+    .await;
+    let view = app.security(&id).await;
+    assert_eq!(view.users.len(), 2);
+    assert!(view.users_restricted);
+    assert!(view.administrators.is_empty());
+    assert!(view.read_only);
 
     // Both lists empty, as the dialog sends them (no fields at all): back to the defaults.
-    let emptied = app.call("save_data_source_security", &[("id", &id)]).await;
-    assert_eq!(
-        emptied.status(),
-        StatusCode::OK,
-        "{}",
-        emptied.text().await.unwrap()
-    );
-    let view = json(app.call("get_data_source_security", &[("id", &id)]).await).await;
-    assert_eq!(view["users"].as_array().unwrap().len(), 0);
-    assert_eq!(view["users_restricted"], false);
-    assert_eq!(view["read_only"], false);
+    save_security(&app, &id, &[]).await;
+    let view = app.security(&id).await;
+    assert!(view.users.is_empty());
+    assert!(!view.users_restricted);
+    assert!(!view.read_only);
 
-    let detail = json(app.call("get_data_source", &[("id", &id)]).await).await;
-    let lines: Vec<String> = detail["audit"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["detail"].as_str().unwrap().to_owned())
-        .collect();
+    let audit = app.data_source(&id).await.audit;
+    let lines: Vec<&str> = audit.iter().map(|a| a.detail.as_str()).collect();
     assert!(
         lines.iter().any(|l| l
             .contains("Connection users: added ivy, Design business process (role)")
@@ -83,6 +77,5 @@ async fn a_grantee_that_does_not_exist_is_refused_and_nothing_changes() {
         )
         .await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let view = json(app.call("get_data_source_security", &[("id", &id)]).await).await;
-    assert_eq!(view["admins_restricted"], false);
+    assert!(!app.security(&id).await.admins_restricted);
 }

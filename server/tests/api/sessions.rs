@@ -1,6 +1,23 @@
-use crate::helpers::{spawn_app, spawn_app_with_idle_timeout};
+use crate::helpers::{TestApp, decoded, spawn_app, spawn_app_with_idle_timeout};
+use app::dto::CurrentUser;
 use reqwest::StatusCode;
 use std::time::Duration;
+
+/// The name of whoever the test's browser is signed in as, `None` for nobody.
+async fn signed_in_as(app: &TestApp) -> Option<String> {
+    app.current_user().await.map(|user| user.username)
+}
+
+/// The browser is anonymous again: nobody is signed in and server functions refuse it.
+async fn assert_signed_out(app: &TestApp) {
+    assert_eq!(signed_in_as(app).await, None);
+    assert_eq!(
+        app.call("list_data_sources", &[("search", "")])
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
 
 #[tokio::test]
 async fn a_session_survives_a_server_restart() {
@@ -9,7 +26,7 @@ async fn a_session_survives_a_server_restart() {
 
     app.restart().await;
 
-    assert_eq!(app.current_user().await["username"], "admin");
+    assert_eq!(signed_in_as(&app).await.as_deref(), Some("admin"));
     assert_eq!(
         app.get_page("/admin/data-sources").await.status(),
         StatusCode::OK
@@ -24,13 +41,7 @@ async fn signing_out_ends_the_session() {
     let response = app.call("sign_out", &[]).await;
 
     assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(app.current_user().await, serde_json::Value::Null);
-    assert_eq!(
-        app.call("list_data_sources", &[("search", "")])
-            .await
-            .status(),
-        StatusCode::UNAUTHORIZED
-    );
+    assert_signed_out(&app).await;
 }
 
 #[tokio::test]
@@ -51,17 +62,11 @@ async fn a_session_ends_after_the_idle_time_but_activity_keeps_it_alive() {
     // requests inside the idle time keep the session going past the first 2 seconds
     for _ in 0..3 {
         tokio::time::sleep(Duration::from_millis(900)).await;
-        assert_eq!(app.current_user().await["username"], "admin");
+        assert_eq!(signed_in_as(&app).await.as_deref(), Some("admin"));
     }
     tokio::time::sleep(Duration::from_millis(2500)).await;
 
-    assert_eq!(app.current_user().await, serde_json::Value::Null);
-    assert_eq!(
-        app.call("list_data_sources", &[("search", "")])
-            .await
-            .status(),
-        StatusCode::UNAUTHORIZED
-    );
+    assert_signed_out(&app).await;
 }
 
 #[tokio::test]
@@ -84,11 +89,7 @@ async fn the_sessions_table_holds_a_hash_of_the_cookie_never_the_cookie() {
     use sha2::{Digest, Sha256};
     let app = spawn_app().await;
 
-    let response = app.sign_in("admin", &app.initial_password()).await;
-    let cookie = response.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let cookie = app.admin_session_cookie().await;
     let id = cookie
         .strip_prefix("wharf_session=")
         .and_then(|rest| rest.split(';').next())
@@ -101,7 +102,7 @@ async fn the_sessions_table_holds_a_hash_of_the_cookie_never_the_cookie() {
     assert!(!rows[0].data.contains(&id));
     assert_eq!(rows[0].id, hex::encode(Sha256::digest(id.as_bytes())));
     // The session still works: looked up by the hash of what the cookie says.
-    assert_eq!(app.current_user().await["username"], "admin");
+    assert_eq!(signed_in_as(&app).await.as_deref(), Some("admin"));
 }
 
 #[tokio::test]
@@ -124,11 +125,7 @@ async fn a_stored_session_key_is_no_cookie() {
         .await
         .unwrap();
 
-    assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(
-        response.json::<serde_json::Value>().await.unwrap(),
-        serde_json::Value::Null
-    );
+    assert_eq!(decoded::<Option<CurrentUser>>(response).await, None);
 }
 
 #[cfg(unix)]

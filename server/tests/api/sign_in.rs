@@ -1,5 +1,19 @@
-use crate::helpers::{json, spawn_app, spawn_app_behind};
+use crate::helpers::{
+    PASSWORD, TestApp, decoded, refusal, spawn_app, spawn_app_behind, validation,
+};
 use reqwest::StatusCode;
+use wharf_types::Role;
+
+/// Signs in as the first administrator asking to return to `next`; answers where sign-in sends them.
+async fn sign_in_returning_to(app: &TestApp, next: &str) -> String {
+    let password = app.initial_password();
+    let form = [
+        ("username", "admin"),
+        ("password", password.as_str()),
+        ("next", next),
+    ];
+    decoded(app.call("sign_in", &form).await).await
+}
 
 #[tokio::test]
 async fn signing_in_with_the_printed_initial_password_starts_a_session() {
@@ -7,12 +21,11 @@ async fn signing_in_with_the_printed_initial_password_starts_a_session() {
 
     let response = app.sign_in("admin", &app.initial_password()).await;
 
-    assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(json(response).await, serde_json::json!("/"));
-    let user = app.current_user().await;
-    assert_eq!(user["username"], "admin");
-    assert_eq!(user["roles"], serde_json::json!(["Administrator"]));
-    assert_eq!(user["must_change_password"], true);
+    assert_eq!(decoded::<String>(response).await, "/");
+    let user = app.current_user().await.expect("signed in");
+    assert_eq!(user.username, "admin");
+    assert_eq!(user.roles, [Role::Administrator]);
+    assert!(user.must_change_password);
 }
 
 #[tokio::test]
@@ -22,12 +35,11 @@ async fn a_wrong_password_and_an_unknown_user_get_the_same_refusal() {
     let wrong_password = app.sign_in("admin", "not the password").await;
     let unknown_user = app.sign_in("nobody", "not the password").await;
 
-    assert_eq!(wrong_password.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(unknown_user.status(), StatusCode::UNAUTHORIZED);
-    let (a, b) = (json(wrong_password).await, json(unknown_user).await);
-    assert_eq!(a, b);
-    assert_eq!(a, serde_json::json!("InvalidCredentials"));
-    assert_eq!(app.current_user().await, serde_json::Value::Null);
+    let (a, b) = (refusal(wrong_password).await, refusal(unknown_user).await);
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    assert_eq!((b.status, &b.message), (a.status, &a.message));
+    assert_eq!(a.message, "The user name or password is not correct.");
+    assert_eq!(app.current_user().await, None);
 }
 
 #[tokio::test]
@@ -36,50 +48,27 @@ async fn an_empty_user_name_is_a_validation_error_for_that_field() {
 
     let response = app.sign_in("   ", "whatever").await;
 
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let body = json(response).await;
-    assert_eq!(body["Validation"]["field"], "username");
+    assert_eq!(validation(response).await.0.as_deref(), Some("username"));
 }
 
 #[tokio::test]
 async fn return_paths_to_other_sites_are_replaced_by_the_home_page() {
     let app = spawn_app().await;
-    let password = app.initial_password();
 
     for hostile in [
         "//evil.example/",
         "https://evil.example/",
         "/\\evil.example",
     ] {
-        let response = app
-            .call(
-                "sign_in",
-                &[
-                    ("username", "admin"),
-                    ("password", &password),
-                    ("next", hostile),
-                ],
-            )
-            .await;
         assert_eq!(
-            json(response).await,
-            serde_json::json!("/"),
+            sign_in_returning_to(&app, hostile).await,
+            "/",
             "{hostile} must not be honoured"
         );
     }
-    let same_site = app
-        .call(
-            "sign_in",
-            &[
-                ("username", "admin"),
-                ("password", &password),
-                ("next", "/admin/data-sources?q=x"),
-            ],
-        )
-        .await;
     assert_eq!(
-        json(same_site).await,
-        serde_json::json!("/admin/data-sources?q=x")
+        sign_in_returning_to(&app, "/admin/data-sources?q=x").await,
+        "/admin/data-sources?q=x"
     );
 }
 
@@ -90,12 +79,9 @@ async fn the_first_sign_in_forces_a_password_change_before_anything_else() {
     app.sign_in("admin", &initial).await;
 
     // everything but the change is closed: server functions and pages alike
-    let refused = app.call("list_data_sources", &[("search", "")]).await;
-    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
-    assert_eq!(
-        json(refused).await,
-        serde_json::json!("PasswordChangeRequired")
-    );
+    let refused = refusal(app.call("list_data_sources", &[("search", "")]).await).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(refused.message, "Change your password before you continue.");
     let page = app.get_page("/admin/data-sources").await;
     assert_eq!(page.status(), StatusCode::SEE_OTHER);
     assert_eq!(page.headers()["location"], "/change-password");
@@ -104,20 +90,19 @@ async fn the_first_sign_in_forces_a_password_change_before_anything_else() {
     let mismatch = app
         .change_password(&initial, "a long new password", "another long password")
         .await;
-    assert_eq!(mismatch.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
-        json(mismatch).await["Validation"]["field"],
-        "confirm_password"
+        validation(mismatch).await.0.as_deref(),
+        Some("confirm_password")
     );
     let short = app.change_password(&initial, "short", "short").await;
-    assert_eq!(json(short).await["Validation"]["field"], "new_password");
+    assert_eq!(validation(short).await.0.as_deref(), Some("new_password"));
 
     let changed = app
         .change_password(&initial, "a long new password", "a long new password")
         .await;
     assert_eq!(changed.status(), StatusCode::OK);
 
-    assert_eq!(app.current_user().await["must_change_password"], false);
+    assert!(!app.current_user().await.unwrap().must_change_password);
     assert_eq!(
         app.call("list_data_sources", &[("search", "")])
             .await
@@ -145,12 +130,7 @@ async fn the_first_sign_in_forces_a_password_change_before_anything_else() {
 async fn the_session_cookie_is_http_only_and_same_site_lax() {
     let app = spawn_app().await;
 
-    let response = app.sign_in("admin", &app.initial_password()).await;
-
-    let cookie = response.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let cookie = app.admin_session_cookie().await;
     assert!(cookie.starts_with("wharf_session="), "{cookie}");
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
@@ -164,12 +144,7 @@ async fn the_session_cookie_is_http_only_and_same_site_lax() {
 async fn behind_https_the_session_cookie_is_also_secure() {
     let app = spawn_app_behind("https://wharf.example.com").await;
 
-    let response = app.sign_in("admin", &app.initial_password()).await;
-
-    let cookie = response.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let cookie = app.admin_session_cookie().await;
     assert!(cookie.contains("Secure"), "{cookie}");
     assert!(
         cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
@@ -180,7 +155,7 @@ async fn behind_https_the_session_cookie_is_also_secure() {
 #[tokio::test]
 async fn repeated_failures_slow_an_account_down_whether_or_not_it_exists() {
     let app = spawn_app().await;
-    app.create_user("quinn", &[wharf_types::Role::User]).await;
+    app.create_user("quinn", &[Role::User]).await;
     for name in ["quinn", "no-such-person"] {
         for _ in 0..5 {
             assert_eq!(
@@ -198,45 +173,38 @@ async fn repeated_failures_slow_an_account_down_whether_or_not_it_exists() {
     }
     // Even the right password waits for the block to end: guessing gains nothing.
     assert_eq!(
-        app.sign_in("quinn", "password123!").await.status(),
+        app.sign_in("quinn", PASSWORD).await.status(),
         StatusCode::TOO_MANY_REQUESTS
     );
     // Another account from the same address is not blocked by these.
-    app.create_user("rita", &[wharf_types::Role::User]).await;
-    assert_eq!(
-        app.sign_in("rita", "password123!").await.status(),
-        StatusCode::OK
-    );
+    app.create_user("rita", &[Role::User]).await;
+    assert_eq!(app.sign_in("rita", PASSWORD).await.status(), StatusCode::OK);
 }
 
 #[tokio::test]
 async fn server_functions_refuse_calls_from_another_site() {
     let app = spawn_app().await;
-    let forged = app
-        .client
-        .post(format!("{}/api/sign_in", app.address))
-        .header("Origin", "https://evil.example")
-        .form(&[("username", "admin"), ("password", "x"), ("next", "/")])
-        .send()
+    let post = |endpoint: &str, headers: &[(&str, &str)]| {
+        let mut request = app.client.post(format!("{}/api/{endpoint}", app.address));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send()
+    };
+    let forged = post("sign_in", &[("Origin", "https://evil.example")])
         .await
         .unwrap();
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
-    let fetch_metadata = app
-        .client
-        .post(format!("{}/api/get_current_user", app.address))
-        .header("Sec-Fetch-Site", "cross-site")
-        .send()
+    let fetch_metadata = post("get_current_user", &[("Sec-Fetch-Site", "cross-site")])
         .await
         .unwrap();
     assert_eq!(fetch_metadata.status(), StatusCode::FORBIDDEN);
     // The site's own pages send their own origin, and pass.
-    let own = app
-        .client
-        .post(format!("{}/api/get_current_user", app.address))
-        .header("Origin", app.address.clone())
-        .header("Sec-Fetch-Site", "same-origin")
-        .send()
-        .await
-        .unwrap();
+    let own = post(
+        "get_current_user",
+        &[("Origin", &app.address), ("Sec-Fetch-Site", "same-origin")],
+    )
+    .await
+    .unwrap();
     assert_eq!(own.status(), StatusCode::OK);
 }

@@ -1,6 +1,7 @@
 //! `GET /files/{id}/thumbnail`: pictures only, for the data source's Connection users, never outside
 //! its root, cacheable by the browser.
-use crate::helpers::{TestApp, spawn_app};
+use crate::authorization_matrix::user_id;
+use crate::helpers::{DataSourceForm, TestApp, id_of, spawn_app};
 use domain::identity::find_active_user;
 use domain::policy::Grantee;
 use dropbox_sandbox::sample::gradient_png;
@@ -17,68 +18,25 @@ struct Fixture {
     rev: String,
 }
 
-async fn signed_in(app: &TestApp, name: &str) -> Client {
-    app.create_user(name, &[Role::User]).await;
-    let browser = app.another_browser();
-    let signed_in = app
-        .call_from(
-            &browser,
-            "sign_in",
-            &[
-                ("username", name),
-                ("password", "password123!"),
-                ("next", "/"),
-            ],
-        )
-        .await;
-    assert_eq!(signed_in.status(), StatusCode::OK);
-    browser
-}
-
 async fn fixture() -> Fixture {
     let app = spawn_app().await;
     app.sign_in_as_admin().await;
-    let account = app.sandbox().accounts()[0].account_id.clone();
     let photo = app
-        .sandbox()
-        .seed_file(
-            &account,
-            "/Photos/harbour.png",
-            &gradient_png([30, 90, 160]),
-        )
-        .await
-        .unwrap();
-    let outside = gradient_png([1, 1, 1]);
-    for (path, content) in [
-        ("/Photos/invoice.pdf", b"%PDF-1.4".as_slice()),
-        ("/secret.png", outside.as_slice()),
-    ] {
-        app.sandbox()
-            .seed_file(&account, path, content)
-            .await
-            .unwrap();
-    }
-    let saved = app
-        .call(
-            "save_data_source",
-            &[
-                ("kind", "Dropbox"),
-                ("display_name", "Photos"),
-                ("root_folder", "/Photos"),
-                ("file_pattern", ""),
-                ("search_scope", "AllSubfolders"),
-                ("space", "MyFiles"),
-            ],
-        )
+        .seed_file("/Photos/harbour.png", &gradient_png([30, 90, 160]))
         .await;
-    assert_eq!(saved.status(), StatusCode::OK);
-    let data_source = saved.json::<serde_json::Value>().await.unwrap().to_string();
-    app.get_page(&app.authorize_on_dropbox(&data_source, "allow").await)
-        .await;
-    let member = signed_in(&app, "connuser").await;
-    let non_member = signed_in(&app, "outsider").await;
+    app.seed("/Photos/invoice.pdf", b"%PDF-1.4").await;
+    app.seed("/secret.png", &gradient_png([1, 1, 1])).await;
+    let photos = DataSourceForm {
+        display_name: "Photos",
+        root_folder: "/Photos",
+        ..Default::default()
+    };
+    let data_source = id_of(app.save_data_source(&photos).await).await;
+    app.connect(&data_source).await;
+    let member = app.signed_in_browser("connuser", &[Role::User]).await;
+    let non_member = app.signed_in_browser("outsider", &[Role::User]).await;
     let admin = find_active_user(&app.db, 1).await.unwrap().unwrap();
-    let member_id = find_id(&app, "connuser").await;
+    let member_id = user_id(&app, "connuser").await;
     domain::security::save(
         &app.db,
         data_source.parse().unwrap(),
@@ -98,28 +56,24 @@ async fn fixture() -> Fixture {
     }
 }
 
-async fn find_id(app: &TestApp, username: &str) -> i32 {
-    use entity::user;
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    user::Entity::find()
-        .filter(user::Column::Username.eq(username))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
-        .id
-}
-
 impl Fixture {
+    /// The thumbnail request `query` names, from `browser`, with `extra` headers.
+    async fn get_with(
+        &self,
+        browser: &Client,
+        query: &str,
+        extra: &[(header::HeaderName, &str)],
+    ) -> reqwest::Response {
+        let path = format!("/files/{}/thumbnail?{query}", self.data_source);
+        let mut request = browser.get(format!("{}{path}", self.app.address));
+        for (name, value) in extra {
+            request = request.header(name, *value);
+        }
+        request.send().await.unwrap()
+    }
+
     async fn get(&self, browser: &Client, query: &str) -> reqwest::Response {
-        browser
-            .get(format!(
-                "{}/files/{}/thumbnail?{query}",
-                self.app.address, self.data_source
-            ))
-            .send()
-            .await
-            .unwrap()
+        self.get_with(browser, query, &[]).await
     }
 }
 
@@ -156,23 +110,14 @@ async fn a_connection_user_gets_a_cacheable_jpeg_of_a_picture() {
     );
 
     let revalidated = fx
-        .member
-        .get(format!(
-            "{}/files/{}/thumbnail?path=harbour.png",
-            fx.app.address, fx.data_source
-        ))
-        .header(header::IF_NONE_MATCH, &etag)
-        .send()
-        .await
-        .unwrap();
+        .get_with(
+            &fx.member,
+            "path=harbour.png",
+            &[(header::IF_NONE_MATCH, &etag)],
+        )
+        .await;
     assert_eq!(revalidated.status(), StatusCode::NOT_MODIFIED);
-    let fetched = fx
-        .app
-        .sandbox()
-        .requests()
-        .iter()
-        .filter(|r| r.route == "files/get_thumbnail_v2")
-        .count();
+    let fetched = fx.app.dropbox_calls("files/get_thumbnail_v2");
     assert_eq!(fetched, 1, "one fetch from Dropbox for three answers");
 }
 
@@ -210,12 +155,6 @@ async fn a_path_climbing_out_of_the_root_is_refused() {
         let refused = fx.get(&fx.member, &format!("path={path}")).await;
         assert_eq!(refused.status(), StatusCode::BAD_REQUEST, "{path}");
     }
-    let fetched = fx
-        .app
-        .sandbox()
-        .requests()
-        .iter()
-        .filter(|r| r.route == "files/get_thumbnail_v2")
-        .count();
+    let fetched = fx.app.dropbox_calls("files/get_thumbnail_v2");
     assert_eq!(fetched, 0);
 }

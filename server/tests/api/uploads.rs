@@ -2,7 +2,7 @@
 //! and the cross-site guard hold, tokens are claimed once by their uploader for their field, the
 //! right people download exactly the bytes, and unclaimed uploads go away.
 use crate::authorization_matrix::user_id;
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, field, spawn_app};
 use axum::body::Bytes;
 use domain::AuthenticatedUser;
 use domain::identity::find_active_user;
@@ -14,23 +14,12 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
     QueryFilter,
 };
+use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::time::Duration;
 use time::OffsetDateTime;
 use wharf_types::Role;
-use wharf_types::forms::{FieldDefinition, FieldKind, FormDefinition, UploadReceipt};
-
-fn field(name: &str, kind: FieldKind) -> FieldDefinition {
-    FieldDefinition {
-        title: name.to_uppercase(),
-        name: name.into(),
-        help: String::new(),
-        required: false,
-        enabled: true,
-        visible: true,
-        kind,
-    }
-}
+use wharf_types::forms::{FormDefinition, UploadReceipt};
 
 async fn person(app: &TestApp, name: &str) -> AuthenticatedUser {
     find_active_user(&app.db, user_id(app, name).await)
@@ -44,13 +33,12 @@ async fn person(app: &TestApp, name: &str) -> AuthenticatedUser {
 async fn form(app: &TestApp, title: &str, publish: bool) -> i32 {
     let admin = find_active_user(&app.db, 1).await.unwrap().unwrap();
     let id = domain::forms::create(&app.db, &admin, title).await.unwrap();
-    let draft = FormDefinition {
-        fields: vec![
-            field("attachment", FieldKind::FileUpload),
-            field("other", FieldKind::FileUpload),
-            field("note", FieldKind::Text),
-        ],
-    };
+    let draft: FormDefinition = serde_json::from_value(json!({ "fields": [
+        field("attachment", json!("FileUpload"), false),
+        field("other", json!("FileUpload"), false),
+        field("note", json!("Text"), false),
+    ]}))
+    .expect("a form definition");
     domain::forms::save_draft(&app.db, &admin, id, title, &draft)
         .await
         .unwrap();
@@ -58,24 +46,6 @@ async fn form(app: &TestApp, title: &str, publish: bool) -> i32 {
         domain::forms::publish(&app.db, &admin, id).await.unwrap();
     }
     id
-}
-
-async fn browser(app: &TestApp, name: &str, roles: &[Role]) -> Client {
-    app.create_user(name, roles).await;
-    let browser = app.another_browser();
-    let signed_in = app
-        .call_from(
-            &browser,
-            "sign_in",
-            &[
-                ("username", name),
-                ("password", "password123!"),
-                ("next", "/"),
-            ],
-        )
-        .await;
-    assert_eq!(signed_in.status(), StatusCode::OK);
-    browser
 }
 
 /// `len` bytes of a repeatable pattern, made as they are sent (never all in memory), 64 KiB a chunk.
@@ -142,9 +112,11 @@ async fn a_big_upload_streams_to_disk_and_the_right_people_download_exactly_its_
     let app = spawn_app().await;
     app.sign_in_as_admin().await;
     let form = form(&app, "Claims", true).await;
-    let uma = browser(&app, "uma", &[Role::User]).await;
-    let dora = browser(&app, "dora", &[Role::DesignBusinessProcess]).await;
-    let vic = browser(&app, "vic", &[Role::User]).await;
+    let uma = app.signed_in_browser("uma", &[Role::User]).await;
+    let dora = app
+        .signed_in_browser("dora", &[Role::DesignBusinessProcess])
+        .await;
+    let vic = app.signed_in_browser("vic", &[Role::User]).await;
     let len = 5 * 1024 * 1024 + 17;
 
     let r = post(
@@ -213,7 +185,7 @@ async fn an_interrupted_download_of_an_upload_resumes_with_a_byte_range() {
     let app = spawn_app().await;
     app.sign_in_as_admin().await;
     let form = form(&app, "Claims", true).await;
-    let uma = browser(&app, "uma", &[Role::User]).await;
+    let uma = app.signed_in_browser("uma", &[Role::User]).await;
     let len = 3 * 1024 * 1024 + 5;
     let r = post(
         &app,
@@ -272,7 +244,7 @@ async fn one_byte_over_the_limit_is_refused_with_413_and_leaves_nothing_behind()
     let app = spawn_app().await;
     app.sign_in_as_admin().await;
     let form = form(&app, "Claims", true).await;
-    let uma = browser(&app, "uma", &[Role::User]).await;
+    let uma = app.signed_in_browser("uma", &[Role::User]).await;
     // Sent without a length, so the server finds out only while receiving it.
     let r = post(
         &app,
@@ -295,7 +267,7 @@ async fn uploads_are_refused_for_the_wrong_form_field_name_caller_or_site() {
     app.sign_in_as_admin().await;
     let published = form(&app, "Claims", true).await;
     let draft = form(&app, "Draft", false).await;
-    let uma = browser(&app, "uma", &[Role::User]).await;
+    let uma = app.signed_in_browser("uma", &[Role::User]).await;
     let cases: [(&Client, i32, &str, &str, StatusCode); 6] = [
         (
             &uma,
@@ -340,27 +312,18 @@ async fn uploads_are_refused_for_the_wrong_form_field_name_caller_or_site() {
     }
 
     // The cross-site guard covers this POST as it covers server functions.
-    let forged = uma
-        .post(format!(
+    let from_origin = |origin: &str| {
+        uma.post(format!(
             "{}/forms/{published}/uploads/attachment?name=a.txt",
             app.address
         ))
-        .header("Origin", "https://evil.example")
+        .header("Origin", origin)
         .body("hello")
         .send()
-        .await
-        .unwrap();
+    };
+    let forged = from_origin("https://evil.example").await.unwrap();
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
-    let same_site = uma
-        .post(format!(
-            "{}/forms/{published}/uploads/attachment?name=a.txt",
-            app.address
-        ))
-        .header("Origin", &app.address)
-        .body("hello")
-        .send()
-        .await
-        .unwrap();
+    let same_site = from_origin(&app.address).await.unwrap();
     assert_eq!(same_site.status(), StatusCode::OK);
     assert_eq!(form_upload::Entity::find().count(&app.db).await.unwrap(), 1);
     assert_eq!(stored_files(&app).len(), 1);
@@ -371,8 +334,8 @@ async fn a_token_is_claimed_once_by_its_uploader_for_its_field() {
     let app = spawn_app().await;
     app.sign_in_as_admin().await;
     let form = form(&app, "Claims", true).await;
-    let uma_browser = browser(&app, "uma", &[Role::User]).await;
-    let vic_browser = browser(&app, "vic", &[Role::User]).await;
+    let uma_browser = app.signed_in_browser("uma", &[Role::User]).await;
+    let vic_browser = app.signed_in_browser("vic", &[Role::User]).await;
     let (uma, vic) = (person(&app, "uma").await, person(&app, "vic").await);
     let mine = upload(&app, &uma_browser, form, "attachment").await;
     let also_mine = upload(&app, &uma_browser, form, "attachment").await;
@@ -425,7 +388,7 @@ async fn uploads_nobody_claimed_for_a_day_are_removed_at_start_up() {
     let mut app = spawn_app().await;
     app.sign_in_as_admin().await;
     let form = form(&app, "Claims", true).await;
-    let uma = browser(&app, "uma", &[Role::User]).await;
+    let uma = app.signed_in_browser("uma", &[Role::User]).await;
     let stale = upload(&app, &uma, form, "attachment").await;
     let fresh = upload(&app, &uma, form, "attachment").await;
     let mut old = row(&app, &stale.token).await.into_active_model();

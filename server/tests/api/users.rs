@@ -1,15 +1,19 @@
 //! Administration > Users over HTTP: adding, editing, disabling, resetting and deleting users, and the
 //! rules that keep Wharf administrable.
-use crate::helpers::{TestApp, id_of, json, spawn_app, validation};
-use reqwest::StatusCode;
+use crate::helpers::{FIRST_PASSWORD, PASSWORD, TestApp, id_of, spawn_app, validation};
+use reqwest::{Client, StatusCode};
 use sea_orm::EntityTrait;
 use wharf_types::Role;
 
-/// The list rows, by user name.
-async fn rows(app: &TestApp, search: &str) -> serde_json::Value {
-    let response = app.call("list_users", &[("search", search)]).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    json(response).await["rows"].clone()
+/// `username` (added with [`FIRST_PASSWORD`]) signs in from a browser of their own and picks
+/// `new_password`, as the first sign-in makes them.
+async fn first_sign_in(app: &TestApp, username: &str, new_password: &str) -> Client {
+    let browser = app.browser_signed_in_as(username, FIRST_PASSWORD).await;
+    let changed = app
+        .change_password_from(&browser, FIRST_PASSWORD, new_password, new_password)
+        .await;
+    assert_eq!(changed.status(), StatusCode::OK);
+    browser
 }
 
 #[tokio::test]
@@ -26,45 +30,31 @@ async fn an_administrator_adds_a_user_who_chooses_their_own_password_at_first_si
     )
     .await;
 
-    let listed = rows(&app, "dan").await;
-    assert_eq!(listed.as_array().unwrap().len(), 1);
-    assert_eq!(listed[0]["id"].as_i64().unwrap().to_string(), id);
-    assert_eq!(listed[0]["username"], "dana");
+    let listed = app.users("dan").await.rows;
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].id.to_string(), id);
+    assert_eq!(listed[0].username, "dana");
     assert_eq!(
-        listed[0]["roles"],
-        serde_json::json!(["ManageDataSources", "DesignBusinessProcess"])
+        listed[0].roles,
+        [Role::ManageDataSources, Role::DesignBusinessProcess]
     );
-    assert_eq!(listed[0]["must_change_password"], true);
-    assert_eq!(listed[0]["disabled"], false);
-    assert!(listed[0].get("password_hash").is_none());
+    assert!(listed[0].must_change_password);
+    assert!(!listed[0].disabled);
+    let wire = app.call("list_users", &[("search", "dan")]).await;
+    assert!(!wire.text().await.unwrap().contains("password_hash"));
 
     // Dana signs in elsewhere: the password change comes first, then her roles apply
-    let dana = app.another_browser();
-    let signed_in = app
-        .call_from(
-            &dana,
-            "sign_in",
-            &[
-                ("username", "DANA"),
-                ("password", "first password 1"),
-                ("next", "/"),
-            ],
-        )
-        .await;
-    assert_eq!(signed_in.status(), StatusCode::OK);
+    let dana = app.browser_signed_in_as("DANA", FIRST_PASSWORD).await;
     let before = app
         .call_from(&dana, "list_data_sources", &[("search", "")])
         .await;
     assert_eq!(before.status(), StatusCode::FORBIDDEN);
     let changed = app
-        .call_from(
+        .change_password_from(
             &dana,
-            "change_password",
-            &[
-                ("current_password", "first password 1"),
-                ("new_password", "dana's own password"),
-                ("confirm_password", "dana's own password"),
-            ],
+            FIRST_PASSWORD,
+            "dana's own password",
+            "dana's own password",
         )
         .await;
     assert_eq!(changed.status(), StatusCode::OK);
@@ -125,21 +115,14 @@ async fn bad_input_is_refused_at_its_field_and_creates_nothing() {
     assert_eq!(field.as_deref(), Some("password"));
     assert!(message.contains("at least 10 characters"), "{message}");
 
-    let names: Vec<String> = rows(&app, "")
-        .await
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["username"].as_str().unwrap().to_owned())
-        .collect();
-    assert_eq!(names, ["admin", "erin"]);
+    assert_eq!(usernames(&app).await, ["admin", "erin"]);
 }
 
 #[tokio::test]
 async fn the_last_active_administrator_cannot_be_demoted_disabled_or_deleted() {
     let app = spawn_app().await;
     app.sign_in_as_admin().await;
-    let admin = rows(&app, "admin").await[0]["id"].to_string();
+    let admin = app.user_id_of("admin").await;
 
     let demote = app
         .update_user(&admin, "Administrator", &[Role::User], false)
@@ -159,8 +142,8 @@ async fn the_last_active_administrator_cannot_be_demoted_disabled_or_deleted() {
     let delete_self = app.call("delete_user", &[("id", &admin)]).await;
     assert!(validation(delete_self).await.1.contains("your own account"));
     assert_eq!(
-        rows(&app, "admin").await[0]["roles"],
-        serde_json::json!(["Administrator"])
+        app.users("admin").await.rows[0].roles,
+        [Role::Administrator]
     );
 
     // with a second administrator, the first may step down — and then the second is the last one
@@ -184,31 +167,9 @@ async fn the_last_active_administrator_cannot_be_demoted_disabled_or_deleted() {
 async fn concurrent_changes_leave_one_active_administrator() {
     let app = spawn_app().await;
     app.sign_in_as_admin().await;
-    let admin = rows(&app, "admin").await[0]["id"].to_string();
+    let admin = app.user_id_of("admin").await;
     let bea_id = id_of(app.add_user("bea", &[Role::Administrator]).await).await;
-    let bea = app.another_browser();
-    app.call_from(
-        &bea,
-        "sign_in",
-        &[
-            ("username", "bea"),
-            ("password", "first password 1"),
-            ("next", "/"),
-        ],
-    )
-    .await;
-    let changed = app
-        .call_from(
-            &bea,
-            "change_password",
-            &[
-                ("current_password", "first password 1"),
-                ("new_password", "bea's own password"),
-                ("confirm_password", "bea's own password"),
-            ],
-        )
-        .await;
-    assert_eq!(changed.status(), StatusCode::OK);
+    let bea = first_sign_in(&app, "bea", "bea's own password").await;
 
     let disable_admin = [
         ("id", admin.as_str()),
@@ -255,20 +216,8 @@ async fn disabling_a_user_ends_their_session_at_once() {
     let app = spawn_app().await;
     app.sign_in_as_admin().await;
     app.create_user("pat", &[Role::ManageDataSources]).await;
-    let pat_id = rows(&app, "pat").await[0]["id"].to_string();
-    let pat = app.another_browser();
-    let signed_in = app
-        .call_from(
-            &pat,
-            "sign_in",
-            &[
-                ("username", "pat"),
-                ("password", "password123!"),
-                ("next", "/"),
-            ],
-        )
-        .await;
-    assert_eq!(signed_in.status(), StatusCode::OK);
+    let pat_id = app.user_id_of("pat").await;
+    let pat = app.browser_signed_in_as("pat", PASSWORD).await;
     assert_eq!(
         app.call_from(&pat, "list_data_sources", &[("search", "")])
             .await
@@ -286,40 +235,23 @@ async fn disabling_a_user_ends_their_session_at_once() {
         .call_from(&pat, "list_data_sources", &[("search", "")])
         .await;
     assert_eq!(next_call.status(), StatusCode::UNAUTHORIZED);
-    let page = pat
-        .get(format!("{}/admin/data-sources", app.address))
-        .send()
-        .await
-        .unwrap();
+    let page = app.get_from(&pat, "/admin/data-sources").await;
     assert_eq!(page.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         page.headers()["location"],
         "/sign-in?next=%2Fadmin%2Fdata-sources"
     );
     // signing in again is refused like a wrong password
-    let again = app
-        .call_from(
-            &pat,
-            "sign_in",
-            &[
-                ("username", "pat"),
-                ("password", "password123!"),
-                ("next", "/"),
-            ],
-        )
-        .await;
+    let again = app.sign_in_from(&pat, "pat", PASSWORD).await;
     assert_eq!(again.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(rows(&app, "pat").await[0]["disabled"], true);
+    assert!(app.users("pat").await.rows[0].disabled);
 
     // enabled again, pat signs in anew; the old session stays ended
     let enabled = app
         .update_user(&pat_id, "pat", &[Role::ManageDataSources], false)
         .await;
     assert_eq!(enabled.status(), StatusCode::OK);
-    assert_eq!(
-        json(app.call_from(&pat, "get_current_user", &[]).await).await,
-        serde_json::Value::Null
-    );
+    assert_eq!(app.current_user_of(&pat).await, None);
 }
 
 #[tokio::test]
@@ -327,7 +259,7 @@ async fn a_reset_password_works_once_and_must_be_replaced() {
     let app = spawn_app().await;
     app.sign_in_as_admin().await;
     app.create_user("pat", &[Role::User]).await;
-    let pat_id = rows(&app, "pat").await[0]["id"].to_string();
+    let pat_id = app.user_id_of("pat").await;
 
     let mismatch = app
         .call(
@@ -356,31 +288,11 @@ async fn a_reset_password_works_once_and_must_be_replaced() {
     assert_eq!(reset.status(), StatusCode::OK);
 
     let pat = app.another_browser();
-    let old = app
-        .call_from(
-            &pat,
-            "sign_in",
-            &[
-                ("username", "pat"),
-                ("password", "password123!"),
-                ("next", "/"),
-            ],
-        )
-        .await;
+    let old = app.sign_in_from(&pat, "pat", PASSWORD).await;
     assert_eq!(old.status(), StatusCode::UNAUTHORIZED);
-    let new = app
-        .call_from(
-            &pat,
-            "sign_in",
-            &[
-                ("username", "pat"),
-                ("password", "temporary pass 9"),
-                ("next", "/"),
-            ],
-        )
-        .await;
+    let new = app.sign_in_from(&pat, "pat", "temporary pass 9").await;
     assert_eq!(new.status(), StatusCode::OK);
-    let home = pat.get(format!("{}/", app.address)).send().await.unwrap();
+    let home = app.get_from(&pat, "/").await;
     assert_eq!(home.headers()["location"], "/change-password");
 
     // the audit trail says it happened, never what the password is
@@ -419,13 +331,10 @@ async fn an_administrator_edits_and_deletes_a_user() {
         )
         .await;
     assert_eq!(saved.status(), StatusCode::OK);
-    let gus = json(app.call("get_user", &[("id", &id)]).await).await;
-    assert_eq!(gus["display_name"], "Gus Grissom");
-    assert_eq!(gus["email"], "gus@example.com");
-    assert_eq!(
-        gus["roles"],
-        serde_json::json!(["DesignBusinessProcess", "User"])
-    );
+    let gus = app.user(&id).await;
+    assert_eq!(gus.display_name, "Gus Grissom");
+    assert_eq!(gus.email.as_deref(), Some("gus@example.com"));
+    assert_eq!(gus.roles, [Role::DesignBusinessProcess, Role::User]);
     let no_roles = app.update_user(&id, "Gus", &[], false).await;
     assert_eq!(validation(no_roles).await.0.as_deref(), Some("roles"));
 
@@ -484,7 +393,7 @@ async fn only_administrators_may_use_users_and_groups() {
             "{endpoint}"
         );
     }
-    app.sign_in("dana", "password123!").await;
+    app.sign_in("dana", PASSWORD).await;
     for (endpoint, form) in calls {
         assert_eq!(
             app.call(endpoint, form).await.status(),
@@ -497,10 +406,11 @@ async fn only_administrators_may_use_users_and_groups() {
         StatusCode::FORBIDDEN
     );
     // nothing was changed by the refused calls
-    assert_eq!(rows_direct(&app).await, ["admin", "dana"]);
+    assert_eq!(usernames(&app).await, ["admin", "dana"]);
 }
 
-async fn rows_direct(app: &TestApp) -> Vec<String> {
+/// Every user name, read from the database (whoever is signed in).
+async fn usernames(app: &TestApp) -> Vec<String> {
     domain::identity::list_users(&app.db, "", 0)
         .await
         .unwrap()

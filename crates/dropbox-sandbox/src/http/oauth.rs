@@ -206,10 +206,10 @@ pub async fn authorize_page(State(sb): State<Arc<Sandbox>>, RawQuery(q): RawQuer
     page(StatusCode::OK, &format!("Connect {}", req.app_name), &body)
 }
 
-fn redirect(uri: &str, params: &[(&str, &str)]) -> Response {
+fn redirect<V: AsRef<str>>(uri: &str, params: &[(&str, V)]) -> Response {
     let mut ser = form_urlencoded::Serializer::new(String::new());
     for (k, v) in params {
-        ser.append_pair(k, v);
+        ser.append_pair(k, v.as_ref());
     }
     let sep = if uri.contains('?') { '&' } else { '?' };
     let location = format!("{uri}{sep}{}", ser.finish());
@@ -241,13 +241,7 @@ pub async fn authorize_decision(State(sb): State<Arc<Sandbox>>, body: Body) -> R
             ),
         ]);
         return match &req.redirect_uri {
-            Some(uri) => redirect(
-                uri,
-                &params
-                    .iter()
-                    .map(|(k, v)| (*k, v.as_str()))
-                    .collect::<Vec<_>>(),
-            ),
+            Some(uri) => redirect(uri, &params),
             None => page(
                 StatusCode::OK,
                 "Access denied",
@@ -282,16 +276,7 @@ pub async fn authorize_decision(State(sb): State<Arc<Sandbox>>, body: Body) -> R
         })
     });
     match &req.redirect_uri {
-        Some(uri) => {
-            let params = with_state(vec![("code", code)]);
-            redirect(
-                uri,
-                &params
-                    .iter()
-                    .map(|(k, v)| (*k, v.as_str()))
-                    .collect::<Vec<_>>(),
-            )
-        }
+        Some(uri) => redirect(uri, &with_state(vec![("code", code)])),
         None => page(
             StatusCode::OK,
             "Access code",

@@ -417,26 +417,29 @@ fn refused(r: Refusal) -> ApiError {
     }))
 }
 
-/// `sharing.GetSharedLinkMetadataArg`: url, path, link_password.
-fn link_args(a: &Args) -> Result<(String, Option<String>, Option<String>), ApiError> {
-    Ok((
-        a.str("url")?,
-        a.opt_str("path")?,
-        a.opt_str("link_password")?,
-    ))
-}
-
-pub fn get_shared_link_metadata(sb: &Sandbox, c: &Caller, a: &Args) -> Result<Value, ApiError> {
-    let (url, sub, password) = link_args(a)?;
-    let state = sb.read();
-    let (f, entry) = open_link(
-        &state,
+/// Opens the link `a` names (`sharing.GetSharedLinkMetadataArg`: url, path, link_password) as the
+/// caller sees it.
+fn open_for_caller<'s>(
+    state: &'s State,
+    c: &Caller,
+    a: &Args,
+) -> Result<(Found<'s>, &'s Entry), ApiError> {
+    let url = a.str("url")?;
+    let sub = a.opt_str("path")?;
+    let password = a.opt_str("link_password")?;
+    open_link(
+        state,
         &url,
         sub.as_deref(),
         Some(&c.account),
         password.as_deref(),
     )
-    .map_err(refused)?;
+    .map_err(refused)
+}
+
+pub fn get_shared_link_metadata(sb: &Sandbox, c: &Caller, a: &Args) -> Result<Value, ApiError> {
+    let state = sb.read();
+    let (f, entry) = open_for_caller(&state, c, a)?;
     Ok(link_metadata(sb, &state, &f, entry, c))
 }
 
@@ -466,17 +469,9 @@ pub async fn get_shared_link_file(
     a: &Args,
     headers: &HeaderMap,
 ) -> Result<Response, ApiError> {
-    let (url, sub, password) = link_args(a)?;
     let (file, meta) = {
         let state = sb.read();
-        let (f, entry) = open_link(
-            &state,
-            &url,
-            sub.as_deref(),
-            Some(&c.account),
-            password.as_deref(),
-        )
-        .map_err(refused)?;
+        let (f, entry) = open_for_caller(&state, c, a)?;
         let Entry::File(file) = entry else {
             return Err(ApiError::Route(tag("shared_link_is_directory")));
         };

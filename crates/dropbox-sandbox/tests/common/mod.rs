@@ -109,10 +109,21 @@ impl TestSandbox {
 
     /// An upload-style call with `arg` in `Dropbox-API-Arg`.
     pub async fn upload_call(&self, route: &str, arg: &Value, body: Vec<u8>) -> Reply {
+        self.upload_call_as(&self.token, route, arg, body).await
+    }
+
+    /// [`TestSandbox::upload_call`] with another token.
+    pub async fn upload_call_as(
+        &self,
+        token: &str,
+        route: &str,
+        arg: &Value,
+        body: Vec<u8>,
+    ) -> Reply {
         let resp = self
             .http
             .post(self.url(&format!("/2/{route}")))
-            .bearer_auth(&self.token)
+            .bearer_auth(token)
             .header("Dropbox-API-Arg", ascii(arg))
             .header("Content-Type", "application/octet-stream")
             .body(body)
@@ -122,15 +133,16 @@ impl TestSandbox {
         reply(resp).await
     }
 
+    /// `files/upload` of `content` to `path` (mode add) with `token`.
+    pub async fn upload_as(&self, token: &str, path: &str, content: &[u8]) -> Reply {
+        let arg = serde_json::json!({ "path": path });
+        self.upload_call_as(token, "files/upload", &arg, content.to_vec())
+            .await
+    }
+
     /// Uploads `content` to `path` (mode add) and returns the metadata.
     pub async fn put(&self, path: &str, content: &[u8]) -> Value {
-        let r = self
-            .upload_call(
-                "files/upload",
-                &serde_json::json!({"path": path}),
-                content.to_vec(),
-            )
-            .await;
+        let r = self.upload_as(&self.token, path, content).await;
         assert_eq!(r.status, StatusCode::OK, "upload {path}: {}", r.text);
         r.json()
     }
@@ -167,6 +179,31 @@ impl TestSandbox {
 }
 
 impl TestSandbox {
+    /// A POST to `/2/{route}` with the default token and exactly these headers and body (for
+    /// requests no SDK would send).
+    pub async fn post_raw(&self, route: &str, headers: &[(&str, &str)], body: &str) -> Reply {
+        self.post_raw_as(&self.token, route, headers, body).await
+    }
+
+    /// [`TestSandbox::post_raw`] with another token.
+    pub async fn post_raw_as(
+        &self,
+        token: &str,
+        route: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> Reply {
+        let mut request = self
+            .http
+            .post(self.url(&format!("/2/{route}")))
+            .bearer_auth(token)
+            .body(body.to_owned());
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        reply(request.send().await.unwrap()).await
+    }
+
     /// `files/download` with another token; returns the reply (the body as text).
     pub async fn download_as(&self, token: &str, arg: Value) -> Reply {
         let resp = self
@@ -217,6 +254,13 @@ pub fn ascii(v: &Value) -> String {
         }
     }
     out
+}
+
+/// The `path_display` of each entry of a listing, in order.
+pub fn listed_paths(listing: &Value) -> Vec<String> {
+    let entries = listing["entries"].as_array().expect("entries");
+    let paths = entries.iter().map(|e| e["path_display"].as_str());
+    paths.map(|p| p.expect("a path").to_string()).collect()
 }
 
 /// Asserts a 409 with the given `error_summary` prefix (before the `/..` suffix).

@@ -105,12 +105,16 @@ pub async fn world_with(
 }
 
 impl World {
+    /// How many requests reached `route`.
     pub fn count(&self, route: &str) -> usize {
-        self.sb
-            .requests()
-            .iter()
-            .filter(|r| r.route == route)
-            .count()
+        self.statuses(route).len()
+    }
+
+    /// The status the sandbox answered each request to `route` with, in order.
+    pub fn statuses(&self, route: &str) -> Vec<u16> {
+        let requests = self.sb.requests();
+        let to_route = requests.iter().filter(|r| r.route == route);
+        to_route.map(|r| r.status).collect()
     }
 
     pub async fn seed(&self, path: &str, content: &[u8]) {
