@@ -18,7 +18,7 @@ async fn unknown_ids_answer_404_with_the_same_not_found_page_everywhere() {
 
     for path in [
         "/admin/data-sources/999999".to_owned(),
-        "/data-sources/999999".to_owned(),
+        "/data-sources/999999/files".to_owned(),
         "/admin/users/999999".to_owned(),
         "/admin/users/not-a-number".to_owned(),
         "/admin/groups/999999".to_owned(),
