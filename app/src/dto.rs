@@ -2,7 +2,7 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use wharf_types::forms::{FieldValue, FormDefinition};
-use wharf_types::{Area, DataSourceStatus, DropboxSettings, Role};
+use wharf_types::{Area, DataSourceStatus, DropboxSettings, Page, Role};
 
 /// The signed-in user as the browser sees them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,13 +39,7 @@ pub struct DataSourceRow {
 }
 
 /// One page of Administration > Data sources.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DataSourceList {
-    pub rows: Vec<DataSourceRow>,
-    pub total: u64,
-    pub page: u64,
-    pub page_size: u64,
-}
+pub type DataSourceList = Page<DataSourceRow>;
 
 /// One line of a data source's audit trail.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,54 +97,19 @@ pub struct DeleteResult {
 // ---- Administration > Users and Groups ----
 
 /// One user as Administration > Users lists and edits them (never a password hash).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UserRow {
-    pub id: i32,
-    pub username: String,
-    pub display_name: String,
-    pub email: Option<String>,
-    pub roles: Vec<Role>,
-    pub disabled: bool,
-    pub must_change_password: bool,
-    /// The names of the user's groups.
-    pub groups: Vec<String>,
-}
+pub type UserRow = wharf_types::UserSummary;
 
 /// One page of Administration > Users.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UserList {
-    pub rows: Vec<UserRow>,
-    pub total: u64,
-    pub page: u64,
-    pub page_size: u64,
-}
+pub type UserList = Page<UserRow>;
 
 /// One row of Administration > Groups.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GroupRow {
-    pub id: i32,
-    pub name: String,
-    pub description: Option<String>,
-    pub member_count: u64,
-}
+pub type GroupRow = wharf_types::GroupSummary;
 
 /// One page of Administration > Groups.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GroupList {
-    pub rows: Vec<GroupRow>,
-    pub total: u64,
-    pub page: u64,
-    pub page_size: u64,
-}
+pub type GroupList = Page<GroupRow>;
 
 /// A user as a group's member list and member picker show them.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MemberView {
-    pub id: i32,
-    pub username: String,
-    pub display_name: String,
-    pub disabled: bool,
-}
+pub type MemberView = wharf_types::Member;
 
 /// A group as its edit page shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -164,12 +123,7 @@ pub struct GroupView {
 // ---- Security of a data source -------------------------------------------------------------
 
 /// One entry of a Security list, as the dialog shows it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GranteeView {
-    pub grantee: wharf_types::Grantee,
-    pub label: String,
-    pub detail: String,
-}
+pub type GranteeView = wharf_types::NamedGrantee;
 
 /// The Security dialog's contents.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -195,25 +149,10 @@ pub struct UsableDataSource {
 }
 
 /// One page of the data sources a user may use.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UsableDataSourceList {
-    pub rows: Vec<UsableDataSource>,
-    pub total: u64,
-    pub page: u64,
-    pub page_size: u64,
-}
+pub type UsableDataSourceList = Page<UsableDataSource>;
 
 /// A file or folder, with its path relative to the data source's root.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FileEntry {
-    pub name: String,
-    pub path: String,
-    pub is_folder: bool,
-    pub id: String,
-    pub size: Option<u64>,
-    pub modified: Option<String>,
-    pub rev: Option<String>,
-}
+pub use wharf_types::FileEntry;
 
 /// One page of a folder of a data source.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -242,13 +181,8 @@ pub struct FormRow {
     pub updated_by: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FormList {
-    pub rows: Vec<FormRow>,
-    pub total: u64,
-    pub page: u64,
-    pub page_size: u64,
-}
+/// One page of the Forms list.
+pub type FormList = Page<FormRow>;
 
 /// A form as its designer edits it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -272,20 +206,7 @@ pub struct FillableForm {
 }
 
 /// One entry of a List field's files, as the picker shows it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PickEntry {
-    pub entry: FileEntry,
-    /// The field's Display field of this entry.
-    pub display: String,
-    /// The field's Value field of this entry.
-    pub value: String,
-    /// The field's Sort by, as a key that sorts as text.
-    pub sort_key: String,
-    /// Why it cannot be chosen (greyed out), or `None`.
-    pub refusal: Option<String>,
-    /// Whether `/files/{id}/thumbnail` can show it.
-    pub has_thumbnail: bool,
-}
+pub type PickEntry = wharf_types::Pick;
 
 /// One page of a List field's folder or search results.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -319,8 +240,7 @@ pub struct SubmissionList {
     pub form_title: String,
     /// (name, title) of the published fields, in order.
     pub columns: Vec<(String, String)>,
-    pub rows: Vec<SubmissionView>,
-    pub total: u64,
-    pub page: u64,
-    pub page_size: u64,
+    /// The submissions themselves, on the wire beside the title (the shape of every page).
+    #[serde(flatten)]
+    pub submissions: Page<SubmissionView>,
 }
