@@ -520,7 +520,7 @@ mod tests {
             create(
                 &db,
                 DataSourceKind::Dropbox,
-                ConnectorSettings::new(&format!("ds {i:03}"), DropboxSettings::default()),
+                ConnectorSettings::new(format!("ds {i:03}"), DropboxSettings::default()),
                 &dana,
             )
             .await
