@@ -1,8 +1,8 @@
 //! What crosses the wire between the server and the browser: never an entity model, never a secret.
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-pub use wharf_types::Page;
 use wharf_types::forms::{FieldValue, FormDefinition};
+pub use wharf_types::Page;
 use wharf_types::{Area, DataSourceStatus, DropboxSettings, Role};
 
 /// The signed-in user as the browser sees them.
@@ -98,42 +98,19 @@ pub struct DeleteResult {
 // ---- Administration > Users and Groups ----
 
 /// One user as Administration > Users lists and edits them (never a password hash).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UserRow {
-    pub id: i32,
-    pub username: String,
-    pub display_name: String,
-    pub email: Option<String>,
-    pub roles: Vec<Role>,
-    pub disabled: bool,
-    pub must_change_password: bool,
-    /// The names of the user's groups.
-    pub groups: Vec<String>,
-}
+pub type UserRow = wharf_types::UserSummary;
 
 /// One page of Administration > Users.
 pub type UserList = Page<UserRow>;
 
 /// One row of Administration > Groups.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GroupRow {
-    pub id: i32,
-    pub name: String,
-    pub description: Option<String>,
-    pub member_count: u64,
-}
+pub type GroupRow = wharf_types::GroupSummary;
 
 /// One page of Administration > Groups.
 pub type GroupList = Page<GroupRow>;
 
 /// A user as a group's member list and member picker show them.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MemberView {
-    pub id: i32,
-    pub username: String,
-    pub display_name: String,
-    pub disabled: bool,
-}
+pub type MemberView = wharf_types::Member;
 
 /// A group as its edit page shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -147,12 +124,7 @@ pub struct GroupView {
 // ---- Security of a data source -------------------------------------------------------------
 
 /// One entry of a Security list, as the dialog shows it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GranteeView {
-    pub grantee: wharf_types::Grantee,
-    pub label: String,
-    pub detail: String,
-}
+pub type GranteeView = wharf_types::NamedGrantee;
 
 /// The Security dialog's contents.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -181,16 +153,7 @@ pub struct UsableDataSource {
 pub type UsableDataSourceList = Page<UsableDataSource>;
 
 /// A file or folder, with its path relative to the data source's root.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FileEntry {
-    pub name: String,
-    pub path: String,
-    pub is_folder: bool,
-    pub id: String,
-    pub size: Option<u64>,
-    pub modified: Option<String>,
-    pub rev: Option<String>,
-}
+pub use wharf_types::FileEntry;
 
 /// One page of a folder of a data source.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -219,6 +182,7 @@ pub struct FormRow {
     pub updated_by: Option<String>,
 }
 
+/// One page of the Forms list.
 pub type FormList = Page<FormRow>;
 
 /// A form as its designer edits it.
@@ -243,20 +207,7 @@ pub struct FillableForm {
 }
 
 /// One entry of a List field's files, as the picker shows it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PickEntry {
-    pub entry: FileEntry,
-    /// The field's Display field of this entry.
-    pub display: String,
-    /// The field's Value field of this entry.
-    pub value: String,
-    /// The field's Sort by, as a key that sorts as text.
-    pub sort_key: String,
-    /// Why it cannot be chosen (greyed out), or `None`.
-    pub refusal: Option<String>,
-    /// Whether `/files/{id}/thumbnail` can show it.
-    pub has_thumbnail: bool,
-}
+pub type PickEntry = wharf_types::Pick;
 
 /// One page of a List field's folder or search results.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -290,8 +241,7 @@ pub struct SubmissionList {
     pub form_title: String,
     /// (name, title) of the published fields, in order.
     pub columns: Vec<(String, String)>,
-    pub rows: Vec<SubmissionView>,
-    pub total: u64,
-    pub page: u64,
-    pub page_size: u64,
+    /// The submissions themselves, on the wire beside the title (the shape of every page).
+    #[serde(flatten)]
+    pub submissions: Page<SubmissionView>,
 }

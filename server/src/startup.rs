@@ -39,7 +39,7 @@ pub enum StartupError {
         source: std::io::Error,
     },
     #[error("cannot open the database: {0}")]
-    Database(#[from] sea_orm::DbErr),
+    Database(#[from] domain::db::ConnectError),
     #[error("cannot create the first administrator: {0}")]
     InitialAdmin(#[from] domain::identity::IdentityError),
     #[error("cannot open the token vault: {0}")]

@@ -202,7 +202,7 @@ fn error_response(e: &UploadError) -> Response {
             StatusCode::PAYLOAD_TOO_LARGE
         }
         UploadError::Interrupted => StatusCode::BAD_REQUEST,
-        UploadError::Storage(_) | UploadError::Database(_) => {
+        UploadError::Storage(_) | UploadError::Database(_) | UploadError::Stored(_) => {
             // The cause is for the log, not the browser.
             return crate::failures::internal_error(format_args!("upload failed: {e:?}"));
         }

@@ -93,12 +93,7 @@ pub async fn list_data_sources(
             let found = domain::data_sources::list(&ctx.db, visible, &search, page)
                 .await
                 .map_err(internal)?;
-            Ok(DataSourceList {
-                rows: found.rows.into_iter().map(convert::row).collect(),
-                total: found.total,
-                page,
-                page_size: domain::data_sources::PAGE_SIZE,
-            })
+            Ok(found.map(convert::row))
         }
         .await,
     )
@@ -158,15 +153,18 @@ pub async fn save_data_source(
                 None => authorize(request_user().await?, Action::CreateDataSource, None)?,
             };
             let ctx = server_context()?;
-            let settings = wharf_types::DropboxSettings {
-                root_folder,
-                file_pattern,
-                search_scope,
-                space,
+            let settings = wharf_types::ConnectorSettings {
+                display_name,
+                dropbox: wharf_types::DropboxSettings {
+                    root_folder,
+                    file_pattern,
+                    search_scope,
+                    space,
+                },
             };
             let id = match id {
                 Some(id) => {
-                    data_sources::update(&ctx.db, id, &display_name, settings, &actor)
+                    data_sources::update(&ctx.db, id, settings, &actor)
                         .await
                         .map_err(convert::error)?;
                     // The status depends on the settings (root folder, space): a connected data source
@@ -185,7 +183,7 @@ pub async fn save_data_source(
                     }
                     id
                 }
-                None => data_sources::create(&ctx.db, kind, &display_name, settings, &actor)
+                None => data_sources::create(&ctx.db, kind, settings, &actor)
                     .await
                     .map_err(convert::error)?,
             };

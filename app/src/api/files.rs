@@ -30,19 +30,6 @@ pub(crate) fn files_error(e: domain::connector::FilesError) -> AppError {
     }
 }
 
-#[cfg(feature = "ssr")]
-pub(crate) fn entry(e: domain::connector::Entry) -> FileEntry {
-    FileEntry {
-        name: e.name,
-        path: e.path,
-        is_folder: e.is_folder,
-        id: e.id,
-        size: e.size,
-        modified: e.modified,
-        rev: e.rev,
-    }
-}
-
 /// Data sources the caller may use, by name, one page (0-based) at a time; with `ready_only` only
 /// those ready to use (Home), otherwise each with its status (the designer shows why one cannot be
 /// bound yet).
@@ -65,21 +52,12 @@ pub async fn list_usable_data_sources(
             let found = domain::data_sources::list(&ctx.db, visible, &search, page)
                 .await
                 .map_err(internal)?;
-            Ok(UsableDataSourceList {
-                rows: found
-                    .rows
-                    .into_iter()
-                    .map(|r| crate::dto::UsableDataSource {
-                        id: r.id,
-                        display_name: r.display_name,
-                        kind: r.kind,
-                        status: r.status,
-                    })
-                    .collect(),
-                total: found.total,
-                page,
-                page_size: domain::data_sources::PAGE_SIZE,
-            })
+            Ok(found.map(|r| crate::dto::UsableDataSource {
+                id: r.id,
+                display_name: r.display_name,
+                kind: r.kind,
+                status: r.status,
+            }))
         }
         .await,
     )
@@ -114,7 +92,7 @@ pub async fn browse_folder(
             Ok(FolderPageView {
                 data_source_name: name,
                 folder: page.folder,
-                entries: page.entries.into_iter().map(entry).collect(),
+                entries: page.entries,
                 next: page.next,
                 writable: decide(Some(&user), Action::WriteFiles, security.as_ref()).is_allowed(),
             })
@@ -141,7 +119,7 @@ pub async fn create_folder(id: i32, parent: String, name: String) -> Result<File
                 .await
                 .map_err(files_error)?;
             tracing::info!(user_id = user.id, data_source_id = id, "folder created");
-            Ok(entry(created))
+            Ok(created)
         }
         .await,
     )

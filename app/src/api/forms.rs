@@ -10,7 +10,7 @@ use wharf_types::forms::{FieldValue, FormDefinition};
 #[cfg(feature = "ssr")]
 mod convert {
     use crate::api::context::internal;
-    use crate::dto::{FormRow, PickEntry};
+    use crate::dto::FormRow;
     use crate::error::AppError;
     use domain::forms::{FormError, FormSummary};
 
@@ -26,6 +26,7 @@ mod convert {
             FormError::Values(problems) => AppError::Fields { problems },
             FormError::Denied(sentence) => AppError::Forbidden(sentence),
             FormError::Database(e) => internal(e),
+            FormError::Stored(e) => internal(e),
         }
     }
 
@@ -40,17 +41,6 @@ mod convert {
             unpublished_changes: s.unpublished_changes,
             updated_at: crate::api::data_sources::convert::rfc3339(s.updated_at),
             updated_by: s.updated_by,
-        }
-    }
-
-    pub fn pick(p: domain::picker::Pick) -> PickEntry {
-        PickEntry {
-            entry: crate::api::files::entry(p.entry),
-            display: p.display,
-            value: p.value,
-            sort_key: p.sort_key,
-            refusal: p.refusal,
-            has_thumbnail: p.has_thumbnail,
         }
     }
 }
@@ -70,12 +60,7 @@ pub async fn list_forms(
             let found = domain::forms::list(&ctx.db, &search, page)
                 .await
                 .map_err(internal)?;
-            Ok(FormList {
-                rows: found.rows.into_iter().map(convert::row).collect(),
-                total: found.total,
-                page,
-                page_size: domain::forms::PAGE_SIZE,
-            })
+            Ok(found.map(convert::row))
         }
         .await,
     )
@@ -96,12 +81,7 @@ pub async fn list_published_forms(
             let found = domain::forms::list_published(&ctx.db, &search, page)
                 .await
                 .map_err(internal)?;
-            Ok(FormList {
-                rows: found.rows.into_iter().map(convert::row).collect(),
-                total: found.total,
-                page,
-                page_size: domain::forms::PAGE_SIZE,
-            })
+            Ok(found.map(convert::row))
         }
         .await,
     )
@@ -221,25 +201,18 @@ pub async fn get_fillable_form(id: i32, preview: Option<bool>) -> Result<Fillabl
                 require_area(wharf_types::Area::Forms).await?
             };
             let ctx = server_context()?;
-            let (title, version, definition) = if preview {
-                let form = domain::forms::get(&ctx.db, id)
-                    .await
-                    .map_err(convert::error)?;
-                (form.summary.title, form.summary.version, form.draft)
-            } else {
-                domain::forms::published(&ctx.db, id)
-                    .await
-                    .map_err(convert::error)?
-            };
-            let refusals = domain::forms::refusals(&ctx.db, &person, &definition)
+            let form = domain::forms::load(&ctx.db, id, version_shown(preview))
+                .await
+                .map_err(convert::error)?;
+            let refusals = domain::forms::refusals(&ctx.db, &person, &form.definition)
                 .await
                 .map_err(internal)?;
             Ok(FillableForm {
                 id,
-                title,
-                version,
+                title: form.title,
+                version: form.version,
                 preview,
-                definition,
+                definition: form.definition,
                 refusals,
             })
         }
@@ -268,7 +241,7 @@ pub async fn pick_files(
                 require_area(wharf_types::Area::Forms).await?;
             }
             let ctx = server_context()?;
-            let (_, list) = domain::forms::list_field(&ctx.db, form_id, &field, preview)
+            let list = domain::forms::list_field(&ctx.db, form_id, &field, version_shown(preview))
                 .await
                 .map_err(convert::error)?;
             require_on_data_source(Action::UseDataSource, list.data_source_id).await?;
@@ -294,7 +267,7 @@ pub async fn pick_files(
                 folder: listing.folder,
                 field_folder: domain::picker::field_folder(&list),
                 may_enter_subfolders: list.include_subfolders,
-                entries: listing.entries.into_iter().map(convert::pick).collect(),
+                entries: listing.entries,
                 next: listing.next,
             })
         }
@@ -338,24 +311,27 @@ pub async fn list_submissions(id: i32, page: Option<u64>) -> Result<SubmissionLi
             Ok(SubmissionList {
                 form_title: form.summary.title,
                 columns: fields.into_iter().map(|f| (f.name, f.title)).collect(),
-                rows: found
-                    .rows
-                    .into_iter()
-                    .map(|s| crate::dto::SubmissionView {
-                        id: s.id,
-                        form_version: s.form_version,
-                        submitted_by: s.submitted_by,
-                        submitted_at: rfc3339(s.submitted_at),
-                        values: s.values,
-                    })
-                    .collect(),
-                total: found.total,
-                page,
-                page_size: domain::forms::PAGE_SIZE,
+                submissions: found.map(|s| crate::dto::SubmissionView {
+                    id: s.id,
+                    form_version: s.form_version,
+                    submitted_by: s.submitted_by,
+                    submitted_at: rfc3339(s.submitted_at),
+                    values: s.values,
+                }),
             })
         }
         .await,
     )
+}
+
+/// A designer's preview shows the draft; everyone else fills in the published version.
+#[cfg(feature = "ssr")]
+fn version_shown(preview: bool) -> domain::forms::Version {
+    if preview {
+        domain::forms::Version::Draft
+    } else {
+        domain::forms::Version::Published
+    }
 }
 
 #[cfg(feature = "ssr")]

@@ -32,24 +32,9 @@ pub async fn list_groups(
             require_area(wharf_types::Area::Groups).await?;
             let ctx = server_context()?;
             let page = page.unwrap_or(0);
-            let found = domain::groups::list(&ctx.db, &search, page)
+            domain::groups::list(&ctx.db, &search, page)
                 .await
-                .map_err(internal)?;
-            Ok(GroupList {
-                rows: found
-                    .rows
-                    .into_iter()
-                    .map(|g| crate::dto::GroupRow {
-                        id: g.id,
-                        name: g.name,
-                        description: g.description,
-                        member_count: g.member_count,
-                    })
-                    .collect(),
-                total: found.total,
-                page,
-                page_size: domain::groups::PAGE_SIZE,
-            })
+                .map_err(internal)
         }
         .await,
     )
@@ -69,16 +54,7 @@ pub async fn get_group(id: i32) -> Result<GroupView, AppError> {
                 id: g.id,
                 name: g.name,
                 description: g.description,
-                members: g
-                    .members
-                    .into_iter()
-                    .map(|m| MemberView {
-                        id: m.id,
-                        username: m.username,
-                        display_name: m.display_name,
-                        disabled: m.disabled,
-                    })
-                    .collect(),
+                members: g.members,
             })
         }
         .await,

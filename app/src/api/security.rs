@@ -5,15 +5,6 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use wharf_types::Grantee;
 
-#[cfg(feature = "ssr")]
-fn view(g: domain::security::NamedGrantee) -> GranteeView {
-    GranteeView {
-        grantee: g.grantee,
-        label: g.label,
-        detail: g.detail,
-    }
-}
-
 #[server(endpoint = "get_data_source_security")]
 pub async fn get_data_source_security(id: i32) -> Result<SecurityView, AppError> {
     use super::context::*;
@@ -32,9 +23,9 @@ pub async fn get_data_source_security(id: i32) -> Result<SecurityView, AppError>
                 .map_err(security_error)?;
             Ok(SecurityView {
                 data_source_name: name,
-                administrators: settings.administrators.into_iter().map(view).collect(),
+                administrators: settings.administrators,
                 admins_restricted: settings.admins_restricted,
-                users: settings.users.into_iter().map(view).collect(),
+                users: settings.users,
                 users_restricted: settings.users_restricted,
                 read_only: settings.read_only,
             })
@@ -80,10 +71,9 @@ pub async fn search_grantees(query: String) -> Result<Vec<GranteeView>, AppError
         async move {
             require_area(wharf_types::Area::DataSources).await?;
             let ctx = server_context()?;
-            let found = domain::security::search_grantees(&ctx.db, &query)
+            domain::security::search_grantees(&ctx.db, &query)
                 .await
-                .map_err(internal)?;
-            Ok(found.into_iter().map(view).collect())
+                .map_err(internal)
         }
         .await,
     )

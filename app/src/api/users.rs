@@ -9,22 +9,8 @@ use wharf_types::Role;
 #[cfg(feature = "ssr")]
 mod convert {
     use crate::api::context::internal;
-    use crate::dto::UserRow;
     use crate::error::AppError;
-    use domain::identity::{IdentityError, UserSummary};
-
-    pub fn row(u: UserSummary) -> UserRow {
-        UserRow {
-            id: u.id,
-            username: u.username,
-            display_name: u.display_name,
-            email: u.email,
-            roles: u.roles,
-            disabled: u.disabled,
-            must_change_password: u.must_change_password,
-            groups: u.groups,
-        }
-    }
+    use domain::identity::IdentityError;
 
     pub fn error(e: IdentityError) -> AppError {
         match e {
@@ -67,15 +53,9 @@ pub async fn list_users(
             require_area(wharf_types::Area::Users).await?;
             let ctx = server_context()?;
             let page = page.unwrap_or(0);
-            let found = domain::identity::list_users(&ctx.db, &search, page)
+            domain::identity::list_users(&ctx.db, &search, page)
                 .await
-                .map_err(convert::error)?;
-            Ok(UserList {
-                rows: found.rows.into_iter().map(convert::row).collect(),
-                total: found.total,
-                page,
-                page_size: domain::identity::PAGE_SIZE,
-            })
+                .map_err(convert::error)
         }
         .await,
     )
@@ -90,7 +70,6 @@ pub async fn get_user(id: i32) -> Result<UserRow, AppError> {
             let ctx = server_context()?;
             domain::identity::get_user(&ctx.db, id)
                 .await
-                .map(convert::row)
                 .map_err(convert::error)
         }
         .await,

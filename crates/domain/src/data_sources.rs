@@ -7,15 +7,16 @@ use entity::{data_source, user};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    SqlErr, TransactionTrait,
+    DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, SqlErr, TransactionTrait,
 };
 use time::OffsetDateTime;
-use wharf_types::{DataSourceKind, DataSourceStatus, DropboxSettings, normalize_folder_path};
+use wharf_types::{
+    ConnectorSettings, DataSourceKind, DataSourceStatus, DropboxSettings, normalize_folder_path,
+};
 
 pub const MAX_NAME_CHARS: usize = 100;
-/// One page of the administration list.
-pub const PAGE_SIZE: u64 = 50;
+use crate::paging;
+use wharf_types::Page;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DataSourceError {
@@ -62,11 +63,7 @@ pub struct DataSourceDetail {
 }
 
 /// A page of the list and how many match in all.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DataSourcePage {
-    pub rows: Vec<DataSourceSummary>,
-    pub total: u64,
-}
+pub type DataSourcePage = Page<DataSourceSummary>;
 
 /// The display name as stored: trimmed, `None` when blank.
 pub fn clean_name(name: &str) -> Result<Option<String>, DataSourceError> {
@@ -119,12 +116,11 @@ fn name_taken(e: DbErr, name: &Option<String>) -> DataSourceError {
 pub async fn create(
     db: &DatabaseConnection,
     kind: DataSourceKind,
-    name: &str,
-    settings: DropboxSettings,
+    saved: ConnectorSettings,
     actor: &AuthenticatedUser,
 ) -> Result<i32, DataSourceError> {
-    let name = clean_name(name)?;
-    let settings = clean_settings(settings)?;
+    let name = clean_name(&saved.display_name)?;
+    let settings = clean_settings(saved.dropbox)?;
     let now = OffsetDateTime::now_utc();
     let txn = db.begin().await?;
     let created = data_source::ActiveModel {
@@ -160,12 +156,11 @@ pub async fn create(
 pub async fn update(
     db: &DatabaseConnection,
     id: i32,
-    name: &str,
-    settings: DropboxSettings,
+    saved: ConnectorSettings,
     actor: &AuthenticatedUser,
 ) -> Result<(), DataSourceError> {
-    let name = clean_name(name)?;
-    let settings = clean_settings(settings)?;
+    let name = clean_name(&saved.display_name)?;
+    let settings = clean_settings(saved.dropbox)?;
     let txn = db.begin().await?;
     let current = data_source::Entity::find_by_id(id)
         .one(&txn)
@@ -324,19 +319,13 @@ pub async fn list(
     ) {
         query = query.filter(matches);
     }
-    let total = query.clone().count(db).await?;
-    let rows = query
+    let query = query
         .find_also_related(user::Entity)
         .order_by_asc(data_source::Column::NameKey)
-        .order_by_asc(data_source::Column::Id)
-        .offset(page * PAGE_SIZE)
-        .limit(PAGE_SIZE)
-        .all(db)
-        .await?;
-    Ok(DataSourcePage {
-        rows: rows.into_iter().map(|(ds, u)| summary(ds, u)).collect(),
-        total,
-    })
+        .order_by_asc(data_source::Column::Id);
+    Ok(paging::fetch(db, query, page)
+        .await?
+        .map(|(ds, u)| summary(ds, u)))
 }
 
 #[cfg(test)]
@@ -344,6 +333,7 @@ mod tests {
     use super::*;
     use crate::db::connect_and_migrate;
     use crate::identity::{NewUser, create_user, find_active_user};
+    use wharf_types::PAGE_SIZE;
     use wharf_types::{Role, SearchScope};
 
     async fn setup() -> (DatabaseConnection, AuthenticatedUser) {
@@ -371,8 +361,7 @@ mod tests {
         let id = create(
             &db,
             DataSourceKind::Dropbox,
-            "  Sales files ",
-            DropboxSettings::default(),
+            ConnectorSettings::new("  Sales files ", DropboxSettings::default()),
             &dana,
         )
         .await
@@ -391,8 +380,7 @@ mod tests {
         create(
             &db,
             DataSourceKind::Dropbox,
-            "Sales",
-            DropboxSettings::default(),
+            ConnectorSettings::new("Sales", DropboxSettings::default()),
             &dana,
         )
         .await
@@ -401,8 +389,7 @@ mod tests {
             create(
                 &db,
                 DataSourceKind::Dropbox,
-                "SALES",
-                DropboxSettings::default(),
+                ConnectorSettings::new("SALES", DropboxSettings::default()),
                 &dana
             )
             .await,
@@ -411,8 +398,7 @@ mod tests {
         create(
             &db,
             DataSourceKind::Dropbox,
-            "",
-            DropboxSettings::default(),
+            ConnectorSettings::new("", DropboxSettings::default()),
             &dana,
         )
         .await
@@ -420,8 +406,7 @@ mod tests {
         create(
             &db,
             DataSourceKind::Dropbox,
-            "   ",
-            DropboxSettings::default(),
+            ConnectorSettings::new("   ", DropboxSettings::default()),
             &dana,
         )
         .await
@@ -435,15 +420,20 @@ mod tests {
         let id = create(
             &db,
             DataSourceKind::Dropbox,
-            "Sales",
-            DropboxSettings::default(),
+            ConnectorSettings::new("Sales", DropboxSettings::default()),
             &dana,
         )
         .await
         .unwrap();
         let long = "x".repeat(101);
         assert!(matches!(
-            update(&db, id, &long, DropboxSettings::default(), &dana).await,
+            update(
+                &db,
+                id,
+                ConnectorSettings::new(&long, DropboxSettings::default()),
+                &dana
+            )
+            .await,
             Err(DataSourceError::Invalid {
                 field: "display_name",
                 ..
@@ -454,7 +444,7 @@ mod tests {
             ..Default::default()
         };
         assert!(matches!(
-            update(&db, id, "Renamed", escape, &dana).await,
+            update(&db, id, ConnectorSettings::new("Renamed", escape), &dana).await,
             Err(DataSourceError::Invalid {
                 field: "root_folder",
                 ..
@@ -471,8 +461,7 @@ mod tests {
         let id = create(
             &db,
             DataSourceKind::Dropbox,
-            "Sales",
-            DropboxSettings::default(),
+            ConnectorSettings::new("Sales", DropboxSettings::default()),
             &dana,
         )
         .await
@@ -483,7 +472,9 @@ mod tests {
             search_scope: SearchScope::TopFolderOnly,
             ..Default::default()
         };
-        update(&db, id, "Sales", settings, &dana).await.unwrap();
+        update(&db, id, ConnectorSettings::new("Sales", settings), &dana)
+            .await
+            .unwrap();
         let detail = get(&db, id).await.unwrap();
         assert_eq!(detail.settings.root_folder, "/Projects/2026");
         assert_eq!(detail.settings.file_pattern, "*.pdf;*.docx");
@@ -503,8 +494,7 @@ mod tests {
             create(
                 &db,
                 DataSourceKind::Dropbox,
-                name,
-                DropboxSettings::default(),
+                ConnectorSettings::new(name, DropboxSettings::default()),
                 &dana,
             )
             .await
@@ -530,8 +520,7 @@ mod tests {
             create(
                 &db,
                 DataSourceKind::Dropbox,
-                &format!("ds {i:03}"),
-                DropboxSettings::default(),
+                ConnectorSettings::new(format!("ds {i:03}"), DropboxSettings::default()),
                 &dana,
             )
             .await
@@ -548,8 +537,7 @@ mod tests {
         let id = create(
             &db,
             DataSourceKind::Dropbox,
-            "Sales",
-            DropboxSettings::default(),
+            ConnectorSettings::new("Sales", DropboxSettings::default()),
             &dana,
         )
         .await

@@ -5,16 +5,39 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+/// Why the database could not be opened, with its cause.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("cannot prepare the SQLite database {}: {source}", path.display())]
+    Prepare {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot make the SQLite database {} owner-only: {source}", path.display())]
+    Protect {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Database(#[from] DbErr),
+}
+
 /// Connects to `url` (`sqlite://…` or `postgres://…`) and runs every pending migration.
 ///
 /// For a SQLite file, the folder it lives in is created first (owner-only) so that a fresh checkout
 /// starts without any preparation, and the database file and its journal files are owner-only
 /// (0600): they hold password hashes, sealed tokens and session keys.
-pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr> {
+pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, ConnectError> {
     let sqlite_file = sqlite_file_path(url).map(PathBuf::from);
     if let Some(path) = &sqlite_file {
-        prepare_sqlite_file(path, url.contains("mode=rwc"))
-            .map_err(|e| DbErr::Custom(format!("cannot prepare {}: {e}", path.display())))?;
+        prepare_sqlite_file(path, url.contains("mode=rwc")).map_err(|source| {
+            ConnectError::Prepare {
+                path: path.clone(),
+                source,
+            }
+        })?;
     }
     let mut options = ConnectOptions::new(url.to_owned());
     options
@@ -26,8 +49,10 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr>
     if let Some(path) = &sqlite_file {
         // SQLite gives the -wal/-shm/-journal files it creates the database file's mode; ones left
         // by an older Wharf are made owner-only here.
-        restrict_sqlite_files(path)
-            .map_err(|e| DbErr::Custom(format!("cannot protect {}: {e}", path.display())))?;
+        restrict_sqlite_files(path).map_err(|source| ConnectError::Protect {
+            path: path.clone(),
+            source,
+        })?;
     }
     Ok(db)
 }

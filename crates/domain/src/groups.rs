@@ -13,8 +13,8 @@ use time::OffsetDateTime;
 
 pub const MAX_NAME_CHARS: usize = 100;
 pub const MAX_DESCRIPTION_CHARS: usize = 1000;
-/// One page of Administration > Groups.
-pub const PAGE_SIZE: u64 = 50;
+use crate::paging;
+use wharf_types::Page;
 
 #[derive(Debug, thiserror::Error)]
 pub enum GroupError {
@@ -38,29 +38,11 @@ fn invalid(field: &'static str, message: &str) -> GroupError {
     }
 }
 
-/// One row of the groups list.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct GroupSummary {
-    pub id: i32,
-    pub name: String,
-    pub description: Option<String>,
-    pub member_count: u64,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct GroupPage {
-    pub rows: Vec<GroupSummary>,
-    pub total: u64,
-}
-
+pub use wharf_types::GroupSummary;
 /// A member as the group page lists them.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct GroupMember {
-    pub id: i32,
-    pub username: String,
-    pub display_name: String,
-    pub disabled: bool,
-}
+pub use wharf_types::Member as GroupMember;
+
+pub type GroupPage = Page<GroupSummary>;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GroupDetail {
@@ -138,17 +120,11 @@ pub async fn list(db: &impl ConnectionTrait, search: &str, page: u64) -> Result<
     ) {
         query = query.filter(matching);
     }
-    let total = query.clone().count(db).await?;
-    let groups = query
-        .order_by_asc(group::Column::NameKey)
-        .offset(page * PAGE_SIZE)
-        .limit(PAGE_SIZE)
-        .all(db)
-        .await?;
-    let ids: Vec<i32> = groups.iter().map(|g| g.id).collect();
-    let counts = member_counts(db, &ids).await?;
-    Ok(GroupPage {
-        rows: groups
+    let query = query.order_by_asc(group::Column::NameKey);
+    paging::fetch_with(db, query, page, |groups| async move {
+        let ids: Vec<i32> = groups.iter().map(|g| g.id).collect();
+        let counts = member_counts(db, &ids).await?;
+        Ok(groups
             .into_iter()
             .map(|g| GroupSummary {
                 member_count: counts.get(&g.id).copied().unwrap_or(0),
@@ -156,9 +132,9 @@ pub async fn list(db: &impl ConnectionTrait, search: &str, page: u64) -> Result<
                 name: g.name,
                 description: g.description,
             })
-            .collect(),
-        total,
+            .collect())
     })
+    .await
 }
 
 pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<GroupDetail, GroupError> {

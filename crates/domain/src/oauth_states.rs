@@ -24,13 +24,7 @@ pub enum StateError {
     #[error("This authorization was started by someone else. Start your own with Authorize.")]
     ForeignUser,
     #[error("database error: {0}")]
-    Database(String),
-}
-
-impl From<DbErr> for StateError {
-    fn from(e: DbErr) -> Self {
-        StateError::Database(e.to_string())
-    }
+    Database(#[from] DbErr),
 }
 
 /// What a consumed state was issued for.
@@ -121,7 +115,7 @@ mod tests {
     use crate::db::connect_and_migrate;
     use crate::identity::{NewUser, create_user, find_active_user};
     use sea_orm::DatabaseConnection;
-    use wharf_types::{DataSourceKind, DropboxSettings, Role};
+    use wharf_types::{ConnectorSettings, DataSourceKind, DropboxSettings, Role};
 
     async fn setup() -> (DatabaseConnection, Vault, i32, i32, i32) {
         let db = connect_and_migrate("sqlite::memory:").await.unwrap();
@@ -147,8 +141,7 @@ mod tests {
         let ds = data_sources::create(
             &db,
             DataSourceKind::Dropbox,
-            "D",
-            DropboxSettings::default(),
+            ConnectorSettings::new("D", DropboxSettings::default()),
             &ann,
         )
         .await

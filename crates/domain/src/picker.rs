@@ -12,15 +12,8 @@ const THUMBNAIL_EXTENSIONS: [&str; 10] = [
     "jpg", "jpeg", "png", "tiff", "tif", "gif", "webp", "ppm", "bmp", "heic",
 ];
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Pick {
-    pub entry: Entry,
-    pub display: String,
-    pub value: String,
-    pub sort_key: String,
-    pub refusal: Option<String>,
-    pub has_thumbnail: bool,
-}
+/// An entry with what the field shows of it (shared with the browser as it is).
+pub use wharf_types::Pick;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PickListing {

@@ -31,14 +31,7 @@ pub enum SecurityError {
 }
 
 /// One Security list entry with what a person reads for it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NamedGrantee {
-    pub grantee: Grantee,
-    /// The user's or group's name, or the role's label.
-    pub label: String,
-    /// A second line: the user name (and "disabled"), the member count, or "Role".
-    pub detail: String,
-}
+pub use wharf_types::NamedGrantee;
 
 /// The Security dialog's contents.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -6,7 +6,7 @@
 //! transaction. Uploads nobody claimed are removed after [`UNATTACHED_LIFETIME`] by [`cleanup`],
 //! which the server runs at start-up and every hour. [`open`] gives the download route the file.
 use crate::AuthenticatedUser;
-use crate::forms::{self, FormError, MAX_FILES_PER_FIELD};
+use crate::form_store::{self, JsonError, MAX_FILES_PER_FIELD, StoreError};
 use bytes::Bytes;
 use entity::form_upload;
 use futures::{Stream, StreamExt};
@@ -118,6 +118,9 @@ pub enum UploadError {
         "Wharf could not store or read the file. Try again, or tell an administrator if it keeps happening."
     )]
     Storage(#[source] std::io::Error),
+    /// The form's stored definition could not be read.
+    #[error(transparent)]
+    Stored(JsonError),
     #[error("database error: {0}")]
     Database(#[from] DbErr),
 }
@@ -518,13 +521,15 @@ async fn check_field(
     form_id: i32,
     field: &str,
 ) -> Result<(), UploadError> {
-    let (_, _, definition) = forms::published(db, form_id).await.map_err(|e| match e {
-        FormError::NotFound => UploadError::FormNotFound,
-        FormError::NotPublished => UploadError::FormNotPublished,
-        FormError::Database(e) => UploadError::Database(e),
-        other => UploadError::Database(DbErr::Custom(other.to_string())),
-    })?;
-    definition
+    let form = form_store::published(db, form_id)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound => UploadError::FormNotFound,
+            StoreError::NotPublished => UploadError::FormNotPublished,
+            StoreError::Json(e) => UploadError::Stored(e),
+            StoreError::Database(e) => UploadError::Database(e),
+        })?;
+    form.definition
         .fields
         .iter()
         .any(|f| {
@@ -623,6 +628,7 @@ impl Drop for RemoveOnDrop {
 mod tests {
     use super::*;
     use crate::db::connect_and_migrate;
+    use crate::forms;
     use crate::identity::{NewUser, create_user, find_active_user};
     use entity::form_submission;
     use sea_orm::{DatabaseConnection, IntoActiveModel, PaginatorTrait, QueryOrder};

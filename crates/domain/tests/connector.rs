@@ -13,7 +13,7 @@ use dropbox::{DropboxConfig, DropboxEndpoints, DropboxHub, OAuthApp, Secret};
 use dropbox_sandbox::{AppSpec, RunningSandbox, SandboxConfig, spawn};
 use entity::dropbox_credential;
 use sea_orm::{DatabaseConnection, EntityTrait};
-use wharf_types::{DataSourceKind, DataSourceStatus, DropboxSettings, Role};
+use wharf_types::{ConnectorSettings, DataSourceKind, DataSourceStatus, DropboxSettings, Role};
 
 const REDIRECT: &str = "http://wharf.test/oauth/dropbox/callback";
 
@@ -67,8 +67,7 @@ async fn world() -> World {
     let data_source = data_sources::create(
         &db,
         DataSourceKind::Dropbox,
-        "Sales",
-        DropboxSettings::default(),
+        ConnectorSettings::new("Sales", DropboxSettings::default()),
         &admin,
     )
     .await
@@ -321,8 +320,7 @@ async fn a_missing_root_folder_fails_the_test_with_what_to_do() {
     data_sources::update(
         &world.db,
         world.data_source,
-        "Sales",
-        settings,
+        ConnectorSettings::new("Sales", settings),
         &world.admin,
     )
     .await
@@ -381,8 +379,7 @@ async fn choosing_the_team_space_for_a_personal_account_fails_the_test_with_what
     data_sources::update(
         &world.db,
         world.data_source,
-        "Sales",
-        settings,
+        ConnectorSettings::new("Sales", settings),
         &world.admin,
     )
     .await

@@ -13,7 +13,7 @@ use dropbox_sandbox::{AppSpec, RunningSandbox, SandboxConfig, spawn};
 use sea_orm::DatabaseConnection;
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
-use wharf_types::{DataSourceKind, DropboxSettings, Role};
+use wharf_types::{ConnectorSettings, DataSourceKind, DropboxSettings, Role};
 
 const REDIRECT: &str = "http://wharf.test/oauth/dropbox/callback";
 
@@ -90,8 +90,7 @@ impl World {
         let id = data_sources::create(
             &self.db,
             DataSourceKind::Dropbox,
-            name,
-            settings,
+            ConnectorSettings::new(name, settings),
             &self.admin,
         )
         .await
@@ -427,13 +426,15 @@ impl World {
         data_sources::update(
             &self.db,
             self.invoices,
-            "Invoices",
-            DropboxSettings {
-                root_folder: "/Invoices".into(),
-                file_pattern: file_pattern.into(),
-                search_scope,
-                ..Default::default()
-            },
+            ConnectorSettings::new(
+                "Invoices",
+                DropboxSettings {
+                    root_folder: "/Invoices".into(),
+                    file_pattern: file_pattern.into(),
+                    search_scope,
+                    ..Default::default()
+                },
+            ),
             &self.admin,
         )
         .await
@@ -527,8 +528,7 @@ async fn a_data_source_never_authorized_is_not_connected_and_no_token_is_read() 
     let never = data_sources::create(
         &w.db,
         DataSourceKind::Dropbox,
-        "Never",
-        DropboxSettings::default(),
+        ConnectorSettings::new("Never", DropboxSettings::default()),
         &w.admin,
     )
     .await

@@ -8,7 +8,7 @@ use entity::{group, group_member};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, Condition, DatabaseConnection, EntityTrait};
 use std::collections::BTreeSet;
 use time::OffsetDateTime;
-use wharf_types::{DataSourceKind, DropboxSettings, Role};
+use wharf_types::{ConnectorSettings, DataSourceKind, DropboxSettings, Role};
 
 async fn person(db: &DatabaseConnection, name: &str, roles: &[Role]) -> i32 {
     create_user(
@@ -83,8 +83,7 @@ async fn listing_filters_agree_with_the_policy_for_every_subject_and_data_source
         let id = data_sources::create(
             &db,
             DataSourceKind::Dropbox,
-            name,
-            DropboxSettings::default(),
+            ConnectorSettings::new(name, DropboxSettings::default()),
             &admin,
         )
         .await
@@ -198,8 +197,7 @@ async fn saving_security_is_audited_and_refuses_unknown_grantees_without_changin
     let ds = data_sources::create(
         &db,
         DataSourceKind::Dropbox,
-        "Books",
-        DropboxSettings::default(),
+        ConnectorSettings::new("Books", DropboxSettings::default()),
         &admin,
     )
     .await

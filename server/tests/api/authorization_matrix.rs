@@ -491,8 +491,7 @@ impl Fixture {
         let id = domain::data_sources::create(
             &self.app.db,
             wharf_types::DataSourceKind::Dropbox,
-            name,
-            Default::default(),
+            wharf_types::ConnectorSettings::new(name, Default::default()),
             &admin,
         )
         .await

@@ -43,12 +43,12 @@ pub fn SubmissionsPage() -> impl IntoView {
 #[component]
 fn Submissions(list: SubmissionList, page: RwSignal<u64>) -> impl IntoView {
     let title = format!("Submissions · {}", list.form_title);
-    let shown = list.rows.len();
+    let shown = list.submissions.rows.len();
     let columns = list.columns.clone();
     view! {
         <Title text=title.clone()/>
         <h1>{title}</h1>
-        {if list.rows.is_empty() {
+        {if list.submissions.rows.is_empty() {
             view! { <p class="muted" data-testid="no-submissions">"Nobody has submitted this form yet."</p> }.into_any()
         } else {
             view! {
@@ -58,7 +58,7 @@ fn Submissions(list: SubmissionList, page: RwSignal<u64>) -> impl IntoView {
                         {columns.iter().map(|(_, t)| view! { <th scope="col">{t.clone()}</th> }).collect_view()}
                     </tr></thead>
                     <tbody>
-                        {list.rows.into_iter().map(|s| {
+                        {list.submissions.rows.into_iter().map(|s| {
                             let cells = columns.iter().map(|(name, title)| {
                                 let value = s.values.get(name).cloned();
                                 view! { <td data-label=title.clone()>{value.map(render_value)}</td> }
@@ -74,7 +74,7 @@ fn Submissions(list: SubmissionList, page: RwSignal<u64>) -> impl IntoView {
                         }).collect_view()}
                     </tbody>
                 </table>
-                <Pager label="Pages of submissions" page=list.page page_size=list.page_size shown total=list.total on_page=page/>
+                <Pager label="Pages of submissions" page=list.submissions.page page_size=list.submissions.page_size shown total=list.submissions.total on_page=page/>
             }.into_any()
         }}
     }

@@ -73,18 +73,7 @@ impl FilesError {
 }
 
 /// A file or folder, with its path relative to the data source's root.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Entry {
-    pub name: String,
-    pub path: String,
-    pub is_folder: bool,
-    pub id: String,
-    pub size: Option<u64>,
-    /// Dropbox's `server_modified`, RFC 3339.
-    pub modified: Option<String>,
-    pub rev: Option<String>,
-    pub content_hash: Option<String>,
-}
+pub use wharf_types::FileEntry as Entry;
 
 /// One page of a folder, and how to ask for the next.
 #[derive(Clone, Debug, PartialEq, Eq)]
