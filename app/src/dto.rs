@@ -1,8 +1,8 @@
 //! What crosses the wire between the server and the browser: never an entity model, never a secret.
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use wharf_types::forms::{FieldValue, FormDefinition};
 pub use wharf_types::Page;
+use wharf_types::forms::{FieldValue, FormDefinition};
 use wharf_types::{Area, DataSourceStatus, DropboxSettings, Role};
 
 /// The signed-in user as the browser sees them.
