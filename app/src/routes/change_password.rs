@@ -3,7 +3,6 @@ use crate::components::errors::FieldError;
 use crate::components::notice::{Notice, NoticeKind};
 use crate::components::shell::{CurrentUserResource, IdentityVersion};
 use crate::components::toast::use_toasts;
-use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
@@ -25,8 +24,7 @@ pub fn ChangePasswordPage() -> impl IntoView {
     let error = move || action.value().get().and_then(Result::err);
     let field_error =
         move |field: &'static str| Signal::derive(move || error().and_then(|e| e.for_field(field)));
-    let form_error =
-        move || error().filter(|e| !matches!(e, AppError::Validation { field: Some(_), .. }));
+    let form_error = move || error().and_then(|e| e.form_message());
 
     view! {
         <Title text="Change password"/>

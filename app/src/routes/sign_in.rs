@@ -2,7 +2,6 @@ use crate::api::auth::SignIn;
 use crate::components::errors::FieldError;
 use crate::components::icons::{Icon, IconName};
 use crate::components::reload_at;
-use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -20,8 +19,7 @@ pub fn SignInPage() -> impl IntoView {
     let error = move || action.value().get().and_then(Result::err);
     let field_error =
         move |field: &'static str| Signal::derive(move || error().and_then(|e| e.for_field(field)));
-    let form_error =
-        move || error().filter(|e| !matches!(e, AppError::Validation { field: Some(_), .. }));
+    let form_error = move || error().and_then(|e| e.form_message());
 
     view! {
         <Title text="Sign in"/>

@@ -236,7 +236,7 @@ async fn a_person_pages_through_a_big_folder_picks_two_pdfs_and_the_submission_k
     let download = app
         .client
         .get(format!(
-            "{}/files/{ds}/download?path=Archive%2FInvoices%2FINV-00007.pdf",
+            "{}/data-sources/{ds}/files/download?path=Archive%2FInvoices%2FINV-00007.pdf",
             app.address
         ))
         .send()
@@ -503,9 +503,8 @@ async fn a_definition_with_problems_is_refused_with_the_field_it_concerns_and_no
         let r = save(fields.clone()).await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{fields}");
         let answer = body(r).await;
-        assert_eq!(answer["Validation"]["field"], at, "{answer}");
         assert!(
-            answer["Validation"]["message"]
+            answer["Validation"]["fields"][at]
                 .as_str()
                 .unwrap()
                 .contains(sentence),
@@ -678,7 +677,7 @@ async fn manual_lists_dates_and_numbers_take_only_what_the_form_allows() {
 /// The sentence a refused submission gives for `field` (a submission answers every field's problem
 /// at once), or `""` when it names no problem there.
 fn refusal_at(answer: &Value, field: &str) -> String {
-    answer["Fields"]["problems"][field]
+    answer["Validation"]["fields"][field]
         .as_str()
         .unwrap_or_default()
         .to_owned()

@@ -446,13 +446,20 @@ pub async fn id_of(response: Response) -> String {
     json(response).await.as_i64().expect("an id").to_string()
 }
 
-/// The `field` and message of a 422 answer.
+/// The field and message of a 422 answer (no field: a message for the whole form).
 pub async fn validation(response: Response) -> (Option<String>, String) {
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = json(response).await;
     let v = &body["Validation"];
+    if let Some(message) = v["message"].as_str() {
+        return (None, message.to_owned());
+    }
+    let (field, message) = v["fields"]
+        .as_object()
+        .and_then(|fields| fields.iter().next())
+        .expect("a field's message");
     (
-        v["field"].as_str().map(str::to_owned),
-        v["message"].as_str().expect("a message").to_owned(),
+        Some(field.clone()),
+        message.as_str().expect("a message").to_owned(),
     )
 }

@@ -1,4 +1,4 @@
-//! `GET /files/{id}/thumbnail`: pictures only, for the data source's Connection users, never outside
+//! `GET /data-sources/{id}/files/thumbnail`: pictures only, for the data source's Connection users, never outside
 //! its root, cacheable by the browser.
 use crate::helpers::{TestApp, spawn_app};
 use domain::identity::find_active_user;
@@ -114,7 +114,7 @@ impl Fixture {
     async fn get(&self, browser: &Client, query: &str) -> reqwest::Response {
         browser
             .get(format!(
-                "{}/files/{}/thumbnail?{query}",
+                "{}/data-sources/{}/files/thumbnail?{query}",
                 self.app.address, self.data_source
             ))
             .send()
@@ -158,7 +158,7 @@ async fn a_connection_user_gets_a_cacheable_jpeg_of_a_picture() {
     let revalidated = fx
         .member
         .get(format!(
-            "{}/files/{}/thumbnail?path=harbour.png",
+            "{}/data-sources/{}/files/thumbnail?path=harbour.png",
             fx.app.address, fx.data_source
         ))
         .header(header::IF_NONE_MATCH, &etag)
@@ -208,7 +208,9 @@ async fn a_path_climbing_out_of_the_root_is_refused() {
         "%252e%252e/secret.png",
     ] {
         let refused = fx.get(&fx.member, &format!("path={path}")).await;
-        assert_eq!(refused.status(), StatusCode::BAD_REQUEST, "{path}");
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+        let body: serde_json::Value = refused.json().await.unwrap();
+        assert!(body["Validation"]["fields"]["path"].is_string(), "{body}");
     }
     let fetched = fx
         .app
