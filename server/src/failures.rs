@@ -337,11 +337,12 @@ mod tests {
             .unwrap();
         assert_eq!(fine.status(), StatusCode::OK);
         assert!(fine.headers().contains_key(REQUEST_ID_HEADER));
+
+        a_refusal_is_json_or_a_page_for_a_browser().await;
     }
 
     /// A plain route's refusal: the server functions' JSON for a program, a page for a browser
-    /// following a link; the same status either way.
-    #[tokio::test]
+    /// following a link; the same status either way. (Run by the one test above, for its reason.)
     async fn a_refusal_is_json_or_a_page_for_a_browser() {
         let json = app()
             .oneshot(Request::get("/refused").body(Body::empty()).unwrap())
