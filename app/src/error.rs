@@ -15,15 +15,15 @@ pub enum AppError {
     PasswordChangeRequired,
     #[error("{0}")]
     Forbidden(String),
-    /// Bad input: `field` names the form field the message belongs to, when there is one.
-    #[error("{message}")]
+    /// Bad input: `fields` holds each message under the form field it belongs to (a submission may
+    /// refuse several at once); `message`, when set, belongs to the form as a whole.
+    #[error("{}", validation_sentence(fields, message.as_deref()))]
     Validation {
-        field: Option<String>,
-        message: String,
+        #[serde(default)]
+        fields: BTreeMap<String, String>,
+        #[serde(default)]
+        message: Option<String>,
     },
-    /// Several fields refused at once (a submission): each message belongs under its field.
-    #[error("{}", fields_summary(problems))]
-    Fields { problems: BTreeMap<String, String> },
     #[error("{0}")]
     NotFound(String),
     /// Dropbox failed or refused; the sentence says what to do.
@@ -39,6 +39,9 @@ pub enum AppError {
     /// The request body is larger than Wharf accepts; the sentence gives the limit.
     #[error("{0}")]
     TooLarge(String),
+    /// A byte range of a file that Wharf cannot serve (several ranges, or past the end).
+    #[error("{0}")]
+    RangeNotSatisfiable(String),
     /// Something failed on the server; `reference` is the request id the log names the cause under.
     #[error("{}", internal_sentence(reference.as_deref()))]
     Internal { reference: Option<String> },
@@ -47,28 +50,45 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// A refusal of one field's value, shown at that field.
     pub fn validation(field: &str, message: impl Into<String>) -> Self {
+        AppError::fields(BTreeMap::from([(field.to_owned(), message.into())]))
+    }
+
+    /// A refusal of the request as a whole, shown above the form.
+    pub fn invalid(message: impl Into<String>) -> Self {
         AppError::Validation {
-            field: Some(field.to_owned()),
-            message: message.into(),
+            fields: BTreeMap::new(),
+            message: Some(message.into()),
+        }
+    }
+
+    /// Several fields refused at once, each message shown at its field.
+    pub fn fields(fields: BTreeMap<String, String>) -> Self {
+        AppError::Validation {
+            fields,
+            message: None,
         }
     }
 
     /// The message for one form field, if this error is about it.
     pub fn for_field(&self, name: &str) -> Option<String> {
         match self {
-            AppError::Validation {
-                field: Some(f),
-                message,
-            } if f == name => Some(message.clone()),
-            AppError::Fields { problems } => problems.get(name).cloned(),
+            AppError::Validation { fields, .. } => fields.get(name).cloned(),
             _ => None,
         }
     }
 
-    /// Whether every message of this error is shown at a field (so the form need not repeat it).
-    pub fn is_about_one_field(&self) -> bool {
-        matches!(self, AppError::Validation { field: Some(_), .. })
+    /// What to show above the form: nothing when the only message is shown at its one field, a
+    /// summary when several fields need attention, the sentence otherwise.
+    pub fn form_message(&self) -> Option<String> {
+        match self {
+            AppError::Validation {
+                fields,
+                message: None,
+            } if fields.len() == 1 => None,
+            other => Some(other.to_string()),
+        }
     }
 
     /// The HTTP status a server function answers with when it fails this way.
@@ -76,22 +96,26 @@ impl AppError {
         match self {
             AppError::Unauthenticated | AppError::InvalidCredentials => 401,
             AppError::PasswordChangeRequired | AppError::Forbidden(_) => 403,
-            AppError::Validation { .. } | AppError::Fields { .. } => 422,
+            AppError::Validation { .. } => 422,
             AppError::NotFound(_) => 404,
             AppError::TooManyAttempts(_) => 429,
             AppError::Conflict(_) => 409,
             AppError::TooLarge(_) => 413,
+            AppError::RangeNotSatisfiable(_) => 416,
             AppError::Internal { .. } => 500,
             AppError::Transport(_) | AppError::Upstream(_) => 502,
         }
     }
 }
 
-/// "2 fields need attention." — above the form; each message is shown at its own field.
-fn fields_summary(problems: &BTreeMap<String, String>) -> String {
-    match problems.len() {
-        1 => "1 field needs attention.".to_owned(),
-        n => format!("{n} fields need attention."),
+/// The form's own message; else the one field's message; else "2 fields need attention." (each
+/// message is shown at its own field).
+fn validation_sentence(fields: &BTreeMap<String, String>, message: Option<&str>) -> String {
+    match (message, fields.len()) {
+        (Some(m), _) => m.to_owned(),
+        (None, 1) => fields.values().next().cloned().unwrap_or_default(),
+        (None, 0) => "Check the form and try again.".to_owned(),
+        (None, n) => format!("{n} fields need attention."),
     }
 }
 
@@ -121,10 +145,9 @@ impl FromServerFnError for AppError {
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
             // Bad arguments are the caller's mistake, not a network failure.
-            ServerFnErrorErr::Args(m) | ServerFnErrorErr::MissingArg(m) => AppError::Validation {
-                field: None,
-                message: format!("The request was incomplete: {m}"),
-            },
+            ServerFnErrorErr::Args(m) | ServerFnErrorErr::MissingArg(m) => {
+                AppError::invalid(format!("The request was incomplete: {m}"))
+            }
             // The server stopped reading a body over its limit (axum's `LengthLimitError`).
             ServerFnErrorErr::Deserialization(m) if m.contains("length limit exceeded") => {
                 too_large()
@@ -153,6 +176,51 @@ mod tests {
                 .to_string()
                 .ends_with("tell your administrator.")
         );
+    }
+
+    #[test]
+    fn validation_messages_belong_to_their_fields_or_to_the_form() {
+        let one = AppError::validation("username", "Enter your user name.");
+        assert_eq!(
+            one.for_field("username").as_deref(),
+            Some("Enter your user name.")
+        );
+        assert_eq!(one.for_field("password"), None);
+        assert_eq!(one.to_string(), "Enter your user name.");
+        assert_eq!(one.form_message(), None, "shown at its field only");
+
+        let several = AppError::fields(BTreeMap::from([
+            ("a".to_owned(), "Choose a file.".to_owned()),
+            ("b".to_owned(), "Too long.".to_owned()),
+        ]));
+        assert_eq!(several.for_field("b").as_deref(), Some("Too long."));
+        assert_eq!(
+            several.form_message().as_deref(),
+            Some("2 fields need attention.")
+        );
+
+        let whole = AppError::invalid("The last administrator cannot be disabled.");
+        assert_eq!(whole.for_field("a"), None);
+        assert_eq!(
+            whole.form_message().as_deref(),
+            Some("The last administrator cannot be disabled.")
+        );
+        assert_eq!(whole.status_code(), 422);
+        assert_eq!(
+            AppError::Forbidden("No.".into()).form_message().as_deref(),
+            Some("No.")
+        );
+    }
+
+    #[test]
+    fn the_json_names_the_fields_and_reads_back() {
+        let e = AppError::validation("path", "Paths may not contain “..”.");
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(
+            json["Validation"]["fields"]["path"],
+            "Paths may not contain “..”."
+        );
+        assert_eq!(serde_json::from_value::<AppError>(json).unwrap(), e);
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod components;
 pub mod dto;
 pub mod error;
 pub mod routes;
+pub mod urls;
 
 use components::shell::Shell;
 use components::toast::{ToastHost, provide_toasts};

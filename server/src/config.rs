@@ -1,4 +1,5 @@
 //! Settings, read once from the environment at start-up. Every variable is listed in the README.
+pub use dropbox::Secret;
 use leptos::config::LeptosOptions;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -24,10 +25,11 @@ pub struct Settings {
     pub session_idle: Duration,
     /// `WHARF_SECRET_KEY`: base64 of the 32-byte key that encrypts tokens at rest; when unset, a key
     /// is generated once into `<data_dir>/secret.key`.
-    pub secret_key: Option<String>,
+    /// A [`Secret`], so the settings can be logged with `{:?}` without it.
+    pub secret_key: Option<Secret>,
     /// `DROPBOX_APP_KEY` and `DROPBOX_APP_SECRET`: talk to dropbox.com with this app. Unset: Wharf
     /// starts its built-in Sandbox Dropbox instead.
-    pub dropbox_app: Option<(String, String)>,
+    pub dropbox_app: Option<DropboxApp>,
     /// `WHARF_DROPBOX_BASE_URL` (needs the app key and secret): talk to a Dropbox-compatible server at
     /// this one base URL for every Dropbox host (API, content, OAuth), as `dropbox-sandbox` serves
     /// them, instead of dropbox.com. For benchmarks and staging; unset in production.
@@ -40,6 +42,13 @@ pub struct Settings {
     pub sandbox_control_api: bool,
     /// `LEPTOS_SITE_ADDR` (default `127.0.0.1:3000`) and the other `LEPTOS_*` variables cargo-leptos sets.
     pub leptos: LeptosOptions,
+}
+
+/// The Dropbox app Wharf signs in with; the secret never shows in `Debug`.
+#[derive(Clone, Debug)]
+pub struct DropboxApp {
+    pub key: String,
+    pub secret: Secret,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -76,7 +85,10 @@ impl Settings {
             });
         }
         let dropbox_app = match (var("DROPBOX_APP_KEY"), var("DROPBOX_APP_SECRET")) {
-            (Some(key), Some(secret)) => Some((key, secret)),
+            (Some(key), Some(secret)) => Some(DropboxApp {
+                key,
+                secret: Secret::new(secret),
+            }),
             (None, None) => None,
             _ => {
                 return Err(ConfigError::Invalid {
@@ -106,7 +118,7 @@ impl Settings {
             data_dir: PathBuf::from(var("WHARF_DATA_DIR").unwrap_or_else(|| "data".to_owned())),
             public_url: public_url.trim_end_matches('/').to_owned(),
             session_idle: Duration::from_secs(session_idle_minutes * 60),
-            secret_key: var("WHARF_SECRET_KEY"),
+            secret_key: var("WHARF_SECRET_KEY").map(Secret::new),
             leptos: leptos_options(site_addr),
         })
     }
@@ -170,6 +182,31 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_output_names_no_secret() {
+        let settings = Settings {
+            database_url: "sqlite::memory:".into(),
+            data_dir: PathBuf::from("data"),
+            public_url: "http://127.0.0.1:3000".into(),
+            session_idle: Duration::from_secs(60),
+            secret_key: Some(Secret::new("the-vault-key-c2VjcmV0")),
+            dropbox_app: Some(DropboxApp {
+                key: "app-key".into(),
+                secret: Secret::new("the-app-secret-8f3k"),
+            }),
+            dropbox_base_url: None,
+            sandbox_addr: SocketAddr::from(([127, 0, 0, 1], 3002)),
+            sandbox_control_api: false,
+            leptos: leptos_options(SocketAddr::from(([127, 0, 0, 1], 3000))),
+        };
+        let shown = format!("{settings:?}");
+        assert!(!shown.contains("the-vault-key-c2VjcmV0"), "{shown}");
+        assert!(!shown.contains("the-app-secret-8f3k"), "{shown}");
+        // The rest is still there to debug with.
+        assert!(shown.contains("app-key"), "{shown}");
+        assert!(shown.contains("Secret(***)"), "{shown}");
+    }
 
     #[test]
     fn the_dropbox_base_url_is_optional_and_needs_an_app() {

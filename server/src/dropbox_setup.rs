@@ -34,10 +34,10 @@ pub enum DropboxSetupError {
 
 pub async fn start(settings: &Settings) -> Result<DropboxSetup, DropboxSetupError> {
     let redirect_uri = settings.dropbox_redirect_uri();
-    if let Some((key, secret)) = &settings.dropbox_app {
+    if let Some(configured) = &settings.dropbox_app {
         let app = OAuthApp {
-            app_key: key.clone(),
-            app_secret: Some(Secret::new(secret.clone())),
+            app_key: configured.key.clone(),
+            app_secret: Some(configured.secret.clone()),
             redirect_uri,
         };
         let endpoints = match &settings.dropbox_base_url {

@@ -3,12 +3,14 @@
 //! message all carry, so a person quoting "reference …" leads an administrator to the cause. Also:
 //! a panic becomes a 500 page instead of a dropped connection, and a server function's error
 //! answers with the status its `AppError` stands for, even when it failed before the function ran
-//! (a body over the limit answers 413, not 500).
+//! (a body over the limit answers 413, not 500). Plain routes answer `AppError`s too (its
+//! `IntoResponse`: the server functions' JSON), which [`report_failures`] turns into a page for a
+//! browser navigating (a download link) and completes with the reference of an internal failure.
 use app::api::context::REQUEST_ID_HEADER;
 use app::error::{AppError, SERVER_FN_BODY_LIMIT_MB, too_large};
 use axum::body::{Body, BodyDataStream};
 use axum::extract::Request;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use futures::StreamExt;
@@ -81,18 +83,11 @@ impl<B> MakeSpan<B> for RequestSpan {
     }
 }
 
-/// Marks a response as a failure of Wharf's own whose body [`report_failures`] writes: the generic
-/// sentence with the request id as a reference.
-#[derive(Clone, Copy, Debug)]
-struct InternalFailure;
-
-/// A 500 for a plain route (download, upload …): `cause` goes to the log, the person gets the
-/// generic sentence with the request id.
+/// A 500 for a plain route outside the `?` path (a panic): `cause` goes to the log, the person
+/// gets the generic sentence with the request id.
 pub fn internal_error(cause: impl std::fmt::Display) -> Response {
     tracing::error!("internal error: {cause}");
-    let mut response = StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    response.extensions_mut().insert(InternalFailure);
-    response
+    AppError::Internal { reference: None }.into_response()
 }
 
 /// For `CatchPanicLayer`: a panic in a handler is a 500 like any other internal error.
@@ -106,8 +101,9 @@ pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Respons
 }
 
 /// Logs every 5xx with method, path, request id and status (500 as an error, the others — Dropbox
-/// failing, the database unreachable — as warnings), and writes the body of internal failures:
-/// an HTML page for a browser navigating, the sentence as text otherwise.
+/// failing, the database unreachable — as warnings). A plain route's `AppError` gets the request id
+/// as its reference when it is an internal failure, and is answered as a page to a browser
+/// navigating (`Accept: text/html`); anyone else gets its JSON.
 pub async fn report_failures(request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
@@ -124,27 +120,36 @@ pub async fn report_failures(request: Request, next: Next) -> Response {
     } else if status.is_server_error() {
         tracing::warn!(%method, %path, request_id = %id, status = status.as_u16(), "request failed");
     }
-    if response.extensions().get::<InternalFailure>().is_none() {
+    let Some(error) = response.extensions().get::<AppError>().cloned() else {
         return response;
-    }
-    let sentence = AppError::Internal {
-        reference: Some(id.clone()),
-    }
-    .to_string();
-    if wants_html {
-        (status, Html(failure_page(&sentence))).into_response()
+    };
+    let error = match error {
+        AppError::Internal { reference: None } => AppError::Internal {
+            reference: Some(id),
+        },
+        _ if !wants_html => return response,
+        other => other,
+    };
+    let (mut parts, _) = response.into_parts();
+    let fresh = if wants_html {
+        (status, Html(failure_page(status, &error.to_string()))).into_response()
     } else {
-        (
-            status,
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            sentence,
-        )
-            .into_response()
-    }
+        error.into_response()
+    };
+    // The refusal's own headers (a 416's Content-Range) stay; the body's are the new body's.
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let (fresh, body) = fresh.into_parts();
+    parts.headers.extend(fresh.headers);
+    Response::from_parts(parts, body)
 }
 
-/// The page a browser shows for an internal failure, in Wharf's style, with a way back.
-fn failure_page(sentence: &str) -> String {
+/// The page a browser shows for a refusal or failure, in Wharf's style, with a way back.
+fn failure_page(status: StatusCode, sentence: &str) -> String {
+    let title = if status.is_server_error() {
+        "Something went wrong"
+    } else {
+        "This cannot be opened"
+    };
     let sentence = sentence
         .replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -152,8 +157,8 @@ fn failure_page(sentence: &str) -> String {
     format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>Something went wrong · Wharf</title><link rel=\"stylesheet\" href=\"/pkg/wharf.css\"></head>\
-         <body><main class=\"auth-page\"><div class=\"auth-card\"><h1>Something went wrong</h1>\
+         <title>{title} · Wharf</title><link rel=\"stylesheet\" href=\"/pkg/wharf.css\"></head>\
+         <body><main class=\"auth-page\"><div class=\"auth-card\"><h1>{title}</h1>\
          <p data-testid=\"failure-reference\">{sentence}</p>\
          <a class=\"button primary\" href=\"/\">Back to Home</a></div></main></body></html>"
     )
@@ -178,7 +183,7 @@ pub async fn server_fn_statuses(request: Request, next: Next) -> Response {
             declared.unwrap_or_default()
         );
         discard(&mut request.into_body().into_data_stream()).await;
-        return app_error_response(&too_large());
+        return too_large().into_response();
     }
     let response = next.run(request).await;
     if response.status() != StatusCode::INTERNAL_SERVER_ERROR
@@ -196,19 +201,6 @@ pub async fn server_fn_statuses(request: Request, next: Next) -> Response {
         parts.status = status;
     }
     Response::from_parts(parts, Body::from(bytes))
-}
-
-/// An `AppError` as server functions answer it: its status and its JSON.
-fn app_error_response(error: &AppError) -> Response {
-    let status =
-        StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let body = serde_json::to_string(error).unwrap_or_default();
-    let mut response = (status, body).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    response
 }
 
 /// Reads away what is left of a refused body, within [`DRAIN_BYTES`] and [`DRAIN_TIME`].
@@ -255,6 +247,10 @@ mod tests {
                 get(|| async { internal_error("the disk is on fire") }),
             )
             .route("/fine", get(|| async { "ok" }))
+            .route(
+                "/refused",
+                get(|| async { Err::<(), _>(AppError::Forbidden("Not for you.".into())) }),
+            )
             .layer(axum::middleware::from_fn(report_failures))
             .layer(PropagateRequestIdLayer::new(request_id_header()))
             .layer(trace_layer())
@@ -316,7 +312,8 @@ mod tests {
             "the cause is logged under the same id: {log}"
         );
 
-        // A caller that is not a browser gets the sentence as text; a success is no failure.
+        // A caller that is not a browser gets the server functions' JSON, with the reference; a
+        // success is no failure.
         let plain = app()
             .oneshot(Request::get("/broken").body(Body::empty()).unwrap())
             .await
@@ -329,11 +326,10 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(
-            std::str::from_utf8(&body).unwrap(),
+            serde_json::from_slice::<AppError>(&body).unwrap(),
             AppError::Internal {
                 reference: Some(id)
             }
-            .to_string()
         );
         let fine = app()
             .oneshot(Request::get("/fine").body(Body::empty()).unwrap())
@@ -341,5 +337,50 @@ mod tests {
             .unwrap();
         assert_eq!(fine.status(), StatusCode::OK);
         assert!(fine.headers().contains_key(REQUEST_ID_HEADER));
+
+        a_refusal_is_json_or_a_page_for_a_browser().await;
+    }
+
+    /// A plain route's refusal: the server functions' JSON for a program, a page for a browser
+    /// following a link; the same status either way. (Run by the one test above, for its reason.)
+    async fn a_refusal_is_json_or_a_page_for_a_browser() {
+        let json = app()
+            .oneshot(Request::get("/refused").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(json.status(), StatusCode::FORBIDDEN);
+        assert_eq!(json.headers()[header::CONTENT_TYPE], "application/json");
+        let body = axum::body::to_bytes(json.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        assert_eq!(
+            serde_json::from_slice::<AppError>(&body).unwrap(),
+            AppError::Forbidden("Not for you.".into())
+        );
+
+        let page = app()
+            .oneshot(
+                Request::get("/refused")
+                    .header(header::ACCEPT, "text/html,application/xhtml+xml")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(page.status(), StatusCode::FORBIDDEN);
+        assert!(
+            page.headers()[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+        let body = axum::body::to_bytes(page.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let page = std::str::from_utf8(&body).unwrap();
+        assert!(
+            page.contains("<p data-testid=\"failure-reference\">Not for you.</p>"),
+            "{page}"
+        );
     }
 }

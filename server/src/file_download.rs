@@ -1,19 +1,20 @@
-//! `GET /files/{id}/download?path=…`: streams one file of a data source through Wharf (never
-//! buffering it), for the people the data source's Security lets use it. The path is relative to the
-//! data source's root and cannot leave it; the content is checked against Dropbox's content hash as
-//! it streams, and a mismatch ends the response with an error instead of corrupt data.
-use crate::file_access::{authorize_use, files_error_response, plain};
-use app::api::context::{RequestUser, ServerContext};
+//! `GET /data-sources/{id}/files/download?path=…`: streams one file of a data source through Wharf
+//! (never buffering it), for the people the data source's Security lets use it. The path is relative
+//! to the data source's root and cannot leave it; the content is checked against Dropbox's content
+//! hash as it streams, and a mismatch ends the response with an error instead of corrupt data.
+use app::api::context::{RequestUser, ServerContext, authorize_on_data_source};
+use app::error::AppError;
 use axum::Extension;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
+use domain::policy::Action;
 use dropbox::DownloadRange;
 use futures::StreamExt;
 use serde::Deserialize;
 
-pub const PATH: &str = "/files/{id}/download";
+pub const PATH: &str = app::urls::FILE_DOWNLOAD_ROUTE;
 
 #[derive(Debug, Deserialize)]
 pub struct DownloadParams {
@@ -26,26 +27,16 @@ pub async fn download(
     Path(id): Path<i32>,
     Query(params): Query<DownloadParams>,
     headers: HeaderMap,
-) -> Response {
-    if let Err(refused) = authorize_use(&ctx, user.as_ref(), id).await {
-        return refused;
-    }
-    let range = match requested_range(&headers) {
-        Ok(range) => range,
-        Err(refused) => return refused.into_response(),
-    };
-    let download = match ctx.connector.open_file(id, &params.path, range).await {
-        Ok(download) => download,
-        Err(e) => return files_error_response(id, "download", &e),
-    };
-    if let Some(u) = &user {
-        tracing::info!(
-            user_id = u.id,
-            data_source_id = id,
-            size = download.metadata.size,
-            "file download"
-        );
-    }
+) -> Result<Response, AppError> {
+    let user = authorize_on_data_source(&ctx.db, user, Action::UseDataSource, id).await?;
+    let range = requested_range(&headers)?;
+    let download = ctx.connector.open_file(id, &params.path, range).await?;
+    tracing::info!(
+        user_id = user.id,
+        data_source_id = id,
+        size = download.metadata.size,
+        "file download"
+    );
     let name = download.metadata.name.clone();
     let total = download.metadata.size;
     let mut response =
@@ -68,30 +59,18 @@ pub async fn download(
                 .insert(header::CONTENT_LENGTH, total.into());
         }
     }
-    response
+    Ok(response)
 }
 
-/// The one byte range a request asks for (`None`: the whole file), or [`UnsupportedRange`] for a
-/// `Range` header Wharf does not serve. Shared with `GET /uploads/{id}`.
-pub(crate) fn requested_range(
-    headers: &HeaderMap,
-) -> Result<Option<DownloadRange>, UnsupportedRange> {
+/// The one byte range a request asks for (`None`: the whole file); several ranges, a suffix range
+/// or no range at all in a `Range` header are refused with 416. Shared with `GET /uploads/{id}`.
+pub(crate) fn requested_range(headers: &HeaderMap) -> Result<Option<DownloadRange>, AppError> {
     match headers.get(header::RANGE).map(parse_range) {
         None => Ok(None),
         Some(Some(range)) => Ok(Some(range)),
-        Some(None) => Err(UnsupportedRange),
-    }
-}
-
-/// Several ranges, a suffix range or no range at all in a `Range` header: refused with 416.
-pub(crate) struct UnsupportedRange;
-
-impl IntoResponse for UnsupportedRange {
-    fn into_response(self) -> Response {
-        plain(
-            StatusCode::RANGE_NOT_SATISFIABLE,
-            "Only a single byte range (bytes=start-end) is supported.",
-        )
+        Some(None) => Err(AppError::RangeNotSatisfiable(
+            "Only a single byte range (bytes=start-end) is supported.".to_owned(),
+        )),
     }
 }
 

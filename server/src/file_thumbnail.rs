@@ -1,16 +1,18 @@
-//! `GET /files/{id}/thumbnail?path=…&rev=…`: a small JPEG of a picture in a data source, for the file
-//! picker. Fetched through Wharf (the browser never holds a Dropbox link) with the download route's
-//! authorization and confinement, and cached in memory by the connector per revision.
-use crate::file_access::{authorize_use, files_error_response};
-use app::api::context::{RequestUser, ServerContext};
+//! `GET /data-sources/{id}/files/thumbnail?path=…&rev=…`: a small JPEG of a picture in a data
+//! source, for the file picker. Fetched through Wharf (the browser never holds a Dropbox link) with
+//! the download route's authorization and confinement, and cached in memory by the connector per
+//! revision.
+use app::api::context::{RequestUser, ServerContext, authorize_on_data_source};
+use app::error::AppError;
 use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::connector::{THUMBNAIL_SIZE, Thumbnail};
+use domain::policy::Action;
 use serde::Deserialize;
 
-pub const PATH: &str = "/files/{id}/thumbnail";
+pub const PATH: &str = app::urls::FILE_THUMBNAIL_ROUTE;
 
 #[derive(Debug, Deserialize)]
 pub struct ThumbnailParams {
@@ -25,19 +27,14 @@ pub async fn thumbnail(
     Path(id): Path<i32>,
     Query(params): Query<ThumbnailParams>,
     headers: HeaderMap,
-) -> Response {
-    if let Err(refused) = authorize_use(&ctx, user.as_ref(), id).await {
-        return refused;
-    }
+) -> Result<Response, AppError> {
+    authorize_on_data_source(&ctx.db, user, Action::UseDataSource, id).await?;
     let rev = params.rev.as_deref().filter(|r| !r.is_empty());
-    let thumb = match ctx.connector.thumbnail(id, &params.path, rev).await {
-        Ok(thumb) => thumb,
-        Err(e) => return files_error_response(id, "thumbnail", &e),
-    };
+    let thumb = ctx.connector.thumbnail(id, &params.path, rev).await?;
     // `immutable` only when the revision asked for is the one drawn: a changed file answers the
     // new picture, which must not stick under the old revision's URL.
     let immutable = rev == Some(thumb.rev.as_str());
-    respond(thumb, immutable, &headers)
+    Ok(respond(thumb, immutable, &headers))
 }
 
 fn respond(thumb: Thumbnail, immutable: bool, request: &HeaderMap) -> Response {

@@ -3,7 +3,6 @@
 pub mod config;
 pub mod dropbox_setup;
 pub mod failures;
-pub mod file_access;
 pub mod file_download;
 pub mod file_thumbnail;
 pub mod guard;

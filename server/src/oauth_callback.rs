@@ -1,13 +1,14 @@
 //! `GET /oauth/dropbox/callback`: where Dropbox sends the browser after Authorize. A plain axum
 //! route (not a server function) because Dropbox calls it with a redirect. A reused, expired or
 //! foreign `state` gets a page that explains it, and changes nothing.
-use app::api::context::{RequestUser, ServerContext};
+use app::api::context::{RequestUser, ServerContext, authorize};
+use app::error::AppError;
 use axum::Extension;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::connector::{Authorization, CallbackOutcome, ConnectorError};
-use domain::policy::{Action, decide};
+use domain::policy::Action;
 use serde::Deserialize;
 use wharf_types::Area;
 
@@ -21,32 +22,36 @@ pub struct CallbackParams {
     error_description: Option<String>,
 }
 
+/// Always a page: Dropbox sends a browser here. A refusal has its `AppError`'s status.
 pub async fn dropbox_callback(
     State(ctx): State<ServerContext>,
     Extension(RequestUser(user)): Extension<RequestUser>,
     Query(params): Query<CallbackParams>,
+    headers: HeaderMap,
 ) -> Response {
-    // The page guard has already sent anonymous visitors to sign-in (with this URL to come back to).
-    let Some(user) = user else {
-        return StatusCode::UNAUTHORIZED.into_response();
-    };
-    // The state is bound to the user who pressed Authorize on a data source they administered; this
-    // asks again in case their access was withdrawn since.
-    if !decide(Some(&user), Action::EnterArea(Area::DataSources), None).is_allowed() {
-        tracing::warn!(
-            user_id = user.id,
-            "OAuth callback refused: the user may not manage data sources"
-        );
-        return explain(
-            StatusCode::FORBIDDEN,
-            "You do not have permission to connect data sources.",
-        );
+    match complete(&ctx, user, params).await {
+        Ok(back) => back.into_response(),
+        // The page is written here, so the reference of an internal failure is filled in here.
+        Err(AppError::Internal { reference: None }) => explain(&AppError::Internal {
+            reference: Some(crate::failures::request_id(&headers)),
+        }),
+        Err(refused) => explain(&refused),
     }
+}
+
+async fn complete(
+    ctx: &ServerContext,
+    user: Option<domain::AuthenticatedUser>,
+    params: CallbackParams,
+) -> Result<Redirect, AppError> {
+    // The page guard has already sent anonymous visitors to sign-in (with this URL to come back
+    // to). The state is bound to the user who pressed Authorize on a data source they
+    // administered; this asks again in case their access was withdrawn since.
+    let user = authorize(user, Action::EnterArea(Area::DataSources), None)?;
     let Some(state) = params.state.filter(|s| !s.is_empty()) else {
-        return explain(
-            StatusCode::BAD_REQUEST,
+        return Err(AppError::invalid(
             "This address is missing the authorization state. Start again with Authorize.",
-        );
+        ));
     };
     let outcome = match (params.code, params.error) {
         (Some(code), None) if !code.is_empty() => CallbackOutcome::Code(code),
@@ -57,42 +62,41 @@ pub async fn dropbox_callback(
                 .unwrap_or_else(|| "no code in the answer".into()),
         ),
     };
-    match ctx
+    let authorization = ctx
         .connector
         .complete_authorization(&state, outcome, &user)
         .await
-    {
-        Ok(Authorization::Connected {
+        .map_err(|e| match e {
+            ConnectorError::Dropbox(_) => {
+                tracing::error!(user_id = user.id, "OAuth callback failed: {e:?}");
+                AppError::Upstream(format!("Dropbox could not complete the authorization. {e}"))
+            }
+            other => {
+                tracing::warn!(user_id = user.id, "OAuth callback refused: {other}");
+                other.into()
+            }
+        })?;
+    Ok(match authorization {
+        Authorization::Connected {
             data_source_id,
             test,
-        }) => {
+        } => {
             let result = if test.ok { "connected" } else { "test_failed" };
             Redirect::to(&format!(
                 "/admin/data-sources/{data_source_id}?authorization={result}"
             ))
-            .into_response()
         }
-        Ok(Authorization::Cancelled { data_source_id }) => Redirect::to(&format!(
+        Authorization::Cancelled { data_source_id } => Redirect::to(&format!(
             "/admin/data-sources/{data_source_id}?authorization=cancelled"
-        ))
-        .into_response(),
-        Err(ConnectorError::State(e)) => {
-            tracing::warn!(user_id = user.id, "OAuth callback refused: {e}");
-            explain(StatusCode::BAD_REQUEST, &e.to_string())
-        }
-        Err(e) => {
-            tracing::error!(user_id = user.id, "OAuth callback failed: {e:?}");
-            explain(
-                StatusCode::BAD_GATEWAY,
-                &format!("Dropbox could not complete the authorization. {e}"),
-            )
-        }
-    }
+        )),
+    })
 }
 
 /// A small page with the reason and a way back, in Wharf's own style.
-fn explain(status: StatusCode, message: &str) -> Response {
-    let message = html_escape(message);
+fn explain(refused: &AppError) -> Response {
+    let status =
+        StatusCode::from_u16(refused.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let message = html_escape(&refused.to_string());
     let page = format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>Authorization not completed · Wharf</title><link rel=\"stylesheet\" href=\"/pkg/wharf.css\"></head>\

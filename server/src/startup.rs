@@ -1,6 +1,6 @@
 //! Building the application: database, first administrator, sessions, routes — and serving it until
 //! asked to stop.
-use crate::config::Settings;
+use crate::config::{Secret, Settings};
 use crate::failures;
 use crate::guard::{GuardState, SameOrigin, identify_and_guard, refuse_cross_site_calls};
 use crate::security_headers::{SecurityHeaders, add_security_headers, provide_request_nonce};
@@ -73,7 +73,10 @@ impl Application {
             }
         })?;
         let db = domain::db::connect_and_migrate(&settings.database_url).await?;
-        let vault = domain::vault::Vault::open(settings.secret_key.as_deref(), &settings.data_dir)?;
+        let vault = domain::vault::Vault::open(
+            settings.secret_key.as_ref().map(Secret::expose),
+            &settings.data_dir,
+        )?;
         let dropbox = crate::dropbox_setup::start(settings).await?;
         let connector =
             domain::connector::DropboxConnector::new(db.clone(), vault.clone(), dropbox.hub);

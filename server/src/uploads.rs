@@ -4,15 +4,15 @@
 //! `Content-Type`) from anyone allowed into Forms, streams it to disk through
 //! [`domain::uploads::store`] and answers `{"token","name","size"}` as JSON; the submission hands
 //! the token back. `GET /uploads/{id}` streams a stored file back, to the designers of forms and to
-//! the person who uploaded it. Refusals are text sentences with 401/403/404/413/422.
-use crate::file_access::{authorize, plain, refusal};
+//! the person who uploaded it. Refusals are `AppError`s, as from any other entry point.
 use crate::file_download::{attachment_headers, last_byte, partial_content, requested_range};
-use app::api::context::{RequestUser, ServerContext};
+use app::api::context::{RequestUser, ServerContext, authorize};
+use app::error::AppError;
 use axum::Extension;
 use axum::Json;
 use axum::body::{Body, BodyDataStream, Bytes};
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use domain::policy::{Action, Decision, Denial, decide, log_denial};
 use domain::uploads::{MAX_UPLOAD_BYTES, UploadError};
@@ -22,8 +22,8 @@ use std::io::SeekFrom;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeekExt};
 use wharf_types::Area;
 
-pub const UPLOAD_PATH: &str = "/forms/{id}/uploads/{field}";
-pub const DOWNLOAD_PATH: &str = "/uploads/{id}";
+pub const UPLOAD_PATH: &str = app::urls::UPLOAD_ROUTE;
+pub const DOWNLOAD_PATH: &str = app::urls::UPLOADED_FILE_ROUTE;
 
 #[derive(Debug, Deserialize)]
 pub struct UploadParams {
@@ -39,9 +39,9 @@ pub async fn upload(
     Query(params): Query<UploadParams>,
     headers: HeaderMap,
     body: Body,
-) -> Response {
+) -> Result<Response, AppError> {
     let mut stream = body.into_data_stream();
-    let response = receive(
+    let received = receive(
         &ctx,
         user,
         form_id,
@@ -53,7 +53,7 @@ pub async fn upload(
     .await;
     // Whatever was not read yet (a refusal before or during the body) is drained, within limits.
     crate::failures::discard(&mut stream).await;
-    response
+    received
 }
 
 async fn receive(
@@ -64,24 +64,22 @@ async fn receive(
     name: &str,
     headers: &HeaderMap,
     stream: &mut BodyDataStream,
-) -> Response {
-    let person = match authorize(user, Action::EnterArea(Area::Forms)) {
-        Ok(person) => person,
-        Err(denial) => return refusal(&denial),
-    };
+) -> Result<Response, AppError> {
+    let person = authorize(user, Action::EnterArea(Area::Forms), None)?;
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|len| len > MAX_UPLOAD_BYTES) {
-        return error_response(&UploadError::TooLarge {
+        return Err(UploadError::TooLarge {
             max: MAX_UPLOAD_BYTES,
-        });
+        }
+        .into());
     }
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
-    match domain::uploads::store(
+    let receipt = domain::uploads::store(
         &ctx.db,
         &ctx.data_dir,
         &person,
@@ -91,11 +89,8 @@ async fn receive(
         content_type,
         stream,
     )
-    .await
-    {
-        Ok(receipt) => Json(receipt).into_response(),
-        Err(e) => error_response(&e),
-    }
+    .await?;
+    Ok(Json(receipt).into_response())
 }
 
 pub async fn download(
@@ -103,33 +98,28 @@ pub async fn download(
     Extension(RequestUser(user)): Extension<RequestUser>,
     Path(id): Path<i32>,
     headers: HeaderMap,
-) -> Response {
+) -> Result<Response, AppError> {
     // Designers may read every upload; anyone else only their own.
     let designer = match decide(user.as_ref(), Action::DesignForms, None) {
         Decision::Allow => true,
         Decision::Deny(Denial::MayNotDesignForms) => false,
         Decision::Deny(denial) => {
             log_denial(user.as_ref(), Action::DesignForms, None, &denial);
-            return refusal(&denial);
+            return Err(AppError::from(&denial));
         }
     };
-    let Some(user) = user else {
-        return refusal(&Denial::NotSignedIn);
-    };
-    let (row, mut file) = match domain::uploads::open(&ctx.db, &ctx.data_dir, id).await {
-        Ok(opened) => opened,
-        Err(e) => return error_response(&e),
-    };
+    let user = user.ok_or(AppError::Unauthenticated)?;
+    let (row, mut file) = domain::uploads::open(&ctx.db, &ctx.data_dir, id).await?;
     if !designer && row.uploaded_by != Some(user.id) {
         tracing::warn!(
             user_id = user.id,
             upload_id = id,
             "refused: download of someone else's upload"
         );
-        return plain(
-            StatusCode::FORBIDDEN,
-            "Only the person who uploaded this file and the designers of forms may download it.",
-        );
+        return Err(AppError::Forbidden(
+            "Only the person who uploaded this file and the designers of forms may download it."
+                .to_owned(),
+        ));
     }
     tracing::info!(
         user_id = user.id,
@@ -138,18 +128,15 @@ pub async fn download(
         "upload download"
     );
     let size = u64::try_from(row.size).unwrap_or(0);
-    let range = match requested_range(&headers) {
-        Ok(range) => range,
-        Err(refused) => return refused.into_response(),
-    };
+    let range = requested_range(&headers)?;
     let (start, len) = match range {
         None => (0, size),
-        Some(r) if r.start >= size => return range_beyond_end(size),
+        Some(r) if r.start >= size => return Ok(range_beyond_end(size)),
         Some(r) => (r.start, last_byte(r, size) + 1 - r.start),
     };
-    if let Err(e) = file.seek(SeekFrom::Start(start)).await {
-        return error_response(&UploadError::Storage(e));
-    }
+    file.seek(SeekFrom::Start(start))
+        .await
+        .map_err(UploadError::Storage)?;
     let mut response = Response::new(Body::from_stream(file_stream(file.take(len))));
     attachment_headers(response.headers_mut(), &row.file_name);
     response
@@ -158,15 +145,16 @@ pub async fn download(
     if let Some(range) = range {
         partial_content(&mut response, range, size);
     }
-    response
+    Ok(response)
 }
 
-/// 416 for a range that starts at or past the end of a file of `size` bytes.
+/// The 416 for a range that starts at or past the end of a file of `size` bytes, with the
+/// `Content-Range` such a refusal must carry.
 fn range_beyond_end(size: u64) -> Response {
-    let mut refused = plain(
-        StatusCode::RANGE_NOT_SATISFIABLE,
-        "The requested range starts beyond the end of the file.",
-    );
+    let mut refused = AppError::RangeNotSatisfiable(
+        "The requested range starts beyond the end of the file.".to_owned(),
+    )
+    .into_response();
     if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
         refused.headers_mut().insert(header::CONTENT_RANGE, v);
     }
@@ -184,28 +172,4 @@ fn file_stream(file: impl AsyncRead + Unpin + Send) -> impl Stream<Item = std::i
         buf.truncate(n);
         Ok(Some((Bytes::from(buf), file)))
     })
-}
-
-/// An upload error as the browser gets it: its sentence, with the status that says what to do.
-fn error_response(e: &UploadError) -> Response {
-    let status = match e {
-        UploadError::FormNotFound
-        | UploadError::FormNotPublished
-        | UploadError::NotFound
-        | UploadError::Missing => StatusCode::NOT_FOUND,
-        UploadError::NoSuchField
-        | UploadError::BadName(_)
-        | UploadError::UnknownToken
-        | UploadError::AlreadyAttached
-        | UploadError::TooManyFiles => StatusCode::UNPROCESSABLE_ENTITY,
-        UploadError::TooLarge { .. } | UploadError::TooManyPending { .. } => {
-            StatusCode::PAYLOAD_TOO_LARGE
-        }
-        UploadError::Interrupted => StatusCode::BAD_REQUEST,
-        UploadError::Storage(_) | UploadError::Database(_) | UploadError::Stored(_) => {
-            // The cause is for the log, not the browser.
-            return crate::failures::internal_error(format_args!("upload failed: {e:?}"));
-        }
-    };
-    plain(status, &e.to_string())
 }

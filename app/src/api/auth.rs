@@ -32,10 +32,7 @@ pub async fn sign_in(username: String, password: String, next: String) -> Result
             }
             let now = time::OffsetDateTime::now_utc();
             // Checked before the password, and alike for names that exist and names that do not.
-            if let Err(throttled) = sign_in_throttle::check(&ctx.db, &keys, now)
-                .await
-                .map_err(internal)?
-            {
+            if let Err(throttled) = sign_in_throttle::check(&ctx.db, &keys, now).await? {
                 tracing::warn!(username = %account, "sign-in refused: throttled");
                 return Err(AppError::TooManyAttempts(throttled.to_string()));
             }
@@ -43,23 +40,16 @@ pub async fn sign_in(username: String, password: String, next: String) -> Result
                 Ok(user) => user,
                 Err(IdentityError::InvalidCredentials) => {
                     tracing::info!(username = %account, "sign-in refused");
-                    sign_in_throttle::record_failure(&ctx.db, &keys, now)
-                        .await
-                        .map_err(internal)?;
+                    sign_in_throttle::record_failure(&ctx.db, &keys, now).await?;
                     return Err(AppError::InvalidCredentials);
                 }
-                Err(other) => return Err(internal(other)),
+                Err(other) => return Err(other.into()),
             };
-            sign_in_throttle::record_success(&ctx.db, &account)
-                .await
-                .map_err(internal)?;
+            sign_in_throttle::record_success(&ctx.db, &account).await?;
             let session = session().await?;
             // A fresh session id at sign-in: an id planted before sign-in is worth nothing after it.
-            session.cycle_id().await.map_err(internal)?;
-            session
-                .insert(SESSION_USER_KEY, user.id)
-                .await
-                .map_err(internal)?;
+            session.cycle_id().await?;
+            session.insert(SESSION_USER_KEY, user.id).await?;
             tracing::info!(user_id = user.id, "signed in");
             Ok(if wharf_types::is_same_site_path(&next) {
                 next
@@ -80,7 +70,7 @@ pub async fn sign_out() -> Result<(), AppError> {
             if let Some(user) = request_user().await? {
                 tracing::info!(user_id = user.id, "signed out");
             }
-            session.flush().await.map_err(internal)
+            Ok(session.flush().await?)
         }
         .await,
     )
@@ -114,17 +104,15 @@ pub async fn change_password(
             identity::change_password(&ctx.db, user.id, &current_password, &new_password)
                 .await
                 .map_err(|e| match e {
-                    IdentityError::WrongCurrentPassword => {
-                        AppError::validation("current_password", e.to_string())
-                    }
+                    // This form names the field `new_password`; a user gone since: signed out.
                     IdentityError::PasswordRejected(m) => AppError::validation("new_password", m),
                     IdentityError::InvalidCredentials => AppError::Unauthenticated,
-                    other => internal(other),
+                    other => other.into(),
                 })?;
             if user.must_change_password && user.username == identity::INITIAL_ADMIN_USERNAME {
                 identity::forget_initial_password(&ctx.data_dir);
             }
-            session().await?.cycle_id().await.map_err(internal)?;
+            session().await?.cycle_id().await?;
             tracing::info!(user_id = user.id, "password changed");
             Ok(())
         }

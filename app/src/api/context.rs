@@ -1,9 +1,9 @@
 //! What every server function needs on the server: the database, the caller, and a way to fail with
-//! the right HTTP status.
+//! the right HTTP status. The authorization here is also what the plain routes ask.
 use crate::dto::CurrentUser;
 use crate::error::AppError;
 use domain::AuthenticatedUser;
-use domain::policy::{Action, DataSourceSecurity, Decision, Denial, log_denial};
+use domain::policy::{Action, DataSourceSecurity, Decision, log_denial};
 use leptos::prelude::*;
 use sea_orm::DatabaseConnection;
 use std::path::PathBuf;
@@ -119,6 +119,17 @@ pub async fn require_on_data_source(
     data_source_id: i32,
 ) -> Result<AuthenticatedUser, AppError> {
     let user = request_user().await?;
+    authorize_on_data_source(&server_context()?.db, user, action, data_source_id).await
+}
+
+/// [`require_on_data_source`] for a caller already known: server functions and plain routes (a
+/// download, a thumbnail) ask the same question the same way.
+pub async fn authorize_on_data_source(
+    db: &DatabaseConnection,
+    user: Option<AuthenticatedUser>,
+    action: Action,
+    data_source_id: i32,
+) -> Result<AuthenticatedUser, AppError> {
     if user.is_none() {
         // Anonymous callers learn nothing, not even whether the data source exists.
         return authorize(user, action, None);
@@ -127,10 +138,8 @@ pub async fn require_on_data_source(
         // Nor do people who administer no data source at all.
         authorize(user.clone(), Action::EnterArea(Area::DataSources), None)?;
     }
-    let ctx = server_context()?;
-    let security = domain::policy::load_security(&ctx.db, data_source_id)
-        .await
-        .map_err(internal)?
+    let security = domain::policy::load_security(db, data_source_id)
+        .await?
         .ok_or_else(|| AppError::NotFound("This data source no longer exists.".to_owned()))?;
     authorize(user, action, Some(&security))
 }
@@ -153,17 +162,9 @@ pub fn authorize(
                 security.map(|s| s.data_source_id),
                 &denial,
             );
-            Err(denial_error(&denial))
+            Err(AppError::from(&denial))
         }
         (Decision::Allow, None) => Err(AppError::Unauthenticated),
-    }
-}
-
-pub fn denial_error(denial: &Denial) -> AppError {
-    match denial {
-        Denial::NotSignedIn => AppError::Unauthenticated,
-        Denial::PasswordChangeRequired => AppError::PasswordChangeRequired,
-        other => AppError::Forbidden(other.sentence()),
     }
 }
 

@@ -9,10 +9,8 @@ use wharf_types::{DataSourceKind, DropboxSpace, SearchScope};
 
 #[cfg(feature = "ssr")]
 pub(crate) mod convert {
-    use crate::api::context::internal;
     use crate::dto::{AuditLine, DataSourceRow};
-    use crate::error::AppError;
-    use domain::data_sources::{DataSourceError, DataSourceSummary};
+    use domain::data_sources::DataSourceSummary;
     use time::OffsetDateTime;
     use time::format_description::well_known::Rfc3339;
 
@@ -53,28 +51,6 @@ pub(crate) mod convert {
             authorized_at: rfc3339(c.authorized_at),
         }
     }
-
-    pub fn connector_error(e: domain::connector::ConnectorError) -> AppError {
-        use domain::connector::ConnectorError as E;
-        match e {
-            E::NotFound => AppError::NotFound(e.to_string()),
-            E::Database(e) => internal(e),
-            E::State(domain::oauth_states::StateError::Database(e)) => internal(e),
-            other => AppError::Validation {
-                field: None,
-                message: other.to_string(),
-            },
-        }
-    }
-
-    pub fn error(e: DataSourceError) -> AppError {
-        match e {
-            DataSourceError::NotFound => AppError::NotFound(e.to_string()),
-            DataSourceError::NameTaken(_) => AppError::validation("display_name", e.to_string()),
-            DataSourceError::Invalid { field, message } => AppError::validation(field, message),
-            DataSourceError::Database(e) => internal(e),
-        }
-    }
 }
 
 /// Data sources whose name or type contains `search`, one page (0-based) at a time.
@@ -90,9 +66,7 @@ pub async fn list_data_sources(
             let ctx = server_context()?;
             let page = page.unwrap_or(0);
             let visible = domain::policy::administrable(&user);
-            let found = domain::data_sources::list(&ctx.db, visible, &search, page)
-                .await
-                .map_err(internal)?;
+            let found = domain::data_sources::list(&ctx.db, visible, &search, page).await?;
             Ok(found.map(convert::row))
         }
         .await,
@@ -106,18 +80,9 @@ pub async fn get_data_source(id: i32) -> Result<DataSourceView, AppError> {
         async move {
             require_on_data_source(Action::AdministerDataSource, id).await?;
             let ctx = server_context()?;
-            let detail = domain::data_sources::get(&ctx.db, id)
-                .await
-                .map_err(convert::error)?;
-            let audit = domain::audit::recent(&ctx.db, id, 20)
-                .await
-                .map_err(internal)?;
-            let connection = ctx
-                .connector
-                .connection(id)
-                .await
-                .map_err(internal)?
-                .map(convert::connection);
+            let detail = domain::data_sources::get(&ctx.db, id).await?;
+            let audit = domain::audit::recent(&ctx.db, id, 20).await?;
+            let connection = ctx.connector.connection(id).await?.map(convert::connection);
             Ok(DataSourceView {
                 connection,
                 provider: ctx.dropbox_label.to_owned(),
@@ -164,28 +129,15 @@ pub async fn save_data_source(
             };
             let id = match id {
                 Some(id) => {
-                    data_sources::update(&ctx.db, id, settings, &actor)
-                        .await
-                        .map_err(convert::error)?;
+                    data_sources::update(&ctx.db, id, settings, &actor).await?;
                     // The status depends on the settings (root folder, space): a connected data source
                     // is tested again, so "ready" never outlives the settings it was earned with.
-                    if ctx
-                        .connector
-                        .connection(id)
-                        .await
-                        .map_err(internal)?
-                        .is_some()
-                    {
-                        ctx.connector
-                            .test_connection(id, Some(&actor))
-                            .await
-                            .map_err(convert::connector_error)?;
+                    if ctx.connector.connection(id).await?.is_some() {
+                        ctx.connector.test_connection(id, Some(&actor)).await?;
                     }
                     id
                 }
-                None => data_sources::create(&ctx.db, kind, settings, &actor)
-                    .await
-                    .map_err(convert::error)?,
+                None => data_sources::create(&ctx.db, kind, settings, &actor).await?,
             };
             tracing::info!(user_id = actor.id, data_source_id = id, "data source saved");
             Ok(id)
@@ -204,9 +156,9 @@ pub async fn delete_data_source(id: i32) -> Result<DeleteResult, AppError> {
         async move {
             let actor = require_on_data_source(Action::AdministerDataSource, id).await?;
             let ctx = server_context()?;
-            domain::data_sources::get(&ctx.db, id).await.map_err(convert::error)?;
-            let revoked = ctx.connector.revoke_for_delete(id).await.map_err(convert::connector_error)?;
-            domain::data_sources::delete(&ctx.db, id, &actor).await.map_err(convert::error)?;
+            domain::data_sources::get(&ctx.db, id).await?;
+            let revoked = ctx.connector.revoke_for_delete(id).await?;
+            domain::data_sources::delete(&ctx.db, id, &actor).await?;
             tracing::info!(user_id = actor.id, data_source_id = id, ?revoked, "data source deleted");
             Ok(DeleteResult {
                 warning: match revoked {
@@ -231,10 +183,7 @@ pub async fn authorize_data_source(id: i32) -> Result<String, AppError> {
         async move {
             let actor = require_on_data_source(Action::AdministerDataSource, id).await?;
             let ctx = server_context()?;
-            ctx.connector
-                .begin_authorization(id, &actor)
-                .await
-                .map_err(convert::connector_error)
+            Ok(ctx.connector.begin_authorization(id, &actor).await?)
         }
         .await,
     )
@@ -248,11 +197,7 @@ pub async fn test_data_source(id: i32) -> Result<TestResult, AppError> {
         async move {
             let actor = require_on_data_source(Action::AdministerDataSource, id).await?;
             let ctx = server_context()?;
-            let report = ctx
-                .connector
-                .test_connection(id, Some(&actor))
-                .await
-                .map_err(convert::connector_error)?;
+            let report = ctx.connector.test_connection(id, Some(&actor)).await?;
             Ok(TestResult {
                 ok: report.ok,
                 message: report.message,

@@ -5,28 +5,6 @@ use crate::error::AppError;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-pub(crate) fn files_error(e: domain::connector::FilesError) -> AppError {
-    use domain::connector::FilesError as E;
-    match e {
-        E::NotFound => AppError::NotFound(e.to_string()),
-        E::NotConnected => {
-            tracing::info!("refused: the data source is not connected to Dropbox yet");
-            AppError::Conflict(e.to_string())
-        }
-        E::FileTypeNotAllowed(_) => AppError::Forbidden(e.to_string()),
-        E::Path(refused) => AppError::validation("path", refused.to_string()),
-        E::StaleCursor => AppError::Validation {
-            field: None,
-            message: e.to_string(),
-        },
-        E::EmptyQuery | E::QueryTooLong => AppError::validation("query", e.to_string()),
-        E::NoThumbnail => AppError::NotFound(e.to_string()),
-        E::Dropbox(_) if e.is_not_found() => AppError::NotFound(e.to_string()),
-        E::Dropbox(ref d) => {
-            tracing::warn!("Dropbox call failed: {d:?}");
-            AppError::Upstream(e.to_string())
-        }
-        E::Database(e) => super::context::internal(e),
     }
 }
 
@@ -49,9 +27,7 @@ pub async fn list_usable_data_sources(
                 visible = domain::data_sources::only_ready(visible);
             }
             let page = page.unwrap_or(0);
-            let found = domain::data_sources::list(&ctx.db, visible, &search, page)
-                .await
-                .map_err(internal)?;
+            let found = domain::data_sources::list(&ctx.db, visible, &search, page).await?;
             Ok(found.map(|r| crate::dto::UsableDataSource {
                 id: r.id,
                 display_name: r.display_name,
@@ -79,14 +55,10 @@ pub async fn browse_folder(
             let page = ctx
                 .connector
                 .list_page(id, &folder, next.as_deref())
-                .await
-                .map_err(files_error)?;
-            let security = domain::policy::load_security(&ctx.db, id)
-                .await
-                .map_err(internal)?;
+                .await?;
+            let security = domain::policy::load_security(&ctx.db, id).await?;
             let name = domain::data_sources::get(&ctx.db, id)
-                .await
-                .map_err(super::data_sources::convert::error)?
+                .await?
                 .summary
                 .display_name;
             Ok(FolderPageView {
@@ -113,11 +85,7 @@ pub async fn create_folder(id: i32, parent: String, name: String) -> Result<File
             }
             let user = require_on_data_source(Action::WriteFiles, id).await?;
             let ctx = server_context()?;
-            let created = ctx
-                .connector
-                .create_folder(id, &parent, &name)
-                .await
-                .map_err(files_error)?;
+            let created = ctx.connector.create_folder(id, &parent, &name).await?;
             tracing::info!(user_id = user.id, data_source_id = id, "folder created");
             Ok(created)
         }
@@ -134,10 +102,7 @@ pub async fn delete_entry(id: i32, path: String) -> Result<(), AppError> {
         async move {
             let user = require_on_data_source(Action::WriteFiles, id).await?;
             let ctx = server_context()?;
-            ctx.connector
-                .delete_entry(id, &path)
-                .await
-                .map_err(files_error)?;
+            ctx.connector.delete_entry(id, &path).await?;
             tracing::info!(
                 user_id = user.id,
                 data_source_id = id,

@@ -9,26 +9,8 @@ use wharf_types::forms::{FieldValue, FormDefinition};
 
 #[cfg(feature = "ssr")]
 mod convert {
-    use crate::api::context::internal;
     use crate::dto::FormRow;
-    use crate::error::AppError;
-    use domain::forms::{FormError, FormSummary};
-
-    pub fn error(e: FormError) -> AppError {
-        match e {
-            FormError::NotFound | FormError::NotPublished => AppError::NotFound(e.to_string()),
-            FormError::Definition { field, message } => AppError::Validation {
-                // `field-3` names the fourth field of the designer; `title` the form's title.
-                field: Some(field.map_or("title".to_owned(), |i| format!("field-{i}"))),
-                message,
-            },
-            // Every problem goes back, each to be shown at its field.
-            FormError::Values(problems) => AppError::Fields { problems },
-            FormError::Denied(sentence) => AppError::Forbidden(sentence),
-            FormError::Database(e) => internal(e),
-            FormError::Stored(e) => internal(e),
-        }
-    }
+    use domain::forms::FormSummary;
 
     pub fn row(s: FormSummary) -> FormRow {
         FormRow {
@@ -57,9 +39,7 @@ pub async fn list_forms(
             require_designer().await?;
             let ctx = server_context()?;
             let page = page.unwrap_or(0);
-            let found = domain::forms::list(&ctx.db, &search, page)
-                .await
-                .map_err(internal)?;
+            let found = domain::forms::list(&ctx.db, &search, page).await?;
             Ok(found.map(convert::row))
         }
         .await,
@@ -78,9 +58,7 @@ pub async fn list_published_forms(
             require_area(wharf_types::Area::Forms).await?;
             let ctx = server_context()?;
             let page = page.unwrap_or(0);
-            let found = domain::forms::list_published(&ctx.db, &search, page)
-                .await
-                .map_err(internal)?;
+            let found = domain::forms::list_published(&ctx.db, &search, page).await?;
             Ok(found.map(convert::row))
         }
         .await,
@@ -94,9 +72,7 @@ pub async fn get_form(id: i32) -> Result<FormView, AppError> {
         async move {
             require_designer().await?;
             let ctx = server_context()?;
-            let form = domain::forms::get(&ctx.db, id)
-                .await
-                .map_err(convert::error)?;
+            let form = domain::forms::get(&ctx.db, id).await?;
             let mut data_source_names = BTreeMap::new();
             for list in form
                 .draft
@@ -131,9 +107,7 @@ pub async fn create_form(title: String) -> Result<i32, AppError> {
         async move {
             let designer = require_designer().await?;
             let ctx = server_context()?;
-            domain::forms::create(&ctx.db, &designer, &title)
-                .await
-                .map_err(convert::error)
+            Ok(domain::forms::create(&ctx.db, &designer, &title).await?)
         }
         .await,
     )
@@ -148,9 +122,7 @@ pub async fn save_form(id: i32, title: String, draft: FormDefinition) -> Result<
         async move {
             let designer = require_designer().await?;
             let ctx = server_context()?;
-            domain::forms::save_draft(&ctx.db, &designer, id, &title, &draft)
-                .await
-                .map_err(convert::error)
+            Ok(domain::forms::save_draft(&ctx.db, &designer, id, &title, &draft).await?)
         }
         .await,
     )
@@ -164,9 +136,7 @@ pub async fn publish_form(id: i32) -> Result<i32, AppError> {
         async move {
             let designer = require_designer().await?;
             let ctx = server_context()?;
-            domain::forms::publish(&ctx.db, &designer, id)
-                .await
-                .map_err(convert::error)
+            Ok(domain::forms::publish(&ctx.db, &designer, id).await?)
         }
         .await,
     )
@@ -179,9 +149,7 @@ pub async fn delete_form(id: i32) -> Result<(), AppError> {
         async move {
             let designer = require_designer().await?;
             let ctx = server_context()?;
-            domain::forms::delete(&ctx.db, &designer, id)
-                .await
-                .map_err(convert::error)
+            Ok(domain::forms::delete(&ctx.db, &designer, id).await?)
         }
         .await,
     )
@@ -201,12 +169,8 @@ pub async fn get_fillable_form(id: i32, preview: Option<bool>) -> Result<Fillabl
                 require_area(wharf_types::Area::Forms).await?
             };
             let ctx = server_context()?;
-            let form = domain::forms::load(&ctx.db, id, version_shown(preview))
-                .await
-                .map_err(convert::error)?;
-            let refusals = domain::forms::refusals(&ctx.db, &person, &form.definition)
-                .await
-                .map_err(internal)?;
+            let form = domain::forms::load(&ctx.db, id, version_shown(preview)).await?;
+            let refusals = domain::forms::refusals(&ctx.db, &person, &form.definition).await?;
             Ok(FillableForm {
                 id,
                 title: form.title,
@@ -241,9 +205,7 @@ pub async fn pick_files(
                 require_area(wharf_types::Area::Forms).await?;
             }
             let ctx = server_context()?;
-            let list = domain::forms::list_field(&ctx.db, form_id, &field, version_shown(preview))
-                .await
-                .map_err(convert::error)?;
+            let list = domain::forms::list_field(&ctx.db, form_id, &field, version_shown(preview)).await?;
             require_on_data_source(Action::UseDataSource, list.data_source_id).await?;
             let query = query.filter(|q| !q.trim().is_empty());
             let listing = domain::picker::page(
@@ -253,11 +215,9 @@ pub async fn pick_files(
                 query.as_deref(),
                 next.as_deref(),
             )
-            .await
-            .map_err(super::files::files_error)?;
+            .await?;
             let name = domain::data_sources::get(&ctx.db, list.data_source_id)
-                .await
-                .map_err(super::data_sources::convert::error)?
+                .await?
                 .summary
                 .display_name
                 .unwrap_or_else(|| "(unnamed)".into());
@@ -283,9 +243,7 @@ pub async fn submit_form(id: i32, values: BTreeMap<String, FieldValue>) -> Resul
         async move {
             let person = require_area(wharf_types::Area::Forms).await?;
             let ctx = server_context()?;
-            domain::forms::submit(&ctx.db, &ctx.connector, &person, id, values)
-                .await
-                .map_err(convert::error)
+            Ok(domain::forms::submit(&ctx.db, &ctx.connector, &person, id, values).await?)
         }
         .await,
     )
@@ -301,12 +259,8 @@ pub async fn list_submissions(id: i32, page: Option<u64>) -> Result<SubmissionLi
             require_designer().await?;
             let ctx = server_context()?;
             let page = page.unwrap_or(0);
-            let form = domain::forms::get(&ctx.db, id)
-                .await
-                .map_err(convert::error)?;
-            let found = domain::forms::submissions(&ctx.db, id, page)
-                .await
-                .map_err(convert::error)?;
+            let form = domain::forms::get(&ctx.db, id).await?;
+            let found = domain::forms::submissions(&ctx.db, id, page).await?;
             let fields = form.published.unwrap_or(form.draft).fields;
             Ok(SubmissionList {
                 form_title: form.summary.title,

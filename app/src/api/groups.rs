@@ -4,22 +4,6 @@ use crate::dto::{GroupList, GroupView, MemberView};
 use crate::error::AppError;
 use leptos::prelude::*;
 
-#[cfg(feature = "ssr")]
-mod convert {
-    use crate::api::context::internal;
-    use crate::error::AppError;
-    use domain::groups::GroupError;
-
-    pub fn error(e: GroupError) -> AppError {
-        match e {
-            GroupError::NotFound => AppError::NotFound(e.to_string()),
-            GroupError::NameTaken(_) => AppError::validation("name", e.to_string()),
-            GroupError::Invalid { field, message } => AppError::validation(field, message),
-            GroupError::Database(e) => internal(e),
-        }
-    }
-}
-
 /// Groups whose name or description contains `search`, one page (0-based) at a time.
 #[server(endpoint = "list_groups")]
 pub async fn list_groups(
@@ -32,9 +16,7 @@ pub async fn list_groups(
             require_area(wharf_types::Area::Groups).await?;
             let ctx = server_context()?;
             let page = page.unwrap_or(0);
-            domain::groups::list(&ctx.db, &search, page)
-                .await
-                .map_err(internal)
+            Ok(domain::groups::list(&ctx.db, &search, page).await?)
         }
         .await,
     )
@@ -47,9 +29,7 @@ pub async fn get_group(id: i32) -> Result<GroupView, AppError> {
         async move {
             require_area(wharf_types::Area::Groups).await?;
             let ctx = server_context()?;
-            let g = domain::groups::get(&ctx.db, id)
-                .await
-                .map_err(convert::error)?;
+            let g = domain::groups::get(&ctx.db, id).await?;
             Ok(GroupView {
                 id: g.id,
                 name: g.name,
@@ -72,9 +52,7 @@ pub async fn find_group_candidates(
         async move {
             require_area(wharf_types::Area::Groups).await?;
             let ctx = server_context()?;
-            let found = domain::identity::list_users(&ctx.db, &search, 0)
-                .await
-                .map_err(internal)?;
+            let found = domain::identity::list_users(&ctx.db, &search, 0).await?;
             Ok(found
                 .rows
                 .into_iter()
@@ -103,9 +81,8 @@ pub async fn save_group(
         async move {
             let actor = require_area(wharf_types::Area::Groups).await?;
             let ctx = server_context()?;
-            let id = domain::groups::save(&ctx.db, &actor, id, &name, &description, &member_ids)
-                .await
-                .map_err(convert::error)?;
+            let id =
+                domain::groups::save(&ctx.db, &actor, id, &name, &description, &member_ids).await?;
             tracing::info!(user_id = actor.id, group_id = id, "group saved");
             Ok(id)
         }
@@ -120,9 +97,7 @@ pub async fn delete_group(id: i32) -> Result<(), AppError> {
         async move {
             let actor = require_area(wharf_types::Area::Groups).await?;
             let ctx = server_context()?;
-            domain::groups::delete(&ctx.db, &actor, id)
-                .await
-                .map_err(convert::error)?;
+            domain::groups::delete(&ctx.db, &actor, id).await?;
             tracing::info!(user_id = actor.id, group_id = id, "group deleted");
             Ok(())
         }

@@ -11,6 +11,8 @@ pub mod users;
 
 #[cfg(feature = "ssr")]
 pub mod context;
+#[cfg(feature = "ssr")]
+pub mod errors;
 
 // Every server function names its endpoint (`/api/<name>`): stable URLs for tests, logs and any
 // non-browser caller, instead of generated hashes that change with the code.

@@ -14,13 +14,10 @@ pub async fn get_data_source_security(id: i32) -> Result<SecurityView, AppError>
             require_on_data_source(Action::AdministerDataSource, id).await?;
             let ctx = server_context()?;
             let name = domain::data_sources::get(&ctx.db, id)
-                .await
-                .map_err(super::data_sources::convert::error)?
+                .await?
                 .summary
                 .display_name;
-            let settings = domain::security::get(&ctx.db, id)
-                .await
-                .map_err(security_error)?;
+            let settings = domain::security::get(&ctx.db, id).await?;
             Ok(SecurityView {
                 data_source_name: name,
                 administrators: settings.administrators,
@@ -49,9 +46,7 @@ pub async fn save_data_source_security(
         async move {
             let actor = require_on_data_source(Action::AdministerDataSource, id).await?;
             let ctx = server_context()?;
-            domain::security::save(&ctx.db, id, administrators, users, read_only, &actor)
-                .await
-                .map_err(security_error)?;
+            domain::security::save(&ctx.db, id, administrators, users, read_only, &actor).await?;
             tracing::info!(
                 user_id = actor.id,
                 data_source_id = id,
@@ -71,23 +66,8 @@ pub async fn search_grantees(query: String) -> Result<Vec<GranteeView>, AppError
         async move {
             require_area(wharf_types::Area::DataSources).await?;
             let ctx = server_context()?;
-            domain::security::search_grantees(&ctx.db, &query)
-                .await
-                .map_err(internal)
+            Ok(domain::security::search_grantees(&ctx.db, &query).await?)
         }
         .await,
     )
-}
-
-#[cfg(feature = "ssr")]
-fn security_error(e: domain::security::SecurityError) -> AppError {
-    use domain::security::SecurityError as E;
-    match e {
-        E::NotFound => AppError::NotFound(e.to_string()),
-        E::Invalid(message) => AppError::Validation {
-            field: None,
-            message,
-        },
-        E::Database(e) => super::context::internal(e),
-    }
 }

@@ -8,25 +8,7 @@ use wharf_types::Role;
 
 #[cfg(feature = "ssr")]
 mod convert {
-    use crate::api::context::internal;
     use crate::error::AppError;
-    use domain::identity::IdentityError;
-
-    pub fn error(e: IdentityError) -> AppError {
-        match e {
-            IdentityError::NotFound => AppError::NotFound(e.to_string()),
-            IdentityError::UsernameTaken(_) => AppError::validation("username", e.to_string()),
-            IdentityError::Invalid { field, message } => AppError::validation(field, message),
-            IdentityError::PasswordRejected(m) => AppError::validation("password", m),
-            IdentityError::LastAdministrator(m) | IdentityError::NotYourself(m) => {
-                AppError::Validation {
-                    field: None,
-                    message: m.to_owned(),
-                }
-            }
-            other => internal(other),
-        }
-    }
 
     /// Both password fields must agree before anything is hashed.
     pub fn confirm(password: &str, confirm_password: &str) -> Result<(), AppError> {
@@ -53,9 +35,7 @@ pub async fn list_users(
             require_area(wharf_types::Area::Users).await?;
             let ctx = server_context()?;
             let page = page.unwrap_or(0);
-            domain::identity::list_users(&ctx.db, &search, page)
-                .await
-                .map_err(convert::error)
+            Ok(domain::identity::list_users(&ctx.db, &search, page).await?)
         }
         .await,
     )
@@ -68,9 +48,7 @@ pub async fn get_user(id: i32) -> Result<UserRow, AppError> {
         async move {
             require_area(wharf_types::Area::Users).await?;
             let ctx = server_context()?;
-            domain::identity::get_user(&ctx.db, id)
-                .await
-                .map_err(convert::error)
+            Ok(domain::identity::get_user(&ctx.db, id).await?)
         }
         .await,
     )
@@ -104,8 +82,7 @@ pub async fn create_user(
                     must_change_password: true,
                 },
             )
-            .await
-            .map_err(convert::error)?;
+            .await?;
             tracing::info!(user_id = actor.id, created = id, "user created");
             Ok(id)
         }
@@ -138,8 +115,7 @@ pub async fn update_user(
                     disabled,
                 },
             )
-            .await
-            .map_err(convert::error)?;
+            .await?;
             tracing::info!(user_id = actor.id, updated = id, disabled, "user updated");
             Ok(())
         }
@@ -160,9 +136,7 @@ pub async fn set_user_password(
             let actor = require_area(wharf_types::Area::Users).await?;
             convert::confirm(&password, &confirm_password)?;
             let ctx = server_context()?;
-            domain::identity::set_password_by_admin(&ctx.db, &actor, id, &password)
-                .await
-                .map_err(convert::error)?;
+            domain::identity::set_password_by_admin(&ctx.db, &actor, id, &password).await?;
             tracing::info!(
                 user_id = actor.id,
                 target = id,
@@ -181,9 +155,7 @@ pub async fn delete_user(id: i32) -> Result<(), AppError> {
         async move {
             let actor = require_area(wharf_types::Area::Users).await?;
             let ctx = server_context()?;
-            domain::identity::delete_user(&ctx.db, &actor, id)
-                .await
-                .map_err(convert::error)?;
+            domain::identity::delete_user(&ctx.db, &actor, id).await?;
             tracing::info!(user_id = actor.id, deleted = id, "user deleted");
             Ok(())
         }

@@ -103,9 +103,7 @@ pub fn form_error<T: Send + Sync + 'static>(
 ) -> Signal<Option<String>> {
     Signal::derive(move || {
         answer.with(|a| match a {
-            Some(Err(e)) if !matches!(e, AppError::Validation { field: Some(_), .. }) => {
-                Some(e.to_string())
-            }
+            Some(Err(e)) => e.form_message(),
             _ => None,
         })
     })

@@ -422,11 +422,8 @@ pub fn FilePicker(
                             let refused = p.refusal.clone().filter(|_| !opens);
                             let thumb = p.has_thumbnail.then(|| {
                                 let ds = header.with_untracked(|h| h.as_ref().map(|h| h.data_source_id)).unwrap_or(0);
-                                let q = serde_urlencoded::to_string([
-                                    ("path", p.entry.path.as_str()),
-                                    ("rev", p.entry.rev.as_deref().unwrap_or("")),
-                                ]).unwrap_or_default();
-                                view! { <img class="thumb" loading="lazy" alt="" src=format!("/files/{ds}/thumbnail?{q}")/> }
+                                let src = crate::urls::file_thumbnail(ds, &p.entry.path, p.entry.rev.as_deref());
+                                view! { <img class="thumb" loading="lazy" alt="" src=src/> }
                             });
                             let icon = file_icon(&p.entry.name, p.entry.is_folder);
                             let clicked = p.clone();

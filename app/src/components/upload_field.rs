@@ -68,10 +68,7 @@ pub fn UploadField(
                     state: UploadState::Sending { size },
                 })
             });
-            let url = format!(
-                "/forms/{form_id}/uploads/{field}?{}",
-                serde_urlencoded::to_string([("name", name.as_str())]).unwrap_or_default()
-            );
+            let url = crate::urls::upload(form_id, &field, &name);
             leptos::task::spawn_local(async move {
                 let outcome = send(&url, &file).await;
                 // try_: the form may have been left while the file was sending.
@@ -149,15 +146,9 @@ async fn send(url: &str, file: &web_sys::File) -> Result<UploadReceipt, String> 
     if response.ok() {
         serde_json::from_str(&text).map_err(|_| failed())
     } else {
-        // Refusals carry an AppError (JSON) or a plain sentence.
+        // Every refusal is an AppError, from this route as from any other.
         Err(serde_json::from_str::<crate::error::AppError>(&text)
             .map(|e| e.to_string())
-            .unwrap_or_else(|_| {
-                if text.trim().is_empty() {
-                    failed()
-                } else {
-                    text
-                }
-            }))
+            .unwrap_or_else(|_| failed()))
     }
 }

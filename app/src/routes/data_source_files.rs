@@ -158,8 +158,7 @@ fn EntryRow(id: i32, entry: FileEntry, writable: bool, version: RwSignal<u32>) -
     let link = if entry.is_folder {
         view! { <A href=folder_href(id, &entry.path) attr:class="entry-link">{icon}<span class="entry-name">{name}</span></A> }.into_any()
     } else {
-        let q = serde_urlencoded::to_string([("path", entry.path.as_str())]).unwrap_or_default();
-        view! { <a class="entry-link" href=format!("/files/{id}/download?{q}") download>{icon}<span class="entry-name">{entry.name.clone()}</span></a> }.into_any()
+        view! { <a class="entry-link" href=crate::urls::file_download(id, &entry.path) download>{icon}<span class="entry-name">{entry.name.clone()}</span></a> }.into_any()
     };
     view! {
         <tr>

@@ -2,6 +2,8 @@
 //! each must get. A server function or route without a row here fails the test: nobody can add an
 //! entry point without deciding who may call it.
 use crate::helpers::{TestApp, spawn_app};
+use app::error::AppError;
+use app::urls;
 use domain::identity::find_active_user;
 use domain::policy::Grantee;
 use entity::{group, group_member, user};
@@ -29,28 +31,118 @@ const SUBJECTS: [&str; 9] = [
     "administrator",
 ];
 
-// Column order as SUBJECTS. 303 is the page guard sending a person without a session to sign-in.
-const EVERYONE_OK: [u16; 9] = [200; 9];
-const SIGNED_IN: [u16; 9] = [401, 401, 200, 200, 200, 200, 200, 200, 200];
-const DATA_SOURCE_AREA: [u16; 9] = [401, 401, 403, 403, 200, 200, 403, 403, 200];
-const CREATORS: [u16; 9] = [401, 401, 403, 403, 200, 403, 403, 403, 200];
-const ADMINISTER_RESTRICTED: [u16; 9] = [401, 401, 403, 403, 403, 200, 403, 403, 200];
-const USE_RESTRICTED: [u16; 9] = [401, 401, 403, 403, 403, 200, 200, 403, 200];
-const WRITE_READ_ONLY: [u16; 9] = [401, 401, 403, 403, 403, 403, 403, 403, 403];
-const ADMINISTRATORS: [u16; 9] = [401, 401, 403, 403, 403, 403, 403, 403, 200];
-const DESIGNERS: [u16; 9] = [401, 401, 403, 200, 403, 403, 403, 403, 200];
-/// Using a data source open to every signed-in user that was never authorized: 409, never a 5xx.
-const USE_NOT_CONNECTED: [u16; 9] = [401, 401, 409, 409, 409, 409, 409, 409, 409];
-const ROUTE_NOT_CONNECTED: [u16; 9] = [303, 303, 409, 409, 409, 409, 409, 409, 409];
+/// What a caller gets, by kind. Each kind has ONE status, whichever kind of entry point answers it
+/// (server function or plain route), and every refusal's body is the `AppError` of that kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Answer {
+    Allowed,
+    /// The page guard sending a navigation (a plain GET) without a session to sign-in.
+    SignInPage,
+    /// Not signed in, or not with these credentials.
+    SignIn,
+    /// Signed in, but the policy (or the file pattern) refuses.
+    Refused,
+    /// What was sent cannot be used (a path climbing out, a forged state, a field that takes no file).
+    Invalid,
+    /// The data source was never authorized.
+    NotConnected,
+}
+use Answer::{Allowed, Invalid, NotConnected, Refused, SignIn, SignInPage};
 
-/// (entry point, variant) → expected statuses. Entry points are `fn:<endpoint>` or `route:<path>`.
-fn rows() -> Vec<(&'static str, [u16; 9])> {
-    vec![
+impl Answer {
+    fn status(self) -> u16 {
+        match self {
+            Allowed => 200,
+            SignInPage => 303,
+            SignIn => 401,
+            Refused => 403,
+            NotConnected => 409,
+            Invalid => 422,
+        }
+    }
+
+    /// The kind an error body stands for.
+    fn of(error: &AppError) -> Option<Answer> {
+        match error {
+            AppError::Unauthenticated | AppError::InvalidCredentials => Some(SignIn),
+            AppError::Forbidden(_) | AppError::PasswordChangeRequired => Some(Refused),
+            AppError::Validation { .. } => Some(Invalid),
+            AppError::Conflict(_) => Some(NotConnected),
+            _ => None,
+        }
+    }
+}
+
+// Column order as SUBJECTS.
+const EVERYONE_OK: [Answer; 9] = [Allowed; 9];
+const SIGNED_IN: [Answer; 9] = [
+    SignIn, SignIn, Allowed, Allowed, Allowed, Allowed, Allowed, Allowed, Allowed,
+];
+const DATA_SOURCE_AREA: [Answer; 9] = [
+    SignIn, SignIn, Refused, Refused, Allowed, Allowed, Refused, Refused, Allowed,
+];
+const CREATORS: [Answer; 9] = [
+    SignIn, SignIn, Refused, Refused, Allowed, Refused, Refused, Refused, Allowed,
+];
+const ADMINISTER_RESTRICTED: [Answer; 9] = [
+    SignIn, SignIn, Refused, Refused, Refused, Allowed, Refused, Refused, Allowed,
+];
+const USE_RESTRICTED: [Answer; 9] = [
+    SignIn, SignIn, Refused, Refused, Refused, Allowed, Allowed, Refused, Allowed,
+];
+const USE_RESTRICTED_CLIMBING_OUT: [Answer; 9] = [
+    SignIn, SignIn, Refused, Refused, Refused, Invalid, Invalid, Refused, Invalid,
+];
+const WRITE_READ_ONLY: [Answer; 9] = [
+    SignIn, SignIn, Refused, Refused, Refused, Refused, Refused, Refused, Refused,
+];
+const ADMINISTRATORS: [Answer; 9] = [
+    SignIn, SignIn, Refused, Refused, Refused, Refused, Refused, Refused, Allowed,
+];
+const DESIGNERS: [Answer; 9] = [
+    SignIn, SignIn, Refused, Allowed, Refused, Refused, Refused, Refused, Allowed,
+];
+/// Using a data source open to every signed-in user that was never authorized: 409, never a 5xx.
+const USE_NOT_CONNECTED: [Answer; 9] = [
+    SignIn,
+    SignIn,
+    NotConnected,
+    NotConnected,
+    NotConnected,
+    NotConnected,
+    NotConnected,
+    NotConnected,
+    NotConnected,
+];
+const SIGNED_IN_INVALID: [Answer; 9] = [
+    SignIn, SignIn, Invalid, Invalid, Invalid, Invalid, Invalid, Invalid, Invalid,
+];
+
+/// A plain GET row: the same answers as its server-function twin, except that a navigation without
+/// a session is sent to sign-in by the page guard (the disabled user's session is gone too).
+const fn navigation(answers: [Answer; 9]) -> [Answer; 9] {
+    let mut out = answers;
+    out[0] = SignInPage;
+    out[1] = SignInPage;
+    out
+}
+
+/// The download and thumbnail routes: data source files, under the data source.
+const DOWNLOAD: &str = "route:/data-sources/{id}/files/download";
+const THUMBNAIL: &str = "route:/data-sources/{id}/files/thumbnail";
+
+/// Routes that answer a browser with a page whatever it accepts (Dropbox redirects to them), so
+/// only their status is checked.
+const PAGES_ONLY: [&str; 1] = ["route:/oauth/dropbox/callback"];
+
+/// (entry point, variant) → expected answers. Entry points are `fn:<endpoint>` or `route:<path>`.
+fn rows() -> Vec<(String, [Answer; 9])> {
+    let rows: Vec<(&str, [Answer; 9])> = vec![
         ("fn:get_current_user", EVERYONE_OK),
-        ("fn:sign_in#unknown account", [401; 9]),
+        ("fn:sign_in#unknown account", [SignIn; 9]),
         (
             "fn:change_password#wrong current password",
-            [401, 401, 422, 422, 422, 422, 422, 422, 422],
+            SIGNED_IN_INVALID,
         ),
         ("fn:list_data_sources", DATA_SOURCE_AREA),
         ("fn:get_data_source", ADMINISTER_RESTRICTED),
@@ -64,10 +156,7 @@ fn rows() -> Vec<(&'static str, [u16; 9])> {
         ("fn:search_grantees", DATA_SOURCE_AREA),
         ("fn:list_usable_data_sources", SIGNED_IN),
         ("fn:browse_folder", USE_RESTRICTED),
-        (
-            "fn:browse_folder#climbing out",
-            [401, 401, 403, 403, 403, 422, 422, 403, 422],
-        ),
+        ("fn:browse_folder#climbing out", USE_RESTRICTED_CLIMBING_OUT),
         ("fn:browse_folder#not connected", USE_NOT_CONNECTED),
         ("fn:create_folder", USE_RESTRICTED),
         ("fn:create_folder#read-only", WRITE_READ_ONLY),
@@ -94,56 +183,52 @@ fn rows() -> Vec<(&'static str, [u16; 9])> {
         ("fn:get_fillable_form", SIGNED_IN),
         ("fn:get_fillable_form#preview", DESIGNERS),
         ("fn:pick_files", USE_RESTRICTED),
-        (
-            "fn:pick_files#climbing out",
-            [401, 401, 403, 403, 403, 422, 422, 403, 422],
-        ),
+        ("fn:pick_files#climbing out", USE_RESTRICTED_CLIMBING_OUT),
         ("fn:pick_files#search", USE_RESTRICTED),
         ("fn:submit_form", SIGNED_IN),
         ("fn:submit_form#a file", USE_RESTRICTED),
         ("fn:list_submissions", DESIGNERS),
         ("route:/healthz", EVERYONE_OK),
+        // A forged state is refused as Invalid, like any unusable input.
         (
             "route:/oauth/dropbox/callback",
-            [303, 303, 403, 403, 400, 400, 403, 403, 400],
+            navigation([
+                SignIn, SignIn, Refused, Refused, Invalid, Invalid, Refused, Refused, Invalid,
+            ]),
         ),
-        (
-            "route:/files/{id}/download",
-            [303, 303, 403, 403, 403, 200, 200, 403, 200],
-        ),
-        (
-            "route:/files/{id}/download#climbing out",
-            [303, 303, 403, 403, 403, 400, 400, 403, 400],
-        ),
-        (
-            "route:/files/{id}/download#not connected",
-            ROUTE_NOT_CONNECTED,
-        ),
-        (
-            "route:/files/{id}/thumbnail",
-            [303, 303, 403, 403, 403, 200, 200, 403, 200],
-        ),
-        (
-            "route:/files/{id}/thumbnail#climbing out",
-            [303, 303, 403, 403, 403, 400, 400, 403, 400],
-        ),
-        (
-            "route:/files/{id}/thumbnail#not connected",
-            ROUTE_NOT_CONNECTED,
-        ),
+        (DOWNLOAD, navigation(USE_RESTRICTED)),
+        ("#climbing out", navigation(USE_RESTRICTED_CLIMBING_OUT)),
+        ("#not connected", navigation(USE_NOT_CONNECTED)),
+        (THUMBNAIL, navigation(USE_RESTRICTED)),
+        ("#climbing out", navigation(USE_RESTRICTED_CLIMBING_OUT)),
+        ("#not connected", navigation(USE_NOT_CONNECTED)),
         ("route:/forms/{id}/uploads/{field}", SIGNED_IN),
         (
             "route:/forms/{id}/uploads/{field}#not a file upload field",
-            [401, 401, 422, 422, 422, 422, 422, 422, 422],
+            SIGNED_IN_INVALID,
         ),
         // Designers read every upload; `user` uploaded this one.
         (
             "route:/uploads/{id}",
-            [303, 303, 200, 200, 403, 403, 403, 403, 200],
+            navigation([
+                SignIn, SignIn, Allowed, Allowed, Refused, Refused, Refused, Refused, Allowed,
+            ]),
         ),
         // Last: it ends the session.
         ("fn:sign_out", EVERYONE_OK),
-    ]
+    ];
+    // A row named only `#variant` is a variant of the entry point above it.
+    let mut entry = "";
+    rows.into_iter()
+        .map(|(name, answers)| {
+            if name.starts_with('#') {
+                (format!("{entry}{name}"), answers)
+            } else {
+                entry = name;
+                (name.to_owned(), answers)
+            }
+        })
+        .collect()
 }
 
 struct Fixture {
@@ -422,33 +507,32 @@ impl Fixture {
             "route:/oauth/dropbox/callback" => {
                 Call::Get("/oauth/dropbox/callback?state=forged&code=x".into())
             }
-            "route:/files/{id}/download" => {
-                Call::Get(format!("/files/{restricted}/download?path=report.pdf"))
+            "route:/data-sources/{id}/files/download" => {
+                Call::Get(urls::file_download(self.restricted, "report.pdf"))
             }
-            "route:/files/{id}/download#climbing out" => Call::Get(format!(
-                "/files/{restricted}/download?path=%2e%2e%2fsecret.txt"
-            )),
-            "route:/files/{id}/download#not connected" => {
-                Call::Get(format!("/files/{}/download?path=report.pdf", self.frozen))
+            "route:/data-sources/{id}/files/download#climbing out" => {
+                Call::Get(urls::file_download(self.restricted, "../secret.txt"))
             }
-            "route:/files/{id}/thumbnail#not connected" => {
-                Call::Get(format!("/files/{}/thumbnail?path=photo.png", self.frozen))
+            "route:/data-sources/{id}/files/download#not connected" => {
+                Call::Get(urls::file_download(self.frozen, "report.pdf"))
             }
-            "route:/files/{id}/thumbnail" => {
-                Call::Get(format!("/files/{restricted}/thumbnail?path=photo.png"))
+            "route:/data-sources/{id}/files/thumbnail" => {
+                Call::Get(urls::file_thumbnail(self.restricted, "photo.png", None))
             }
-            "route:/files/{id}/thumbnail#climbing out" => Call::Get(format!(
-                "/files/{restricted}/thumbnail?path=%2e%2e%2fsecret.png"
-            )),
+            "route:/data-sources/{id}/files/thumbnail#climbing out" => {
+                Call::Get(urls::file_thumbnail(self.restricted, "../secret.png", None))
+            }
+            "route:/data-sources/{id}/files/thumbnail#not connected" => {
+                Call::Get(urls::file_thumbnail(self.frozen, "photo.png", None))
+            }
             "route:/forms/{id}/uploads/{field}" => Call::Post(
-                format!("/forms/{}/uploads/attachment?name=notes.txt", self.form),
+                urls::upload(self.form, "attachment", "notes.txt"),
                 b"some notes",
             ),
-            "route:/forms/{id}/uploads/{field}#not a file upload field" => Call::Post(
-                format!("/forms/{}/uploads/note?name=notes.txt", self.form),
-                b"some notes",
-            ),
-            "route:/uploads/{id}" => Call::Get(format!("/uploads/{}", self.upload)),
+            "route:/forms/{id}/uploads/{field}#not a file upload field" => {
+                Call::Post(urls::upload(self.form, "note", "notes.txt"), b"some notes")
+            }
+            "route:/uploads/{id}" => Call::Get(urls::uploaded_file(self.upload)),
             other => panic!("no request for row {other}"),
         }
     }
@@ -509,7 +593,8 @@ impl Fixture {
         id
     }
 
-    async fn send(&self, subject: usize, call: Call) -> StatusCode {
+    /// The status, and the error the body carries (`None` when it is no `AppError`).
+    async fn send(&self, subject: usize, call: Call) -> (StatusCode, Option<AppError>) {
         let client = &self.clients[subject];
         let response = match call {
             Call::Fn(endpoint, form) => client
@@ -539,7 +624,9 @@ impl Fixture {
                 .await
                 .unwrap(),
         };
-        response.status()
+        let status = response.status();
+        let body = response.bytes().await.unwrap_or_default();
+        (status, serde_json::from_slice(&body).ok())
     }
 }
 
@@ -772,6 +859,9 @@ fn every_server_function_and_route_has_a_row() {
         .iter()
         .map(|(r, _)| entry_point(r).to_owned())
         .collect();
+    for route in [DOWNLOAD, THUMBNAIL] {
+        assert!(registered.contains(route), "{route} is routed");
+    }
     let missing: Vec<_> = registered.difference(&covered).collect();
     let stale: Vec<_> = covered.difference(&registered).collect();
     assert!(
@@ -790,13 +880,26 @@ async fn every_entry_point_answers_every_kind_of_caller_exactly_as_the_policy_sa
     let mut wrong = Vec::new();
     for (row, expected) in rows() {
         for (subject, expected) in expected.iter().enumerate() {
-            let call = fx.request(row, subject).await;
-            let got = fx.send(subject, call).await.as_u16();
-            if got != *expected {
+            let call = fx.request(&row, subject).await;
+            let (got, error) = fx.send(subject, call).await;
+            let who = SUBJECTS[subject];
+            if got.as_u16() != expected.status() {
                 wrong.push(format!(
-                    "{row} as {}: expected {expected}, got {got}",
-                    SUBJECTS[subject]
+                    "{row} as {who}: expected {expected:?} ({}), got {got}",
+                    expected.status()
                 ));
+                continue;
+            }
+            // A refusal says in its body what kind it is, in the one JSON shape of every entry
+            // point; a plain route that answered text, or another kind, fails here.
+            let refusal = !matches!(expected, Allowed | SignInPage);
+            if refusal && !PAGES_ONLY.contains(&entry_point(&row)) {
+                let kind = error.as_ref().and_then(Answer::of);
+                if kind != Some(*expected) {
+                    wrong.push(format!(
+                        "{row} as {who}: expected a {expected:?} body, got {error:?}"
+                    ));
+                }
             }
         }
     }

@@ -51,7 +51,7 @@ async fn a_replayed_callback_is_refused_with_a_page_that_explains_and_changes_no
 
     let replay = app.get_page(&callback).await;
 
-    assert_eq!(replay.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(replay.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = replay.text().await.unwrap();
     assert!(page.contains("already been used"), "{page}");
     assert!(page.contains("Nothing was changed."));
@@ -68,7 +68,7 @@ async fn another_users_callback_is_refused() {
 
     let foreign = app.get_page(&callback).await;
 
-    assert_eq!(foreign.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(foreign.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         foreign
             .text()

@@ -30,10 +30,10 @@ impl TestApp {
         );
     }
 
-    /// `GET /files/{id}/{what}?path=…`: a file route of data source `id`.
+    /// `GET /data-sources/{id}/files/{what}?path=…`: a file route of data source `id`.
     async fn file_route(&self, id: i32, what: &str, path: &str) -> reqwest::Response {
         self.client
-            .get(format!("{}/files/{id}/{what}", self.address))
+            .get(format!("{}/data-sources/{id}/files/{what}", self.address))
             .query(&[("path", path)])
             .send()
             .await

@@ -122,9 +122,7 @@ async fn a_person_pages_through_a_big_folder_picks_two_pdfs_and_the_submission_k
 
     // The listed download link streams the file through Wharf.
     let download = app
-        .get_page(&format!(
-            "/files/{ds}/download?path=Archive%2FInvoices%2FINV-00007.pdf"
-        ))
+        .get_page(&app::urls::file_download(ds, "/Archive/Invoices/INV-00007.pdf"))
         .await;
     assert_eq!(download.status(), StatusCode::OK);
     assert_eq!(download.bytes().await.unwrap().as_ref(), b"%PDF 7");

@@ -84,12 +84,12 @@ async fn every_kind_of_response_carries_the_security_headers() {
     let redirect = app.get("/admin/users").await;
     let anonymous_fn = app.call("list_data_sources", &[("search", "")]).await;
     let health = app.get("/healthz").await;
-    let file = app.get("/files/1/download?path=a.pdf").await;
+    let file = app.get(&app::urls::file_download(1, "a.pdf")).await;
     let asset = app.get("/pkg/wharf.css").await;
     app.sign_in_as_admin().await;
     let server_fn = app.call("get_current_user", &[]).await;
     let not_found = app.get("/no/such/page").await;
-    let refused_file = app.get("/files/999/download?path=a.pdf").await;
+    let refused_file = app.get(&app::urls::file_download(999, "a.pdf")).await;
 
     assert_eq!(page.status(), StatusCode::OK);
     assert_eq!(redirect.status(), StatusCode::SEE_OTHER);

@@ -401,7 +401,7 @@ impl Refusal {
     /// The field a validation error names, if any.
     pub fn field(&self) -> Option<&str> {
         match &self.error {
-            Some(AppError::Validation { field, .. }) => field.as_deref(),
+            Some(AppError::Validation { fields, .. }) => fields.keys().next().map(String::as_str),
             _ => None,
         }
     }
@@ -437,7 +437,13 @@ pub async fn validation(response: Response) -> (Option<String>, String) {
         StatusCode::UNPROCESSABLE_ENTITY,
         "{refused:?}"
     );
-    (refused.field().map(str::to_owned), refused.message)
+    match refused.field().map(str::to_owned) {
+        Some(field) => {
+            let message = refused.at(&field);
+            (Some(field), message)
+        }
+        None => (None, refused.message),
+    }
 }
 
 /// One method per server function the tests read, each answering its wire type (the signed-in

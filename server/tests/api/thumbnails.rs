@@ -1,4 +1,4 @@
-//! `GET /files/{id}/thumbnail`: pictures only, for the data source's Connection users, never outside
+//! `GET /data-sources/{id}/files/thumbnail`: pictures only, for the data source's Connection users, never outside
 //! its root, cacheable by the browser.
 use crate::authorization_matrix::user_id;
 use crate::helpers::{DataSourceForm, TestApp, id_of, spawn_app};
@@ -64,7 +64,7 @@ impl Fixture {
         query: &str,
         extra: &[(header::HeaderName, &str)],
     ) -> reqwest::Response {
-        let path = format!("/files/{}/thumbnail?{query}", self.data_source);
+        let path = format!("/data-sources/{}/files/thumbnail?{query}", self.data_source);
         let mut request = browser.get(format!("{}{path}", self.app.address));
         for (name, value) in extra {
             request = request.header(name, *value);
@@ -153,7 +153,9 @@ async fn a_path_climbing_out_of_the_root_is_refused() {
         "%252e%252e/secret.png",
     ] {
         let refused = fx.get(&fx.member, &format!("path={path}")).await;
-        assert_eq!(refused.status(), StatusCode::BAD_REQUEST, "{path}");
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+        let body: serde_json::Value = refused.json().await.unwrap();
+        assert!(body["Validation"]["fields"]["path"].is_string(), "{body}");
     }
     let fetched = fx.app.dropbox_calls("files/get_thumbnail_v2");
     assert_eq!(fetched, 0);

@@ -95,8 +95,7 @@ fn ConnectorForm(existing: Option<DataSourceView>) -> impl IntoView {
     let error = move || save.value().get().and_then(Result::err);
     let field_error =
         move |field: &'static str| Signal::derive(move || error().and_then(|e| e.for_field(field)));
-    let form_error =
-        move || error().filter(|e| !matches!(e, AppError::Validation { field: Some(_), .. }));
+    let form_error = move || error().and_then(|e| e.form_message());
 
     let discard_open = RwSignal::new(false);
     let security_open = RwSignal::new(false);

@@ -128,8 +128,10 @@ fn Designer(form: FormView) -> impl IntoView {
         }
         Some(Err(e)) => {
             publish_after_save.set(false);
-            if let AppError::Validation { field: Some(f), .. } = &e
-                && let Some(i) = f.strip_prefix("field-").and_then(|i| i.parse().ok())
+            if let AppError::Validation { fields, .. } = &e
+                && let Some(i) = fields
+                    .keys()
+                    .find_map(|f| f.strip_prefix("field-")?.parse().ok())
             {
                 draft.selected.set(Some(i));
             }

@@ -177,7 +177,7 @@ fn Fill(form: FillableForm) -> impl IntoView {
     let form_problem = Signal::derive(move || {
         answer.with(|a| match a {
             // Several fields' problems: a summary here, each message at its field.
-            Some(Err(e)) if !e.is_about_one_field() => Some(e.to_string()),
+            Some(Err(e)) => e.form_message(),
             _ => None,
         })
     });

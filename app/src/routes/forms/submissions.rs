@@ -89,7 +89,7 @@ fn render_value(value: FieldValue) -> AnyView {
             <ul class="submitted-files">
                 {files.into_iter().map(|f| view! {
                     <li class="submitted-file">
-                        <a href=format!("/uploads/{}", f.id) download=f.name.clone()>{f.name.clone()}</a>
+                        <a href=crate::urls::uploaded_file(f.id) download=f.name.clone()>{f.name.clone()}</a>
                         <span class="muted">{format!(" · uploaded · {}", human_size(f.size))}</span>
                     </li>
                 }).collect_view()}
@@ -100,11 +100,10 @@ fn render_value(value: FieldValue) -> AnyView {
         FieldValue::Files(files) => view! {
             <ul class="submitted-files">
                 {files.into_iter().map(|f| {
-                    let q = serde_urlencoded::to_string([("path", f.path.as_str())]).unwrap_or_default();
                     let size = f.size.map(human_size).unwrap_or_default();
                     view! {
                         <li class="submitted-file">
-                            <a href=format!("/files/{}/download?{q}", f.data_source_id) download=f.name.clone()>{f.name.clone()}</a>
+                            <a href=crate::urls::file_download(f.data_source_id, &f.path) download=f.name.clone()>{f.name.clone()}</a>
                             <span class="muted">{format!(" /{} · {size}", f.path.trim_start_matches('/'))}</span>
                         </li>
                     }
