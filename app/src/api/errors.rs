@@ -122,6 +122,7 @@ impl From<FormError> for AppError {
             FormError::Values(problems) => AppError::fields(problems),
             FormError::Denied(sentence) => AppError::Forbidden(sentence),
             FormError::Database(e) => internal(e),
+            FormError::Stored(e) => internal(e),
         }
     }
 }
@@ -191,7 +192,9 @@ impl From<UploadError> for AppError {
             UploadError::TooLarge { .. } | UploadError::TooManyPending { .. } => {
                 AppError::TooLarge(e.to_string())
             }
-            UploadError::Storage(_) | UploadError::Database(_) => internal(e),
+            UploadError::Storage(_) | UploadError::Database(_) | UploadError::Stored(_) => {
+                internal(e)
+            }
         }
     }
 }

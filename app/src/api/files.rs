@@ -4,10 +4,6 @@ use crate::dto::{FileEntry, FolderPageView, UsableDataSourceList};
 use crate::error::AppError;
 use leptos::prelude::*;
 
-#[cfg(feature = "ssr")]
-    }
-}
-
 /// Data sources the caller may use, by name, one page (0-based) at a time; with `ready_only` only
 /// those ready to use (Home), otherwise each with its status (the designer shows why one cannot be
 /// bound yet).

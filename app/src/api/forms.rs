@@ -205,7 +205,8 @@ pub async fn pick_files(
                 require_area(wharf_types::Area::Forms).await?;
             }
             let ctx = server_context()?;
-            let list = domain::forms::list_field(&ctx.db, form_id, &field, version_shown(preview)).await?;
+            let list =
+                domain::forms::list_field(&ctx.db, form_id, &field, version_shown(preview)).await?;
             require_on_data_source(Action::UseDataSource, list.data_source_id).await?;
             let query = query.filter(|q| !q.trim().is_empty());
             let listing = domain::picker::page(

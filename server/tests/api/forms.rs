@@ -111,18 +111,24 @@ async fn a_person_pages_through_a_big_folder_picks_two_pdfs_and_the_submission_k
         .await;
     assert_eq!(submitted.status(), StatusCode::OK);
     let list = app.submissions(form).await;
-    assert_eq!(list.total, 1);
-    let files = files_of(list.rows[0].values.get("invoices"));
+    assert_eq!(list.submissions.total, 1);
+    let files = files_of(list.submissions.rows[0].values.get("invoices"));
     assert_eq!(files[0].name, "INV-00007.pdf");
     assert_eq!(files[0].size, Some(6));
     assert!(files[0].rev.is_some());
     assert_eq!(files[1].path, "Archive/Invoices/2026/Q1.pdf");
     assert_eq!(files[1].value, "/Archive/Invoices/2026/Q1.pdf");
-    assert_eq!(list.rows[0].submitted_by.as_deref(), Some("uma"));
+    assert_eq!(
+        list.submissions.rows[0].submitted_by.as_deref(),
+        Some("uma")
+    );
 
     // The listed download link streams the file through Wharf.
     let download = app
-        .get_page(&app::urls::file_download(ds, "/Archive/Invoices/INV-00007.pdf"))
+        .get_page(&app::urls::file_download(
+            ds,
+            "/Archive/Invoices/INV-00007.pdf",
+        ))
         .await;
     assert_eq!(download.status(), StatusCode::OK);
     assert_eq!(download.bytes().await.unwrap().as_ref(), b"%PDF 7");
@@ -212,7 +218,7 @@ async fn a_submission_that_does_not_fit_the_form_is_refused_and_nothing_is_store
         refused.at("files").contains("Only .pdf files"),
         "{refused:?}"
     );
-    assert_eq!(app.submissions(form).await.total, 0);
+    assert_eq!(app.submissions(form).await.submissions.total, 0);
 
     // The same person, with values that fit, gets through.
     let ok = app
@@ -400,9 +406,9 @@ async fn uploaded_files_go_in_with_the_submission_once_and_are_listed_with_a_dow
     assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
     let list = app.submissions(form).await;
-    assert_eq!(list.total, 1);
-    let Some(FieldValue::Uploads(uploaded)) = list.rows[0].values.get("receipt") else {
-        panic!("no uploads stored: {:?}", list.rows[0].values);
+    assert_eq!(list.submissions.total, 1);
+    let Some(FieldValue::Uploads(uploaded)) = list.submissions.rows[0].values.get("receipt") else {
+        panic!("no uploads stored: {:?}", list.submissions.rows[0].values);
     };
     assert_eq!(uploaded[0].name, "taxi.txt");
     assert_eq!(uploaded[0].size, 14);
@@ -479,7 +485,7 @@ async fn manual_lists_dates_and_numbers_take_only_what_the_form_allows() {
         .await;
     assert_eq!(ok.status(), StatusCode::OK);
     let list = app.submissions(form).await;
-    let values = &list.rows[0].values;
+    let values = &list.submissions.rows[0].values;
     assert_eq!(
         values["tags"],
         FieldValue::Options(vec!["red".into(), "blue".into()])

@@ -11,7 +11,6 @@ use crate::components::shell::AreaGuard;
 use crate::components::time::Time;
 use crate::components::toast::use_toasts;
 use crate::dto::{ConnectionView, DataSourceView};
-use crate::error::AppError;
 use crate::routes::admin::data_source_security::SecurityDialog;
 use crate::routes::{require_id, use_id_param};
 use leptos::prelude::*;
