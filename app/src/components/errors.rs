@@ -78,3 +78,24 @@ pub fn FieldError(
         </Show>
     }
 }
+
+/// One labelled form field: the label, the control (the children), an optional hint, and the
+/// field's message under it (`{id}-error`, with `-` for `_`).
+#[component]
+pub fn LabeledField(
+    /// The control's id, which the label points at.
+    id: &'static str,
+    label: &'static str,
+    #[prop(optional)] hint: &'static str,
+    #[prop(into)] error: Signal<Option<String>>,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            {children()}
+            {(!hint.is_empty()).then(|| view! { <p class="hint">{hint}</p> })}
+            <FieldError message=error id=format!("{}-error", id.replace('_', "-"))/>
+        </div>
+    }
+}

@@ -1,6 +1,6 @@
 use crate::api::auth::ChangePassword;
 use crate::components::admin::{FormError, field_error, form_error};
-use crate::components::errors::FieldError;
+use crate::components::errors::{FieldError, LabeledField};
 use crate::components::notice::{Notice, NoticeKind};
 use crate::components::shell::{CurrentUserResource, IdentityVersion};
 use crate::components::toast::use_toasts;
@@ -39,22 +39,15 @@ pub fn ChangePasswordPage() -> impl IntoView {
                 })}
             </Transition>
             <ActionForm action=action>
-                <div class="field">
-                    <label for="current_password">"Current password"</label>
+                <LabeledField id="current_password" label="Current password" error=field_error(answer, "current_password")>
                     <input id="current_password" name="current_password" type="password" autocomplete="current-password" required/>
-                    <FieldError message=field_error(answer, "current_password") id="current-password-error"/>
-                </div>
-                <div class="field">
-                    <label for="new_password">"New password"</label>
+                </LabeledField>
+                <LabeledField id="new_password" label="New password" hint="At least 10 characters." error=field_error(answer, "new_password")>
                     <input id="new_password" name="new_password" type="password" autocomplete="new-password" required minlength="10"/>
-                    <p class="hint">"At least 10 characters."</p>
-                    <FieldError message=field_error(answer, "new_password") id="new-password-error"/>
-                </div>
-                <div class="field">
-                    <label for="confirm_password">"Repeat the new password"</label>
+                </LabeledField>
+                <LabeledField id="confirm_password" label="Repeat the new password" error=field_error(answer, "confirm_password")>
                     <input id="confirm_password" name="confirm_password" type="password" autocomplete="new-password" required/>
-                    <FieldError message=field_error(answer, "confirm_password") id="confirm-password-error"/>
-                </div>
+                </LabeledField>
                 <FormError message=form_error(answer)/>
                 <button type="submit" class="button primary" disabled=move || action.pending().get()>
                     "Change password"

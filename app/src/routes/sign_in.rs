@@ -1,6 +1,6 @@
 use crate::api::auth::SignIn;
 use crate::components::admin::{FormError, field_error, form_error};
-use crate::components::errors::FieldError;
+use crate::components::errors::{FieldError, LabeledField};
 use crate::components::icons::{Icon, IconName};
 use crate::components::reload_at;
 use leptos::prelude::*;
@@ -30,16 +30,12 @@ pub fn SignInPage() -> impl IntoView {
                 <h1>"Sign in"</h1>
                 <ActionForm action=action>
                     <input type="hidden" name="next" prop:value=next/>
-                    <div class="field">
-                        <label for="username">"User name"</label>
+                    <LabeledField id="username" label="User name" error=field_error(answer, "username")>
                         <input id="username" name="username" autocomplete="username" required autofocus/>
-                        <FieldError message=field_error(answer, "username") id="username-error"/>
-                    </div>
-                    <div class="field">
-                        <label for="password">"Password"</label>
+                    </LabeledField>
+                    <LabeledField id="password" label="Password" error=field_error(answer, "password")>
                         <input id="password" name="password" type="password" autocomplete="current-password" required/>
-                        <FieldError message=field_error(answer, "password") id="password-error"/>
-                    </div>
+                    </LabeledField>
                     <FormError message=form_error(answer) testid="sign-in-error"/>
                     <button type="submit" class="button primary wide" disabled=move || action.pending().get()>
                         {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}

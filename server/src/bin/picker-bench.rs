@@ -221,6 +221,7 @@ fn median(mut v: Vec<Duration>) -> Duration {
 
 /// One whole listing: time until the first page's body was read and parsed, time until the last's.
 #[derive(Clone, Copy)]
+#[derive(Default)]
 struct Listing {
     first: Duration,
     last: Duration,
@@ -229,6 +230,28 @@ struct Listing {
     pages: usize,
     /// Response bodies, all pages.
     bytes: usize,
+}
+
+impl Listing {
+    /// Counts one page's body (`entries`, and those `is_folder` says are folders) and returns it
+    /// parsed, so the caller can read its cursor.
+    fn count_page(
+        &mut self,
+        started: Instant,
+        body: &[u8],
+        is_folder: fn(&Value) -> bool,
+    ) -> BenchResult<Value> {
+        self.bytes += body.len();
+        let page: Value = serde_json::from_slice(body)?;
+        if self.pages == 0 {
+            self.first = started.elapsed();
+        }
+        self.pages += 1;
+        let entries = page["entries"].as_array().ok_or("no entries")?;
+        self.entries += entries.len();
+        self.folders += entries.iter().filter(|e| is_folder(e)).count();
+        Ok(page)
+    }
 }
 
 /// Gives the sandbox's one account `FOLDER`: `FILES` small files and `SUBFOLDERS` folders (one file
@@ -265,14 +288,7 @@ async fn list_direct(http: &Client, base_url: &str, token: &str) -> BenchResult<
             .send()
     };
     let started = Instant::now();
-    let mut listing = Listing {
-        first: Duration::ZERO,
-        last: Duration::ZERO,
-        entries: 0,
-        folders: 0,
-        pages: 0,
-        bytes: 0,
-    };
+    let mut listing = Listing::default();
     let mut arg = json!({ "path": FOLDER, "limit": LIMIT });
     let mut route = "list_folder";
     loop {
@@ -281,15 +297,7 @@ async fn list_direct(http: &Client, base_url: &str, token: &str) -> BenchResult<
             return Err(format!("{route} answered {}", response.status()).into());
         }
         let body = response.bytes().await?;
-        listing.bytes += body.len();
-        let page: Value = serde_json::from_slice(&body)?;
-        if listing.pages == 0 {
-            listing.first = started.elapsed();
-        }
-        listing.pages += 1;
-        let entries = page["entries"].as_array().ok_or("no entries")?;
-        listing.entries += entries.len();
-        listing.folders += entries.iter().filter(|e| e[".tag"] == "folder").count();
+        let page = listing.count_page(started, &body, |e| e[".tag"] == "folder")?;
         if page["has_more"] != true {
             break;
         }
@@ -303,14 +311,7 @@ async fn list_direct(http: &Client, base_url: &str, token: &str) -> BenchResult<
 /// The field's folder through the forms file picker: `pick_files`, then its `next` to the end.
 async fn list_through_wharf(wharf: &Wharf, http: &Client, form_id: &str) -> BenchResult<Listing> {
     let started = Instant::now();
-    let mut listing = Listing {
-        first: Duration::ZERO,
-        last: Duration::ZERO,
-        entries: 0,
-        folders: 0,
-        pages: 0,
-        bytes: 0,
-    };
+    let mut listing = Listing::default();
     let mut next: Option<String> = None;
     loop {
         let mut form = vec![("form_id", form_id), ("field", FIELD), ("folder", "")];
@@ -329,18 +330,7 @@ async fn list_through_wharf(wharf: &Wharf, http: &Client, form_id: &str) -> Benc
             return Err(wharf.failed(format!("pick_files answered {status}: {body}")));
         }
         let body = response.bytes().await?;
-        listing.bytes += body.len();
-        let page: Value = serde_json::from_slice(&body)?;
-        if listing.pages == 0 {
-            listing.first = started.elapsed();
-        }
-        listing.pages += 1;
-        let entries = page["entries"].as_array().ok_or("no entries")?;
-        listing.entries += entries.len();
-        listing.folders += entries
-            .iter()
-            .filter(|e| e["entry"]["is_folder"] == true)
-            .count();
+        let page = listing.count_page(started, &body, |e| e["entry"]["is_folder"] == true)?;
         next = page["next"].as_str().map(str::to_owned);
         if next.is_none() {
             break;

@@ -2,7 +2,7 @@
 use crate::api::groups::{DeleteGroup, SaveGroup, find_group_candidates, get_group, list_groups};
 use crate::components::admin::{FormError, field_error, form_error};
 use crate::components::confirm::DeletePanel;
-use crate::components::errors::{FieldError, load_failed};
+use crate::components::errors::{FieldError, LabeledField, load_failed};
 use crate::components::list_page::SearchableList;
 use crate::components::shell::AreaGuard;
 use crate::components::toast::use_toasts;
@@ -148,11 +148,9 @@ fn GroupEditor(existing: Option<GroupView>) -> impl IntoView {
         <section class="page narrow">
             <h1>{title}</h1>
             <form on:submit=on_submit data-testid="group-form">
-                <div class="field">
-                    <label for="name">"Name"</label>
+                <LabeledField id="name" label="Name" error=field_error(answer, "name")>
                     <input id="name" type="text" maxlength="100" required bind:value=name placeholder="e.g. Finance"/>
-                    <FieldError message=field_error(answer, "name") id="name-error"/>
-                </div>
+                </LabeledField>
                 <div class="field">
                     <label for="description">"Description"</label>
                     <textarea id="description" maxlength="1000" rows="2" bind:value=description></textarea>

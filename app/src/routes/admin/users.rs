@@ -5,7 +5,7 @@ use crate::api::users::{
 };
 use crate::components::admin::{FormError, RolePicker, UserStatusBadge, field_error, form_error};
 use crate::components::confirm::DeletePanel;
-use crate::components::errors::{FieldError, load_failed};
+use crate::components::errors::{FieldError, LabeledField, load_failed};
 use crate::components::list_page::SearchableList;
 use crate::components::shell::AreaGuard;
 use crate::components::toast::use_toasts;
@@ -129,24 +129,16 @@ fn NewUserForm() -> impl IntoView {
         <section class="page narrow">
             <h1>"Add user"</h1>
             <form on:submit=on_submit data-testid="new-user-form">
-                <div class="field">
-                    <label for="username">"User name"</label>
+                <LabeledField id="username" label="User name" hint="What they type to sign in. Not case-sensitive; cannot be changed later." error=field_error(answer, "username")>
                     <input id="username" type="text" autocomplete="off" maxlength="64" required bind:value=username/>
-                    <p class="hint">"What they type to sign in. Not case-sensitive; cannot be changed later."</p>
-                    <FieldError message=field_error(answer, "username") id="username-error"/>
-                </div>
+                </LabeledField>
                 <ProfileFields display_name email answer/>
-                <div class="field">
-                    <label for="password">"Initial password"</label>
+                <LabeledField id="password" label="Initial password" hint="At least 10 characters. They replace it with their own at first sign-in." error=field_error(answer, "password")>
                     <input id="password" type="password" autocomplete="new-password" minlength="10" required bind:value=password/>
-                    <p class="hint">"At least 10 characters. They replace it with their own at first sign-in."</p>
-                    <FieldError message=field_error(answer, "password") id="password-error"/>
-                </div>
-                <div class="field">
-                    <label for="confirm_password">"Repeat the password"</label>
+                </LabeledField>
+                <LabeledField id="confirm_password" label="Repeat the password" error=field_error(answer, "confirm_password")>
                     <input id="confirm_password" type="password" autocomplete="new-password" required bind:value=confirm_password/>
-                    <FieldError message=field_error(answer, "confirm_password") id="confirm-password-error"/>
-                </div>
+                </LabeledField>
                 <RolePicker selected=roles error=field_error(answer, "roles")/>
                 <FormError message=form_error(answer)/>
                 <div class="form-actions">
@@ -166,16 +158,12 @@ fn ProfileFields<T: Send + Sync + 'static>(
     answer: MappedSignal<Option<Result<T, AppError>>>,
 ) -> impl IntoView {
     view! {
-        <div class="field">
-            <label for="display_name">"Name"</label>
+        <LabeledField id="display_name" label="Name" error=field_error(answer, "display_name")>
             <input id="display_name" type="text" maxlength="100" required bind:value=display_name/>
-            <FieldError message=field_error(answer, "display_name") id="display-name-error"/>
-        </div>
-        <div class="field">
-            <label for="email">"Email"</label>
+        </LabeledField>
+        <LabeledField id="email" label="Email" error=field_error(answer, "email")>
             <input id="email" type="email" maxlength="254" bind:value=email placeholder="optional"/>
-            <FieldError message=field_error(answer, "email") id="email-error"/>
-        </div>
+        </LabeledField>
     }
 }
 
@@ -291,16 +279,12 @@ fn ResetPassword(id: i32, username: String) -> impl IntoView {
             <h2 id="reset-title">"Reset password"</h2>
             <p class="muted">"Set a password to pass on; they replace it with their own at their next sign-in."</p>
             <form on:submit=on_submit data-testid="reset-password-form">
-                <div class="field">
-                    <label for="reset_password">"New password"</label>
+                <LabeledField id="reset_password" label="New password" error=field_error(answer, "password")>
                     <input id="reset_password" type="password" autocomplete="new-password" minlength="10" required bind:value=password/>
-                    <FieldError message=field_error(answer, "password") id="reset-password-error"/>
-                </div>
-                <div class="field">
-                    <label for="reset_confirm_password">"Repeat the new password"</label>
+                </LabeledField>
+                <LabeledField id="reset_confirm_password" label="Repeat the new password" error=field_error(answer, "confirm_password")>
                     <input id="reset_confirm_password" type="password" autocomplete="new-password" required bind:value=confirm_password/>
-                    <FieldError message=field_error(answer, "confirm_password") id="reset-confirm-error"/>
-                </div>
+                </LabeledField>
                 <FormError message=form_error(answer)/>
                 <button type="submit" class="button" disabled=move || reset.pending().get()>"Set password"</button>
             </form>
