@@ -1,6 +1,7 @@
 // The identity services together, on in-memory SQLite.
 use super::*;
 use crate::db::connect_and_migrate;
+use crate::testing::{memory_db, new_user, someone};
 use entity::{group_member, user, user_role};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, DatabaseConnection, EntityTrait, PaginatorTrait,
@@ -9,8 +10,11 @@ use users::active_administrators;
 use wharf_types::PAGE_SIZE;
 use wharf_types::Role;
 
-async fn fresh_db() -> DatabaseConnection {
-    connect_and_migrate("sqlite::memory:").await.unwrap()
+/// A database with Alice in it; answers her id too.
+async fn with_alice() -> (DatabaseConnection, i32) {
+    let db = memory_db().await;
+    let id = alice(&db).await;
+    (db, id)
 }
 
 async fn alice(db: &DatabaseConnection) -> i32 {
@@ -31,8 +35,7 @@ async fn alice(db: &DatabaseConnection) -> i32 {
 
 #[tokio::test]
 async fn a_user_signs_in_case_insensitively_and_gets_their_roles() {
-    let db = fresh_db().await;
-    alice(&db).await;
+    let (db, _) = with_alice().await;
     let user = authenticate(&db, "ALICE", "correct horse battery")
         .await
         .unwrap();
@@ -42,8 +45,7 @@ async fn a_user_signs_in_case_insensitively_and_gets_their_roles() {
 
 #[tokio::test]
 async fn unknown_users_and_wrong_passwords_are_refused_alike() {
-    let db = fresh_db().await;
-    alice(&db).await;
+    let (db, _) = with_alice().await;
     let wrong = authenticate(&db, "alice", "wrong password!")
         .await
         .unwrap_err();
@@ -56,17 +58,13 @@ async fn unknown_users_and_wrong_passwords_are_refused_alike() {
 
 #[tokio::test]
 async fn duplicate_user_names_are_refused_without_a_partial_user() {
-    let db = fresh_db().await;
-    alice(&db).await;
+    let (db, _) = with_alice().await;
     let again = create_user(
         &db,
         NewUser {
-            username: "alice",
             display_name: "Another",
-            email: None,
             password: "another password",
-            roles: &[Role::Administrator],
-            must_change_password: false,
+            ..new_user("alice", &[Role::Administrator])
         },
     )
     .await;
@@ -77,8 +75,7 @@ async fn duplicate_user_names_are_refused_without_a_partial_user() {
 
 #[tokio::test]
 async fn changing_a_password_needs_the_current_one_and_a_strong_new_one() {
-    let db = fresh_db().await;
-    let id = alice(&db).await;
+    let (db, id) = with_alice().await;
     assert!(matches!(
         change_password(&db, id, "not it at all", "a brand new password").await,
         Err(IdentityError::WrongCurrentPassword)
@@ -108,7 +105,7 @@ async fn changing_a_password_needs_the_current_one_and_a_strong_new_one() {
 
 #[tokio::test]
 async fn the_first_start_creates_one_administrator_who_must_change_the_password() {
-    let db = fresh_db().await;
+    let db = memory_db().await;
     let dir = tempfile::tempdir().unwrap();
     let admin = ensure_initial_admin(&db, dir.path())
         .await
@@ -142,8 +139,7 @@ async fn the_first_start_creates_one_administrator_who_must_change_the_password(
 
 #[tokio::test]
 async fn disabled_users_cannot_sign_in_and_are_not_found_active() {
-    let db = fresh_db().await;
-    let id = alice(&db).await;
+    let (db, id) = with_alice().await;
     let mut active: user::ActiveModel = user::Entity::find_by_id(id)
         .one(&db)
         .await
@@ -160,35 +156,10 @@ async fn disabled_users_cannot_sign_in_and_are_not_found_active() {
     assert!(find_active_user(&db, id).await.unwrap().is_none());
 }
 
-/// An administrator acting in tests; audit rows need no real user behind them.
-fn someone() -> AuthenticatedUser {
-    AuthenticatedUser {
-        id: 0,
-        username: "root".into(),
-        display_name: "Root".into(),
-        email: None,
-        roles: vec![Role::Administrator],
-        must_change_password: false,
-        group_ids: Vec::new(),
-        listed_as_connection_administrator: false,
-    }
-}
-
 async fn add(db: &DatabaseConnection, name: &str, roles: &[Role]) -> i32 {
-    add_user(
-        db,
-        &someone(),
-        NewUser {
-            username: name,
-            display_name: name,
-            email: None,
-            password: "a long enough password",
-            roles,
-            must_change_password: false,
-        },
-    )
-    .await
-    .unwrap()
+    add_user(db, &someone(), new_user(name, roles))
+        .await
+        .unwrap()
 }
 
 fn changes(roles: &[Role], disabled: bool) -> UserChanges<'_> {
@@ -209,7 +180,7 @@ fn field_of(e: &IdentityError) -> Option<&'static str> {
 
 #[tokio::test]
 async fn bad_input_names_its_field_and_creates_nothing() {
-    let db = fresh_db().await;
+    let db = memory_db().await;
     add(&db, "alice", &[Role::User]).await;
     let base = NewUser {
         username: "bob",
@@ -305,7 +276,7 @@ async fn bad_input_names_its_field_and_creates_nothing() {
 
 #[tokio::test]
 async fn the_last_active_administrator_cannot_be_demoted_disabled_or_deleted() {
-    let db = fresh_db().await;
+    let db = memory_db().await;
     let ann = add(&db, "ann", &[Role::Administrator]).await;
     let ben = add(&db, "ben", &[Role::Administrator, Role::User]).await;
     // two administrators: one of them may go
@@ -339,7 +310,7 @@ async fn the_last_active_administrator_cannot_be_demoted_disabled_or_deleted() {
 
 #[tokio::test]
 async fn administrators_cannot_disable_or_delete_themselves() {
-    let db = fresh_db().await;
+    let db = memory_db().await;
     let ann = add(&db, "ann", &[Role::Administrator]).await;
     add(&db, "ben", &[Role::Administrator]).await;
     let me = find_active_user(&db, ann).await.unwrap().unwrap();
@@ -388,8 +359,7 @@ async fn concurrent_changes_never_remove_the_last_administrator() {
 
 #[tokio::test]
 async fn a_password_set_by_an_administrator_must_be_changed_at_next_sign_in() {
-    let db = fresh_db().await;
-    let id = alice(&db).await;
+    let (db, id) = with_alice().await;
     let short = set_password_by_admin(&db, &someone(), id, "short").await;
     assert_eq!(field_of(&short.unwrap_err()), Some("password"));
 
@@ -417,7 +387,7 @@ async fn a_password_set_by_an_administrator_must_be_changed_at_next_sign_in() {
 
 #[tokio::test]
 async fn the_users_list_searches_pages_and_names_groups() {
-    let db = fresh_db().await;
+    let db = memory_db().await;
     for i in 0..PAGE_SIZE + 2 {
         add(&db, &format!("user{i:03}"), &[Role::User]).await;
     }
@@ -448,7 +418,7 @@ async fn the_users_list_searches_pages_and_names_groups() {
 
 #[tokio::test]
 async fn deleting_a_user_removes_their_roles_and_memberships_and_is_recorded() {
-    let db = fresh_db().await;
+    let db = memory_db().await;
     let id = add(&db, "dan", &[Role::User]).await;
     let ops = crate::groups::create(&db, &someone(), "Ops", "")
         .await
