@@ -10,6 +10,8 @@ use users::active_administrators;
 use wharf_types::PAGE_SIZE;
 use wharf_types::Role;
 
+const ALICE_PASSWORD: &str = "correct horse battery";
+
 /// A database with Alice in it; answers her id too.
 async fn with_alice() -> (DatabaseConnection, i32) {
     let db = memory_db().await;
@@ -24,7 +26,7 @@ async fn alice(db: &DatabaseConnection) -> i32 {
             username: " Alice ",
             display_name: "Alice Liddell",
             email: Some("alice@example.com"),
-            password: "correct horse battery",
+            password: ALICE_PASSWORD,
             roles: &[Role::User, Role::DesignBusinessProcess],
             must_change_password: false,
         },
@@ -36,9 +38,7 @@ async fn alice(db: &DatabaseConnection) -> i32 {
 #[tokio::test]
 async fn a_user_signs_in_case_insensitively_and_gets_their_roles() {
     let (db, _) = with_alice().await;
-    let user = authenticate(&db, "ALICE", "correct horse battery")
-        .await
-        .unwrap();
+    let user = authenticate(&db, "ALICE", ALICE_PASSWORD).await.unwrap();
     assert_eq!(user.username, "alice");
     assert_eq!(user.roles, vec![Role::DesignBusinessProcess, Role::User]);
 }
@@ -49,9 +49,7 @@ async fn unknown_users_and_wrong_passwords_are_refused_alike() {
     let wrong = authenticate(&db, "alice", "wrong password!")
         .await
         .unwrap_err();
-    let unknown = authenticate(&db, "bob", "correct horse battery")
-        .await
-        .unwrap_err();
+    let unknown = authenticate(&db, "bob", ALICE_PASSWORD).await.unwrap_err();
     assert_eq!(wrong.to_string(), unknown.to_string());
     assert!(matches!(wrong, IdentityError::InvalidCredentials));
 }
@@ -81,21 +79,17 @@ async fn changing_a_password_needs_the_current_one_and_a_strong_new_one() {
         Err(IdentityError::WrongCurrentPassword)
     ));
     assert!(matches!(
-        change_password(&db, id, "correct horse battery", "short").await,
+        change_password(&db, id, ALICE_PASSWORD, "short").await,
         Err(IdentityError::PasswordRejected(_))
     ));
     assert!(matches!(
-        change_password(&db, id, "correct horse battery", "correct horse battery").await,
+        change_password(&db, id, ALICE_PASSWORD, ALICE_PASSWORD).await,
         Err(IdentityError::PasswordRejected(_))
     ));
-    change_password(&db, id, "correct horse battery", "a brand new password")
+    change_password(&db, id, ALICE_PASSWORD, "a brand new password")
         .await
         .unwrap();
-    assert!(
-        authenticate(&db, "alice", "correct horse battery")
-            .await
-            .is_err()
-    );
+    assert!(authenticate(&db, "alice", ALICE_PASSWORD).await.is_err());
     assert!(
         authenticate(&db, "alice", "a brand new password")
             .await
@@ -148,11 +142,7 @@ async fn disabled_users_cannot_sign_in_and_are_not_found_active() {
         .into();
     active.disabled = Set(true);
     active.update(&db).await.unwrap();
-    assert!(
-        authenticate(&db, "alice", "correct horse battery")
-            .await
-            .is_err()
-    );
+    assert!(authenticate(&db, "alice", ALICE_PASSWORD).await.is_err());
     assert!(find_active_user(&db, id).await.unwrap().is_none());
 }
 
@@ -367,11 +357,7 @@ async fn a_password_set_by_an_administrator_must_be_changed_at_next_sign_in() {
         .await
         .unwrap();
 
-    assert!(
-        authenticate(&db, "alice", "correct horse battery")
-            .await
-            .is_err()
-    );
+    assert!(authenticate(&db, "alice", ALICE_PASSWORD).await.is_err());
     let alice = authenticate(&db, "alice", "temporary password 1")
         .await
         .unwrap();
