@@ -331,41 +331,26 @@ pub async fn list(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::connect_and_migrate;
-    use crate::identity::{NewUser, create_user, find_active_user};
+    use crate::identity::{NewUser, create_user};
+    use crate::testing::{dropbox_source, memory_db, new_user, signed_in};
     use wharf_types::PAGE_SIZE;
     use wharf_types::{Role, SearchScope};
 
     async fn setup() -> (DatabaseConnection, AuthenticatedUser) {
-        let db = connect_and_migrate("sqlite::memory:").await.unwrap();
-        let id = create_user(
-            &db,
-            NewUser {
-                username: "dana",
-                display_name: "Dana",
-                email: None,
-                password: "password123!",
-                roles: &[Role::ManageDataSources],
-                must_change_password: false,
-            },
-        )
-        .await
-        .unwrap();
-        let actor = find_active_user(&db, id).await.unwrap().unwrap();
+        let db = memory_db().await;
+        let dana = NewUser {
+            display_name: "Dana",
+            ..new_user("dana", &[Role::ManageDataSources])
+        };
+        let id = create_user(&db, dana).await.unwrap();
+        let actor = signed_in(&db, id).await;
         (db, actor)
     }
 
     #[tokio::test]
     async fn a_new_data_source_is_incomplete_and_audited() {
         let (db, dana) = setup().await;
-        let id = create(
-            &db,
-            DataSourceKind::Dropbox,
-            ConnectorSettings::new("  Sales files ", DropboxSettings::default()),
-            &dana,
-        )
-        .await
-        .unwrap();
+        let id = dropbox_source(&db, "  Sales files ", &dana).await.unwrap();
         let detail = get(&db, id).await.unwrap();
         assert_eq!(detail.summary.display_name.as_deref(), Some("Sales files"));
         assert_eq!(detail.summary.status, DataSourceStatus::Incomplete);
@@ -377,54 +362,20 @@ mod tests {
     #[tokio::test]
     async fn names_are_unique_regardless_of_case_and_blank_names_may_repeat() {
         let (db, dana) = setup().await;
-        create(
-            &db,
-            DataSourceKind::Dropbox,
-            ConnectorSettings::new("Sales", DropboxSettings::default()),
-            &dana,
-        )
-        .await
-        .unwrap();
+        dropbox_source(&db, "Sales", &dana).await.unwrap();
         assert!(matches!(
-            create(
-                &db,
-                DataSourceKind::Dropbox,
-                ConnectorSettings::new("SALES", DropboxSettings::default()),
-                &dana
-            )
-            .await,
+            dropbox_source(&db, "SALES", &dana).await,
             Err(DataSourceError::NameTaken(_))
         ));
-        create(
-            &db,
-            DataSourceKind::Dropbox,
-            ConnectorSettings::new("", DropboxSettings::default()),
-            &dana,
-        )
-        .await
-        .unwrap();
-        create(
-            &db,
-            DataSourceKind::Dropbox,
-            ConnectorSettings::new("   ", DropboxSettings::default()),
-            &dana,
-        )
-        .await
-        .unwrap();
+        dropbox_source(&db, "", &dana).await.unwrap();
+        dropbox_source(&db, "   ", &dana).await.unwrap();
         assert_eq!(list(&db, Condition::all(), "", 0).await.unwrap().total, 3);
     }
 
     #[tokio::test]
     async fn bad_input_is_refused_and_changes_nothing() {
         let (db, dana) = setup().await;
-        let id = create(
-            &db,
-            DataSourceKind::Dropbox,
-            ConnectorSettings::new("Sales", DropboxSettings::default()),
-            &dana,
-        )
-        .await
-        .unwrap();
+        let id = dropbox_source(&db, "Sales", &dana).await.unwrap();
         let long = "x".repeat(101);
         assert!(matches!(
             update(
@@ -458,14 +409,7 @@ mod tests {
     #[tokio::test]
     async fn saving_settings_stores_them_canonical_and_audits_what_changed() {
         let (db, dana) = setup().await;
-        let id = create(
-            &db,
-            DataSourceKind::Dropbox,
-            ConnectorSettings::new("Sales", DropboxSettings::default()),
-            &dana,
-        )
-        .await
-        .unwrap();
+        let id = dropbox_source(&db, "Sales", &dana).await.unwrap();
         let settings = DropboxSettings {
             root_folder: "Projects//2026/".into(),
             file_pattern: "*.pdf ; *.docx".into(),
@@ -491,14 +435,7 @@ mod tests {
     async fn the_list_searches_name_and_type_and_pages() {
         let (db, dana) = setup().await;
         for name in ["Alpha", "Beta", "100%_real"] {
-            create(
-                &db,
-                DataSourceKind::Dropbox,
-                ConnectorSettings::new(name, DropboxSettings::default()),
-                &dana,
-            )
-            .await
-            .unwrap();
+            dropbox_source(&db, name, &dana).await.unwrap();
         }
         assert_eq!(
             list(&db, Condition::all(), "alp", 0).await.unwrap().total,
@@ -517,14 +454,9 @@ mod tests {
             "wildcards are searched literally"
         );
         for i in 0..PAGE_SIZE {
-            create(
-                &db,
-                DataSourceKind::Dropbox,
-                ConnectorSettings::new(format!("ds {i:03}"), DropboxSettings::default()),
-                &dana,
-            )
-            .await
-            .unwrap();
+            dropbox_source(&db, &format!("ds {i:03}"), &dana)
+                .await
+                .unwrap();
         }
         let second = list(&db, Condition::all(), "", 1).await.unwrap();
         assert_eq!(second.total, PAGE_SIZE + 3);
@@ -534,14 +466,7 @@ mod tests {
     #[tokio::test]
     async fn deleting_removes_the_data_source_but_keeps_its_trail() {
         let (db, dana) = setup().await;
-        let id = create(
-            &db,
-            DataSourceKind::Dropbox,
-            ConnectorSettings::new("Sales", DropboxSettings::default()),
-            &dana,
-        )
-        .await
-        .unwrap();
+        let id = dropbox_source(&db, "Sales", &dana).await.unwrap();
         delete(&db, id, &dana).await.unwrap();
         assert!(matches!(get(&db, id).await, Err(DataSourceError::NotFound)));
         assert!(matches!(

@@ -370,43 +370,15 @@ pub async fn delete<C: ConnectionTrait + TransactionTrait>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::connect_and_migrate;
-    use crate::identity::{NewUser, create_user};
+    use crate::testing::{memory_db, person, someone};
     use sea_orm::DatabaseConnection;
     use wharf_types::Role;
 
-    fn someone() -> AuthenticatedUser {
-        AuthenticatedUser {
-            id: 0,
-            username: "root".into(),
-            display_name: "Root".into(),
-            email: None,
-            roles: vec![Role::Administrator],
-            must_change_password: false,
-            group_ids: Vec::new(),
-            listed_as_connection_administrator: false,
-        }
-    }
-
     async fn setup() -> (DatabaseConnection, Vec<i32>) {
-        let db = connect_and_migrate("sqlite::memory:").await.unwrap();
+        let db = memory_db().await;
         let mut ids = Vec::new();
         for name in ["amy", "bob", "cat"] {
-            ids.push(
-                create_user(
-                    &db,
-                    NewUser {
-                        username: name,
-                        display_name: name,
-                        email: None,
-                        password: "a long enough password",
-                        roles: &[Role::User],
-                        must_change_password: false,
-                    },
-                )
-                .await
-                .unwrap(),
-            );
+            ids.push(person(&db, name, &[Role::User]).await);
         }
         (db, ids)
     }

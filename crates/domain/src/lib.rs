@@ -19,6 +19,8 @@ mod search;
 pub mod security;
 pub mod sessions;
 pub mod sign_in_throttle;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod uploads;
 pub mod vault;
 

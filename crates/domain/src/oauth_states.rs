@@ -111,42 +111,18 @@ pub async fn consume(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data_sources;
-    use crate::db::connect_and_migrate;
-    use crate::identity::{NewUser, create_user, find_active_user};
+    use crate::testing::{dropbox_source, memory_db, person, signed_in};
     use sea_orm::DatabaseConnection;
-    use wharf_types::{ConnectorSettings, DataSourceKind, DropboxSettings, Role};
+    use wharf_types::Role;
 
     async fn setup() -> (DatabaseConnection, Vault, i32, i32, i32) {
-        let db = connect_and_migrate("sqlite::memory:").await.unwrap();
-        let mut ids = Vec::new();
-        for name in ["ann", "bob"] {
-            ids.push(
-                create_user(
-                    &db,
-                    NewUser {
-                        username: name,
-                        display_name: name,
-                        email: None,
-                        password: "password123!",
-                        roles: &[Role::Administrator],
-                        must_change_password: false,
-                    },
-                )
-                .await
-                .unwrap(),
-            );
-        }
-        let ann = find_active_user(&db, ids[0]).await.unwrap().unwrap();
-        let ds = data_sources::create(
-            &db,
-            DataSourceKind::Dropbox,
-            ConnectorSettings::new("D", DropboxSettings::default()),
-            &ann,
-        )
-        .await
-        .unwrap();
-        (db, Vault::from_key(&[3; 32]), ds, ids[0], ids[1])
+        let db = memory_db().await;
+        let ann = person(&db, "ann", &[Role::Administrator]).await;
+        let bob = person(&db, "bob", &[Role::Administrator]).await;
+        let ds = dropbox_source(&db, "D", &signed_in(&db, ann).await)
+            .await
+            .unwrap();
+        (db, Vault::from_key(&[3; 32]), ds, ann, bob)
     }
 
     #[tokio::test]

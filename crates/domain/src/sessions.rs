@@ -119,7 +119,7 @@ impl ExpiredDeletion for DbSessionStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::connect_and_migrate;
+    use crate::testing::memory_db;
     use std::collections::HashMap;
     use time::Duration;
 
@@ -135,7 +135,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_saved_session_loads_back_until_it_expires() {
-        let store = DbSessionStore::new(connect_and_migrate("sqlite::memory:").await.unwrap());
+        let store = DbSessionStore::new(memory_db().await);
         let mut live = record(OffsetDateTime::now_utc() + Duration::hours(1));
         store.create(&mut live).await.unwrap();
         let loaded = store.load(&live.id).await.unwrap().expect("live session");
@@ -156,7 +156,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_table_holds_a_hash_of_the_id_never_the_id() {
-        let store = DbSessionStore::new(connect_and_migrate("sqlite::memory:").await.unwrap());
+        let store = DbSessionStore::new(memory_db().await);
         let mut rec = record(OffsetDateTime::now_utc() + Duration::hours(1));
         store.create(&mut rec).await.unwrap();
         let rows = session::Entity::find().all(&store.db).await.unwrap();
@@ -177,7 +177,7 @@ mod tests {
 
     #[tokio::test]
     async fn saving_again_replaces_data_and_expiry() {
-        let store = DbSessionStore::new(connect_and_migrate("sqlite::memory:").await.unwrap());
+        let store = DbSessionStore::new(memory_db().await);
         let mut rec = record(OffsetDateTime::now_utc() + Duration::hours(1));
         store.create(&mut rec).await.unwrap();
         rec.data.insert("user_id".to_owned(), serde_json::json!(8));

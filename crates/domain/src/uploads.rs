@@ -627,9 +627,8 @@ impl Drop for RemoveOnDrop {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::connect_and_migrate;
     use crate::forms;
-    use crate::identity::{NewUser, create_user, find_active_user};
+    use crate::testing::{memory_db, user};
     use entity::form_submission;
     use sea_orm::{DatabaseConnection, IntoActiveModel, PaginatorTrait, QueryOrder};
     use wharf_types::Role;
@@ -645,39 +644,17 @@ mod tests {
 
     fn field(name: &str, kind: FieldKind, visible: bool) -> FieldDefinition {
         FieldDefinition {
-            title: name.to_uppercase(),
-            name: name.into(),
-            help: String::new(),
-            required: false,
-            enabled: true,
             visible,
-            kind,
+            ..FieldDefinition::new(name.to_uppercase(), name, kind)
         }
-    }
-
-    async fn person(db: &DatabaseConnection, name: &str, role: Role) -> AuthenticatedUser {
-        let id = create_user(
-            db,
-            NewUser {
-                username: name,
-                display_name: name,
-                email: None,
-                password: "password123!",
-                roles: &[role],
-                must_change_password: false,
-            },
-        )
-        .await
-        .unwrap();
-        find_active_user(db, id).await.unwrap().unwrap()
     }
 
     /// A published form with File upload fields `attachment` and `other`, a hidden one `secret`
     /// and a Text field `note`.
     async fn setup() -> Setup {
-        let db = connect_and_migrate("sqlite::memory:").await.unwrap();
-        let designer = person(&db, "dora", Role::DesignBusinessProcess).await;
-        let uma = person(&db, "uma", Role::User).await;
+        let db = memory_db().await;
+        let designer = user(&db, "dora", &[Role::DesignBusinessProcess]).await;
+        let uma = user(&db, "uma", &[Role::User]).await;
         let form = forms::create(&db, &designer, "Claims").await.unwrap();
         let draft = FormDefinition {
             fields: vec![
@@ -795,6 +772,27 @@ mod tests {
         .await
     }
 
+    /// Uma stores `name` in the field `attachment`, with no content type, within `limits`.
+    async fn uma_stores<E: std::fmt::Display>(
+        s: &Setup,
+        name: &str,
+        content: impl Stream<Item = Result<Bytes, E>>,
+        limits: UploadLimits,
+    ) -> Result<UploadReceipt, UploadError> {
+        store_limited(
+            &s.db,
+            s.dir.path(),
+            &s.uma,
+            s.form,
+            "attachment",
+            name,
+            None,
+            content,
+            limits,
+        )
+        .await
+    }
+
     #[tokio::test]
     async fn unsubmitted_uploads_are_bounded_per_person_until_a_submission_claims_them() {
         let s = setup().await;
@@ -842,15 +840,11 @@ mod tests {
     #[tokio::test]
     async fn a_file_is_stored_whole_with_its_hash_and_size() {
         let s = setup().await;
-        let receipt = store(
-            &s.db,
-            s.dir.path(),
-            &s.uma,
-            s.form,
-            "attachment",
+        let receipt = uma_stores(
+            &s,
             "notes.txt",
-            None,
             body(&[b"hello ", b"world"]),
+            UploadLimits::DEFAULT,
         )
         .await
         .unwrap();
@@ -874,14 +868,9 @@ mod tests {
     #[tokio::test]
     async fn too_much_or_a_broken_body_leaves_nothing_behind() {
         let s = setup().await;
-        let too_big = store_limited(
-            &s.db,
-            s.dir.path(),
-            &s.uma,
-            s.form,
-            "attachment",
+        let too_big = uma_stores(
+            &s,
             "big.bin",
-            None,
             body(&[b"12345", b"67890", b"1"]),
             UploadLimits {
                 file_bytes: 10,
@@ -894,29 +883,14 @@ mod tests {
             Ok(Bytes::from_static(b"12345")),
             Err(std::io::Error::other("reset")),
         ]);
-        let interrupted = store(
-            &s.db,
-            s.dir.path(),
-            &s.uma,
-            s.form,
-            "attachment",
-            "a.bin",
-            None,
-            broken,
-        )
-        .await;
+        let interrupted = uma_stores(&s, "a.bin", broken, UploadLimits::DEFAULT).await;
         assert!(matches!(interrupted, Err(UploadError::Interrupted)));
         assert!(files_in(s.dir.path()).is_empty());
         assert_eq!(form_upload::Entity::find().count(&s.db).await.unwrap(), 0);
         // Exactly the limit is fine.
-        store_limited(
-            &s.db,
-            s.dir.path(),
-            &s.uma,
-            s.form,
-            "attachment",
+        uma_stores(
+            &s,
             "ten.bin",
-            None,
             body(&[b"12345", b"67890"]),
             UploadLimits {
                 file_bytes: 10,

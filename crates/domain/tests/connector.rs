@@ -2,20 +2,19 @@
 //! browser would, store tokens sealed, test, refuse replayed states, revoke on delete.
 use domain::connector::{
     Authorization, CallbackOutcome, ConnectorError, DropboxConnector, REAUTHORIZE_HINT,
-    RevokeOutcome,
+    RevokeOutcome, TestReport,
 };
-use domain::db::connect_and_migrate;
-use domain::identity::{NewUser, create_user, find_active_user};
 use domain::oauth_states::StateError;
+use domain::testing::{dropbox_source, memory_db, user};
 use domain::vault::Vault;
 use domain::{AuthenticatedUser, data_sources};
-use dropbox::{DropboxConfig, DropboxEndpoints, DropboxHub, OAuthApp, Secret};
-use dropbox_sandbox::{AppSpec, RunningSandbox, SandboxConfig, spawn};
+use dropbox_sandbox::RunningSandbox;
 use entity::dropbox_credential;
 use sea_orm::{DatabaseConnection, EntityTrait};
-use wharf_types::{ConnectorSettings, DataSourceKind, DataSourceStatus, DropboxSettings, Role};
+use wharf_types::{ConnectorSettings, DataSourceStatus, DropboxSettings, Role};
 
-const REDIRECT: &str = "http://wharf.test/oauth/dropbox/callback";
+mod support;
+use support::{REDIRECT, sandbox_and_hub};
 
 struct World {
     sandbox: RunningSandbox,
@@ -27,51 +26,13 @@ struct World {
     data_source: i32,
 }
 
-async fn user(db: &DatabaseConnection, name: &str) -> AuthenticatedUser {
-    let id = create_user(
-        db,
-        NewUser {
-            username: name,
-            display_name: name,
-            email: None,
-            password: "password123!",
-            roles: &[Role::Administrator],
-            must_change_password: false,
-        },
-    )
-    .await
-    .unwrap();
-    find_active_user(db, id).await.unwrap().unwrap()
-}
-
 async fn world() -> World {
-    let sandbox = spawn(
-        SandboxConfig::for_tests()
-            .with_app(AppSpec::new("wharf", "wharf-secret").redirect_uri(REDIRECT)),
-    )
-    .await
-    .unwrap();
-    let app = OAuthApp {
-        app_key: "wharf".into(),
-        app_secret: Some(Secret::new("wharf-secret")),
-        redirect_uri: REDIRECT.into(),
-    };
-    let hub = DropboxHub::new(
-        DropboxConfig::new(DropboxEndpoints::all_at(&sandbox.base_url()).unwrap()).with_app(app),
-    )
-    .unwrap();
-    let db = connect_and_migrate("sqlite::memory:").await.unwrap();
+    let (sandbox, hub) = sandbox_and_hub().await;
+    let db = memory_db().await;
     let vault = Vault::from_key(&[9; 32]);
-    let admin = user(&db, "ann").await;
-    let other = user(&db, "bob").await;
-    let data_source = data_sources::create(
-        &db,
-        DataSourceKind::Dropbox,
-        ConnectorSettings::new("Sales", DropboxSettings::default()),
-        &admin,
-    )
-    .await
-    .unwrap();
+    let admin = user(&db, "ann", &[Role::Administrator]).await;
+    let other = user(&db, "bob", &[Role::Administrator]).await;
+    let data_source = dropbox_source(&db, "Sales", &admin).await.unwrap();
     let connector = DropboxConnector::new(db.clone(), vault.clone(), hub);
     World {
         sandbox,
@@ -81,6 +42,61 @@ async fn world() -> World {
         admin,
         other,
         data_source,
+    }
+}
+
+impl World {
+    /// Starts authorizing the data source as the administrator; answers the authorize URL.
+    async fn begin(&self) -> String {
+        self.connector
+            .begin_authorization(self.data_source, &self.admin)
+            .await
+            .unwrap()
+    }
+
+    /// The stored credential row and its access token, unsealed.
+    async fn stored_access_token(&self) -> (dropbox_credential::Model, String) {
+        let row = dropbox_credential::Entity::find_by_id(self.data_source)
+            .one(&self.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let access = self
+            .vault
+            .open_sealed(
+                &row.access_token,
+                &format!("data_source:{}:access_token", self.data_source),
+            )
+            .unwrap();
+        (row, access)
+    }
+
+    /// Saves `settings` (name "Sales") as the administrator.
+    async fn save_settings(&self, settings: DropboxSettings) {
+        data_sources::update(
+            &self.db,
+            self.data_source,
+            ConnectorSettings::new("Sales", settings),
+            &self.admin,
+        )
+        .await
+        .unwrap();
+    }
+
+    /// Tests the connection as the administrator would from the connector page.
+    async fn test_as_admin(&self) -> TestReport {
+        self.connector
+            .test_connection(self.data_source, Some(&self.admin))
+            .await
+            .unwrap()
+    }
+
+    async fn status(&self) -> DataSourceStatus {
+        data_sources::get(&self.db, self.data_source)
+            .await
+            .unwrap()
+            .summary
+            .status
     }
 }
 
@@ -126,11 +142,7 @@ async fn answer_dropbox_page(
 }
 
 async fn authorize(world: &World) -> Authorization {
-    let url = world
-        .connector
-        .begin_authorization(world.data_source, &world.admin)
-        .await
-        .unwrap();
+    let url = world.begin().await;
     let (code, state, _) = answer_dropbox_page(world, &url, "allow").await;
     world
         .connector
@@ -143,11 +155,7 @@ async fn authorize(world: &World) -> Authorization {
 async fn authorizing_stores_sealed_tokens_and_tests_the_connection() {
     let world = world().await;
 
-    let url = world
-        .connector
-        .begin_authorization(world.data_source, &world.admin)
-        .await
-        .unwrap();
+    let url = world.begin().await;
     assert!(
         url.contains("code_challenge_method=S256") && url.contains("token_access_type=offline"),
         "{url}"
@@ -173,18 +181,7 @@ async fn authorizing_stores_sealed_tokens_and_tests_the_connection() {
         test.account.unwrap().email,
         world.sandbox.accounts()[0].email
     );
-    let row = dropbox_credential::Entity::find_by_id(world.data_source)
-        .one(&world.db)
-        .await
-        .unwrap()
-        .unwrap();
-    let access = world
-        .vault
-        .open_sealed(
-            &row.access_token,
-            &format!("data_source:{}:access_token", world.data_source),
-        )
-        .unwrap();
+    let (row, access) = world.stored_access_token().await;
     assert!(
         !row.access_token.contains(&access),
         "the access token is not stored in clear"
@@ -193,24 +190,13 @@ async fn authorizing_stores_sealed_tokens_and_tests_the_connection() {
         row.refresh_token.is_some(),
         "offline access gives a refresh token"
     );
-    assert_eq!(
-        data_sources::get(&world.db, world.data_source)
-            .await
-            .unwrap()
-            .summary
-            .status,
-        DataSourceStatus::Ready
-    );
+    assert_eq!(world.status().await, DataSourceStatus::Ready);
 }
 
 #[tokio::test]
 async fn a_replayed_or_foreign_state_is_refused_and_changes_nothing() {
     let world = world().await;
-    let url = world
-        .connector
-        .begin_authorization(world.data_source, &world.admin)
-        .await
-        .unwrap();
+    let url = world.begin().await;
     let (code, state, _) = answer_dropbox_page(&world, &url, "allow").await;
     let code = code.unwrap();
 
@@ -240,11 +226,7 @@ async fn a_replayed_or_foreign_state_is_refused_and_changes_nothing() {
 #[tokio::test]
 async fn cancel_on_dropbox_leaves_the_data_source_incomplete() {
     let world = world().await;
-    let url = world
-        .connector
-        .begin_authorization(world.data_source, &world.admin)
-        .await
-        .unwrap();
+    let url = world.begin().await;
     let (code, state, error) = answer_dropbox_page(&world, &url, "cancel").await;
     assert!(code.is_none());
 
@@ -259,14 +241,7 @@ async fn cancel_on_dropbox_leaves_the_data_source_incomplete() {
         .unwrap();
 
     assert!(matches!(outcome, Authorization::Cancelled { .. }));
-    assert_eq!(
-        data_sources::get(&world.db, world.data_source)
-            .await
-            .unwrap()
-            .summary
-            .status,
-        DataSourceStatus::Incomplete
-    );
+    assert_eq!(world.status().await, DataSourceStatus::Incomplete);
     assert!(
         dropbox_credential::Entity::find_by_id(world.data_source)
             .one(&world.db)
@@ -280,25 +255,10 @@ async fn cancel_on_dropbox_leaves_the_data_source_incomplete() {
 async fn a_revoked_grant_turns_the_status_into_test_failed_with_the_reauthorize_hint() {
     let world = world().await;
     authorize(&world).await;
-    let row = dropbox_credential::Entity::find_by_id(world.data_source)
-        .one(&world.db)
-        .await
-        .unwrap()
-        .unwrap();
-    let access = world
-        .vault
-        .open_sealed(
-            &row.access_token,
-            &format!("data_source:{}:access_token", world.data_source),
-        )
-        .unwrap();
+    let (_, access) = world.stored_access_token().await;
 
     assert!(world.sandbox.revoke_token(&access));
-    let report = world
-        .connector
-        .test_connection(world.data_source, Some(&world.admin))
-        .await
-        .unwrap();
+    let report = world.test_as_admin().await;
 
     assert!(!report.ok);
     assert_eq!(report.message, REAUTHORIZE_HINT);
@@ -317,20 +277,9 @@ async fn a_missing_root_folder_fails_the_test_with_what_to_do() {
         root_folder: "/Does not exist".into(),
         ..Default::default()
     };
-    data_sources::update(
-        &world.db,
-        world.data_source,
-        ConnectorSettings::new("Sales", settings),
-        &world.admin,
-    )
-    .await
-    .unwrap();
+    world.save_settings(settings).await;
 
-    let report = world
-        .connector
-        .test_connection(world.data_source, Some(&world.admin))
-        .await
-        .unwrap();
+    let report = world.test_as_admin().await;
 
     assert!(!report.ok);
     assert!(
@@ -376,20 +325,9 @@ async fn choosing_the_team_space_for_a_personal_account_fails_the_test_with_what
         space: wharf_types::DropboxSpace::TeamSpace,
         ..Default::default()
     };
-    data_sources::update(
-        &world.db,
-        world.data_source,
-        ConnectorSettings::new("Sales", settings),
-        &world.admin,
-    )
-    .await
-    .unwrap();
+    world.save_settings(settings).await;
 
-    let report = world
-        .connector
-        .test_connection(world.data_source, Some(&world.admin))
-        .await
-        .unwrap();
+    let report = world.test_as_admin().await;
 
     assert!(!report.ok);
     assert!(

@@ -3,19 +3,19 @@
 //! times from revisions.
 use domain::confine::PathRefused;
 use domain::connector::{CallbackOutcome, DropboxConnector, FilesError};
-use domain::db::connect_and_migrate;
-use domain::identity::{NewUser, create_user, find_active_user};
+use domain::testing::{dropbox_source, memory_db, user};
 use domain::vault::Vault;
 use domain::{AuthenticatedUser, data_sources};
-use dropbox::{DropboxConfig, DropboxEndpoints, DropboxHub, OAuthApp, SEARCH_PAGE_SIZE, Secret};
+use dropbox::SEARCH_PAGE_SIZE;
+use dropbox_sandbox::RunningSandbox;
 use dropbox_sandbox::sample::gradient_png;
-use dropbox_sandbox::{AppSpec, RunningSandbox, SandboxConfig, spawn};
 use sea_orm::DatabaseConnection;
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
 use wharf_types::{ConnectorSettings, DataSourceKind, DropboxSettings, Role};
 
-const REDIRECT: &str = "http://wharf.test/oauth/dropbox/callback";
+mod support;
+use support::sandbox_and_hub;
 
 struct World {
     sandbox: RunningSandbox,
@@ -27,42 +27,10 @@ struct World {
     invoices: i32,
 }
 
-async fn admin(db: &DatabaseConnection) -> AuthenticatedUser {
-    let id = create_user(
-        db,
-        NewUser {
-            username: "ann",
-            display_name: "Ann",
-            email: None,
-            password: "password123!",
-            roles: &[Role::Administrator],
-            must_change_password: false,
-        },
-    )
-    .await
-    .unwrap();
-    find_active_user(db, id).await.unwrap().unwrap()
-}
-
 async fn world() -> World {
-    let sandbox = spawn(
-        SandboxConfig::for_tests()
-            .with_app(AppSpec::new("wharf", "wharf-secret").redirect_uri(REDIRECT)),
-    )
-    .await
-    .unwrap();
-    let hub = DropboxHub::new(
-        DropboxConfig::new(DropboxEndpoints::all_at(&sandbox.base_url()).unwrap()).with_app(
-            OAuthApp {
-                app_key: "wharf".into(),
-                app_secret: Some(Secret::new("wharf-secret")),
-                redirect_uri: REDIRECT.into(),
-            },
-        ),
-    )
-    .unwrap();
-    let db = connect_and_migrate("sqlite::memory:").await.unwrap();
-    let admin = admin(&db).await;
+    let (sandbox, hub) = sandbox_and_hub().await;
+    let db = memory_db().await;
+    let admin = user(&db, "ann", &[Role::Administrator]).await;
     let connector = DropboxConnector::new(db.clone(), Vault::from_key(&[7; 32]), hub);
     let account_id = sandbox.accounts()[0].account_id.clone();
     let mut world = World {
@@ -525,14 +493,7 @@ async fn a_data_source_searching_its_top_folder_only_keeps_to_the_folders_childr
 #[tokio::test]
 async fn a_data_source_never_authorized_is_not_connected_and_no_token_is_read() {
     let w = world().await;
-    let never = data_sources::create(
-        &w.db,
-        DataSourceKind::Dropbox,
-        ConnectorSettings::new("Never", DropboxSettings::default()),
-        &w.admin,
-    )
-    .await
-    .unwrap();
+    let never = dropbox_source(&w.db, "Never", &w.admin).await.unwrap();
     let calls_before = w.sandbox.requests().len();
 
     let listed = w.connector.list_page(never, "", None).await;

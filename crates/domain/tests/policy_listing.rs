@@ -1,59 +1,11 @@
 //! The SQL filters that list what a user may administer or use must say exactly what the policy's
 //! `decide` says, for every kind of subject and every shape of Security settings — on a real database.
-use domain::db::connect_and_migrate;
-use domain::identity::{NewUser, create_user, find_active_user};
 use domain::policy::{Action, Grantee, administrable, decide, load_security, usable};
-use domain::{AuthenticatedUser, data_sources, security};
-use entity::{group, group_member};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, Condition, DatabaseConnection, EntityTrait};
+use domain::testing::{dropbox_source, group_of, memory_db, person, signed_in};
+use domain::{data_sources, security};
+use sea_orm::{Condition, DatabaseConnection, EntityTrait};
 use std::collections::BTreeSet;
-use time::OffsetDateTime;
-use wharf_types::{ConnectorSettings, DataSourceKind, DropboxSettings, Role};
-
-async fn person(db: &DatabaseConnection, name: &str, roles: &[Role]) -> i32 {
-    create_user(
-        db,
-        NewUser {
-            username: name,
-            display_name: name,
-            email: None,
-            password: "a long enough password",
-            roles,
-            must_change_password: false,
-        },
-    )
-    .await
-    .unwrap()
-}
-
-async fn group_of(db: &DatabaseConnection, name: &str, members: &[i32]) -> i32 {
-    let now = OffsetDateTime::now_utc();
-    let g = group::ActiveModel {
-        name: Set(name.to_owned()),
-        name_key: Set(name.to_lowercase()),
-        description: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
-    .await
-    .unwrap();
-    for m in members {
-        group_member::ActiveModel {
-            group_id: Set(g.id),
-            user_id: Set(*m),
-        }
-        .insert(db)
-        .await
-        .unwrap();
-    }
-    g.id
-}
-
-async fn reload(db: &DatabaseConnection, id: i32) -> AuthenticatedUser {
-    find_active_user(db, id).await.unwrap().unwrap()
-}
+use wharf_types::Role;
 
 async fn ids(db: &DatabaseConnection, visible: Condition) -> BTreeSet<i32> {
     data_sources::list(db, visible, "", 0)
@@ -67,7 +19,7 @@ async fn ids(db: &DatabaseConnection, visible: Condition) -> BTreeSet<i32> {
 
 #[tokio::test]
 async fn listing_filters_agree_with_the_policy_for_every_subject_and_data_source() {
-    let db = connect_and_migrate("sqlite::memory:").await.unwrap();
+    let db = memory_db().await;
     let admin_id = person(&db, "admin", &[Role::Administrator]).await;
     let manager_id = person(&db, "manager", &[Role::ManageDataSources]).await;
     let designer_id = person(&db, "designer", &[Role::DesignBusinessProcess]).await;
@@ -77,17 +29,10 @@ async fn listing_filters_agree_with_the_policy_for_every_subject_and_data_source
     let outsider_id = person(&db, "outsider", &[Role::User]).await;
     let finance = group_of(&db, "Finance", &[finance_member_id]).await;
     let ops = group_of(&db, "Ops", &[ops_member_id]).await;
-    let admin = reload(&db, admin_id).await;
+    let admin = signed_in(&db, admin_id).await;
 
     let make = async |name: &str, admins: Vec<Grantee>, users: Vec<Grantee>, read_only: bool| {
-        let id = data_sources::create(
-            &db,
-            DataSourceKind::Dropbox,
-            ConnectorSettings::new(name, DropboxSettings::default()),
-            &admin,
-        )
-        .await
-        .unwrap();
+        let id = dropbox_source(&db, name, &admin).await.unwrap();
         security::save(&db, id, admins, users, read_only, &admin)
             .await
             .unwrap();
@@ -138,7 +83,7 @@ async fn listing_filters_agree_with_the_policy_for_every_subject_and_data_source
         ops_member_id,
         outsider_id,
     ] {
-        let subject = reload(&db, id).await;
+        let subject = signed_in(&db, id).await;
         let mut expect_admin = BTreeSet::new();
         let mut expect_use = BTreeSet::new();
         for ds in &all {
@@ -165,22 +110,22 @@ async fn listing_filters_agree_with_the_policy_for_every_subject_and_data_source
     }
 
     // Spot checks that the matrix above is not trivially empty or full.
-    let outsider = reload(&db, outsider_id).await;
+    let outsider = signed_in(&db, outsider_id).await;
     assert_eq!(
         ids(&db, usable(&outsider)).await.len(),
         3,
         "Open, Run by one person, Ops run"
     );
-    let conn_admin = reload(&db, conn_admin_id).await;
+    let conn_admin = signed_in(&db, conn_admin_id).await;
     assert!(conn_admin.listed_as_connection_administrator);
     assert!(
-        !reload(&db, finance_member_id)
+        !signed_in(&db, finance_member_id)
             .await
             .listed_as_connection_administrator
     );
     assert_eq!(ids(&db, administrable(&conn_admin)).await.len(), 1);
     assert_eq!(
-        ids(&db, administrable(&reload(&db, manager_id).await))
+        ids(&db, administrable(&signed_in(&db, manager_id).await))
             .await
             .len(),
         2,
@@ -190,18 +135,11 @@ async fn listing_filters_agree_with_the_policy_for_every_subject_and_data_source
 
 #[tokio::test]
 async fn saving_security_is_audited_and_refuses_unknown_grantees_without_changing_anything() {
-    let db = connect_and_migrate("sqlite::memory:").await.unwrap();
+    let db = memory_db().await;
     let admin_id = person(&db, "admin", &[Role::Administrator]).await;
-    let admin = reload(&db, admin_id).await;
+    let admin = signed_in(&db, admin_id).await;
     let finance = group_of(&db, "Finance", &[]).await;
-    let ds = data_sources::create(
-        &db,
-        DataSourceKind::Dropbox,
-        ConnectorSettings::new("Books", DropboxSettings::default()),
-        &admin,
-    )
-    .await
-    .unwrap();
+    let ds = dropbox_source(&db, "Books", &admin).await.unwrap();
     security::save(&db, ds, vec![], vec![Grantee::Group(finance)], true, &admin)
         .await
         .unwrap();

@@ -23,6 +23,21 @@ pub struct FieldDefinition {
     pub kind: FieldKind,
 }
 
+impl FieldDefinition {
+    /// A field as the designer adds it: optional, enabled, visible and without help.
+    pub fn new(title: impl Into<String>, name: impl Into<String>, kind: FieldKind) -> Self {
+        FieldDefinition {
+            title: title.into(),
+            name: name.into(),
+            help: String::new(),
+            required: false,
+            enabled: true,
+            visible: true,
+            kind,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum FieldKind {
     Text,
@@ -529,15 +544,7 @@ mod tests {
     use super::*;
 
     fn field(name: &str, kind: FieldKind) -> FieldDefinition {
-        FieldDefinition {
-            title: name.to_uppercase(),
-            name: name.into(),
-            help: String::new(),
-            required: false,
-            enabled: true,
-            visible: true,
-            kind,
-        }
+        FieldDefinition::new(name.to_uppercase(), name, kind)
     }
 
     #[test]

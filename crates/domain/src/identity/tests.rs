@@ -1,6 +1,7 @@
 // The identity services together, on in-memory SQLite.
 use super::*;
 use crate::db::connect_and_migrate;
+use crate::testing::{memory_db, new_user, someone};
 use entity::{group_member, user, user_role};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, DatabaseConnection, EntityTrait, PaginatorTrait,
@@ -9,8 +10,13 @@ use users::active_administrators;
 use wharf_types::PAGE_SIZE;
 use wharf_types::Role;
 
-async fn fresh_db() -> DatabaseConnection {
-    connect_and_migrate("sqlite::memory:").await.unwrap()
+const ALICE_PASSWORD: &str = "correct horse battery";
+
+/// A database with Alice in it; answers her id too.
+async fn with_alice() -> (DatabaseConnection, i32) {
+    let db = memory_db().await;
+    let id = alice(&db).await;
+    (db, id)
 }
 
 async fn alice(db: &DatabaseConnection) -> i32 {
@@ -20,7 +26,7 @@ async fn alice(db: &DatabaseConnection) -> i32 {
             username: " Alice ",
             display_name: "Alice Liddell",
             email: Some("alice@example.com"),
-            password: "correct horse battery",
+            password: ALICE_PASSWORD,
             roles: &[Role::User, Role::DesignBusinessProcess],
             must_change_password: false,
         },
@@ -31,42 +37,32 @@ async fn alice(db: &DatabaseConnection) -> i32 {
 
 #[tokio::test]
 async fn a_user_signs_in_case_insensitively_and_gets_their_roles() {
-    let db = fresh_db().await;
-    alice(&db).await;
-    let user = authenticate(&db, "ALICE", "correct horse battery")
-        .await
-        .unwrap();
+    let (db, _) = with_alice().await;
+    let user = authenticate(&db, "ALICE", ALICE_PASSWORD).await.unwrap();
     assert_eq!(user.username, "alice");
     assert_eq!(user.roles, vec![Role::DesignBusinessProcess, Role::User]);
 }
 
 #[tokio::test]
 async fn unknown_users_and_wrong_passwords_are_refused_alike() {
-    let db = fresh_db().await;
-    alice(&db).await;
+    let (db, _) = with_alice().await;
     let wrong = authenticate(&db, "alice", "wrong password!")
         .await
         .unwrap_err();
-    let unknown = authenticate(&db, "bob", "correct horse battery")
-        .await
-        .unwrap_err();
+    let unknown = authenticate(&db, "bob", ALICE_PASSWORD).await.unwrap_err();
     assert_eq!(wrong.to_string(), unknown.to_string());
     assert!(matches!(wrong, IdentityError::InvalidCredentials));
 }
 
 #[tokio::test]
 async fn duplicate_user_names_are_refused_without_a_partial_user() {
-    let db = fresh_db().await;
-    alice(&db).await;
+    let (db, _) = with_alice().await;
     let again = create_user(
         &db,
         NewUser {
-            username: "alice",
             display_name: "Another",
-            email: None,
             password: "another password",
-            roles: &[Role::Administrator],
-            must_change_password: false,
+            ..new_user("alice", &[Role::Administrator])
         },
     )
     .await;
@@ -77,28 +73,23 @@ async fn duplicate_user_names_are_refused_without_a_partial_user() {
 
 #[tokio::test]
 async fn changing_a_password_needs_the_current_one_and_a_strong_new_one() {
-    let db = fresh_db().await;
-    let id = alice(&db).await;
+    let (db, id) = with_alice().await;
     assert!(matches!(
         change_password(&db, id, "not it at all", "a brand new password").await,
         Err(IdentityError::WrongCurrentPassword)
     ));
     assert!(matches!(
-        change_password(&db, id, "correct horse battery", "short").await,
+        change_password(&db, id, ALICE_PASSWORD, "short").await,
         Err(IdentityError::PasswordRejected(_))
     ));
     assert!(matches!(
-        change_password(&db, id, "correct horse battery", "correct horse battery").await,
+        change_password(&db, id, ALICE_PASSWORD, ALICE_PASSWORD).await,
         Err(IdentityError::PasswordRejected(_))
     ));
-    change_password(&db, id, "correct horse battery", "a brand new password")
+    change_password(&db, id, ALICE_PASSWORD, "a brand new password")
         .await
         .unwrap();
-    assert!(
-        authenticate(&db, "alice", "correct horse battery")
-            .await
-            .is_err()
-    );
+    assert!(authenticate(&db, "alice", ALICE_PASSWORD).await.is_err());
     assert!(
         authenticate(&db, "alice", "a brand new password")
             .await
@@ -108,7 +99,7 @@ async fn changing_a_password_needs_the_current_one_and_a_strong_new_one() {
 
 #[tokio::test]
 async fn the_first_start_creates_one_administrator_who_must_change_the_password() {
-    let db = fresh_db().await;
+    let db = memory_db().await;
     let dir = tempfile::tempdir().unwrap();
     let admin = ensure_initial_admin(&db, dir.path())
         .await
@@ -142,8 +133,7 @@ async fn the_first_start_creates_one_administrator_who_must_change_the_password(
 
 #[tokio::test]
 async fn disabled_users_cannot_sign_in_and_are_not_found_active() {
-    let db = fresh_db().await;
-    let id = alice(&db).await;
+    let (db, id) = with_alice().await;
     let mut active: user::ActiveModel = user::Entity::find_by_id(id)
         .one(&db)
         .await
@@ -152,43 +142,14 @@ async fn disabled_users_cannot_sign_in_and_are_not_found_active() {
         .into();
     active.disabled = Set(true);
     active.update(&db).await.unwrap();
-    assert!(
-        authenticate(&db, "alice", "correct horse battery")
-            .await
-            .is_err()
-    );
+    assert!(authenticate(&db, "alice", ALICE_PASSWORD).await.is_err());
     assert!(find_active_user(&db, id).await.unwrap().is_none());
 }
 
-/// An administrator acting in tests; audit rows need no real user behind them.
-fn someone() -> AuthenticatedUser {
-    AuthenticatedUser {
-        id: 0,
-        username: "root".into(),
-        display_name: "Root".into(),
-        email: None,
-        roles: vec![Role::Administrator],
-        must_change_password: false,
-        group_ids: Vec::new(),
-        listed_as_connection_administrator: false,
-    }
-}
-
 async fn add(db: &DatabaseConnection, name: &str, roles: &[Role]) -> i32 {
-    add_user(
-        db,
-        &someone(),
-        NewUser {
-            username: name,
-            display_name: name,
-            email: None,
-            password: "a long enough password",
-            roles,
-            must_change_password: false,
-        },
-    )
-    .await
-    .unwrap()
+    add_user(db, &someone(), new_user(name, roles))
+        .await
+        .unwrap()
 }
 
 fn changes(roles: &[Role], disabled: bool) -> UserChanges<'_> {
@@ -209,7 +170,7 @@ fn field_of(e: &IdentityError) -> Option<&'static str> {
 
 #[tokio::test]
 async fn bad_input_names_its_field_and_creates_nothing() {
-    let db = fresh_db().await;
+    let db = memory_db().await;
     add(&db, "alice", &[Role::User]).await;
     let base = NewUser {
         username: "bob",
@@ -305,7 +266,7 @@ async fn bad_input_names_its_field_and_creates_nothing() {
 
 #[tokio::test]
 async fn the_last_active_administrator_cannot_be_demoted_disabled_or_deleted() {
-    let db = fresh_db().await;
+    let db = memory_db().await;
     let ann = add(&db, "ann", &[Role::Administrator]).await;
     let ben = add(&db, "ben", &[Role::Administrator, Role::User]).await;
     // two administrators: one of them may go
@@ -339,7 +300,7 @@ async fn the_last_active_administrator_cannot_be_demoted_disabled_or_deleted() {
 
 #[tokio::test]
 async fn administrators_cannot_disable_or_delete_themselves() {
-    let db = fresh_db().await;
+    let db = memory_db().await;
     let ann = add(&db, "ann", &[Role::Administrator]).await;
     add(&db, "ben", &[Role::Administrator]).await;
     let me = find_active_user(&db, ann).await.unwrap().unwrap();
@@ -388,8 +349,7 @@ async fn concurrent_changes_never_remove_the_last_administrator() {
 
 #[tokio::test]
 async fn a_password_set_by_an_administrator_must_be_changed_at_next_sign_in() {
-    let db = fresh_db().await;
-    let id = alice(&db).await;
+    let (db, id) = with_alice().await;
     let short = set_password_by_admin(&db, &someone(), id, "short").await;
     assert_eq!(field_of(&short.unwrap_err()), Some("password"));
 
@@ -397,11 +357,7 @@ async fn a_password_set_by_an_administrator_must_be_changed_at_next_sign_in() {
         .await
         .unwrap();
 
-    assert!(
-        authenticate(&db, "alice", "correct horse battery")
-            .await
-            .is_err()
-    );
+    assert!(authenticate(&db, "alice", ALICE_PASSWORD).await.is_err());
     let alice = authenticate(&db, "alice", "temporary password 1")
         .await
         .unwrap();
@@ -417,7 +373,7 @@ async fn a_password_set_by_an_administrator_must_be_changed_at_next_sign_in() {
 
 #[tokio::test]
 async fn the_users_list_searches_pages_and_names_groups() {
-    let db = fresh_db().await;
+    let db = memory_db().await;
     for i in 0..PAGE_SIZE + 2 {
         add(&db, &format!("user{i:03}"), &[Role::User]).await;
     }
@@ -448,7 +404,7 @@ async fn the_users_list_searches_pages_and_names_groups() {
 
 #[tokio::test]
 async fn deleting_a_user_removes_their_roles_and_memberships_and_is_recorded() {
-    let db = fresh_db().await;
+    let db = memory_db().await;
     let id = add(&db, "dan", &[Role::User]).await;
     let ops = crate::groups::create(&db, &someone(), "Ops", "")
         .await
