@@ -73,7 +73,7 @@ test("a data source restricted to a group is invisible and unusable until the us
   await hydrated(rowan);
   await expect(rowan.getByTestId("page-error")).toHaveText(/You are not one of the connection users of this data source/);
   // nor can the file route be used directly
-  const refused = await rowan.request.get(`/files/${id}/download?path=Welcome.txt`);
+  const refused = await rowan.request.get(`/data-sources/${id}/files/download?path=Welcome.txt`);
   expect(refused.status()).toBe(403);
 
   // the administrator adds Rowan to Auditors
@@ -97,10 +97,10 @@ test("a data source restricted to a group is invisible and unusable until the us
   await files.getByRole("link", { name: /Documents/ }).click();
   await expect(rowan).toHaveURL(/folder=Documents/);
   await expect(rowan.getByRole("navigation", { name: "Folder" })).toContainText("Ledger/Documents");
-  const ok = await rowan.request.get(`/files/${id}/download?path=Welcome.txt`);
+  const ok = await rowan.request.get(`/data-sources/${id}/files/download?path=Welcome.txt`);
   expect(ok.status()).toBe(200);
   expect((await ok.body()).length).toBeGreaterThan(0);
-  const climbing = await rowan.request.get(`/files/${id}/download?path=..%2F..%2Fetc%2Fpasswd`);
+  const climbing = await rowan.request.get(`/data-sources/${id}/files/download?path=..%2F..%2Fetc%2Fpasswd`);
   expect(climbing.status()).toBe(400);
 
   // disabled: Rowan's very next request is treated as signed out

@@ -1,7 +1,7 @@
 //! Every server function and every plain route × every kind of caller, with the exact HTTP status
 //! each must get. A server function or route without a row here fails the test: nobody can add an
 //! entry point without deciding who may call it.
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, new_browser, spawn_app};
 use app::error::AppError;
 use app::urls;
 use domain::identity::find_active_user;
@@ -630,38 +630,9 @@ impl Fixture {
     }
 }
 
-fn client() -> Client {
-    Client::builder()
-        .cookie_store(true)
-        .redirect(redirect::Policy::none())
-        .timeout(Duration::from_secs(30))
-        .build()
-        .unwrap()
-}
-
+/// A group of `members` (user ids), made directly in the database.
 async fn new_group(app: &TestApp, name: &str, members: &[i32]) -> i32 {
-    let now = OffsetDateTime::now_utc();
-    let g = group::ActiveModel {
-        name: Set(name.into()),
-        name_key: Set(name.to_lowercase()),
-        description: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&app.db)
-    .await
-    .unwrap();
-    for m in members {
-        group_member::ActiveModel {
-            group_id: Set(g.id),
-            user_id: Set(*m),
-        }
-        .insert(&app.db)
-        .await
-        .unwrap();
-    }
-    g.id
+    domain::testing::group_of(&app.db, name, members).await
 }
 
 pub(crate) async fn user_id(app: &TestApp, name: &str) -> i32 {
@@ -726,9 +697,9 @@ async fn fixture() -> Fixture {
         .await
         .unwrap();
 
-    let mut clients = vec![client()];
+    let mut clients = vec![new_browser()];
     for (name, _) in roles {
-        let c = client();
+        let c = new_browser();
         let signed_in = c
             .post(format!("{}/api/sign_in", app.address))
             .form(&[
