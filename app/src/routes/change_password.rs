@@ -1,6 +1,6 @@
 use crate::api::auth::ChangePassword;
 use crate::components::admin::{FormError, field_error, form_error};
-use crate::components::errors::{FieldError, LabeledField};
+use crate::components::errors::LabeledField;
 use crate::components::notice::{Notice, NoticeKind};
 use crate::components::shell::{CurrentUserResource, IdentityVersion};
 use crate::components::toast::use_toasts;

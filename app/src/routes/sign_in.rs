@@ -1,6 +1,6 @@
 use crate::api::auth::SignIn;
 use crate::components::admin::{FormError, field_error, form_error};
-use crate::components::errors::{FieldError, LabeledField};
+use crate::components::errors::LabeledField;
 use crate::components::icons::{Icon, IconName};
 use crate::components::reload_at;
 use leptos::prelude::*;

@@ -220,8 +220,7 @@ fn median(mut v: Vec<Duration>) -> Duration {
 }
 
 /// One whole listing: time until the first page's body was read and parsed, time until the last's.
-#[derive(Clone, Copy)]
-#[derive(Default)]
+#[derive(Clone, Copy, Default)]
 struct Listing {
     first: Duration,
     last: Duration,

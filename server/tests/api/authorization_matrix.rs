@@ -6,14 +6,12 @@ use app::error::AppError;
 use app::urls;
 use domain::identity::find_active_user;
 use domain::policy::Grantee;
-use entity::{group, group_member, user};
-use reqwest::{Client, StatusCode, redirect};
+use entity::user;
+use reqwest::{Client, StatusCode};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
 };
 use std::collections::BTreeSet;
-use std::time::Duration;
-use time::OffsetDateTime;
 use wharf_types::Role;
 use wharf_types::forms::{
     DataSourceList, FieldDefinition, FieldKind, FormDefinition, ListField, ListFormat, ListSource,

@@ -5,7 +5,7 @@ use crate::api::users::{
 };
 use crate::components::admin::{FormError, RolePicker, UserStatusBadge, field_error, form_error};
 use crate::components::confirm::DeletePanel;
-use crate::components::errors::{FieldError, LabeledField, load_failed};
+use crate::components::errors::{LabeledField, load_failed};
 use crate::components::list_page::SearchableList;
 use crate::components::shell::AreaGuard;
 use crate::components::toast::use_toasts;
