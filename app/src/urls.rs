@@ -1,6 +1,6 @@
-//! The addresses of the plain routes (files served outside server functions), in one place: the
-//! server routes these patterns, and the browser, the server-rendered pages and the tests build
-//! links with these functions. A data source's files live under the data source.
+//! The addresses of the plain routes (files served outside server functions) and of the files page,
+//! in one place: the server routes these patterns, and the browser, the server-rendered pages and the
+//! tests build links with these functions. A data source's files live under the data source.
 
 /// Streams one file of a data source (`?path=`, relative to its root).
 pub const FILE_DOWNLOAD_ROUTE: &str = "/data-sources/{id}/files/download";
@@ -35,6 +35,18 @@ pub fn file_thumbnail(data_source: i32, path: &str, rev: Option<&str>) -> String
 /// identifiers, checked when the form is saved).
 pub fn upload(form: i32, field: &str, name: &str) -> String {
     format!("/forms/{form}/uploads/{field}?{}", query(&[("name", name)]))
+}
+
+/// The page of data source `data_source`'s files at `folder` (relative to its root; `""` is the root).
+pub fn data_source_files(data_source: i32, folder: &str) -> String {
+    if folder.is_empty() {
+        format!("/data-sources/{data_source}/files")
+    } else {
+        format!(
+            "/data-sources/{data_source}/files?{}",
+            query(&[("folder", folder)])
+        )
+    }
 }
 
 /// Where uploaded file `id` downloads from.

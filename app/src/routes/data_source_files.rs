@@ -9,6 +9,7 @@ use crate::components::time::Time;
 use crate::components::toast::use_toasts;
 use crate::dto::{FileEntry, FolderPageView};
 use crate::routes::{require_id, use_id_param};
+use crate::urls;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -112,7 +113,7 @@ fn Breadcrumbs(id: i32, root: String, folder: String) -> impl IntoView {
     view! {
         <nav class="breadcrumbs" aria-label="Folder">
             {crumbs.into_iter().map(|(label, path)| view! {
-                <A href=folder_href(id, &path)>{label}</A>
+                <A href=urls::data_source_files(id, &path)>{label}</A>
                 <span class="crumb-sep" aria-hidden="true">"/"</span>
             }).collect_view()}
         </nav>
@@ -127,16 +128,6 @@ fn folders_first_by_name(entries: &mut [FileEntry]) {
             .cmp(&a.is_folder)
             .then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase()))
     });
-}
-
-/// The page of a data source's files, at one of its folders (`""` is its root).
-pub fn folder_href(id: i32, folder: &str) -> String {
-    if folder.is_empty() {
-        format!("/data-sources/{id}/files")
-    } else {
-        let q = serde_urlencoded::to_string([("folder", folder)]).unwrap_or_default();
-        format!("/data-sources/{id}/files?{q}")
-    }
 }
 
 #[component]
@@ -156,7 +147,7 @@ fn EntryRow(id: i32, entry: FileEntry, writable: bool, version: RwSignal<u32>) -
     let icon = view! { <Icon name=file_icon(&entry.name, entry.is_folder)/> };
     let name = entry.name.clone();
     let link = if entry.is_folder {
-        view! { <A href=folder_href(id, &entry.path) attr:class="entry-link">{icon}<span class="entry-name">{name}</span></A> }.into_any()
+        view! { <A href=urls::data_source_files(id, &entry.path) attr:class="entry-link">{icon}<span class="entry-name">{name}</span></A> }.into_any()
     } else {
         view! { <a class="entry-link" href=crate::urls::file_download(id, &entry.path) download>{icon}<span class="entry-name">{entry.name.clone()}</span></a> }.into_any()
     };

@@ -3,7 +3,7 @@ use crate::components::data_source_bits::{KindIcon, StatusBadge};
 use crate::components::list_page::{Level, SearchableList};
 use crate::components::shell::CurrentUserResource;
 use crate::dto::UsableDataSource;
-use crate::routes::data_source_files::folder_href;
+use crate::urls;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -70,7 +70,7 @@ pub fn UsableDataSources() -> impl IntoView {
                         let name = r.display_name.unwrap_or_else(|| "(unnamed)".into());
                         view! {
                             <li>
-                                <A href=folder_href(r.id, "") attr:class="card-link data-source-card">
+                                <A href=urls::data_source_files(r.id, "") attr:class="card-link data-source-card">
                                     <span class="card-title"><KindIcon kind=r.kind/>{name}</span>
                                     <StatusBadge status=r.status/>
                                 </A>
