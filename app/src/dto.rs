@@ -204,7 +204,47 @@ pub struct FillableForm {
     pub definition: FormDefinition,
     /// For List fields bound to a data source this person may not use: why (by field name).
     pub refusals: BTreeMap<String, String>,
+    /// The person filling in, for previewing rule conditions that read `{@user.name}` /
+    /// `{@user.email}` (their own name and e-mail; the server decides again).
+    pub user_name: String,
+    pub user_email: String,
 }
+
+/// What submitting answers: the submission's id and what After submit rules said.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Submitted {
+    pub id: i32,
+    pub messages: Vec<wharf_types::rules::RuleMessage>,
+}
+
+/// One recorded run of a rule (the run log).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RuleRunRow {
+    pub id: i64,
+    pub form_id: i32,
+    pub form_title: String,
+    pub form_version: i32,
+    /// A designer's run of the saved draft (Preview) rather than of a published version.
+    pub preview: bool,
+    pub rule_id: String,
+    pub rule_name: String,
+    /// `load`, `change`, `button`, `before-submit`, `after-submit`.
+    pub trigger: String,
+    /// Who filled in the form (display name), if they still exist.
+    pub user: Option<String>,
+    pub data_source_id: Option<i32>,
+    pub data_source_name: Option<String>,
+    /// What the rule ran with: resolved folder, filter values, fields read (never file contents).
+    pub inputs: String,
+    pub outcome: wharf_types::rules::RunOutcome,
+    /// The sentence of a refusal, error or no match (blank when ok).
+    pub message: String,
+    pub duration_ms: i64,
+    /// RFC 3339, UTC.
+    pub at: String,
+}
+
+pub type RuleRunList = Page<RuleRunRow>;
 
 /// One entry of a List field's files, as the picker shows it.
 pub type PickEntry = wharf_types::Pick;

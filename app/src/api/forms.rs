@@ -1,6 +1,6 @@
 //! Forms: designing them (Administrator or Design business process), filling them in (anyone signed
 //! in), the files a List field offers (Connection users of its data source only) and submissions.
-use crate::dto::{FillableForm, FormList, FormView, PickPage, SubmissionList};
+use crate::dto::{FillableForm, FormList, FormView, PickPage, SubmissionList, Submitted};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
@@ -178,6 +178,8 @@ pub async fn get_fillable_form(id: i32, preview: Option<bool>) -> Result<Fillabl
                 preview,
                 definition: form.definition,
                 refusals,
+                user_name: person.display_name.clone(),
+                user_email: person.email.clone().unwrap_or_default(),
             })
         }
         .await,
@@ -238,13 +240,20 @@ pub async fn pick_files(
 
 /// Submits the published form; answers the submission's id. Every chosen file is looked up again.
 #[server(endpoint = "submit_form", input = Json)]
-pub async fn submit_form(id: i32, values: BTreeMap<String, FieldValue>) -> Result<i32, AppError> {
+pub async fn submit_form(
+    id: i32,
+    values: BTreeMap<String, FieldValue>,
+) -> Result<Submitted, AppError> {
     use super::context::*;
     respond(
         async move {
             let person = require_area(wharf_types::Area::Forms).await?;
             let ctx = server_context()?;
-            Ok(domain::forms::submit(&ctx.db, &ctx.connector, &person, id, values).await?)
+            let id = domain::forms::submit(&ctx.db, &ctx.connector, &person, id, values).await?;
+            Ok(Submitted {
+                id,
+                messages: Vec::new(),
+            })
         }
         .await,
     )

@@ -6,6 +6,7 @@ pub mod data_sources;
 pub mod files;
 pub mod forms;
 pub mod groups;
+pub mod rules;
 pub mod security;
 pub mod users;
 

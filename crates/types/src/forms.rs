@@ -1,5 +1,6 @@
 //! A form's definition (its fields) and what a submission holds, with the checks a definition must
 //! pass. Plain data shared by the designer in the browser and the server, which checks again.
+use crate::rules::{ButtonField, FieldFacts, Rule, TableField, TableRow, rule_problems};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 
@@ -7,6 +8,10 @@ use std::collections::HashSet;
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct FormDefinition {
     pub fields: Vec<FieldDefinition>,
+    /// The form's data rules, in execution order within each trigger (forms stored before rules
+    /// existed have none).
+    #[serde(default)]
+    pub rules: Vec<Rule>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -45,6 +50,10 @@ pub enum FieldKind {
     Date,
     List(ListField),
     FileUpload,
+    /// A button that runs the rules whose trigger names it; it holds no value.
+    Button(ButtonField),
+    /// Rows of typed columns, filled by people (when editable) or by Find items.
+    Table(TableField),
 }
 
 impl FieldKind {
@@ -55,6 +64,8 @@ impl FieldKind {
             FieldKind::Date => "Date",
             FieldKind::List(_) => "List",
             FieldKind::FileUpload => "File upload",
+            FieldKind::Button(_) => "Button",
+            FieldKind::Table(_) => "Table",
         }
     }
 }
@@ -350,12 +361,17 @@ pub enum FieldValue {
     UploadTokens(Vec<String>),
     /// A File upload field as a submission keeps it (tokens exchanged on submit).
     Uploads(Vec<UploadedFile>),
+    /// A Table field's rows.
+    Table(Vec<TableRow>),
 }
 
 /// A problem with one field of a definition (by position) or with the form as a whole (`None`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DefinitionProblem {
     pub field: Option<usize>,
+    /// A problem of a rule (by position) rather than of a field.
+    #[serde(default)]
+    pub rule: Option<usize>,
     pub message: String,
 }
 
@@ -394,7 +410,11 @@ impl FormDefinition {
     pub fn problems(&self) -> Vec<DefinitionProblem> {
         let mut problems = Vec::new();
         let mut add = |field: Option<usize>, message: String| {
-            problems.push(DefinitionProblem { field, message })
+            problems.push(DefinitionProblem {
+                field,
+                rule: None,
+                message,
+            })
         };
         if self.fields.len() > MAX_FIELDS {
             add(
@@ -436,11 +456,69 @@ impl FormDefinition {
                     "A hidden field cannot be required: nobody could fill it.".into(),
                 );
             }
-            if let FieldKind::List(list) = &f.kind {
-                list_problems(list, &mut |m| add(at, m));
+            match &f.kind {
+                FieldKind::List(list) => list_problems(list, &mut |m| add(at, m)),
+                FieldKind::Table(table) => table_problems(table, &mut |m| add(at, m)),
+                FieldKind::Button(b) if b.label.trim().is_empty() => {
+                    add(at, "Give the button a label.".into())
+                }
+                FieldKind::Button(_) if f.required => add(
+                    at,
+                    "A button holds no value, so it cannot be required.".into(),
+                ),
+                _ => {}
             }
         }
+        let facts: Vec<FieldFacts> = self
+            .fields
+            .iter()
+            .map(|f| FieldFacts {
+                name: &f.name,
+                kind: &f.kind,
+            })
+            .collect();
+        problems.extend(rule_problems(&self.rules, &facts).into_iter().map(|p| {
+            DefinitionProblem {
+                field: None,
+                rule: Some(p.rule),
+                message: p.message,
+            }
+        }));
         problems
+    }
+}
+
+pub const MAX_TABLE_COLUMNS: usize = 20;
+
+fn table_problems(table: &TableField, add: &mut dyn FnMut(String)) {
+    if table.columns.is_empty() {
+        add("Add at least one column.".into());
+    }
+    if table.columns.len() > MAX_TABLE_COLUMNS {
+        add(format!(
+            "A table can have at most {MAX_TABLE_COLUMNS} columns."
+        ));
+    }
+    if !(1..=200).contains(&table.page_size) {
+        add("Rows per page must be from 1 to 200.".into());
+    }
+    let mut names = HashSet::new();
+    for c in &table.columns {
+        if c.title.trim().is_empty() {
+            add("Give every column a title.".into());
+            break;
+        }
+        if !is_identifier(&c.name) {
+            add(format!(
+                "“{}” cannot be a column name: start with a letter, then use letters, digits or _.",
+                c.name
+            ));
+            break;
+        }
+        if !names.insert(c.name.to_lowercase()) {
+            add(format!("Two columns are named “{}”.", c.name));
+            break;
+        }
     }
 }
 
@@ -556,6 +634,7 @@ mod tests {
                 field("2nd", FieldKind::Date),
                 field("a-b", FieldKind::Date),
             ],
+            ..Default::default()
         };
         let problems = form.problems();
         let at: Vec<_> = problems.iter().map(|p| p.field).collect();
@@ -568,7 +647,11 @@ mod tests {
         let mut f = field("x", FieldKind::Text);
         f.required = true;
         f.visible = false;
-        let problems = FormDefinition { fields: vec![f] }.problems();
+        let problems = FormDefinition {
+            fields: vec![f],
+            ..Default::default()
+        }
+        .problems();
         assert!(problems[0].message.contains("hidden"));
     }
 
@@ -582,6 +665,7 @@ mod tests {
         };
         let problems = FormDefinition {
             fields: vec![field("pick", FieldKind::List(list))],
+            ..Default::default()
         }
         .problems();
         assert_eq!(problems.len(), 1);
@@ -598,6 +682,7 @@ mod tests {
         };
         let problems = FormDefinition {
             fields: vec![field("pick", FieldKind::List(list))],
+            ..Default::default()
         }
         .problems();
         assert_eq!(problems.len(), 2, "{problems:?}");

@@ -6,6 +6,7 @@ pub mod files;
 pub mod forms;
 pub mod identity;
 pub mod paging;
+pub mod rules;
 pub mod security;
 
 pub use data_sources::*;

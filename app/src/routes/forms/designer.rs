@@ -19,6 +19,7 @@ use wharf_types::forms::{
     DataSourceList, FieldDefinition, FieldKind, FileParameter, FilterMode, FormDefinition,
     ListField, ListFormat, ListSource, SortDirection, identifier_from, parse_extensions,
 };
+use wharf_types::rules::Rule;
 
 #[component]
 pub fn FormDesignerPage() -> impl IntoView {
@@ -47,6 +48,7 @@ pub fn FormDesignerPage() -> impl IntoView {
 struct Draft {
     title: RwSignal<String>,
     fields: RwSignal<Vec<FieldDefinition>>,
+    rules: RwSignal<Vec<Rule>>,
     selected: RwSignal<Option<usize>>,
     data_source_names: RwSignal<BTreeMap<i32, String>>,
     /// Changed since the last successful save.
@@ -57,6 +59,7 @@ impl Draft {
     fn definition(&self) -> FormDefinition {
         FormDefinition {
             fields: self.fields.get_untracked(),
+            rules: self.rules.get_untracked(),
         }
     }
 
@@ -96,6 +99,7 @@ fn Designer(form: FormView) -> impl IntoView {
     let draft = Draft {
         title: RwSignal::new(form.row.title.clone()),
         fields: RwSignal::new(form.draft.fields),
+        rules: RwSignal::new(form.draft.rules),
         selected: RwSignal::new(None),
         data_source_names: RwSignal::new(form.data_source_names),
         dirty: RwSignal::new(false),
@@ -109,6 +113,7 @@ fn Designer(form: FormView) -> impl IntoView {
     let problems = Memo::new(move |_| {
         FormDefinition {
             fields: draft.fields.get(),
+            rules: draft.rules.get(),
         }
         .problems()
     });

@@ -117,6 +117,7 @@ fn Fill(form: FillableForm) -> impl IntoView {
         preview,
         definition,
         refusals,
+        ..
     } = form;
     let fields: Vec<(FieldDefinition, Input)> = definition
         .fields
@@ -132,7 +133,7 @@ fn Fill(form: FillableForm) -> impl IntoView {
     let submitted = RwSignal::new(None::<i32>);
     Effect::new(move |_| {
         if let Some(Ok(n)) = submit.value().get() {
-            submitted.set(Some(n));
+            submitted.set(Some(n.id));
         }
     });
     let on_submit = {

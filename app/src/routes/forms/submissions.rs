@@ -97,6 +97,8 @@ fn render_value(value: FieldValue) -> AnyView {
         }.into_any(),
         // Never stored: exchanged for the uploads on submit.
         FieldValue::UploadTokens(_) => ().into_any(),
+        // Shown in full by the Table field's view (issue 15, fill helper).
+        FieldValue::Table(rows) => view! { <span>{format!("{} rows", rows.len())}</span> }.into_any(),
         FieldValue::Files(files) => view! {
             <ul class="submitted-files">
                 {files.into_iter().map(|f| {

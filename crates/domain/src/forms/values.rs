@@ -14,6 +14,7 @@ pub(super) fn is_empty(value: &FieldValue) -> bool {
         FieldValue::Files(f) => f.is_empty(),
         FieldValue::UploadTokens(t) => t.is_empty(),
         FieldValue::Uploads(u) => u.is_empty(),
+        FieldValue::Table(rows) => rows.is_empty(),
     }
 }
 
