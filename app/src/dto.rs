@@ -279,8 +279,11 @@ pub struct SubmissionView {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SubmissionList {
     pub form_title: String,
-    /// (name, title) of the published fields, in order.
+    /// (name, title) of the published fields that hold values (not buttons), in order.
     pub columns: Vec<(String, String)>,
+    /// For each Table field, (name, title) of its columns in the designer's order.
+    #[serde(default)]
+    pub table_columns: BTreeMap<String, Vec<(String, String)>>,
     /// The submissions themselves, on the wire beside the title (the shape of every page).
     #[serde(flatten)]
     pub submissions: Page<SubmissionView>,

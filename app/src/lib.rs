@@ -1,5 +1,8 @@
 //! Wharf's user interface. Compiled twice: with `ssr` for the server (rendering and server functions)
 //! and with `hydrate` for the browser.
+// The Table field's view nests deeply enough that a plain `cargo build` (not cargo-leptos) overflows
+// the default query depth of 128.
+#![recursion_limit = "256"]
 
 pub mod api;
 pub mod components;
@@ -79,6 +82,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/forms/:id/edit") view=FormDesignerPage ssr=SsrMode::Async/>
                         <Route path=path!("/forms/:id/fill") view=FillFormPage ssr=SsrMode::Async/>
                         <Route path=path!("/forms/:id/submissions") view=SubmissionsPage ssr=SsrMode::Async/>
+                        <Route path=path!("/forms/:id/runs") view=crate::routes::forms::runs::RunLogPage ssr=SsrMode::Async/>
                         <Route path=path!("/dashboards") view=DashboardsPage/>
                         <Route path=path!("/admin/data-sources") view=DataSourcesPage/>
                         <Route path=path!("/admin/data-sources/new") view=NewDataSourcePage/>

@@ -12,6 +12,7 @@ use domain::groups::GroupError;
 use domain::identity::IdentityError;
 use domain::oauth_states::StateError;
 use domain::policy::Denial;
+use domain::rules::RulesError;
 use domain::security::SecurityError;
 use domain::uploads::UploadError;
 
@@ -113,14 +114,24 @@ impl From<FormError> for AppError {
     fn from(e: FormError) -> Self {
         match e {
             FormError::NotFound | FormError::NotPublished => AppError::NotFound(e.to_string()),
-            // `field-3` names the fourth field of the designer; `title` the form's title.
-            FormError::Definition { field, message } => AppError::validation(
-                &field.map_or("title".to_owned(), |i| format!("field-{i}")),
+            // `field-3` names the fourth field of the designer, `rule-0` its first rule; `title` the
+            // form's title.
+            FormError::Definition {
+                field,
+                rule,
                 message,
-            ),
+            } => {
+                let key = match (field, rule) {
+                    (Some(i), _) => format!("field-{i}"),
+                    (None, Some(i)) => format!("rule-{i}"),
+                    (None, None) => "title".to_owned(),
+                };
+                AppError::validation(&key, message)
+            }
             // Every problem goes back, each to be shown at its field.
             FormError::Values(problems) => AppError::fields(problems),
             FormError::Denied(sentence) => AppError::Forbidden(sentence),
+            FormError::RefusedByRule(sentence) => AppError::invalid(sentence),
             FormError::Database(e) => internal(e),
             FormError::Stored(e) => internal(e),
         }
@@ -147,6 +158,21 @@ impl From<FilesError> for AppError {
                 AppError::Upstream(e.to_string())
             }
             FilesError::Database(e) => internal(e),
+        }
+    }
+}
+
+impl From<RulesError> for AppError {
+    fn from(e: RulesError) -> Self {
+        match e {
+            RulesError::FormNotFound | RulesError::NotPublished => {
+                AppError::NotFound(e.to_string())
+            }
+            RulesError::SubmitOnly | RulesError::StaleToken => AppError::invalid(e.to_string()),
+            RulesError::Refused(sentence) => AppError::Forbidden(sentence),
+            RulesError::Files(e) => e.into(),
+            RulesError::Stored(e) => internal(e),
+            RulesError::Database(e) => internal(e),
         }
     }
 }

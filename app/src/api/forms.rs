@@ -238,7 +238,8 @@ pub async fn pick_files(
     )
 }
 
-/// Submits the published form; answers the submission's id. Every chosen file is looked up again.
+/// Submits the published form; answers the submission's id and what its After submit rules said.
+/// Every chosen file is looked up again; Before submit rules may refuse (422 with their sentence).
 #[server(endpoint = "submit_form", input = Json)]
 pub async fn submit_form(
     id: i32,
@@ -249,10 +250,12 @@ pub async fn submit_form(
         async move {
             let person = require_area(wharf_types::Area::Forms).await?;
             let ctx = server_context()?;
-            let id = domain::forms::submit(&ctx.db, &ctx.connector, &person, id, values).await?;
+            let done =
+                domain::forms::submit(&ctx.db, &ctx.connector, &ctx.vault, &person, id, values)
+                    .await?;
             Ok(Submitted {
-                id,
-                messages: Vec::new(),
+                id: done.id,
+                messages: done.messages,
             })
         }
         .await,
@@ -272,9 +275,29 @@ pub async fn list_submissions(id: i32, page: Option<u64>) -> Result<SubmissionLi
             let form = domain::forms::get(&ctx.db, id).await?;
             let found = domain::forms::submissions(&ctx.db, id, page).await?;
             let fields = form.published.unwrap_or(form.draft).fields;
+            use wharf_types::forms::FieldKind;
+            let table_columns = fields
+                .iter()
+                .filter_map(|f| match &f.kind {
+                    FieldKind::Table(t) => Some((
+                        f.name.clone(),
+                        t.columns
+                            .iter()
+                            .map(|c| (c.name.clone(), c.title.clone()))
+                            .collect(),
+                    )),
+                    _ => None,
+                })
+                .collect();
             Ok(SubmissionList {
                 form_title: form.summary.title,
-                columns: fields.into_iter().map(|f| (f.name, f.title)).collect(),
+                columns: fields
+                    .into_iter()
+                    // A button holds no value: no column.
+                    .filter(|f| !matches!(f.kind, FieldKind::Button(_)))
+                    .map(|f| (f.name, f.title))
+                    .collect(),
+                table_columns,
                 submissions: found.map(|s| crate::dto::SubmissionView {
                     id: s.id,
                     form_version: s.form_version,

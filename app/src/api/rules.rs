@@ -21,8 +21,28 @@ pub async fn run_rules(
     event: TriggerEvent,
     values: BTreeMap<String, FieldValue>,
 ) -> Result<RuleOutcome, AppError> {
-    let _ = (form_id, preview, event, values);
-    Err(AppError::Conflict("Rules are not built yet.".into()))
+    use super::context::*;
+    respond(
+        async move {
+            let person = filler(preview).await?;
+            if matches!(
+                event,
+                TriggerEvent::BeforeSubmit | TriggerEvent::AfterSubmit
+            ) {
+                return Err(domain::rules::RulesError::SubmitOnly.into());
+            }
+            let ctx = server_context()?;
+            let (version, definition) = domain::rules::load_form(&ctx.db, form_id, preview).await?;
+            let form = domain::rules::RuleForm {
+                id: form_id,
+                version,
+                draft: preview,
+                definition: &definition,
+            };
+            Ok(domain::rules::run(env(&ctx), &person, form, &event, values).await?)
+        }
+        .await,
+    )
 }
 
 /// The next page of Table field `field`, from the `more` token of the page before (sealed by the
@@ -34,8 +54,18 @@ pub async fn next_table_page(
     field: String,
     more: String,
 ) -> Result<TablePage, AppError> {
-    let _ = (form_id, preview, field, more);
-    Err(AppError::Conflict("Rules are not built yet.".into()))
+    use super::context::*;
+    respond(
+        async move {
+            let person = filler(preview).await?;
+            let ctx = server_context()?;
+            Ok(
+                domain::rules::next_table_page(env(&ctx), &person, form_id, preview, &field, &more)
+                    .await?,
+            )
+        }
+        .await,
+    )
 }
 
 /// Form `form_id`'s run log, newest first, for its designers: `outcome` (`ok`, `no-match`,
@@ -47,8 +77,34 @@ pub async fn list_rule_runs(
     #[server(default)] rule: String,
     page: Option<u64>,
 ) -> Result<RuleRunList, AppError> {
-    let _ = (form_id, outcome, rule, page);
-    Err(AppError::Conflict("Rules are not built yet.".into()))
+    use super::context::*;
+    use wharf_types::rules::RunOutcome;
+    respond(
+        async move {
+            authorize(
+                request_user().await?,
+                domain::policy::Action::DesignForms,
+                None,
+            )?;
+            let outcome = match outcome.trim() {
+                "" => None,
+                key => Some(RunOutcome::parse(key).ok_or_else(|| {
+                    AppError::validation("outcome", "Choose ok, no-match, refused or error.")
+                })?),
+            };
+            let ctx = server_context()?;
+            // 404 for a form that does not exist.
+            domain::rules::load_form(&ctx.db, form_id, true).await?;
+            let filter = domain::rules::RunFilter {
+                outcome,
+                rule_id: Some(rule.trim().to_owned()).filter(|r| !r.is_empty()),
+            };
+            let runs =
+                domain::rules::form_runs(&ctx.db, form_id, &filter, page.unwrap_or(0)).await?;
+            Ok(runs.map(convert::row))
+        }
+        .await,
+    )
 }
 
 /// The runs of rules that used data source `data_source_id`, newest first, for those who
@@ -58,6 +114,70 @@ pub async fn list_data_source_rule_runs(
     data_source_id: i32,
     page: Option<u64>,
 ) -> Result<RuleRunList, AppError> {
-    let _ = (data_source_id, page);
-    Err(AppError::Conflict("Rules are not built yet.".into()))
+    use super::context::*;
+    respond(
+        async move {
+            require_on_data_source(domain::policy::Action::AdministerDataSource, data_source_id)
+                .await?;
+            let ctx = server_context()?;
+            let runs =
+                domain::rules::data_source_runs(&ctx.db, data_source_id, page.unwrap_or(0)).await?;
+            Ok(runs.map(convert::row))
+        }
+        .await,
+    )
+}
+
+/// Who may run a form's rules: for a preview of the draft its designers, else anyone in Forms.
+#[cfg(feature = "ssr")]
+async fn filler(preview: bool) -> Result<domain::AuthenticatedUser, AppError> {
+    use super::context::*;
+    if preview {
+        authorize(
+            request_user().await?,
+            domain::policy::Action::DesignForms,
+            None,
+        )
+    } else {
+        require_area(wharf_types::Area::Forms).await
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub(crate) fn env(
+    ctx: &super::context::ServerContext,
+) -> domain::rules::RuleEnv<'_, sea_orm::DatabaseConnection> {
+    domain::rules::RuleEnv {
+        db: &ctx.db,
+        items: &ctx.connector,
+        vault: &ctx.vault,
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod convert {
+    use crate::api::data_sources::convert::rfc3339;
+    use crate::dto::RuleRunRow;
+    use domain::rules::RunRow;
+
+    pub fn row(r: RunRow) -> RuleRunRow {
+        RuleRunRow {
+            id: r.id,
+            form_id: r.form_id,
+            form_title: r.form_title,
+            form_version: r.form_version,
+            preview: r.preview,
+            rule_id: r.rule_id,
+            rule_name: r.rule_name,
+            trigger: r.trigger,
+            user: r.user,
+            data_source_id: r.data_source_id,
+            data_source_name: r.data_source_name,
+            inputs: r.inputs,
+            outcome: r.outcome,
+            message: r.message,
+            duration_ms: r.duration_ms,
+            at: rfc3339(r.at),
+        }
+    }
 }

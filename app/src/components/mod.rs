@@ -10,6 +10,7 @@ pub mod list_page;
 pub mod notice;
 pub mod paged_list;
 pub mod shell;
+pub mod table_field;
 pub mod time;
 pub mod toast;
 pub mod upload_field;

@@ -15,6 +15,7 @@ pub mod oauth_states;
 pub mod paging;
 pub mod picker;
 pub mod policy;
+pub mod rules;
 mod search;
 pub mod security;
 pub mod sessions;

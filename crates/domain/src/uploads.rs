@@ -663,6 +663,7 @@ mod tests {
                 field("secret", FieldKind::FileUpload, false),
                 field("note", FieldKind::Text, true),
             ],
+            rules: Vec::new(),
         };
         forms::save_draft(&db, &designer, form, "Claims", &draft)
             .await

@@ -10,6 +10,7 @@ pub mod form_upload;
 pub mod group;
 pub mod group_member;
 pub mod oauth_state;
+pub mod rule_run;
 pub mod session;
 pub mod sign_in_failure;
 pub mod user;

@@ -627,6 +627,9 @@ impl Default for Rule {
     }
 }
 
+// Find items is the large variant; a form holds at most 100 rules, so boxing it would only add
+// indirection to every match in the designer and the engine.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum RuleAction {
     SetField(SetField),

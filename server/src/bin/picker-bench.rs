@@ -15,6 +15,14 @@
 //! registered there for it); the bench signs in as the initial administrator, connects a data source
 //! through the OAuth pages, and publishes a form whose File browser field lists the folder. Each run
 //! lists the whole folder both ways, in alternating order; medians are reported.
+//!
+//! Then Find items (issue 15): a data rule finding the 20 first files by name among those whose
+//! Name starts with `file-01` (pushed to Dropbox as a `search_v2`, 1 000 matches read through and
+//! sorted in a bounded heap), and among those whose Name ends with `7.txt` (not answerable by
+//! Dropbox: `list_folder` in pages of 1 000, filtered while streaming). Through Wharf: `run_rules`
+//! for a Button; directly: the same `search_v2` + `search/continue_v2` (or `list_folder` +
+//! `list_folder/continue`) calls, sorted and cut to 20 in the bench. Goals: Wharf ≤ 1.2× direct
+//! + 10 ms (medians), server RSS growth over those runs ≤ 16 MiB.
 
 use dropbox_sandbox::{AccountSpec, AppSpec, RunningSandbox, SandboxConfig, TokenSpec};
 use reqwest::{Client, StatusCode, redirect};
@@ -342,7 +350,11 @@ async fn list_through_wharf(wharf: &Wharf, http: &Client, form_id: &str) -> Benc
 /// Signs in as the initial administrator (replacing the initial password, as the first sign-in must),
 /// connects a data source to the sandbox account through the OAuth pages, and publishes a form whose
 /// File browser field lists `FOLDER`. Returns the form's id.
-async fn set_up_wharf(wharf: &Wharf, admin: &Client, account_id: &str) -> BenchResult<String> {
+async fn set_up_wharf(
+    wharf: &Wharf,
+    admin: &Client,
+    account_id: &str,
+) -> BenchResult<(String, i64)> {
     let initial_file: PathBuf = wharf
         .dir
         .path()
@@ -459,7 +471,7 @@ async fn set_up_wharf(wharf: &Wharf, admin: &Client, account_id: &str) -> BenchR
     wharf
         .call(admin, "publish_form", &[("id", &form_id.to_string())])
         .await?;
-    Ok(form_id.to_string())
+    Ok((form_id.to_string(), data_source))
 }
 
 struct Memory {
@@ -525,7 +537,7 @@ async fn measure(sandbox: &RunningSandbox, runs: usize) -> BenchResult<bool> {
         .build()?;
     let direct = Client::builder().timeout(timeout).build()?;
     wharf.ready(&admin).await?;
-    let form_id = set_up_wharf(&wharf, &admin, &account_id).await?;
+    let (form_id, data_source) = set_up_wharf(&wharf, &admin, &account_id).await?;
 
     println!(
         "picker-bench: {FILES} files + {SUBFOLDERS} folders in {FOLDER} (seeded in {:.1} s), pages of \
@@ -681,6 +693,19 @@ async fn measure(sandbox: &RunningSandbox, runs: usize) -> BenchResult<bool> {
             mib(peak_growth)
         ));
     }
+    let rules_form = set_up_rules_form(&wharf, &admin, data_source).await?;
+    missed.extend(
+        measure_find_items(
+            &wharf,
+            &admin,
+            &direct,
+            &sandbox.base_url(),
+            &token,
+            &rules_form,
+            runs,
+        )
+        .await?,
+    );
     drop(wharf);
     if missed.is_empty() {
         println!("all goals met");
@@ -711,4 +736,269 @@ async fn main() {
             std::process::exit(1);
         }
     }
+}
+
+// ---- Find items (issue 15) ------------------------------------------------------------------
+
+const FIND_ROWS: usize = 20;
+const FIND_MAX_RATIO: f64 = 1.2;
+const FIND_MAX_EXTRA_MS: f64 = 10.0;
+const FIND_MAX_RSS_GROWTH_MIB: f64 = 16.0;
+/// Entries per `list_folder` page, as Wharf's Find items asks (`domain::connector::FIND_PAGE_LIMIT`).
+const FIND_LIST_LIMIT: u32 = domain::connector::FIND_PAGE_LIMIT;
+
+/// The two Find items of the bench: (button, filter operator, value, pushed to Dropbox as a search).
+const FIND_CASES: [(&str, &str, &str, bool); 2] = [
+    ("by_prefix", "StartsWith", "file-01", true),
+    ("by_suffix", "EndsWith", "7.txt", false),
+];
+
+/// Publishes a form with one Button per case whose Find items fills `results` (20 rows a page, Max
+/// rows 20, by Name ascending).
+async fn set_up_rules_form(wharf: &Wharf, admin: &Client, data_source: i64) -> BenchResult<String> {
+    let form_id = wharf
+        .call(admin, "create_form", &[("title", "Find items bench")])
+        .await?
+        .as_i64()
+        .ok_or("create_form answered no id")?;
+    let field = |name: &str, kind: Value| {
+        json!({
+            "title": name, "name": name, "help": "", "required": false,
+            "enabled": true, "visible": true, "kind": kind,
+        })
+    };
+    let mut fields = vec![field(
+        "results",
+        json!({ "Table": {
+            "columns": [{ "name": "name", "title": "Name", "kind": "Text" },
+                        { "name": "file", "title": "File", "kind": "File" }],
+            "editable": false, "page_size": FIND_ROWS,
+        }}),
+    )];
+    let mut rules = Vec::new();
+    for (i, (button, operator, value, _)) in FIND_CASES.iter().enumerate() {
+        fields.push(field(button, json!({ "Button": { "label": button } })));
+        rules.push(json!({
+            "id": format!("r{}", i + 1), "name": button, "enabled": true,
+            "trigger": { "Button": { "field": button } },
+            "conditions": { "combine": "And", "groups": [] },
+            "action": { "FindItems": {
+                "data_source_id": data_source, "folder": FOLDER, "include_subfolders": false,
+                "filters": [{ "parameter": "Name", "operator": operator, "value": { "Text": value } }],
+                "sort": { "parameter": "Name", "direction": "Ascending" },
+                "max_rows": FIND_ROWS,
+                "table": { "field": "results", "mode": "Override", "columns": [
+                    { "column": "name", "parameter": "Name" },
+                    { "column": "file", "parameter": "Name" },
+                ]},
+                "first_match": [],
+                "on_success": { "assignments": [], "message": "" },
+                "on_error": { "assignments": [], "message": "" },
+                "no_match": { "clear": true, "message": "", "is_error": false },
+            }},
+        }));
+    }
+    wharf
+        .call_json(
+            admin,
+            "save_form",
+            json!({ "id": form_id, "title": "Find items bench",
+                    "draft": { "fields": fields, "rules": rules } }),
+        )
+        .await?;
+    wharf
+        .call(admin, "publish_form", &[("id", &form_id.to_string())])
+        .await?;
+    Ok(form_id.to_string())
+}
+
+/// The 20 first names (ascending) of what the case matches, straight from the sandbox.
+async fn find_direct(
+    http: &Client,
+    base_url: &str,
+    token: &str,
+    (_, operator, value, pushed): (&str, &str, &str, bool),
+) -> BenchResult<Vec<String>> {
+    let call = |route: &str, arg: Value| {
+        http.post(format!("{base_url}/2/files/{route}"))
+            .bearer_auth(token)
+            .json(&arg)
+            .send()
+    };
+    let mut names: Vec<String> = Vec::new();
+    let keep = |name: &str| match operator {
+        "StartsWith" => name.to_lowercase().starts_with(value),
+        _ => name.to_lowercase().ends_with(value),
+    };
+    if pushed {
+        let mut route = "search_v2";
+        let mut arg = json!({ "query": value, "options": {
+            "path": FOLDER, "max_results": 100, "filename_only": true } });
+        loop {
+            let page: Value = call(route, arg).await?.error_for_status()?.json().await?;
+            for m in page["matches"].as_array().ok_or("no matches")? {
+                let md = &m["metadata"]["metadata"];
+                if md[".tag"] == "file"
+                    && let Some(name) = md["name"].as_str()
+                    && keep(name)
+                {
+                    names.push(name.to_owned());
+                }
+            }
+            if page["has_more"] != true {
+                break;
+            }
+            route = "search/continue_v2";
+            arg = json!({ "cursor": page["cursor"] });
+        }
+    } else {
+        let mut route = "list_folder";
+        let mut arg = json!({ "path": FOLDER, "limit": FIND_LIST_LIMIT });
+        loop {
+            let page: Value = call(route, arg).await?.error_for_status()?.json().await?;
+            for e in page["entries"].as_array().ok_or("no entries")? {
+                if e[".tag"] == "file"
+                    && let Some(name) = e["name"].as_str()
+                    && keep(name)
+                {
+                    names.push(name.to_owned());
+                }
+            }
+            if page["has_more"] != true {
+                break;
+            }
+            route = "list_folder/continue";
+            arg = json!({ "cursor": page["cursor"] });
+        }
+    }
+    names.sort_by_key(|n| n.to_lowercase());
+    names.truncate(FIND_ROWS);
+    Ok(names)
+}
+
+/// The same through Wharf: the Button's rules run, the table's first page answered.
+async fn find_through_wharf(
+    wharf: &Wharf,
+    http: &Client,
+    form_id: &str,
+    button: &str,
+) -> BenchResult<Vec<String>> {
+    let outcome = wharf
+        .call_json(
+            http,
+            "run_rules",
+            json!({ "form_id": form_id.parse::<i64>()?, "event": { "Button": { "field": button } },
+                    "values": {} }),
+        )
+        .await?;
+    let rows = outcome["tables"]["results"]["rows"]
+        .as_array()
+        .ok_or_else(|| wharf.failed(format!("run_rules answered no table: {outcome}")))?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| r["name"]["Text"].as_str().map(str::to_owned))
+        .collect())
+}
+
+/// Times both ways per case, alternating which goes first; prints medians; answers missed goals.
+async fn measure_find_items(
+    wharf: &Wharf,
+    admin: &Client,
+    direct: &Client,
+    base_url: &str,
+    token: &str,
+    form_id: &str,
+    runs: usize,
+) -> BenchResult<Vec<String>> {
+    let pid = wharf.pid();
+    // One warm-up run per case: the first search of a folder builds nothing in Wharf worth timing.
+    for case in FIND_CASES {
+        find_through_wharf(wharf, admin, form_id, case.0).await?;
+    }
+    let before = Memory::of(pid)?;
+    let peak_reset = reset_peak(pid);
+    let mut missed = Vec::new();
+    println!();
+    println!(
+        "Find items: {FIND_ROWS} rows by Name from {FOLDER} ({FILES} files), {runs} run(s) per case"
+    );
+    println!(
+        "{:<11} {:>13} {:>13} {:>10} {:>11}",
+        "case", "direct", "Wharf", "ratio", "Wharf−direct"
+    );
+    for case in FIND_CASES {
+        let (mut d_times, mut w_times) = (Vec::new(), Vec::new());
+        for run in 0..runs {
+            let time_direct = async {
+                let started = Instant::now();
+                let names = find_direct(direct, base_url, token, case).await?;
+                BenchResult::Ok((started.elapsed(), names))
+            };
+            let time_wharf = async {
+                let started = Instant::now();
+                let names = find_through_wharf(wharf, admin, form_id, case.0).await?;
+                BenchResult::Ok((started.elapsed(), names))
+            };
+            let ((d, d_names), (w, w_names)) = if run.is_multiple_of(2) {
+                let d = time_direct.await?;
+                (d, time_wharf.await?)
+            } else {
+                let w = time_wharf.await?;
+                (time_direct.await?, w)
+            };
+            if d_names != w_names || w_names.len() != FIND_ROWS {
+                return Err(wharf.failed(format!(
+                    "{}: Wharf found {w_names:?}, directly {d_names:?}",
+                    case.0
+                )));
+            }
+            d_times.push(d);
+            w_times.push(w);
+        }
+        let (d, w) = (median(d_times), median(w_times));
+        let ratio = w.as_secs_f64() / d.as_secs_f64();
+        println!(
+            "{:<11} {:>10.1} ms {:>10.1} ms {:>9.2}× {:>+9.1} ms   ({})",
+            case.0,
+            ms(d),
+            ms(w),
+            ratio,
+            ms(w) - ms(d),
+            if case.3 {
+                "search_v2 pushed"
+            } else {
+                "list_folder, filtered while streaming"
+            }
+        );
+        if ms(w) > ms(d) * FIND_MAX_RATIO + FIND_MAX_EXTRA_MS {
+            missed.push(format!(
+                "Find items {}: Wharf {:.1} ms vs direct {:.1} ms (goal ≤ {FIND_MAX_RATIO}× + \
+                 {FIND_MAX_EXTRA_MS} ms)",
+                case.0,
+                ms(w),
+                ms(d)
+            ));
+        }
+    }
+    let after = Memory::of(pid)?;
+    let growth = after.peak.saturating_sub(before.rss);
+    println!(
+        "  server RSS {:.1} MiB before, {:.1} MiB after; peak growth +{:.1} MiB{} (goal ≤ \
+         {FIND_MAX_RSS_GROWTH_MIB} MiB)",
+        mib(before.rss),
+        mib(after.rss),
+        mib(growth),
+        if peak_reset {
+            ""
+        } else {
+            " (peak not reset: may be earlier)"
+        }
+    );
+    if mib(growth) > FIND_MAX_RSS_GROWTH_MIB {
+        missed.push(format!(
+            "Find items: the server's RSS grew {:.1} MiB (goal ≤ {FIND_MAX_RSS_GROWTH_MIB} MiB)",
+            mib(growth)
+        ));
+    }
+    Ok(missed)
 }

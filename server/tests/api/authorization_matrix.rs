@@ -186,6 +186,14 @@ fn rows() -> Vec<(String, [Answer; 9])> {
         ("fn:submit_form", SIGNED_IN),
         ("fn:submit_form#a file", USE_RESTRICTED),
         ("fn:list_submissions", DESIGNERS),
+        ("fn:run_rules", SIGNED_IN),
+        ("#preview", DESIGNERS),
+        // Only submitting raises Before / After submit.
+        ("#before submit", SIGNED_IN_INVALID),
+        // A forged token is refused as unusable input, whoever sends it.
+        ("fn:next_table_page", SIGNED_IN_INVALID),
+        ("fn:list_rule_runs", DESIGNERS),
+        ("fn:list_data_source_rule_runs", ADMINISTER_RESTRICTED),
         ("route:/healthz", EVERYONE_OK),
         // A forged state is refused as Invalid, like any unusable input.
         (
@@ -500,6 +508,32 @@ impl Fixture {
             "fn:list_submissions" => {
                 Call::Fn("list_submissions", form(&[("id", self.form.to_string())]))
             }
+            "fn:run_rules" => Call::Json(
+                "run_rules",
+                serde_json::json!({ "form_id": self.form, "event": "Load", "values": {} }),
+            ),
+            "fn:run_rules#preview" => Call::Json(
+                "run_rules",
+                serde_json::json!({
+                    "form_id": self.form, "preview": true, "event": "Load", "values": {},
+                }),
+            ),
+            "fn:run_rules#before submit" => Call::Json(
+                "run_rules",
+                serde_json::json!({ "form_id": self.form, "event": "BeforeSubmit", "values": {} }),
+            ),
+            "fn:next_table_page" => Call::Json(
+                "next_table_page",
+                serde_json::json!({ "form_id": self.form, "field": "rows", "more": "forged" }),
+            ),
+            "fn:list_rule_runs" => Call::Fn(
+                "list_rule_runs",
+                form(&[("form_id", self.form.to_string())]),
+            ),
+            "fn:list_data_source_rule_runs" => Call::Fn(
+                "list_data_source_rule_runs",
+                form(&[("data_source_id", restricted)]),
+            ),
             "fn:sign_out" => Call::Fn("sign_out", vec![]),
             "route:/healthz" => Call::Get("/healthz".into()),
             "route:/oauth/dropbox/callback" => {

@@ -10,6 +10,7 @@ mod groups;
 mod hardening;
 mod helpers;
 mod pages;
+mod rules;
 mod security;
 mod sessions;
 mod sign_in;

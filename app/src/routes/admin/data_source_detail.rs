@@ -12,6 +12,7 @@ use crate::components::time::Time;
 use crate::components::toast::use_toasts;
 use crate::dto::{ConnectionView, DataSourceView};
 use crate::routes::admin::data_source_security::SecurityDialog;
+use crate::routes::forms::runs::DataSourceRuleRuns;
 use crate::routes::{require_id, use_id_param};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -235,6 +236,7 @@ fn HealthPanel(view: DataSourceView) -> impl IntoView {
                     </li>
                 }).collect_view()}
             </ul>
+            <DataSourceRuleRuns data_source_id=view.row.id/>
         </section>
     }
 }

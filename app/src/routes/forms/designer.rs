@@ -1,6 +1,7 @@
 //! `/forms/:id/edit`: the form designer. Fields are added, ordered and edited in the browser and
 //! checked as they are typed (the same checks the server runs again on Save); Preview shows the
 //! saved draft; Publish makes it what people fill in.
+use super::designer_rules::{RuleEditor, RulesPanel};
 use super::status_label;
 use crate::api::forms::{DeleteForm, PublishForm, SaveForm, get_form};
 use crate::components::choosers::{DataSourceChooser, FolderChooser};
@@ -19,7 +20,7 @@ use wharf_types::forms::{
     DataSourceList, FieldDefinition, FieldKind, FileParameter, FilterMode, FormDefinition,
     ListField, ListFormat, ListSource, SortDirection, identifier_from, parse_extensions,
 };
-use wharf_types::rules::Rule;
+use wharf_types::rules::{ButtonField, ColumnKind, Rule, TableColumn, TableField};
 
 #[component]
 pub fn FormDesignerPage() -> impl IntoView {
@@ -42,17 +43,18 @@ pub fn FormDesignerPage() -> impl IntoView {
     }
 }
 
-/// The designer's state: the title and fields being edited, which field's properties are open,
-/// and the names of the data sources chosen so far.
+/// The designer's state: the title, fields and rules being edited, which field's or rule's
+/// properties are open (one at a time), and the names of the data sources chosen so far.
 #[derive(Clone, Copy)]
-struct Draft {
-    title: RwSignal<String>,
-    fields: RwSignal<Vec<FieldDefinition>>,
-    rules: RwSignal<Vec<Rule>>,
-    selected: RwSignal<Option<usize>>,
-    data_source_names: RwSignal<BTreeMap<i32, String>>,
+pub(super) struct Draft {
+    pub(super) title: RwSignal<String>,
+    pub(super) fields: RwSignal<Vec<FieldDefinition>>,
+    pub(super) rules: RwSignal<Vec<Rule>>,
+    pub(super) selected: RwSignal<Option<usize>>,
+    pub(super) selected_rule: RwSignal<Option<usize>>,
+    pub(super) data_source_names: RwSignal<BTreeMap<i32, String>>,
     /// Changed since the last successful save.
-    dirty: RwSignal<bool>,
+    pub(super) dirty: RwSignal<bool>,
 }
 
 impl Draft {
@@ -88,8 +90,67 @@ impl Draft {
         });
     }
 
-    fn field<T>(&self, i: usize, read: impl Fn(&FieldDefinition) -> T) -> Option<T> {
+    pub(super) fn field<T>(&self, i: usize, read: impl Fn(&FieldDefinition) -> T) -> Option<T> {
         self.fields.with(|fields| fields.get(i).map(&read))
+    }
+
+    fn table(&self, i: usize, change: impl FnOnce(&mut TableField)) {
+        self.update(i, |f| {
+            if let FieldKind::Table(t) = &mut f.kind {
+                change(t);
+            }
+        });
+    }
+
+    /// Opens field `i`'s properties (closing a rule's).
+    fn select_field(&self, i: Option<usize>) {
+        self.selected_rule.set(None);
+        self.selected.set(i);
+        if i.is_some() {
+            show_properties_when_stacked();
+        }
+    }
+
+    /// Opens rule `i`'s editor (closing a field's).
+    pub(super) fn select_rule(&self, i: Option<usize>) {
+        self.selected.set(None);
+        self.selected_rule.set(i);
+        if i.is_some() {
+            show_properties_when_stacked();
+        }
+    }
+
+    pub(super) fn rule<T>(&self, i: usize, read: impl Fn(&Rule) -> T) -> Option<T> {
+        self.rules.with(|rules| rules.get(i).map(&read))
+    }
+
+    pub(super) fn update_rule(&self, i: usize, change: impl FnOnce(&mut Rule)) {
+        self.rules.update(|rules| {
+            if let Some(r) = rules.get_mut(i) {
+                change(r);
+            }
+        });
+        self.dirty.set(true);
+    }
+}
+
+/// On a narrow screen the Properties column is below the lists: bring it into view, or choosing
+/// a field or rule would seem to do nothing. (No window on the server: nothing to do.)
+fn show_properties_when_stacked() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let narrow = window
+        .inner_width()
+        .ok()
+        .and_then(|w| w.as_f64())
+        .is_some_and(|w| w <= 760.0);
+    if narrow
+        && let Some(el) = window
+            .document()
+            .and_then(|d| d.get_element_by_id("designer-properties"))
+    {
+        el.scroll_into_view_with_bool(true);
     }
 }
 
@@ -101,6 +162,7 @@ fn Designer(form: FormView) -> impl IntoView {
         fields: RwSignal::new(form.draft.fields),
         rules: RwSignal::new(form.draft.rules),
         selected: RwSignal::new(None),
+        selected_rule: RwSignal::new(None),
         data_source_names: RwSignal::new(form.data_source_names),
         dirty: RwSignal::new(false),
     };
@@ -133,12 +195,18 @@ fn Designer(form: FormView) -> impl IntoView {
         }
         Some(Err(e)) => {
             publish_after_save.set(false);
-            if let AppError::Validation { fields, .. } = &e
-                && let Some(i) = fields
+            if let AppError::Validation { fields, .. } = &e {
+                if let Some(i) = fields
                     .keys()
                     .find_map(|f| f.strip_prefix("field-")?.parse().ok())
-            {
-                draft.selected.set(Some(i));
+                {
+                    draft.select_field(Some(i));
+                } else if let Some(i) = fields
+                    .keys()
+                    .find_map(|f| f.strip_prefix("rule-")?.parse().ok())
+                {
+                    draft.select_rule(Some(i));
+                }
             }
             toasts.error(e.to_string());
         }
@@ -182,6 +250,7 @@ fn Designer(form: FormView) -> impl IntoView {
             <button class="button" data-testid="publish-form" disabled=move || busy() || blocked() || draft.fields.with(Vec::is_empty)
                 on:click=move |_| { publish_after_save.set(true); dispatch_save(); }>"Publish"</button>
             <A href=format!("/forms/{id}/submissions") attr:class="button">"Submissions"</A>
+            <A href=format!("/forms/{id}/runs") attr:class="button" attr:data-testid="run-log">"Run log"</A>
             <A href="/forms" attr:class="button">"Close"</A>
         </div>
         <div class="field">
@@ -194,11 +263,13 @@ fn Designer(form: FormView) -> impl IntoView {
                 <h2>"Fields"</h2>
                 <FieldList draft problems/>
                 <AddField draft/>
+                <RulesPanel draft problems/>
             </div>
-            <div class="designer-properties">
-                {move || match draft.selected.get() {
-                    Some(i) if i < draft.fields.with_untracked(Vec::len) => view! { <FieldProperties draft i problems/> }.into_any(),
-                    _ => view! { <p class="muted">"Choose a field to edit its properties, or add one."</p> }.into_any(),
+            <div class="designer-properties" id="designer-properties">
+                {move || match (draft.selected.get(), draft.selected_rule.get()) {
+                    (Some(i), _) if i < draft.fields.with_untracked(Vec::len) => view! { <FieldProperties draft i problems/> }.into_any(),
+                    (_, Some(i)) if i < draft.rules.with_untracked(Vec::len) => view! { <RuleEditor draft i problems/> }.into_any(),
+                    _ => view! { <p class="muted">"Choose a field or a rule to edit its properties, or add one."</p> }.into_any(),
                 }}
             </div>
         </div>
@@ -239,7 +310,7 @@ fn FieldList(
                 view! {
                     <li class="field-item" class:selected=move || draft.selected.get() == Some(i)
                         class:has-problem=has_problem data-field=name.clone()>
-                        <button class="field-summary" on:click=move |_| draft.selected.set(Some(i))
+                        <button class="field-summary" on:click=move |_| draft.select_field(Some(i))
                             aria-label=format!("Edit {title}")>
                             <strong>{title.clone()}</strong>
                             <span class="muted">{format!(" {name} · {kind}")}</span>
@@ -267,10 +338,16 @@ fn FieldList(
 
 #[component]
 fn AddField(draft: Draft) -> impl IntoView {
-    let add = move |kind: FieldKind| {
+    let add = move |mut kind: FieldKind| {
         draft.fields.update(|fields| {
             let n = fields.len() + 1;
             let title = format!("{} {n}", kind.label());
+            // Start from something valid: a button says its title, a table has one column.
+            match &mut kind {
+                FieldKind::Button(b) => b.label = title.clone(),
+                FieldKind::Table(t) => t.columns.push(new_column(&[])),
+                _ => {}
+            }
             let mut name = identifier_from(&title);
             while fields.iter().any(|f| f.name.eq_ignore_ascii_case(&name)) {
                 name.push('_');
@@ -284,7 +361,7 @@ fn AddField(draft: Draft) -> impl IntoView {
                 visible: true,
                 kind,
             });
-            draft.selected.set(Some(fields.len() - 1));
+            draft.select_field(Some(fields.len() - 1));
         });
         draft.dirty.set(true);
     };
@@ -296,6 +373,8 @@ fn AddField(draft: Draft) -> impl IntoView {
             <button class="button" on:click=move |_| add(FieldKind::Date)>"Date"</button>
             <button class="button" on:click=move |_| add(FieldKind::List(ListField::default()))>"List"</button>
             <button class="button" on:click=move |_| add(FieldKind::FileUpload)>"File upload"</button>
+            <button class="button" data-testid="add-button-field" on:click=move |_| add(FieldKind::Button(ButtonField { label: String::new() }))>"Button"</button>
+            <button class="button" data-testid="add-table-field" on:click=move |_| add(FieldKind::Table(TableField::default()))>"Table"</button>
         </div>
     }
 }
@@ -320,11 +399,12 @@ fn FieldProperties(
             f.title = title;
         })
     };
-    let is_list = move || {
-        draft
-            .field(i, |f| matches!(f.kind, FieldKind::List(_)))
-            .unwrap_or(false)
+    let kind_is = move |test: fn(&FieldKind) -> bool| {
+        move || draft.field(i, |f| test(&f.kind)).unwrap_or(false)
     };
+    let is_list = kind_is(|k| matches!(k, FieldKind::List(_)));
+    let is_button = kind_is(|k| matches!(k, FieldKind::Button(_)));
+    let is_table = kind_is(|k| matches!(k, FieldKind::Table(_)));
     let messages = move || {
         problems.with(|p| {
             p.iter()
@@ -365,6 +445,148 @@ fn FieldProperties(
         <Show when=is_list>
             <ListProperties draft i/>
         </Show>
+        <Show when=is_button>
+            <ButtonProperties draft i/>
+        </Show>
+        <Show when=is_table>
+            <TableProperties draft i/>
+        </Show>
+    }
+    .into_any()
+}
+
+#[component]
+fn ButtonProperties(draft: Draft, i: usize) -> impl IntoView {
+    let label = move || {
+        draft
+            .field(i, |f| match &f.kind {
+                FieldKind::Button(b) => b.label.clone(),
+                _ => String::new(),
+            })
+            .unwrap_or_default()
+    };
+    view! {
+        <div class="field">
+            <label for="prop-button-label">"Label"</label>
+            <input id="prop-button-label" data-testid="button-label" maxlength="100" prop:value=label
+                on:input=move |ev| {
+                    let v = event_target_value(&ev);
+                    draft.update(i, |f| if let FieldKind::Button(b) = &mut f.kind { b.label = v });
+                }/>
+            <p class="hint">"Clicking the button runs the rules whose trigger is “When a button is clicked” with this button."</p>
+        </div>
+    }
+}
+
+/// A new column titled "Column n", named after its title, unique among `existing`.
+fn new_column(existing: &[TableColumn]) -> TableColumn {
+    let mut n = existing.len() + 1;
+    loop {
+        let title = format!("Column {n}");
+        let name = identifier_from(&title);
+        if !existing.iter().any(|c| c.name.eq_ignore_ascii_case(&name)) {
+            return TableColumn {
+                name,
+                title,
+                kind: ColumnKind::Text,
+            };
+        }
+        n += 1;
+    }
+}
+
+#[component]
+fn TableProperties(draft: Draft, i: usize) -> impl IntoView {
+    let table = move || {
+        draft
+            .field(i, |f| match &f.kind {
+                FieldKind::Table(t) => Some(t.clone()),
+                _ => None,
+            })
+            .flatten()
+            .unwrap_or_default()
+    };
+    let count = Memo::new(move |_| table().columns.len());
+    let column = move |j: usize, read: fn(&TableColumn) -> String| {
+        move || table().columns.get(j).map(read).unwrap_or_default()
+    };
+    let change = move |j: usize, edit: Box<dyn FnOnce(&mut TableColumn)>| {
+        draft.table(i, |t| {
+            if let Some(c) = t.columns.get_mut(j) {
+                edit(c);
+            }
+        })
+    };
+    view! {
+        <fieldset class="field table-columns">
+            <legend>"Columns"</legend>
+            <ol class="column-list" data-testid="table-columns">
+                {move || (0..count.get()).map(|j| {
+                    let last = j + 1 == count.get_untracked();
+                    let title = column(j, |c| c.title.clone());
+                    let label = move || { let t = title(); if t.is_empty() { format!("column {}", j + 1) } else { t } };
+                    view! {
+                        <li class="column-item">
+                            <div class="field">
+                                <label for=format!("col-{j}-title")>"Title"</label>
+                                <input id=format!("col-{j}-title") data-testid=format!("column-title-{j}") maxlength="100" prop:value=title
+                                    on:input=move |ev| {
+                                        let v = event_target_value(&ev);
+                                        // The name follows the title until the designer changes it.
+                                        change(j, Box::new(move |c| {
+                                            if c.name == identifier_from(&c.title) {
+                                                c.name = identifier_from(&v);
+                                            }
+                                            c.title = v;
+                                        }));
+                                    }/>
+                            </div>
+                            <div class="field">
+                                <label for=format!("col-{j}-name")>"Name"</label>
+                                <input id=format!("col-{j}-name") data-testid=format!("column-name-{j}") maxlength="64" prop:value=column(j, |c| c.name.clone())
+                                    on:input=move |ev| { let v = event_target_value(&ev); change(j, Box::new(move |c| c.name = v)); }/>
+                            </div>
+                            <div class="field">
+                                <label for=format!("col-{j}-kind")>"Kind"</label>
+                                <select id=format!("col-{j}-kind") data-testid=format!("column-kind-{j}") prop:value=column(j, |c| c.kind.label().to_owned())
+                                    on:change=move |ev| {
+                                        let v = event_target_value(&ev);
+                                        if let Some(k) = ColumnKind::ALL.into_iter().find(|k| k.label() == v) {
+                                            change(j, Box::new(move |c| c.kind = k));
+                                        }
+                                    }>
+                                    {ColumnKind::ALL.into_iter().map(|k| view! { <option value=k.label()>{k.label()}</option> }).collect_view()}
+                                </select>
+                            </div>
+                            <span class="field-actions">
+                                <button type="button" class="button subtle" aria-label=move || format!("Move {} up", label()) disabled={j == 0}
+                                    on:click=move |_| draft.table(i, |t| t.columns.swap(j, j - 1))><Icon name=IconName::ChevronUp/></button>
+                                <button type="button" class="button subtle" aria-label=move || format!("Move {} down", label()) disabled=last
+                                    on:click=move |_| draft.table(i, |t| t.columns.swap(j, j + 1))><Icon name=IconName::ChevronDown/></button>
+                                <button type="button" class="button subtle" aria-label=move || format!("Remove {}", label())
+                                    on:click=move |_| draft.table(i, |t| { t.columns.remove(j); })>"Remove"</button>
+                            </span>
+                        </li>
+                    }
+                }).collect_view()}
+            </ol>
+            <button type="button" class="button" data-testid="add-column"
+                on:click=move |_| draft.table(i, |t| { let c = new_column(&t.columns); t.columns.push(c); })>"Add column"</button>
+        </fieldset>
+        <div class="checks">
+            <label class="check"><input type="checkbox" id="prop-table-editable" data-testid="table-editable" prop:checked=move || table().editable
+                on:change=move |ev| { let on = event_target_checked(&ev); draft.table(i, |t| t.editable = on) }/>"People can edit rows"</label>
+        </div>
+        <div class="field">
+            <label for="prop-page-size">"Rows per page"</label>
+            <input id="prop-page-size" class="input-short" type="number" min="1" max="200" step="1" data-testid="table-page-size"
+                prop:value=move || table().page_size.to_string()
+                on:change=move |ev| {
+                    if let Ok(n) = event_target_value(&ev).trim().parse::<u32>() {
+                        draft.table(i, |t| t.page_size = n);
+                    }
+                }/>
+        </div>
     }
     .into_any()
 }

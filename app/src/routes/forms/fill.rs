@@ -6,8 +6,9 @@ use crate::components::errors::{FieldError, load_failed};
 use crate::components::file_picker::{FilePicker, choice_of, sort_in_field_order};
 use crate::components::notice::{Notice, NoticeKind};
 use crate::components::paged_list::PagedList;
+use crate::components::table_field::{TableFieldView, TableRows};
 use crate::components::upload_field::{Upload, UploadField, UploadState};
-use crate::dto::{FillableForm, PickEntry, PickPage};
+use crate::dto::{FillableForm, PickEntry, PickPage, Submitted};
 use crate::routes::{require_id, use_id_param};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -18,6 +19,10 @@ use wharf_types::forms::{
     FieldDefinition, FieldKind, FieldValue, FileChoice, FilterMode, ListFormat, ListSource,
     SortDirection,
 };
+use wharf_types::rules::{MessageLevel, RuleMessage, value_text};
+
+mod rules;
+use rules::RuleRunner;
 
 #[component]
 pub fn FillFormPage() -> impl IntoView {
@@ -53,6 +58,9 @@ enum Input {
     Options(RwSignal<Vec<String>>),
     Files(RwSignal<Vec<FileChoice>>),
     Uploads(RwSignal<Vec<Upload>>),
+    Table(TableRows),
+    /// A Button holds no value.
+    Button,
 }
 
 impl Input {
@@ -63,8 +71,46 @@ impl Input {
                 ListSource::DataSource(_) => Input::Files(RwSignal::new(Vec::new())),
             },
             FieldKind::FileUpload => Input::Uploads(RwSignal::new(Vec::new())),
-            _ => Input::Text(RwSignal::new(String::new())),
+            FieldKind::Table(_) => Input::Table(TableRows::new()),
+            FieldKind::Button(_) => Input::Button,
+            FieldKind::Text | FieldKind::Number | FieldKind::Date => {
+                Input::Text(RwSignal::new(String::new()))
+            }
         }
+    }
+
+    /// Subscribes the caller to changes of the value.
+    fn track(&self) {
+        match self {
+            Input::Text(t) => t.track(),
+            Input::Options(o) => o.track(),
+            Input::Files(f) => f.track(),
+            Input::Uploads(u) => u.track(),
+            Input::Table(rows) => rows.track(),
+            Input::Button => {}
+        }
+    }
+
+    /// Puts a value a rule gave into the field; `false` when the field cannot hold it. A blank
+    /// value clears the field.
+    fn set(&self, value: FieldValue) -> bool {
+        match (self, value) {
+            // A date input holds the day only (a rule may give a file's time).
+            (Input::Text(t), FieldValue::Date(d)) => t.set(d.get(..10).unwrap_or(&d).to_owned()),
+            (Input::Text(t), value @ (FieldValue::Text(_) | FieldValue::Number(_))) => {
+                t.set(value_text(&value))
+            }
+            (Input::Options(o), FieldValue::Options(v)) => o.set(v),
+            (Input::Options(o), FieldValue::Text(t)) if t.trim().is_empty() => o.set(Vec::new()),
+            (Input::Files(f), FieldValue::Files(v)) => f.set(v),
+            (Input::Files(f), FieldValue::Text(t)) if t.trim().is_empty() => f.set(Vec::new()),
+            (Input::Table(rows), FieldValue::Table(v)) => rows.replace(v),
+            (Input::Table(rows), FieldValue::Text(t)) if t.trim().is_empty() => {
+                rows.replace(Vec::new())
+            }
+            _ => return false,
+        }
+        true
     }
 
     /// The value to send, `Ok(None)` when blank, or what is wrong with it.
@@ -104,8 +150,42 @@ impl Input {
                     .collect();
                 (!tokens.is_empty()).then_some(FieldValue::UploadTokens(tokens))
             }
+            (Input::Table(rows), _) => {
+                let rows = rows.value();
+                (!rows.is_empty()).then_some(FieldValue::Table(rows))
+            }
+            (Input::Button, _) => None,
         })
     }
+}
+
+/// The values of the enabled fields as they stand (what a submission and the rules are sent), and
+/// what is wrong with those that cannot be sent, by field name. Required fields are checked only
+/// when they are visible: hidden ones are the rules' business.
+fn current_values(
+    fields: &[(FieldDefinition, Input)],
+) -> (BTreeMap<String, FieldValue>, BTreeMap<String, String>) {
+    let mut values = BTreeMap::new();
+    let mut errors = BTreeMap::new();
+    for (f, input) in fields.iter().filter(|(f, _)| f.enabled) {
+        match input.value(&f.kind) {
+            Ok(Some(v)) => {
+                values.insert(f.name.clone(), v);
+            }
+            Ok(None) if f.required && f.visible => {
+                let message = match f.kind {
+                    FieldKind::Table(_) => format!("{} needs at least one row.", f.title),
+                    _ => format!("{} is required.", f.title),
+                };
+                errors.insert(f.name.clone(), message);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                errors.insert(f.name.clone(), e);
+            }
+        }
+    }
+    (values, errors)
 }
 
 #[component]
@@ -117,50 +197,57 @@ fn Fill(form: FillableForm) -> impl IntoView {
         preview,
         definition,
         refusals,
-        ..
+        user_name,
+        user_email,
     } = form;
+    // Hidden fields hold values too: rules may set them.
     let fields: Vec<(FieldDefinition, Input)> = definition
         .fields
         .into_iter()
-        .filter(|f| f.visible)
         .map(|f| {
             let input = Input::for_field(&f);
             (f, input)
         })
         .collect();
+    let all_fields = StoredValue::new(fields.clone());
+    let rules = RuleRunner::new(
+        id,
+        preview,
+        definition.rules,
+        fields.clone(),
+        user_name,
+        user_email,
+    );
+    rules.start();
+    let fields: Vec<(FieldDefinition, Input)> =
+        fields.into_iter().filter(|(f, _)| f.visible).collect();
     let submit = ServerAction::<SubmitForm>::new();
     let client_errors = RwSignal::new(BTreeMap::<String, String>::new());
-    let submitted = RwSignal::new(None::<i32>);
+    // What the browser found wrong with a field goes once the person changes it.
+    for (f, input) in &fields {
+        let (name, input) = (f.name.clone(), *input);
+        Effect::new(move |seen: Option<()>| {
+            input.track();
+            if seen.is_some() && client_errors.with_untracked(|e| e.contains_key(&name)) {
+                client_errors.update(|e| {
+                    e.remove(&name);
+                });
+            }
+        });
+    }
+    let submitted = RwSignal::new(None::<Submitted>);
     Effect::new(move |_| {
-        if let Some(Ok(n)) = submit.value().get() {
-            submitted.set(Some(n.id));
+        if let Some(Ok(answer)) = submit.value().get() {
+            submitted.set(Some(answer));
         }
     });
-    let on_submit = {
-        let fields = fields.clone();
-        move |ev: leptos::ev::SubmitEvent| {
-            ev.prevent_default();
-            let mut values = BTreeMap::new();
-            let mut errors = BTreeMap::new();
-            for (f, input) in fields.iter().filter(|(f, _)| f.enabled) {
-                match input.value(&f.kind) {
-                    Ok(Some(v)) => {
-                        values.insert(f.name.clone(), v);
-                    }
-                    Ok(None) if f.required => {
-                        errors.insert(f.name.clone(), format!("{} is required.", f.title));
-                    }
-                    Ok(None) => {}
-                    Err(e) => {
-                        errors.insert(f.name.clone(), e);
-                    }
-                }
-            }
-            let ok = errors.is_empty();
-            client_errors.set(errors);
-            if ok && !preview {
-                submit.dispatch(SubmitForm { id, values });
-            }
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let (values, errors) = all_fields.with_value(|f| current_values(f));
+        let ok = errors.is_empty();
+        client_errors.set(errors);
+        if ok && !preview {
+            submit.dispatch(SubmitForm { id, values });
         }
     };
     let answer = submit.value();
@@ -177,7 +264,8 @@ fn Fill(form: FillableForm) -> impl IntoView {
     };
     let form_problem = Signal::derive(move || {
         answer.with(|a| match a {
-            // Several fields' problems: a summary here, each message at its field.
+            // Several fields' problems: a summary here, each message at its field; a Before
+            // submit rule's refusal is the form's message.
             Some(Err(e)) => e.form_message(),
             _ => None,
         })
@@ -188,9 +276,8 @@ fn Fill(form: FillableForm) -> impl IntoView {
         {preview.then(|| view! {
             <Notice kind=NoticeKind::Info testid="preview-notice">"Preview of the saved draft: Submit checks the fields but stores nothing."</Notice>
         })}
-        <Show when=move || submitted.get().is_some()
+        <Show when=move || submitted.with(Option::is_some)
             fallback=move || {
-                let on_submit = on_submit.clone();
                 let fields = fields.clone();
                 let refusals = refusals.clone();
                 view! {
@@ -198,9 +285,10 @@ fn Fill(form: FillableForm) -> impl IntoView {
                         {fields.into_iter().map(|(f, input)| {
                             let error = server_field_error(f.name.clone());
                             let refusal = refusals.get(&f.name).cloned();
-                            view! { <FieldInput form_id=id preview field=f input error refusal/> }
+                            view! { <FieldInput form_id=id preview field=f input error refusal rules/> }
                         }).collect_view()}
-                        <FormError message=form_problem/>
+                        <RuleMessages rules/>
+                        <FormError message=form_problem testid="form-problem"/>
                         <div class="form-actions">
                             <button type="submit" class="button primary" data-testid="submit-form" disabled=move || submit.pending().get()>"Submit"</button>
                             <A href="/forms" attr:class="button">"Close"</A>
@@ -209,12 +297,47 @@ fn Fill(form: FillableForm) -> impl IntoView {
                 }
             }>
             <Notice kind=NoticeKind::Success live=true testid="submitted">
-                <p>{move || format!("Thank you. Your answers were recorded (submission {}, form version {version}).", submitted.get().unwrap_or_default())}</p>
+                <p>{move || format!("Thank you. Your answers were recorded (submission {}, form version {version}).", submitted.with(|s| s.as_ref().map_or(0, |s| s.id)))}</p>
+                {move || submitted.with(|s| s.as_ref().map(|s| s.messages.clone())).unwrap_or_default().into_iter().map(|m| {
+                    view! { <p class="rule-message" data-level=level_key(m.level) data-testid="after-submit-message">{m.text}</p> }
+                }).collect_view()}
                 <A href="/forms" attr:class="button">"Back to forms"</A>
             </Notice>
         </Show>
     }
     .into_any()
+}
+
+fn level_key(level: MessageLevel) -> &'static str {
+    match level {
+        MessageLevel::Info => "info",
+        MessageLevel::Error => "error",
+    }
+}
+
+/// What the rules said, newest last, and why the last run failed (nothing changed then).
+#[component]
+fn RuleMessages(rules: RuleRunner) -> impl IntoView {
+    let notice = |m: RuleMessage| {
+        let kind = match m.level {
+            MessageLevel::Info => NoticeKind::Info,
+            MessageLevel::Error => NoticeKind::Error,
+        };
+        view! {
+            <Notice kind live=true testid="rule-message">
+                <p data-level=level_key(m.level)>{m.text}</p>
+            </Notice>
+        }
+    };
+    view! {
+        <div class="rule-messages" data-testid="rule-messages">
+            // Keyed, so a message that stays is not announced again when another arrives.
+            <For each=move || rules.messages.get() key=|m| (m.rule.clone(), m.text.clone(), level_key(m.level)) children=notice/>
+            {move || rules.failure.get().map(|e| view! {
+                <Notice kind=NoticeKind::Error live=true testid="rule-failure"><p>{e}</p></Notice>
+            })}
+        </div>
+    }
 }
 
 #[component]
@@ -225,12 +348,22 @@ fn FieldInput(
     input: Input,
     error: Signal<Option<String>>,
     refusal: Option<String>,
+    rules: RuleRunner,
 ) -> impl IntoView {
     let id = format!("f-{}", field.name);
     let error_id = format!("{id}-error");
     let disabled = !field.enabled;
-    let label = view! {
-        <label for=id.clone()>{field.title.clone()}{field.required.then(|| view! { <span class="required" aria-hidden="true">" *"</span> })}</label>
+    let required = field
+        .required
+        .then(|| view! { <span class="required" aria-hidden="true">" *"</span> });
+    let label = match &field.kind {
+        // A button is named by its own label.
+        FieldKind::Button(_) => ().into_any(),
+        // A table is no form control: its title names it through aria-labelledby.
+        FieldKind::Table(_) => view! {
+            <span class="field-label" id=format!("{id}-label")>{field.title.clone()}{required}</span>
+        }.into_any(),
+        _ => view! { <label for=id.clone()>{field.title.clone()}{required}</label> }.into_any(),
     };
     let help = (!field.help.is_empty()).then(|| view! { <p class="hint">{field.help.clone()}</p> });
     let control = match (&field.kind, input) {
@@ -253,6 +386,26 @@ fn FieldInput(
             ListSource::Manual { options } => view! { <ManualOptions options=options.clone() format=list.format chosen id=id.clone() disabled/> }.into_any(),
             ListSource::DataSource(_) => ().into_any(),
         },
+        (FieldKind::Button(button), Input::Button) => {
+            let name = field.name.clone();
+            let running = {
+                let name = name.clone();
+                move || rules.running.with(|r| r.contains(&name))
+            };
+            let busy = running.clone();
+            let label = button.label.clone();
+            view! {
+                <button type="button" class="button rule-button" id=id.clone() data-testid=format!("button-{name}")
+                    disabled=move || disabled || running() aria-busy=move || busy().then_some("true")
+                    on:click=move |_| rules.click(name.clone())>
+                    {label}
+                </button>
+            }.into_any()
+        }
+        (FieldKind::Table(table), Input::Table(rows)) => view! {
+            <TableFieldView form_id preview field=field.name.clone() title=field.title.clone() table=table.clone() rows
+                label_id=format!("{id}-label") editable=table.editable && !disabled/>
+        }.into_any(),
         (FieldKind::FileUpload, Input::Uploads(uploads)) => view! {
             <UploadField form_id field=field.name.clone() id=id.clone() disabled=disabled || preview uploads/>
         }.into_any(),

@@ -1,7 +1,11 @@
 //! Forms: the list (to fill in, and to design), the designer, filling one in, and submissions.
 pub mod designer;
+mod designer_rules;
 pub mod fill;
 pub mod list;
+mod rule_editor;
+mod rule_find;
+pub mod runs;
 pub mod submissions;
 
 /// "Draft", "Published (v3)" or "Published (v3) · unpublished changes".

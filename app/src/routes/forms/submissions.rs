@@ -1,8 +1,10 @@
 //! `/forms/:id/submissions`: who submitted what and when, newest first; chosen files as name, path
-//! and size with a download streamed through Wharf (which checks the viewer may use the data source).
+//! and size with a download streamed through Wharf (which checks the viewer may use the data source);
+//! a Table field's rows as a small table of their own.
 use crate::api::forms::list_submissions;
 use crate::components::admin::Pager;
 use crate::components::errors::load_failed;
+use crate::components::table_field::show_cell;
 use crate::components::time::Time;
 use crate::dto::SubmissionList;
 use crate::routes::{require_id, use_id_param};
@@ -10,6 +12,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use wharf_types::forms::{FieldValue, human_size};
+use wharf_types::rules::TableRow;
 
 #[component]
 pub fn SubmissionsPage() -> impl IntoView {
@@ -45,6 +48,7 @@ fn Submissions(list: SubmissionList, page: RwSignal<u64>) -> impl IntoView {
     let title = format!("Submissions · {}", list.form_title);
     let shown = list.submissions.rows.len();
     let columns = list.columns.clone();
+    let table_columns = list.table_columns.clone();
     view! {
         <Title text=title.clone()/>
         <h1>{title}</h1>
@@ -52,6 +56,8 @@ fn Submissions(list: SubmissionList, page: RwSignal<u64>) -> impl IntoView {
             view! { <p class="muted" data-testid="no-submissions">"Nobody has submitted this form yet."</p> }.into_any()
         } else {
             view! {
+                // A form with many fields scrolls sideways inside its box, never the page.
+                <div class="table-scroll" tabindex="0" role="region" aria-label="Submissions">
                 <table class="table stack submissions" data-testid="submissions">
                     <thead><tr>
                         <th scope="col">"#"</th><th scope="col">"Submitted by"</th><th scope="col">"When"</th>
@@ -61,7 +67,8 @@ fn Submissions(list: SubmissionList, page: RwSignal<u64>) -> impl IntoView {
                         {list.submissions.rows.into_iter().map(|s| {
                             let cells = columns.iter().map(|(name, title)| {
                                 let value = s.values.get(name).cloned();
-                                view! { <td data-label=title.clone()>{value.map(render_value)}</td> }
+                                let table = table_columns.get(name).cloned().unwrap_or_default();
+                                view! { <td data-label=title.clone()>{value.map(|v| render_value(v, &table))}</td> }
                             }).collect_view();
                             view! {
                                 <tr data-submission=s.id>
@@ -74,13 +81,15 @@ fn Submissions(list: SubmissionList, page: RwSignal<u64>) -> impl IntoView {
                         }).collect_view()}
                     </tbody>
                 </table>
+                </div>
                 <Pager label="Pages of submissions" page=list.submissions.page page_size=list.submissions.page_size shown total=list.submissions.total on_page=page/>
             }.into_any()
         }}
     }
 }
 
-fn render_value(value: FieldValue) -> AnyView {
+/// A submitted value; `table` names a Table field's columns (name, title) in the designer's order.
+fn render_value(value: FieldValue, table: &[(String, String)]) -> AnyView {
     match value {
         FieldValue::Text(t) | FieldValue::Date(t) => view! { <span>{t}</span> }.into_any(),
         FieldValue::Number(n) => view! { <span>{n.to_string()}</span> }.into_any(),
@@ -97,8 +106,7 @@ fn render_value(value: FieldValue) -> AnyView {
         }.into_any(),
         // Never stored: exchanged for the uploads on submit.
         FieldValue::UploadTokens(_) => ().into_any(),
-        // Shown in full by the Table field's view (issue 15, fill helper).
-        FieldValue::Table(rows) => view! { <span>{format!("{} rows", rows.len())}</span> }.into_any(),
+        FieldValue::Table(rows) => submitted_table(rows, table),
         FieldValue::Files(files) => view! {
             <ul class="submitted-files">
                 {files.into_iter().map(|f| {
@@ -113,4 +121,49 @@ fn render_value(value: FieldValue) -> AnyView {
             </ul>
         }.into_any(),
     }
+}
+
+/// A Table field's rows behind a "n rows" disclosure (a long table would make every submission a
+/// page tall), columns titled and ordered as the designer made them; a column the rows name that
+/// the form no longer has (an older version) is shown under its name after them. Cells as the fill
+/// page shows them (files as downloads through Wharf).
+fn submitted_table(rows: Vec<TableRow>, table: &[(String, String)]) -> AnyView {
+    if rows.is_empty() {
+        return view! { <span class="muted">"No rows"</span> }.into_any();
+    }
+    let mut columns: Vec<(String, String)> = table.to_vec();
+    for name in rows.iter().flat_map(|r| r.keys()) {
+        if !columns.iter().any(|(n, _)| n == name) {
+            columns.push((name.clone(), name.clone()));
+        }
+    }
+    let count = rows.len();
+    let summary = if count == 1 {
+        "1 row".to_owned()
+    } else {
+        format!("{count} rows")
+    };
+    view! {
+        <details class="submitted-rows" data-testid="submitted-rows">
+            <summary>{summary}</summary>
+            <div class="cell-table-box">
+                <table class="cell-table" data-testid="submitted-table">
+                    <thead><tr>
+                        {columns.iter().map(|(_, title)| view! { <th scope="col">{title.clone()}</th> }).collect_view()}
+                    </tr></thead>
+                    <tbody>
+                        {rows.into_iter().map(|mut row| view! {
+                            <tr>
+                                {columns.iter().map(|(name, title)| {
+                                    let cell = row.remove(name);
+                                    view! { <td data-label=title.clone()>{cell.map(show_cell)}</td> }
+                                }).collect_view()}
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </details>
+    }
+    .into_any()
 }

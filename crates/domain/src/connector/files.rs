@@ -369,7 +369,7 @@ fn search_cursor_context(
 
 /// `path` (relative to the root) lies under `folder` (relative to the root): anywhere below it, or
 /// with `recursive` false directly in it. Dropbox compares paths ignoring case, and so does this.
-fn is_inside(path: &str, folder: &str, recursive: bool) -> bool {
+pub(super) fn is_inside(path: &str, folder: &str, recursive: bool) -> bool {
     let path = path.to_lowercase();
     let folder = folder.to_lowercase();
     let below = if folder.is_empty() {

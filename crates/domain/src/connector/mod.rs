@@ -3,6 +3,7 @@
 mod cache;
 mod created;
 mod files;
+mod items;
 mod lookup;
 mod pattern;
 mod thumbnails;
@@ -10,6 +11,7 @@ mod token_store;
 
 pub use created::CREATED_CACHE_ENTRIES;
 pub use files::{Entry, FilesError, FolderPage, MAX_QUERY_CHARS, PAGE_LIMIT};
+pub use items::FIND_PAGE_LIMIT;
 pub use pattern::FilePattern;
 pub use thumbnails::{THUMBNAIL_CACHE_BYTES, THUMBNAIL_SIZE, Thumbnail};
 pub use token_store::{DbTokenStore, REAUTHORIZE_HINT};

@@ -29,6 +29,7 @@ fn clean_title(title: &str) -> Result<String, FormError> {
     match problem {
         Some(message) => Err(FormError::Definition {
             field: None,
+            rule: None,
             message,
         }),
         None => Ok(title.to_owned()),
@@ -45,6 +46,7 @@ async fn check_definition(
     if let Some(p) = definition.problems().into_iter().next() {
         return Err(FormError::Definition {
             field: p.field,
+            rule: p.rule,
             message: p.message,
         });
     }
@@ -59,6 +61,26 @@ async fn check_definition(
             };
             return Err(FormError::Definition {
                 field: Some(i),
+                rule: None,
+                message,
+            });
+        }
+    }
+    // Find items runs with the rights of the person filling in; a designer still cannot put a data
+    // source they may not use into a rule.
+    for (i, rule) in definition.rules.iter().enumerate() {
+        if let Some(id) = rule.action.data_source_id()
+            && let Some(why) = unusable(db, designer, id).await?
+        {
+            let message = match why {
+                Unusable::Gone => {
+                    "The data source of this rule no longer exists. Choose another.".to_owned()
+                }
+                denied => denied.sentence(),
+            };
+            return Err(FormError::Definition {
+                field: None,
+                rule: Some(i),
                 message,
             });
         }
@@ -191,6 +213,7 @@ pub async fn publish(
     if draft.fields.is_empty() {
         return Err(FormError::Definition {
             field: None,
+            rule: None,
             message: "Add at least one field before publishing.".into(),
         });
     }

@@ -15,7 +15,8 @@ pub use design::{
     Unusable, create, data_source_list, delete, list_field, publish, refusals, save_draft,
 };
 pub use files::{facts, in_field_folder};
-pub use submissions::{Submission, SubmissionPage, submissions, submit};
+pub use submissions::{Submission, SubmissionPage, Submitted, submissions, submit};
+pub use values::MAX_TABLE_ROWS;
 
 use crate::form_store::from_json;
 use crate::paging;
@@ -37,15 +38,21 @@ pub enum FormError {
     NotFound,
     #[error("This form is not published yet.")]
     NotPublished,
-    /// A problem with the title (`field: None`) or one field of the definition (by position).
+    /// A problem with the title (`field` and `rule` `None`), one field or one rule of the definition
+    /// (by position).
     #[error("{message}")]
     Definition {
         field: Option<usize>,
+        /// A problem of a rule (by position) rather than of a field.
+        rule: Option<usize>,
         message: String,
     },
     /// The person may not use a data source a List field of the form is bound to.
     #[error("{0}")]
     Denied(String),
+    /// A Before submit rule refused the submission, with its sentence.
+    #[error("{0}")]
+    RefusedByRule(String),
     /// The submitted values, by field name, with what is wrong with each.
     #[error("{}", .0.values().next().map(String::as_str).unwrap_or("Check the form."))]
     Values(BTreeMap<String, String>),

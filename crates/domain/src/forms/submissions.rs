@@ -5,7 +5,9 @@ use crate::AuthenticatedUser;
 use crate::connector::DropboxConnector;
 use crate::form_store::{self, from_json, to_json};
 use crate::paging;
+use crate::rules::{self, RuleEnv, RuleForm, RulesError};
 use crate::uploads::{self, UploadError};
+use crate::vault::Vault;
 use entity::{form, form_submission, user};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
@@ -14,7 +16,8 @@ use sea_orm::{
 use std::collections::{BTreeMap, HashMap};
 use time::OffsetDateTime;
 use wharf_types::Page;
-use wharf_types::forms::FieldValue;
+use wharf_types::forms::{FieldDefinition, FieldKind, FieldValue};
+use wharf_types::rules::{RuleMessage, RuleOutcome, TriggerEvent};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Submission {
@@ -27,15 +30,26 @@ pub struct Submission {
 
 pub type SubmissionPage = Page<Submission>;
 
-/// Checks the values against the published form, looks every chosen file up again, and stores
-/// the submission. Hidden and disabled fields keep no value; unknown names are refused.
+/// What submitting did: the submission's id and what its After submit rules said.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Submitted {
+    pub id: i32,
+    pub messages: Vec<RuleMessage>,
+}
+
+/// Checks the values against the published form, looks every chosen file up again, runs the Before
+/// submit rules (which may refuse, or change values — checked again), stores the submission, then
+/// runs the After submit rules and stores what they set. Hidden and disabled fields keep no value;
+/// unknown names are refused. An After submit rule that fails never loses the submission: the
+/// failure is in the run log.
 pub async fn submit(
     db: &DatabaseConnection,
     connector: &DropboxConnector,
+    vault: &Vault,
     person: &AuthenticatedUser,
     form_id: i32,
     values: BTreeMap<String, FieldValue>,
-) -> Result<i32, FormError> {
+) -> Result<Submitted, FormError> {
     let form_store::PublishedForm {
         version,
         definition,
@@ -49,24 +63,71 @@ pub async fn submit(
     }
     let mut stored = BTreeMap::new();
     for field in definition.fields.iter().filter(|f| f.visible && f.enabled) {
-        let given = values.get(&field.name).filter(|v| !is_empty(v));
-        let checked = match given {
-            None if field.required => Err(format!("{} is required.", field.title)),
-            None => continue,
-            Some(value) => check_value(db, connector, person, field, value.clone()).await?,
-        };
-        match checked {
-            Ok(value) => {
-                stored.insert(field.name.clone(), value);
-            }
-            Err(message) => {
-                problems.insert(field.name.clone(), message);
+        if let Some(value) =
+            check_field(db, connector, person, field, values.get(&field.name)).await?
+        {
+            match value {
+                Ok(value) => {
+                    stored.insert(field.name.clone(), value);
+                }
+                Err(message) => {
+                    problems.insert(field.name.clone(), message);
+                }
             }
         }
     }
     if !problems.is_empty() {
         return Err(FormError::Values(problems));
     }
+
+    let env = RuleEnv {
+        db,
+        items: connector,
+        vault,
+    };
+    let form = RuleForm {
+        id: form_id,
+        version,
+        draft: false,
+        definition: &definition,
+    };
+    let before = rules::run(
+        env,
+        person,
+        form,
+        &TriggerEvent::BeforeSubmit,
+        stored.clone(),
+    )
+    .await
+    .map_err(rules_failure)?;
+    if let Some(sentence) = before.refusal {
+        return Err(FormError::RefusedByRule(sentence));
+    }
+    // What the rules changed is checked like what the person typed.
+    for (name, value) in changed_values(before) {
+        let Some(field) = definition
+            .fields
+            .iter()
+            .find(|f| f.name == name && f.visible && f.enabled)
+        else {
+            continue;
+        };
+        match check_field(db, connector, person, field, Some(&value)).await? {
+            None => {
+                stored.remove(&name);
+            }
+            Some(Ok(value)) => {
+                stored.insert(name, value);
+            }
+            Some(Err(message)) => {
+                problems.insert(name, message);
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(FormError::Values(problems));
+    }
+
     // One transaction: the submission and the uploads it claims go in together or not at all.
     let txn = db.begin().await?;
     let created = form_submission::ActiveModel {
@@ -91,7 +152,98 @@ pub async fn submit(
         submission_id = created.id,
         "form submitted"
     );
-    Ok(created.id)
+
+    let messages = match rules::run(
+        env,
+        person,
+        form,
+        &TriggerEvent::AfterSubmit,
+        stored.clone(),
+    )
+    .await
+    {
+        Ok(after) => {
+            let messages = after.messages.clone();
+            let mut changed = false;
+            for (name, value) in changed_values(after) {
+                let Some(field) = definition
+                    .fields
+                    .iter()
+                    .find(|f| f.name == name && f.visible && f.enabled)
+                else {
+                    continue;
+                };
+                match check_field(db, connector, person, field, Some(&value)).await? {
+                    None => changed |= stored.remove(&name).is_some(),
+                    Some(Ok(value)) => {
+                        stored.insert(name, value);
+                        changed = true;
+                    }
+                    Some(Err(message)) => tracing::warn!(
+                        form_id,
+                        submission_id = created.id,
+                        field = name,
+                        "an After submit rule set a value that is not kept: {message}"
+                    ),
+                }
+            }
+            if changed {
+                let mut active: form_submission::ActiveModel = created.clone().into();
+                active.values = Set(to_json(&stored)?);
+                active.update(db).await?;
+            }
+            messages
+        }
+        Err(e) => {
+            // Stored already: the person's submission stands.
+            tracing::error!(
+                form_id,
+                submission_id = created.id,
+                "After submit rules failed: {e}"
+            );
+            Vec::new()
+        }
+    };
+    Ok(Submitted {
+        id: created.id,
+        messages,
+    })
+}
+
+/// A field's value checked: `None` when it has none (and needs none), else the value as stored or
+/// the sentence saying what is wrong. A button never holds one; a required field must.
+async fn check_field(
+    db: &DatabaseConnection,
+    connector: &DropboxConnector,
+    person: &AuthenticatedUser,
+    field: &FieldDefinition,
+    value: Option<&FieldValue>,
+) -> Result<Option<Result<FieldValue, String>>, FormError> {
+    Ok(match value.filter(|v| !is_empty(v)) {
+        None if field.required && !matches!(field.kind, FieldKind::Button(_)) => {
+            Some(Err(format!("{} is required.", field.title)))
+        }
+        None => None,
+        Some(value) => Some(check_value(db, connector, person, field, value.clone()).await?),
+    })
+}
+
+/// The values rules set: single fields, and tables as the rows of their first page.
+fn changed_values(outcome: RuleOutcome) -> BTreeMap<String, FieldValue> {
+    let mut changes = outcome.changes;
+    for (field, page) in outcome.tables {
+        changes.insert(field, FieldValue::Table(page.rows));
+    }
+    changes
+}
+
+/// Running rules failed in a way no rule reaction covers (the database, a damaged form).
+fn rules_failure(e: RulesError) -> FormError {
+    match e {
+        RulesError::Database(e) => FormError::Database(e),
+        RulesError::Stored(e) => FormError::Stored(e),
+        other => FormError::RefusedByRule(other.to_string()),
+    }
 }
 
 /// Exchanges every File upload field's tokens for the uploads they name, now attached to

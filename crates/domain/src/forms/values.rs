@@ -3,8 +3,11 @@ use super::files::check_files;
 use super::{FormError, MAX_FILES_PER_FIELD, MAX_TEXT_CHARS};
 use crate::AuthenticatedUser;
 use crate::connector::DropboxConnector;
+use crate::policy::{self, Action};
 use sea_orm::DatabaseConnection;
+use std::collections::BTreeMap;
 use wharf_types::forms::{FieldDefinition, FieldKind, FieldValue, ListSource};
+use wharf_types::rules::{Cell, ColumnKind, Day, TableField, TableRow};
 
 pub(super) fn is_empty(value: &FieldValue) -> bool {
     match value {
@@ -29,18 +32,10 @@ pub(super) async fn check_value(
 ) -> Result<Result<FieldValue, String>, FormError> {
     let wrong_kind = || Err(format!("{} got a value of the wrong kind.", field.title));
     Ok(match (&field.kind, value) {
-        (FieldKind::Text, FieldValue::Text(t)) => {
-            if t.chars().count() > MAX_TEXT_CHARS {
-                Err(format!("At most {MAX_TEXT_CHARS} characters."))
-            } else if t
-                .chars()
-                .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
-            {
-                Err("The text contains control characters.".into())
-            } else {
-                Ok(FieldValue::Text(t))
-            }
-        }
+        (FieldKind::Text, FieldValue::Text(t)) => match text_problem(&t) {
+            Some(problem) => Err(problem),
+            None => Ok(FieldValue::Text(t)),
+        },
         (FieldKind::Number, FieldValue::Number(n)) if n.is_finite() => Ok(FieldValue::Number(n)),
         (FieldKind::FileUpload, FieldValue::UploadTokens(tokens)) => {
             if tokens.len() > MAX_FILES_PER_FIELD {
@@ -80,8 +75,90 @@ pub(super) async fn check_value(
             }
             ListSource::Manual { .. } => wrong_kind(),
         },
+        (FieldKind::Button(_), _) => {
+            Err(format!("{} is a button: it holds no value.", field.title))
+        }
+        (FieldKind::Table(table), FieldValue::Table(rows)) => check_rows(db, person, table, &rows)
+            .await?
+            .map(|()| FieldValue::Table(rows)),
         _ => wrong_kind(),
     })
+}
+
+/// The most rows a Table field may hold in one submission.
+pub const MAX_TABLE_ROWS: usize = 1000;
+
+/// Every cell of a table: in a column of the table, of the column's kind, text within limits, and a
+/// file only from a data source the person may use, at a path that stays inside its root. Files are
+/// not looked up in Dropbox again (a table may hold a thousand).
+async fn check_rows(
+    db: &DatabaseConnection,
+    person: &AuthenticatedUser,
+    table: &TableField,
+    rows: &[TableRow],
+) -> Result<Result<(), String>, FormError> {
+    if rows.len() > MAX_TABLE_ROWS {
+        return Ok(Err(format!(
+            "A table can hold at most {MAX_TABLE_ROWS} rows."
+        )));
+    }
+    let mut usable: BTreeMap<i32, bool> = BTreeMap::new();
+    for (i, row) in rows.iter().enumerate() {
+        let at = |message: String| Ok(Err(format!("Row {}: {message}", i + 1)));
+        for (name, cell) in row {
+            let Some(column) = table.columns.iter().find(|c| &c.name == name) else {
+                return at(format!("the table has no column “{name}”."));
+            };
+            let fits = match (column.kind, cell) {
+                (ColumnKind::Text, Cell::Text(t)) => text_problem(t).map_or(Ok(()), Err),
+                (ColumnKind::Number, Cell::Number(n)) if n.is_finite() => Ok(()),
+                (ColumnKind::Date, Cell::Date(d)) if Day::parse(d.trim()).is_some() => Ok(()),
+                (ColumnKind::File, Cell::File(file)) => {
+                    let allowed = match usable.get(&file.data_source_id) {
+                        Some(allowed) => *allowed,
+                        None => {
+                            let security = policy::load_security(db, file.data_source_id).await?;
+                            let allowed = security.is_some_and(|s| {
+                                policy::decide(Some(person), Action::UseDataSource, Some(&s))
+                                    .is_allowed()
+                            });
+                            usable.insert(file.data_source_id, allowed);
+                            allowed
+                        }
+                    };
+                    if !allowed {
+                        Err(format!(
+                            "“{}” is from a data source you may not use.",
+                            file.name
+                        ))
+                    } else if let Err(e) = crate::confine::resolve("", &file.path) {
+                        Err(format!("“{}”: {e}", file.name))
+                    } else {
+                        text_problem(&file.name).map_or(Ok(()), Err)
+                    }
+                }
+                _ => Err(format!("{} holds a value of the wrong kind.", column.title)),
+            };
+            if let Err(message) = fits {
+                return at(message);
+            }
+        }
+    }
+    Ok(Ok(()))
+}
+
+/// What is wrong with a text a person may have typed, if anything.
+fn text_problem(t: &str) -> Option<String> {
+    if t.chars().count() > MAX_TEXT_CHARS {
+        Some(format!("At most {MAX_TEXT_CHARS} characters."))
+    } else if t
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+    {
+        Some("The text contains control characters.".into())
+    } else {
+        None
+    }
 }
 
 /// A `YYYY-MM-DD` date that exists (no 2026-02-30).
