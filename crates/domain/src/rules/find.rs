@@ -37,34 +37,22 @@ impl ResolvedFilter {
 }
 
 /// The name search to ask Dropbox for instead of listing the folder, if one of the filters allows
-/// it: a Name / NameNoExtension that equals or starts with a value. Only the value's first word (its
-/// leading letters and digits) is sent: Dropbox matches the words of a query against the starts of
-/// the words of a name, and how it splits a name at `-`, `_` or `.` is its own — but a name that
-/// starts with the value starts with that first word, whichever way it is split. So the search only
-/// narrows what is read (to a superset); every filter is still applied to what comes back.
+/// it: a Name / NameNoExtension that equals or starts with a non-blank value. Dropbox splits a query
+/// and a name into words the same way and matches each query word against the start of a name's
+/// word, so a name that starts with the value is always found (and more): the search only narrows
+/// what is read, and every filter is still applied to what comes back.
 pub fn name_query(filters: &[ResolvedFilter]) -> Option<String> {
     filters
         .iter()
-        .filter(|f| {
+        .find(|f| {
             matches!(
                 f.parameter,
                 FileParameter::Name | FileParameter::NameNoExtension
             ) && matches!(f.operator, Operator::Equals | Operator::StartsWith)
+                && !f.value.trim().is_empty()
+                && f.value.trim().chars().count() <= MAX_QUERY_CHARS
         })
-        .map(|f| first_word(&f.value))
-        .find(|w| !w.is_empty() && w.chars().count() <= MAX_QUERY_CHARS)
-        .map(str::to_owned)
-}
-
-/// The leading letters and digits of `value` (after blanks): `inv-acme-` → `inv`.
-fn first_word(value: &str) -> &str {
-    let value = value.trim_start();
-    let end = value
-        .char_indices()
-        .find(|(_, c)| !c.is_alphanumeric())
-        .map(|(i, _)| i)
-        .unwrap_or(value.len());
-    &value[..end]
+        .map(|f| f.value.trim().to_owned())
 }
 
 /// Whether Created (a revision lookup per file) is needed.
@@ -235,8 +223,7 @@ mod tests {
         );
         assert_eq!(
             name_query(&[filter(NameNoExtension, Equals, "invoice-7")]).as_deref(),
-            Some("invoice"),
-            "only the first word: Dropbox splits names at - its own way"
+            Some("invoice-7")
         );
         // The first filter that Dropbox can answer is the one pushed.
         assert_eq!(
@@ -246,7 +233,7 @@ mod tests {
                 filter(Name, Equals, "report.pdf"),
             ])
             .as_deref(),
-            Some("report")
+            Some("report.pdf")
         );
     }
 
@@ -259,7 +246,6 @@ mod tests {
             filter(Name, EndsWith, ".pdf"),
             filter(Name, NotEquals, "a"),
             filter(Name, Equals, "  "),
-            filter(Name, StartsWith, "-acme"),
             filter(Name, StartsWith, &"x".repeat(MAX_QUERY_CHARS + 1)),
             filter(Path, Equals, "/a/b.pdf"),
             filter(Extension, Equals, "pdf"),
