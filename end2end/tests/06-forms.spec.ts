@@ -1,6 +1,6 @@
 import { test, expect, Page, Browser } from "@playwright/test";
 import { collectErrors, hydrated, revokeGrantOnNextCall, signInAsAdmin, toast } from "./helpers";
-import { connectDataSource, seedFile } from "./ui";
+import { connectDataSource, createUser, seedFile, signInFirstTime } from "./ui";
 
 // A designer builds a form with a File browser List field on a 2,500-file Dropbox folder and
 // publishes it; a person navigates, searches, scrolls to the end (page by page), picks two PDFs (the
@@ -26,40 +26,6 @@ async function seedDrawings() {
   await seedFile("/Projects/Drawings/2025/site.png", { content_base64: PNG });
   await seedFile("/Projects/Drawings/Archive", { folder: true });
   await seedFile("/Projects/Secret/payroll.pdf", { content: "%PDF-1.4 payroll" });
-}
-
-async function createUser(admin: Page, username: string, roles: string[]): Promise<number> {
-  const form: Record<string, string> = {
-    username,
-    display_name: username[0].toUpperCase() + username.slice(1),
-    password: `${username} first pass 1`,
-    confirm_password: `${username} first pass 1`,
-  };
-  roles.forEach((r, i) => (form[`roles[${i}]`] = r));
-  const r = await admin.request.post("/api/create_user", { form, headers: { Accept: "application/json" } });
-  expect(r.status()).toBe(200);
-  return Number(await r.text());
-}
-
-/** Signs `username` in with the password the administrator set, choosing their own on the way. */
-async function signInFirstTime(browser: Browser, username: string) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const errors = collectErrors(page);
-  await page.goto("/sign-in");
-  await hydrated(page);
-  await page.getByLabel("User name").fill(username);
-  await page.getByLabel("Password").fill(`${username} first pass 1`);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/change-password$/);
-  await hydrated(page);
-  await page.getByLabel("Current password").fill(`${username} first pass 1`);
-  await page.getByLabel("New password", { exact: true }).fill(`${username}'s own password`);
-  await page.getByLabel("Repeat the new password").fill(`${username}'s own password`);
-  await page.getByRole("button", { name: "Change password" }).click();
-  await expect(page).toHaveURL(/\/$/);
-  await hydrated(page);
-  return { page, context, errors };
 }
 
 test("a File browser List field on a 2,500-file folder, from design to downloaded submission", async ({ page, browser }) => {

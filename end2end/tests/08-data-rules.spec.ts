@@ -1,6 +1,6 @@
 import { test, expect, Browser, Page } from "@playwright/test";
 import { collectErrors, hydrated, signInAsAdmin, toast } from "./helpers";
-import { apiJson, api, connectDataSource, expectAccessible, expectNothingCutOff, screenshot, seedFile } from "./ui";
+import { apiJson, api, connectDataSource, createUser, expectAccessible, expectNothingCutOff, screenshot, seedFile, signInFirstTime } from "./ui";
 
 // "Invoice lookup" (issue 15): a designer builds, in the form designer, a form with a Customer text
 // field, a Button "Find invoices" and a Table fed by a Find items rule (Name contains {Customer},
@@ -37,40 +37,6 @@ async function seedInvoices() {
   files.push(["Price list.pdf", "%PDF-1.4 prices"]);
   await Promise.all(files.map(([name, content]) => seedFile(`${FOLDER}/${name}`, { content })));
   await seedFile(`${FOLDER}/Archive/Acme Ltd INV-000.pdf`, { content: "%PDF-1.4 archived" });
-}
-
-async function createUser(admin: Page, username: string, roles: string[]): Promise<number> {
-  const form: Record<string, string> = {
-    username,
-    display_name: username[0].toUpperCase() + username.slice(1),
-    password: `${username} first pass 1`,
-    confirm_password: `${username} first pass 1`,
-  };
-  roles.forEach((r, i) => (form[`roles[${i}]`] = r));
-  const r = await admin.request.post("/api/create_user", { form, headers: { Accept: "application/json" } });
-  expect(r.status()).toBe(200);
-  return Number(await r.text());
-}
-
-/** Signs `username` in for the first time, choosing their own password on the way. */
-async function signInFirstTime(browser: Browser, username: string) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const errors = collectErrors(page);
-  await page.goto("/sign-in");
-  await hydrated(page);
-  await page.getByLabel("User name").fill(username);
-  await page.getByLabel("Password").fill(`${username} first pass 1`);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/change-password$/);
-  await hydrated(page);
-  await page.getByLabel("Current password").fill(`${username} first pass 1`);
-  await page.getByLabel("New password", { exact: true }).fill(`${username}'s own password`);
-  await page.getByLabel("Repeat the new password").fill(`${username}'s own password`);
-  await page.getByRole("button", { name: "Change password" }).click();
-  await expect(page).toHaveURL(/\/$/);
-  await hydrated(page);
-  return { page, context, errors };
 }
 
 const fieldOf = (title: string, name: string, kind: unknown, required = false) => ({

@@ -1,6 +1,6 @@
-import { expect, Page } from "@playwright/test";
+import { expect, Browser, Page } from "@playwright/test";
 import AxeBuilder from "@axe-core/playwright";
-import { hydrated, SANDBOX } from "./helpers";
+import { collectErrors, hydrated, SANDBOX } from "./helpers";
 
 /** Calls a server function with form arguments as the signed-in browser does; returns the response. */
 export async function api(page: Page, endpoint: string, form: Record<string, string>) {
@@ -194,4 +194,39 @@ export function pager(page: Page, label: string) {
     next: nav.getByRole("button", { name: "Next" }),
     previous: nav.getByRole("button", { name: "Previous" }),
   };
+}
+
+/** Creates `username` (display name capitalised) with `roles`; the first password is `<name> first pass 1`. */
+export async function createUser(admin: Page, username: string, roles: string[]): Promise<number> {
+  const form: Record<string, string> = {
+    username,
+    display_name: username[0].toUpperCase() + username.slice(1),
+    password: `${username} first pass 1`,
+    confirm_password: `${username} first pass 1`,
+  };
+  roles.forEach((r, i) => (form[`roles[${i}]`] = r));
+  const r = await admin.request.post("/api/create_user", { form, headers: { Accept: "application/json" } });
+  expect(r.status()).toBe(200);
+  return Number(await r.text());
+}
+
+/** Signs `username` in with the password the administrator set, choosing their own on the way. */
+export async function signInFirstTime(browser: Browser, username: string) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = collectErrors(page);
+  await page.goto("/sign-in");
+  await hydrated(page);
+  await page.getByLabel("User name").fill(username);
+  await page.getByLabel("Password").fill(`${username} first pass 1`);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/change-password$/);
+  await hydrated(page);
+  await page.getByLabel("Current password").fill(`${username} first pass 1`);
+  await page.getByLabel("New password", { exact: true }).fill(`${username}'s own password`);
+  await page.getByLabel("Repeat the new password").fill(`${username}'s own password`);
+  await page.getByRole("button", { name: "Change password" }).click();
+  await expect(page).toHaveURL(/\/$/);
+  await hydrated(page);
+  return { page, context, errors };
 }
