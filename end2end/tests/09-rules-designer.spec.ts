@@ -20,7 +20,8 @@ const LONG = "Find every invoice of the customer named in the form and put them 
 test("designer rules panel", async ({ page }) => {
   const errors = collectErrors(page);
   await signInAsAdmin(page);
-  const ds = Number(await connectDataSource(page, "Harbour"));
+  // A name no other story uses: the whole suite shares one server, and 07 makes "Harbour 02" …
+  const ds = Number(await connectDataSource(page, "Quayside rules"));
   const id = Number(await (await api(page, "create_form", { title: "Invoice lookup" })).text());
   const rules = Array.from({ length: 7 }, (_, k) => ({
     id: `r${k + 1}`, name: k === 2 ? LONG : `Rule number ${k + 1}`, enabled: k !== 4,
@@ -51,8 +52,9 @@ test("designer rules panel", async ({ page }) => {
   await page.getByTestId("cond-0-0-operator").selectOption("is-not-empty");
   await expect(page.getByTestId("condition-preview")).toHaveText("Runs when customer is not empty.");
   await page.getByTestId("find-choose-data-source").click();
-  await page.getByTestId("select-datasource").getByRole("button", { name: /Harbour/ }).click();
-  await expect(page.getByTestId("find-data-source")).toHaveText("Harbour");
+  await page.getByTestId("select-datasource").getByRole("searchbox", { name: "Search data sources" }).fill("Quayside rules");
+  await page.getByTestId("select-datasource").getByRole("button", { name: /^Quayside rules/ }).click();
+  await expect(page.getByTestId("find-data-source")).toHaveText("Quayside rules");
   await page.getByTestId("find-folder").fill("Harbour/Invoices");
   await page.getByTestId("add-filter").click();
   await page.getByTestId("filter-0-value-source").selectOption("template");

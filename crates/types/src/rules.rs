@@ -646,6 +646,22 @@ impl RuleAction {
         }
     }
 
+    /// The fields this action may set (its assignments, result mappings and table).
+    pub fn targets(&self) -> Vec<&str> {
+        match self {
+            RuleAction::SetField(s) => s.assignments.iter().map(|a| a.field.as_str()).collect(),
+            RuleAction::ShowMessage(_) => Vec::new(),
+            RuleAction::FindItems(f) => f
+                .first_match
+                .iter()
+                .map(|m| m.field.as_str())
+                .chain(f.on_success.assignments.iter().map(|a| a.field.as_str()))
+                .chain(f.on_error.assignments.iter().map(|a| a.field.as_str()))
+                .chain(f.table.iter().map(|t| t.field.as_str()))
+                .collect(),
+        }
+    }
+
     /// The data source the rule uses, if any.
     pub fn data_source_id(&self) -> Option<i32> {
         match self {

@@ -625,10 +625,18 @@ async fn the_file_pattern_holds_and_folder_templates_cannot_climb_out() {
 async fn before_submit_can_refuse_and_after_submit_changes_are_stored() {
     let app = spawn_app().await;
     app.sign_in_as_admin().await;
+    // Hidden fields: what server-side rules set is kept; what the browser sends is kept only for a
+    // field some rule may set (`reference`), never for one nobody could fill (`secret`).
+    let hidden = |mut f: Value| {
+        f["visible"] = json!(false);
+        f
+    };
     let fields = json!([
         field("note", json!("Text"), true),
-        field("checked", json!("Text"), false),
-        field("receipt", json!("Text"), false),
+        hidden(field("checked", json!("Text"), false)),
+        hidden(field("receipt", json!("Text"), false)),
+        hidden(field("reference", json!("Text"), false)),
+        hidden(field("secret", json!("Text"), false)),
         field("go", button("Go"), false),
         field(
             "lines",
@@ -667,6 +675,12 @@ async fn before_submit_can_refuse_and_after_submit_changes_are_stored() {
             json!("AfterSubmit"),
             always(),
             json!({ "ShowMessage": { "text": "Thank you.", "level": "Info" } })
+        ),
+        rule(
+            "r5",
+            json!({ "Change": { "field": "note" } }),
+            always(),
+            set("reference", json!({ "Template": "REF-{note}" }))
         ),
     ]);
     let form = app.publish_with_rules("Receipts", fields, rules).await;
@@ -715,6 +729,8 @@ async fn before_submit_can_refuse_and_after_submit_changes_are_stored() {
             form,
             json!({
                 "note": text("go"),
+                "reference": text("REF-go"),
+                "secret": text("forged"),
                 "lines": { "Table": [{ "what": { "Text": "Pens" }, "qty": { "Number": 3.0 } }] },
             }),
         )
@@ -735,6 +751,14 @@ async fn before_submit_can_refuse_and_after_submit_changes_are_stored() {
     );
     assert!(
         matches!(&stored.values["lines"], wharf_types::forms::FieldValue::Table(rows) if rows.len() == 1)
+    );
+    assert_eq!(
+        stored.values["reference"],
+        wharf_types::forms::FieldValue::Text("REF-go".into())
+    );
+    assert!(
+        !stored.values.contains_key("secret"),
+        "a hidden field no rule sets keeps nothing the browser sent"
     );
     let after = app.rule_runs(form, "").await;
     assert!(after.rows.iter().any(|r| r.trigger == "after-submit"));

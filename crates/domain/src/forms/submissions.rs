@@ -16,7 +16,7 @@ use sea_orm::{
 use std::collections::{BTreeMap, HashMap};
 use time::OffsetDateTime;
 use wharf_types::Page;
-use wharf_types::forms::{FieldDefinition, FieldKind, FieldValue};
+use wharf_types::forms::{FieldDefinition, FieldKind, FieldValue, FormDefinition};
 use wharf_types::rules::{RuleMessage, RuleOutcome, TriggerEvent};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -61,8 +61,18 @@ pub async fn submit(
             problems.insert(name.clone(), "This form has no such field.".to_owned());
         }
     }
+    // A hidden or disabled field keeps a value only when a rule of this version may set it (a
+    // reference a rule worked out as the person filled in); otherwise nobody could have entered one.
+    let set_by_rules: Vec<&str> = definition
+        .rules
+        .iter()
+        .filter(|r| r.enabled)
+        .flat_map(|r| r.action.targets())
+        .collect();
     let mut stored = BTreeMap::new();
-    for field in definition.fields.iter().filter(|f| f.visible && f.enabled) {
+    for field in definition.fields.iter().filter(|f| {
+        (f.visible && f.enabled) || set_by_rules.iter().any(|t| t.eq_ignore_ascii_case(&f.name))
+    }) {
         if let Some(value) =
             check_field(db, connector, person, field, values.get(&field.name)).await?
         {
@@ -104,22 +114,15 @@ pub async fn submit(
         return Err(FormError::RefusedByRule(sentence));
     }
     // What the rules changed is checked like what the person typed.
-    for (name, value) in changed_values(before) {
-        let Some(field) = definition
-            .fields
-            .iter()
-            .find(|f| f.name == name && f.visible && f.enabled)
-        else {
-            continue;
-        };
-        match check_field(db, connector, person, field, Some(&value)).await? {
-            None => {
-                stored.remove(&name);
-            }
-            Some(Ok(value)) => {
+    for (name, checked) in check_rule_changes(db, connector, person, &definition, before).await? {
+        match checked {
+            Ok(Some(value)) => {
                 stored.insert(name, value);
             }
-            Some(Err(message)) => {
+            Ok(None) => {
+                stored.remove(&name);
+            }
+            Err(message) => {
                 problems.insert(name, message);
             }
         }
@@ -165,21 +168,25 @@ pub async fn submit(
         Ok(after) => {
             let messages = after.messages.clone();
             let mut changed = false;
-            for (name, value) in changed_values(after) {
-                let Some(field) = definition
-                    .fields
-                    .iter()
-                    .find(|f| f.name == name && f.visible && f.enabled)
-                else {
-                    continue;
-                };
-                match check_field(db, connector, person, field, Some(&value)).await? {
-                    None => changed |= stored.remove(&name).is_some(),
-                    Some(Ok(value)) => {
+            // The submission is stored: a failure from here on is logged, never answered as one.
+            let checks = check_rule_changes(db, connector, person, &definition, after)
+                .await
+                .unwrap_or_else(|e| {
+                    tracing::error!(
+                        form_id,
+                        submission_id = created.id,
+                        "After submit values not checked: {e}"
+                    );
+                    Vec::new()
+                });
+            for (name, checked) in checks {
+                match checked {
+                    Ok(Some(value)) => {
                         stored.insert(name, value);
                         changed = true;
                     }
-                    Some(Err(message)) => tracing::warn!(
+                    Ok(None) => changed |= stored.remove(&name).is_some(),
+                    Err(message) => tracing::warn!(
                         form_id,
                         submission_id = created.id,
                         field = name,
@@ -190,7 +197,13 @@ pub async fn submit(
             if changed {
                 let mut active: form_submission::ActiveModel = created.clone().into();
                 active.values = Set(to_json(&stored)?);
-                active.update(db).await?;
+                if let Err(e) = active.update(db).await {
+                    tracing::error!(
+                        form_id,
+                        submission_id = created.id,
+                        "After submit changes not stored: {e}"
+                    );
+                }
             }
             messages
         }
@@ -226,6 +239,31 @@ async fn check_field(
         None => None,
         Some(value) => Some(check_value(db, connector, person, field, value.clone()).await?),
     })
+}
+
+/// The values rules set on the server, each checked like what a person types: the value to keep,
+/// `None` to clear the field, or the sentence saying what is wrong. Hidden and disabled fields count:
+/// the server worked these values out itself.
+async fn check_rule_changes(
+    db: &DatabaseConnection,
+    connector: &DropboxConnector,
+    person: &AuthenticatedUser,
+    definition: &FormDefinition,
+    outcome: RuleOutcome,
+) -> Result<Vec<(String, Result<Option<FieldValue>, String>)>, FormError> {
+    let mut checked = Vec::new();
+    for (name, value) in changed_values(outcome) {
+        let Some(field) = definition.fields.iter().find(|f| f.name == name) else {
+            continue;
+        };
+        let result = match check_field(db, connector, person, field, Some(&value)).await? {
+            None => Ok(None),
+            Some(Ok(value)) => Ok(Some(value)),
+            Some(Err(message)) => Err(message),
+        };
+        checked.push((name, result));
+    }
+    Ok(checked)
 }
 
 /// The values rules set: single fields, and tables as the rows of their first page.
