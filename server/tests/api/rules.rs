@@ -823,3 +823,111 @@ async fn a_dropbox_failure_ends_the_rule_with_its_on_error_reaction_and_its_own_
     assert_eq!(errors.total, 1);
     assert!(errors.rows[0].message.contains("not connected to Dropbox"));
 }
+
+/// Every filter operator, through the server against the sandbox: a designer's preview run of one
+/// Find items per (parameter, operator, value) over four files, compared with what each must select.
+#[tokio::test]
+async fn every_filter_operator_selects_the_files_it_should() {
+    let app = spawn_app().await;
+    app.sign_in_as_admin().await;
+    for (name, size) in [
+        ("alpha.pdf", 1),
+        ("Beta report.txt", 10),
+        ("gamma.PDF", 100),
+        ("delta.docx", 1000),
+    ] {
+        app.seed_file(&format!("/Ops/{name}"), &vec![b'x'; size])
+            .await;
+    }
+    let ds = app.connected_data_source("Operators").await;
+    let fields = json!([
+        field("Customer", json!("Text"), false),
+        field("status", json!("Text"), false),
+        field("find", button("Find"), false),
+        field("results", results_table(20), false),
+    ]);
+    let form: i32 = app.fetch("create_form", &[("title", "Operators")]).await;
+    let all = ["alpha.pdf", "Beta report.txt", "delta.docx", "gamma.PDF"];
+    let today = json!({ "Template": "{@today}" });
+    let cases: Vec<(&str, &str, Value, Vec<&str>)> = vec![
+        ("Name", "Equals", text("ALPHA.pdf"), vec!["alpha.pdf"]),
+        ("Name", "NotEquals", text("alpha.pdf"), all[1..].to_vec()),
+        ("Name", "Contains", text("ET"), vec!["Beta report.txt"]),
+        ("Name", "StartsWith", text("ga"), vec!["gamma.PDF"]),
+        (
+            "Name",
+            "EndsWith",
+            text(".pdf"),
+            vec!["alpha.pdf", "gamma.PDF"],
+        ),
+        (
+            "NameNoExtension",
+            "Equals",
+            text("delta"),
+            vec!["delta.docx"],
+        ),
+        ("Extension", "IsNotEmpty", text(""), all.to_vec()),
+        ("Extension", "IsEmpty", text(""), vec![]),
+        ("Size", "Equals", text("10"), vec!["Beta report.txt"]),
+        ("Size", "NotEquals", text("1"), all[1..].to_vec()),
+        ("Size", "Less", text("10"), vec!["alpha.pdf"]),
+        (
+            "Size",
+            "LessOrEqual",
+            text("10"),
+            vec!["alpha.pdf", "Beta report.txt"],
+        ),
+        (
+            "Size",
+            "Greater",
+            text("10"),
+            vec!["delta.docx", "gamma.PDF"],
+        ),
+        (
+            "Size",
+            "GreaterOrEqual",
+            text("100"),
+            vec!["delta.docx", "gamma.PDF"],
+        ),
+        ("Modified", "On", today.clone(), all.to_vec()),
+        ("Modified", "Before", today.clone(), vec![]),
+        ("Modified", "After", today, vec![]),
+        ("Modified", "WithinLastDays", text("0"), all.to_vec()),
+        ("Modified", "IsEmpty", text(""), vec![]),
+    ];
+    for (parameter, operator, value, expected) in cases {
+        let filters = json!([{ "parameter": parameter, "operator": operator, "value": value }]);
+        let rules = json!([rule(
+            "r1",
+            json!({ "Button": { "field": "find" } }),
+            always(),
+            find(
+                ds,
+                json!("Ops"),
+                filters,
+                json!({ "parameter": "Name", "direction": "Ascending" }),
+                100
+            )
+        )]);
+        let draft = json!({ "id": form, "title": "Operators",
+            "draft": { "fields": fields.clone(), "rules": rules } });
+        let saved = app.call_json(&app.client, "save_form", draft).await;
+        assert_eq!(saved.status(), StatusCode::OK, "{parameter} {operator}");
+        let answer = app
+            .call_json(
+                &app.client,
+                "run_rules",
+                json!({ "form_id": form, "preview": true,
+                        "event": { "Button": { "field": "find" } }, "values": {} }),
+            )
+            .await;
+        assert_eq!(answer.status(), StatusCode::OK, "{parameter} {operator}");
+        let outcome: RuleOutcome = decoded(answer).await;
+        let names: Vec<String> = outcome
+            .tables
+            .get("results")
+            .map(|t| t.rows.iter().map(|r| r["name"].text()).collect())
+            .unwrap_or_default();
+        assert_eq!(names, expected, "{parameter} {operator}");
+    }
+}
