@@ -126,6 +126,26 @@ test("designer rules panel", async ({ page }) => {
   await expect(page.getByTestId("column-param-file")).toHaveValue("Path");
   await expect(page.getByTestId("filter-0-value")).toHaveValue("{customer}");
 
+  // Renaming a field carries its rules along: the condition, the template, the Set field value.
+  // Typed as a person does, through a blank name on the way: only the name left behind counts.
+  await page.getByRole("button", { name: "Edit Customer" }).click();
+  await page.locator("#prop-name").click();
+  await page.keyboard.press("Control+A");
+  await page.keyboard.press("Backspace");
+  await page.keyboard.type("client");
+  await page.getByTestId("rule-7").click();
+  await expect(page.getByTestId("cond-0-0-field")).toHaveValue("client");
+  await expect(page.getByTestId("filter-0-value")).toHaveValue("{client}");
+  await expect(page.getByTestId("rule-problems")).toHaveText("");
+  await page.getByTestId("rule-1").click();
+  await expect(page.getByTestId("set-0-value")).toHaveValue("Invoices/{client}/{@today}");
+  await page.getByRole("button", { name: "Edit Customer" }).click();
+  await page.locator("#prop-name").fill("customer");
+  await page.getByTestId("rule-7").click();
+  await expect(page.getByTestId("filter-0-value")).toHaveValue("{customer}");
+  await page.getByTestId("save-form").click();
+  await expect(toast(page, "Form saved.")).toBeVisible();
+
   await api(page, "publish_form", { id: String(id) });
   await apiJson(page, "run_rules", { form_id: id, event: { Button: { field: "find_invoices" } }, values: { customer: { Text: "Acme" } } });
   await apiJson(page, "run_rules", { form_id: id, event: "Load", values: { customer: { Text: "Acme" } } });

@@ -1145,6 +1145,105 @@ pub fn rule_problems(rules: &[Rule], fields: &[FieldFacts<'_>]) -> Vec<RuleProbl
     out
 }
 
+/// Follows a field's rename in every rule: triggers, conditions, values, templates (`{Old}`
+/// becomes `{New}`), fields set and the table filled. Done only when the rename is unambiguous —
+/// exactly one field of `fields` is now named `new` and none is still named `old` (ignoring case) —
+/// so a name typed half-way that meets another field's never takes that field's references.
+pub fn rename_field(rules: &mut [Rule], fields: &[FieldFacts<'_>], old: &str, new: &str) {
+    let named = |n: &str| {
+        fields
+            .iter()
+            .filter(|f| f.name.eq_ignore_ascii_case(n))
+            .count()
+    };
+    if old.eq_ignore_ascii_case(new) || old.is_empty() || named(new) != 1 || named(old) != 0 {
+        return;
+    }
+    let name = |n: &mut String| {
+        if n.eq_ignore_ascii_case(old) {
+            *n = new.to_owned();
+        }
+    };
+    let template = |t: &mut String| *t = renamed_in_template(t, old, new);
+    let operand = |o: &mut Operand| match o {
+        Operand::Text(_) => {}
+        Operand::Field(f) => name(f),
+        Operand::Template(t) => template(t),
+    };
+    let assignments = |list: &mut Vec<Assignment>| {
+        for a in list {
+            name(&mut a.field);
+            operand(&mut a.value);
+        }
+    };
+    for rule in rules {
+        match &mut rule.trigger {
+            Trigger::Change { field } | Trigger::Button { field } => name(field),
+            _ => {}
+        }
+        for c in rule
+            .conditions
+            .groups
+            .iter_mut()
+            .flat_map(|g| g.comparisons.iter_mut())
+        {
+            name(&mut c.field);
+            operand(&mut c.value);
+        }
+        match &mut rule.action {
+            RuleAction::SetField(s) => assignments(&mut s.assignments),
+            RuleAction::ShowMessage(m) => template(&mut m.text),
+            RuleAction::FindItems(f) => {
+                template(&mut f.folder);
+                for filter in &mut f.filters {
+                    operand(&mut filter.value);
+                }
+                if let Some(t) = &mut f.table {
+                    name(&mut t.field);
+                }
+                for m in &mut f.first_match {
+                    name(&mut m.field);
+                }
+                for reaction in [&mut f.on_success, &mut f.on_error] {
+                    assignments(&mut reaction.assignments);
+                    template(&mut reaction.message);
+                }
+                template(&mut f.no_match.message);
+            }
+        }
+    }
+}
+
+/// `template` with every `{old}` (ignoring case and blanks inside the braces) written `{new}`;
+/// everything else — text, `{{`, `}}`, other names, an unclosed `{` — exactly as it was.
+fn renamed_in_template(template: &str, old: &str, new: &str) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(i) = rest.find(['{', '}']) {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        if rest.starts_with("{{") || rest.starts_with("}}") {
+            out.push_str(&rest[..2]);
+            rest = &rest[2..];
+        } else if let (true, Some(end)) = (rest.starts_with('{'), rest.find('}')) {
+            let inner = &rest[1..end];
+            if inner.trim().eq_ignore_ascii_case(old) {
+                out.push('{');
+                out.push_str(new);
+                out.push('}');
+            } else {
+                out.push_str(&rest[..=end]);
+            }
+            rest = &rest[end + 1..];
+        } else {
+            out.push_str(&rest[..1]);
+            rest = &rest[1..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Whether rules may set a field of this kind.
 pub fn settable(kind: &FieldKind) -> bool {
     matches!(kind, FieldKind::Text | FieldKind::Number | FieldKind::Date)
@@ -1412,6 +1511,77 @@ mod tests {
         let messages: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
         assert!(problems.iter().all(|p| p.rule == 1), "{messages:?}");
         assert_eq!(problems.len(), 8, "{messages:?}");
+    }
+
+    #[test]
+    fn a_renamed_field_is_followed_by_every_rule() {
+        assert_eq!(
+            renamed_in_template(
+                "Invoices/{customer}/{ Customer }-{{customer}}/{other}/{x",
+                "Customer",
+                "client"
+            ),
+            "Invoices/{client}/{client}-{{customer}}/{other}/{x"
+        );
+        let text = FieldKind::Text;
+        let fields_after = |names: &[&'static str]| -> Vec<FieldFacts<'_>> {
+            names
+                .iter()
+                .map(|n| FieldFacts {
+                    name: n,
+                    kind: &text,
+                })
+                .collect()
+        };
+        let mut find = FindItems::new(1);
+        find.folder = "Invoices/{Customer}".into();
+        find.filters.push(ItemFilter {
+            parameter: FileParameter::Name,
+            operator: Operator::Contains,
+            value: Operand::Field("customer".into()),
+        });
+        find.first_match.push(ResultMapping {
+            field: "Customer".into(),
+            parameter: FileParameter::Name,
+        });
+        let mut rules = vec![Rule {
+            trigger: Trigger::Change {
+                field: "Customer".into(),
+            },
+            conditions: Conditions {
+                combine: Combine::And,
+                groups: vec![ConditionGroup {
+                    combine: Combine::And,
+                    comparisons: vec![cmp("Customer", Operator::IsNotEmpty, "")],
+                }],
+            },
+            action: RuleAction::FindItems(find),
+            ..Rule::default()
+        }];
+        // Half-way through typing, the name meets another field's: nothing moves.
+        let before = rules.clone();
+        rename_field(&mut rules, &fields_after(&["Cu", "Cu"]), "Customer", "Cu");
+        assert_eq!(rules, before);
+        rename_field(
+            &mut rules,
+            &fields_after(&["client", "Other"]),
+            "Customer",
+            "client",
+        );
+        let r = &rules[0];
+        assert_eq!(
+            r.trigger,
+            Trigger::Change {
+                field: "client".into()
+            }
+        );
+        assert_eq!(r.conditions.groups[0].comparisons[0].field, "client");
+        let RuleAction::FindItems(f) = &r.action else {
+            panic!("still Find items")
+        };
+        assert_eq!(f.folder, "Invoices/{client}");
+        assert_eq!(f.filters[0].value, Operand::Field("client".into()));
+        assert_eq!(f.first_match[0].field, "client");
     }
 
     #[test]

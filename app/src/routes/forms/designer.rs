@@ -20,7 +20,9 @@ use wharf_types::forms::{
     DataSourceList, FieldDefinition, FieldKind, FileParameter, FilterMode, FormDefinition,
     ListField, ListFormat, ListSource, SortDirection, identifier_from, parse_extensions,
 };
-use wharf_types::rules::{ButtonField, ColumnKind, Rule, TableColumn, TableField};
+use wharf_types::rules::{
+    ButtonField, ColumnKind, FieldFacts, Rule, TableColumn, TableField, rename_field,
+};
 
 #[component]
 pub fn FormDesignerPage() -> impl IntoView {
@@ -72,6 +74,26 @@ impl Draft {
             }
         });
         self.dirty.set(true);
+    }
+
+    /// The rules keep naming a field the designer renamed from `old` (its trigger, conditions,
+    /// templates …). Called when the designer leaves the title or name box, with the name it had when
+    /// they entered it, so the names typed on the way (blank, or another field's) never count.
+    fn follow_rename(&self, old: &str, new: &str) {
+        let mut rules = self.rules.get_untracked();
+        self.fields.with_untracked(|fields| {
+            let facts: Vec<FieldFacts> = fields
+                .iter()
+                .map(|f| FieldFacts {
+                    name: &f.name,
+                    kind: &f.kind,
+                })
+                .collect();
+            rename_field(&mut rules, &facts, old, new);
+        });
+        if self.rules.with_untracked(|r| *r != rules) {
+            self.rules.set(rules);
+        }
     }
 
     fn list(&self, i: usize, change: impl FnOnce(&mut ListField)) {
@@ -390,6 +412,16 @@ fn FieldProperties(
     };
     let flag =
         move |read: fn(&FieldDefinition) -> bool| move || draft.field(i, read).unwrap_or(false);
+    // The name the rules know the field by, from when the designer entered the title or name box.
+    let name_before = StoredValue::new(None::<String>);
+    let remember_name = move || name_before.set_value(draft.field(i, |f| f.name.clone()));
+    let follow_rename = move || {
+        let now = draft.field(i, |f| f.name.clone());
+        if let (Some(before), Some(now)) = (name_before.get_value(), now) {
+            draft.follow_rename(&before, &now);
+            name_before.set_value(Some(now));
+        }
+    };
     let set_title = move |title: String| {
         draft.update(i, |f| {
             // The name follows the title until the designer changes it.
@@ -421,11 +453,13 @@ fn FieldProperties(
         <div class="field">
             <label for="prop-title">"Title"</label>
             <input id="prop-title" maxlength="200" prop:value=text(|f| &f.title)
+                on:focus=move |_| remember_name() on:change=move |_| follow_rename()
                 on:input=move |ev| set_title(event_target_value(&ev))/>
         </div>
         <div class="field">
             <label for="prop-name">"Name"</label>
             <input id="prop-name" maxlength="64" prop:value=text(|f| &f.name)
+                on:focus=move |_| remember_name() on:change=move |_| follow_rename()
                 on:input=move |ev| { let v = event_target_value(&ev); draft.update(i, |f| f.name = v) }/>
             <p class="hint">"Processes and rules refer to the field by this name: a letter, then letters, digits or _."</p>
         </div>
