@@ -8,12 +8,12 @@ use crate::paging;
 use crate::rules::{self, RuleEnv, RuleForm, RulesError};
 use crate::uploads::{self, UploadError};
 use crate::vault::Vault;
-use entity::{form, form_submission, user};
+use entity::{form, form_submission};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
 };
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use time::OffsetDateTime;
 use wharf_types::Page;
 use wharf_types::forms::{FieldDefinition, FieldKind, FieldValue, FormDefinition};
@@ -334,14 +334,8 @@ async fn submission_rows(
     db: &impl ConnectionTrait,
     rows: Vec<form_submission::Model>,
 ) -> Result<Vec<Submission>, FormError> {
-    let user_ids: Vec<i32> = rows.iter().filter_map(|r| r.submitted_by).collect();
-    let names: HashMap<i32, String> = user::Entity::find()
-        .filter(user::Column::Id.is_in(user_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.display_name))
-        .collect();
+    let names =
+        crate::identity::display_names(db, rows.iter().filter_map(|r| r.submitted_by)).await?;
     rows.into_iter()
         .map(|r| {
             Ok(Submission {

@@ -21,8 +21,8 @@ pub use passwords::{
 };
 pub use sign_in::{authenticate, find_active_user};
 pub use users::{
-    UserChanges, UserPage, UserSummary, add_user, create_user, delete_user, get_user, list_users,
-    set_password_by_admin, update_user,
+    UserChanges, UserPage, UserSummary, add_user, create_user, delete_user, display_names,
+    get_user, list_users, set_password_by_admin, update_user,
 };
 
 use entity::user_role;

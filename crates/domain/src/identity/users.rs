@@ -169,6 +169,21 @@ pub async fn list_users(
     Ok(paging::fetch_with(db, query, page, |users| summaries(db, users)).await?)
 }
 
+/// The display names of users `ids` (one query), for lists that name who did something; a user
+/// deleted since is simply absent.
+pub async fn display_names(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = i32>,
+) -> Result<std::collections::HashMap<i32, String>, DbErr> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.display_name))
+        .collect())
+}
+
 pub async fn get_user(db: &impl ConnectionTrait, id: i32) -> Result<UserSummary, IdentityError> {
     let u = user::Entity::find_by_id(id)
         .one(db)

@@ -1,7 +1,7 @@
 //! The run log: one row per rule run that passed its conditions, listed newest first for the
 //! form's designers and for the administrators of the data source it used.
 use crate::paging;
-use entity::{data_source, form, rule_run, user};
+use entity::{data_source, form, rule_run};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
     QueryFilter, QueryOrder,
@@ -116,16 +116,9 @@ async fn named(
     db: &impl ConnectionTrait,
     rows: Vec<rule_run::Model>,
 ) -> Result<Vec<RunRow>, DbErr> {
-    let user_ids: Vec<i32> = rows.iter().filter_map(|r| r.user_id).collect();
     let form_ids: Vec<i32> = rows.iter().map(|r| r.form_id).collect();
     let source_ids: Vec<i32> = rows.iter().filter_map(|r| r.data_source_id).collect();
-    let users: HashMap<i32, String> = user::Entity::find()
-        .filter(user::Column::Id.is_in(user_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.display_name))
-        .collect();
+    let users = crate::identity::display_names(db, rows.iter().filter_map(|r| r.user_id)).await?;
     let forms: HashMap<i32, String> = form::Entity::find()
         .filter(form::Column::Id.is_in(form_ids))
         .all(db)
