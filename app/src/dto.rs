@@ -210,11 +210,15 @@ pub struct FillableForm {
     pub user_email: String,
 }
 
-/// What submitting answers: the submission's id and what After submit rules said.
+/// What submitting answers: the submission's id and what its rules said. When the form saves files
+/// to data sources or has After submit rules, those run as a job after the submission is stored:
+/// `writes` is then its first state, followed with `submission_writes` until it is final.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Submitted {
     pub id: i32,
     pub messages: Vec<wharf_types::rules::RuleMessage>,
+    #[serde(default)]
+    pub writes: Option<wharf_types::rules::WritesProgress>,
 }
 
 /// One recorded run of a rule (the run log).
@@ -273,6 +277,9 @@ pub struct SubmissionView {
     /// RFC 3339, UTC.
     pub submitted_at: String,
     pub values: BTreeMap<String, FieldValue>,
+    /// Its job's writes (files saved, After submit rules), when it has any.
+    #[serde(default)]
+    pub writes: Option<wharf_types::rules::WritesProgress>,
 }
 
 /// A page of a form's submissions, with the form's current fields for the column titles.

@@ -297,7 +297,7 @@ test("a submission's problems are each shown at their own field", async ({ page 
 test("two files with the same name are sent side by side in a File upload field", async ({ page }) => {
   const errors = collectErrors(page);
   await signInAsAdmin(page);
-  const form = await publishForm(page, "Receipts", [field("receipts", "FileUpload", true)]);
+  const form = await publishForm(page, "Receipts", [field("receipts", { FileUpload: { save_to: "Wharf" } }, true)]);
   await page.goto(`/forms/${form}/fill`);
   await hydrated(page);
   await page.locator('[data-field="receipts"] input[type="file"]').setInputFiles([

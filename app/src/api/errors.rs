@@ -171,6 +171,7 @@ impl From<RulesError> for AppError {
             RulesError::SubmitOnly | RulesError::StaleToken => AppError::invalid(e.to_string()),
             RulesError::Refused(sentence) => AppError::Forbidden(sentence),
             RulesError::Files(e) => e.into(),
+            RulesError::RetryLater(r) => AppError::Upstream(r.message),
             RulesError::Stored(e) => internal(e),
             RulesError::Database(e) => internal(e),
         }

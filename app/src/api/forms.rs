@@ -256,6 +256,7 @@ pub async fn submit_form(
             Ok(Submitted {
                 id: done.id,
                 messages: done.messages,
+                writes: None,
             })
         }
         .await,
@@ -304,6 +305,7 @@ pub async fn list_submissions(id: i32, page: Option<u64>) -> Result<SubmissionLi
                     submitted_by: s.submitted_by,
                     submitted_at: rfc3339(s.submitted_at),
                     values: s.values,
+                    writes: None,
                 }),
             })
         }
@@ -322,7 +324,7 @@ fn version_shown(preview: bool) -> domain::forms::Version {
 }
 
 #[cfg(feature = "ssr")]
-async fn require_designer() -> Result<domain::AuthenticatedUser, AppError> {
+pub(crate) async fn require_designer() -> Result<domain::AuthenticatedUser, AppError> {
     use super::context::*;
     let user = request_user().await?;
     authorize(user, domain::policy::Action::DesignForms, None)

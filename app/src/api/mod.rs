@@ -9,6 +9,7 @@ pub mod groups;
 pub mod rules;
 pub mod security;
 pub mod users;
+pub mod writes;
 
 #[cfg(feature = "ssr")]
 pub mod context;

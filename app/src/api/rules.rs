@@ -151,6 +151,8 @@ pub(crate) fn env(
         db: &ctx.db,
         items: &ctx.connector,
         vault: &ctx.vault,
+        writer: None,
+        ledger: None,
     }
 }
 

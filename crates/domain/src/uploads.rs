@@ -356,6 +356,7 @@ pub async fn attach(
             return Err(UploadError::AlreadyAttached);
         }
         files.push(UploadedFile {
+            saved: None,
             id: row.id,
             name: row.file_name.clone(),
             size: u64::try_from(row.size).unwrap_or(0),
@@ -533,7 +534,7 @@ async fn check_field(
         .fields
         .iter()
         .any(|f| {
-            f.name == field && f.visible && f.enabled && matches!(f.kind, FieldKind::FileUpload)
+            f.name == field && f.visible && f.enabled && matches!(f.kind, FieldKind::FileUpload(_))
         })
         .then_some(())
         .ok_or(UploadError::NoSuchField)
@@ -658,9 +659,13 @@ mod tests {
         let form = forms::create(&db, &designer, "Claims").await.unwrap();
         let draft = FormDefinition {
             fields: vec![
-                field("attachment", FieldKind::FileUpload, true),
-                field("other", FieldKind::FileUpload, true),
-                field("secret", FieldKind::FileUpload, false),
+                field(
+                    "attachment",
+                    FieldKind::FileUpload(Default::default()),
+                    true,
+                ),
+                field("other", FieldKind::FileUpload(Default::default()), true),
+                field("secret", FieldKind::FileUpload(Default::default()), false),
                 field("note", FieldKind::Text, true),
             ],
             rules: Vec::new(),

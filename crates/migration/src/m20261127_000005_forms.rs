@@ -87,7 +87,7 @@ impl MigrationTrait for Migration {
 }
 
 #[derive(DeriveIden)]
-enum Forms {
+pub(crate) enum Forms {
     Table,
     Id,
     Title,

@@ -49,7 +49,8 @@ pub enum FieldKind {
     Number,
     Date,
     List(ListField),
-    FileUpload,
+    /// Files people upload; kept by Wharf or saved into a data source folder on submit.
+    FileUpload(UploadField),
     /// A button that runs the rules whose trigger names it; it holds no value.
     Button(ButtonField),
     /// Rows of typed columns, filled by people (when editable) or by Find items.
@@ -63,7 +64,7 @@ impl FieldKind {
             FieldKind::Number => "Number",
             FieldKind::Date => "Date",
             FieldKind::List(_) => "List",
-            FieldKind::FileUpload => "File upload",
+            FieldKind::FileUpload(_) => "File upload",
             FieldKind::Button(_) => "Button",
             FieldKind::Table(_) => "Table",
         }
@@ -328,6 +329,54 @@ pub struct FileChoice {
     pub value: String,
 }
 
+/// A File upload field's settings.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadField {
+    #[serde(default)]
+    pub save_to: SaveLocation,
+}
+
+/// Where a File upload field's files end up.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SaveLocation {
+    /// Kept by Wharf (downloaded from the submission).
+    #[default]
+    Wharf,
+    /// Saved into a data source folder when the form is submitted (a job after the submission is
+    /// stored; the submission shows each file's outcome).
+    DataSource(SaveToDataSource),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SaveToDataSource {
+    pub data_source_id: i32,
+    /// A template, relative to the data source's root (`Invoices/{Customer}`); created when missing.
+    pub folder: String,
+    pub name: UploadName,
+    pub on_conflict: crate::rules::OnConflict,
+}
+
+impl SaveToDataSource {
+    pub fn new(data_source_id: i32) -> Self {
+        SaveToDataSource {
+            data_source_id,
+            folder: String::new(),
+            name: UploadName::Original,
+            on_conflict: crate::rules::OnConflict::Autorename,
+        }
+    }
+}
+
+/// The name a saved file gets.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UploadName {
+    /// The name the person's file had (as Wharf cleaned it).
+    #[default]
+    Original,
+    /// A template of the form's values; the original extension is added when it has none.
+    Template(String),
+}
+
 /// A file a person uploaded into a File upload field, as a submission keeps it. The bytes stay in
 /// Wharf (`GET /uploads/{id}` streams them); `id` is the upload's row, `size` in bytes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -335,6 +384,10 @@ pub struct UploadedFile {
     pub id: i32,
     pub name: String,
     pub size: u64,
+    /// Where the file was saved, when its field saves to a data source and the save is done (the
+    /// bytes then live there only).
+    #[serde(default)]
+    pub saved: Option<FileChoice>,
 }
 
 /// What `POST /forms/{id}/uploads/{field}` answers: the token the submission hands back to claim
@@ -466,6 +519,9 @@ impl FormDefinition {
                     at,
                     "A button holds no value, so it cannot be required.".into(),
                 ),
+                FieldKind::FileUpload(UploadField {
+                    save_to: SaveLocation::DataSource(save),
+                }) => save_problems(save, &self.fields, &mut |m| add(at, m)),
                 _ => {}
             }
         }
@@ -489,6 +545,39 @@ impl FormDefinition {
 }
 
 pub const MAX_TABLE_COLUMNS: usize = 20;
+
+fn save_problems(save: &SaveToDataSource, fields: &[FieldDefinition], add: &mut dyn FnMut(String)) {
+    if save.data_source_id <= 0 {
+        add("Choose the data source to save the files in.".into());
+    }
+    let mut template = |what: &str, text: &str| match crate::rules::template_references(text) {
+        Err(e) => add(format!("{what}: {e}")),
+        Ok(names) => {
+            for name in names {
+                if !crate::rules::TEMPLATE_NAMES.contains(&name.as_str())
+                    && !fields.iter().any(|f| f.name.eq_ignore_ascii_case(&name))
+                {
+                    add(format!(
+                        "{what} uses “{name}”, which is not a field of this form."
+                    ));
+                }
+            }
+        }
+    };
+    template("The folder", &save.folder);
+    if let UploadName::Template(name) = &save.name {
+        template("The file name", name);
+        if name.trim().is_empty() {
+            add("Write the file name template, or keep the original names.".into());
+        }
+        if name.contains(['/', '\\']) {
+            add("A file name cannot contain / or \\.".into());
+        }
+    }
+    if save.folder.contains("..") || save.folder.contains('\\') {
+        add("The folder must not contain `..` or \\.".into());
+    }
+}
 
 fn table_problems(table: &TableField, add: &mut dyn FnMut(String)) {
     if table.columns.is_empty() {

@@ -835,7 +835,7 @@ async fn published_form(app: &TestApp, data_source: i32) -> i32 {
         required: false,
         enabled: true,
         visible: true,
-        kind: FieldKind::FileUpload,
+        kind: FieldKind::FileUpload(Default::default()),
     });
     domain::forms::save_draft(&app.db, &admin, id, "Matrix", &draft)
         .await

@@ -366,7 +366,11 @@ async fn uploaded_files_go_in_with_the_submission_once_and_are_listed_with_a_dow
     let form = app
         .publish_form(
             "Receipts",
-            json!([field("receipt", json!("FileUpload"), true)]),
+            json!([field(
+                "receipt",
+                json!({"FileUpload": {"save_to": "Wharf"}}),
+                true
+            )]),
         )
         .await;
     let user = app.signed_in_browser("ria", &[Role::User]).await;

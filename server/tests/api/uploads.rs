@@ -34,8 +34,8 @@ async fn form(app: &TestApp, title: &str, publish: bool) -> i32 {
     let admin = find_active_user(&app.db, 1).await.unwrap().unwrap();
     let id = domain::forms::create(&app.db, &admin, title).await.unwrap();
     let draft: FormDefinition = serde_json::from_value(json!({ "fields": [
-        field("attachment", json!("FileUpload"), false),
-        field("other", json!("FileUpload"), false),
+        field("attachment", json!({"FileUpload": {"save_to": "Wharf"}}), false),
+        field("other", json!({"FileUpload": {"save_to": "Wharf"}}), false),
         field("note", json!("Text"), false),
     ]}))
     .expect("a form definition");

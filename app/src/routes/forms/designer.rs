@@ -394,7 +394,7 @@ fn AddField(draft: Draft) -> impl IntoView {
             <button class="button" on:click=move |_| add(FieldKind::Number)>"Number"</button>
             <button class="button" on:click=move |_| add(FieldKind::Date)>"Date"</button>
             <button class="button" on:click=move |_| add(FieldKind::List(ListField::default()))>"List"</button>
-            <button class="button" on:click=move |_| add(FieldKind::FileUpload)>"File upload"</button>
+            <button class="button" on:click=move |_| add(FieldKind::FileUpload(Default::default()))>"File upload"</button>
             <button class="button" data-testid="add-button-field" on:click=move |_| add(FieldKind::Button(ButtonField { label: String::new() }))>"Button"</button>
             <button class="button" data-testid="add-table-field" on:click=move |_| add(FieldKind::Table(TableField::default()))>"Table"</button>
         </div>

@@ -70,7 +70,7 @@ impl Input {
                 ListSource::Manual { .. } => Input::Options(RwSignal::new(Vec::new())),
                 ListSource::DataSource(_) => Input::Files(RwSignal::new(Vec::new())),
             },
-            FieldKind::FileUpload => Input::Uploads(RwSignal::new(Vec::new())),
+            FieldKind::FileUpload(_) => Input::Uploads(RwSignal::new(Vec::new())),
             FieldKind::Table(_) => Input::Table(TableRows::new()),
             FieldKind::Button(_) => Input::Button,
             FieldKind::Text | FieldKind::Number | FieldKind::Date => {
@@ -406,7 +406,7 @@ fn FieldInput(
             <TableFieldView form_id preview field=field.name.clone() title=field.title.clone() table=table.clone() rows
                 label_id=format!("{id}-label") editable=table.editable && !disabled/>
         }.into_any(),
-        (FieldKind::FileUpload, Input::Uploads(uploads)) => view! {
+        (FieldKind::FileUpload(_), Input::Uploads(uploads)) => view! {
             <UploadField form_id field=field.name.clone() id=id.clone() disabled=disabled || preview uploads/>
         }.into_any(),
         (kind, Input::Text(text)) => {

@@ -253,6 +253,9 @@ fn kind_key(action: &RuleAction) -> &'static str {
         RuleAction::SetField(_) => "set",
         RuleAction::FindItems(_) => "find",
         RuleAction::ShowMessage(_) => "message",
+        RuleAction::CreateItem(_) => "create",
+        RuleAction::UpdateItem(_) => "update",
+        RuleAction::DeleteItem(_) => "delete",
     }
 }
 

@@ -94,6 +94,8 @@ pub async fn submit(
         db,
         items: connector,
         vault,
+        writer: None,
+        ledger: None,
     };
     let form = RuleForm {
         id: form_id,

@@ -37,7 +37,7 @@ pub(super) async fn check_value(
             None => Ok(FieldValue::Text(t)),
         },
         (FieldKind::Number, FieldValue::Number(n)) if n.is_finite() => Ok(FieldValue::Number(n)),
-        (FieldKind::FileUpload, FieldValue::UploadTokens(tokens)) => {
+        (FieldKind::FileUpload(_), FieldValue::UploadTokens(tokens)) => {
             if tokens.len() > MAX_FILES_PER_FIELD {
                 Err(format!("Upload at most {MAX_FILES_PER_FIELD} files."))
             } else {

@@ -6,9 +6,11 @@
 //! (implemented by the Dropbox connector), so this module never names Dropbox.
 mod find;
 mod runs;
+mod writes;
 
 pub use find::{Found, Item, ResolvedFilter, Scan, name_query, needs_created, scan};
 pub use runs::{RunFilter, RunRow, data_source_runs, form_runs};
+pub use writes::{ItemWriter, LedgerEntry, RetryLater, WriteLedger};
 
 use crate::AuthenticatedUser;
 use crate::connector::{Entry, FilesError};
@@ -47,6 +49,9 @@ pub enum RulesError {
     Refused(String),
     #[error("{0}")]
     Files(FilesError),
+    /// In a job: a write failed in a way a later attempt may get past; the run stopped there.
+    #[error("{}", .0.message)]
+    RetryLater(RetryLater),
     #[error(transparent)]
     Stored(#[from] JsonError),
     #[error("database error: {0}")]
@@ -106,11 +111,15 @@ pub trait ItemSource: Send + Sync {
 }
 
 /// What rules need of the server: the database (policy, run log), the files, the vault (table
-/// paging tokens).
+/// paging tokens), where writes go and — in a job — the ledger of its writes.
 pub struct RuleEnv<'a, C: ConnectionTrait> {
     pub db: &'a C,
     pub items: &'a dyn ItemSource,
     pub vault: &'a Vault,
+    /// `None` where no rule can write (Before submit): a write rule then fails with a sentence.
+    pub writer: Option<&'a dyn ItemWriter>,
+    /// Only in a job (After submit): writes are recorded under idempotency keys.
+    pub ledger: Option<&'a dyn WriteLedger>,
 }
 
 // By hand: a derive would ask `C: Copy`, and only references are copied.
@@ -190,6 +199,15 @@ pub async fn run<C: ConnectionTrait>(
             ),
             RuleAction::FindItems(find) => {
                 find_items(env, person, form, rule, find, &ctx, today).await?
+            }
+            RuleAction::CreateItem(_) | RuleAction::UpdateItem(_) | RuleAction::DeleteItem(_) => {
+                let sentence = "Writing rules are not available yet.".to_owned();
+                RuleResult {
+                    effect: Effect::message(rule, MessageLevel::Error, sentence.clone()),
+                    outcome: RunOutcome::Error,
+                    message: sentence,
+                    inputs: serde_json::json!({}),
+                }
             }
         };
         drop(ctx);
@@ -900,7 +918,13 @@ mod tests {
             Ok(FieldValue::Text(String::new())),
             "blank clears"
         );
-        assert!(converted(&field(FieldKind::FileUpload), "x".into()).is_err());
+        assert!(
+            converted(
+                &field(FieldKind::FileUpload(Default::default())),
+                "x".into()
+            )
+            .is_err()
+        );
     }
 
     #[test]

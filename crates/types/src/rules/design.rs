@@ -187,9 +187,175 @@ pub fn rule_problems(rules: &[Rule], fields: &[FieldFacts<'_>]) -> Vec<RuleProbl
                     check_operand(&mut add, what, &Operand::Template(text.clone()));
                 }
             }
+            RuleAction::CreateItem(_) | RuleAction::UpdateItem(_) | RuleAction::DeleteItem(_) => {
+                let template = |add: &mut dyn FnMut(String), what: &str, text: &str| {
+                    check_operand(add, what, &Operand::Template(text.to_owned()))
+                };
+                write_problems(rule, &field, &mut add, &template);
+                let (result, on_success, on_error) = match &rule.action {
+                    RuleAction::CreateItem(c) => (&c.result[..], &c.on_success, &c.on_error),
+                    RuleAction::UpdateItem(u) => (&u.result[..], &u.on_success, &u.on_error),
+                    RuleAction::DeleteItem(d) => (&[][..], &d.on_success, &d.on_error),
+                    _ => unreachable!("matched above"),
+                };
+                for m in result {
+                    match field(&m.field) {
+                        Some(f) if settable(f.kind) => {}
+                        Some(f) => add(format!(
+                            "{} is a {} field: results go into Text, Number and Date fields.",
+                            m.field,
+                            f.kind.label()
+                        )),
+                        None => add(format!("“{}” is not a field of this form.", m.field)),
+                    }
+                }
+                check_assignments(&mut add, &on_success.assignments);
+                check_assignments(&mut add, &on_error.assignments);
+                template(&mut add, "The success message", &on_success.message);
+                template(&mut add, "The error message", &on_error.message);
+            }
         }
     }
     out
+}
+
+/// The checks of Create, Update and Delete item beyond what every rule shares.
+fn write_problems<'f>(
+    rule: &Rule,
+    field: &dyn Fn(&str) -> Option<&'f FieldFacts<'f>>,
+    add: &mut dyn FnMut(String),
+    template: &dyn Fn(&mut dyn FnMut(String), &str, &str),
+) {
+    match rule.trigger {
+        Trigger::Load => add(
+            "A rule that writes to a data source cannot run when the form opens: use a button, a change or After submit."
+                .into(),
+        ),
+        Trigger::BeforeSubmit => add(
+            "A rule that writes to a data source cannot run before submit (a later refusal would leave the write done): use After submit."
+                .into(),
+        ),
+        _ => {}
+    }
+    let data_source_id = rule.action.data_source_id().unwrap_or(0);
+    if data_source_id <= 0 {
+        add("Choose the data source to write to.".into());
+    }
+    let path = |add: &mut dyn FnMut(String), what: &str, text: &str| {
+        template(add, what, text);
+        if text.contains("..") || text.contains('\\') {
+            add(format!("{what} must not contain `..` or \\."));
+        }
+    };
+    let content_problems = |add: &mut dyn FnMut(String), content: &ItemContent| match content {
+        ItemContent::Folder | ItemContent::Text { .. } => {
+            if let ItemContent::Text { template: t } = content {
+                template(add, "The content", t);
+            }
+        }
+        ItemContent::Uploads { field: f } => match field(f) {
+            Some(FieldFacts {
+                kind: FieldKind::FileUpload(_),
+                ..
+            }) => {}
+            _ => add(format!("“{f}” is not a File upload field of this form.")),
+        },
+        ItemContent::Copy { field: f } => match field(f) {
+            Some(FieldFacts {
+                kind: FieldKind::List(l),
+                ..
+            }) if matches!(l.source, crate::forms::ListSource::DataSource(_)) => {}
+            _ => add(format!(
+                "“{f}” is not a List field of files of a data source."
+            )),
+        },
+        ItemContent::Csv { fields } | ItemContent::Json { fields } => {
+            if matches!(content, ItemContent::Csv { .. }) && fields.is_empty() {
+                add("Choose the fields the CSV holds.".into());
+            }
+            for f in fields {
+                match field(f) {
+                    None => add(format!("“{f}” is not a field of this form.")),
+                    Some(ff) if matches!(ff.kind, FieldKind::Button(_)) => {
+                        add(format!("{f} is a button: it holds no value."))
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+    };
+    let target_problems = |add: &mut dyn FnMut(String), target: &ItemRef, check_rev: bool| {
+        match target {
+            ItemRef::Chosen { field: f } => match field(f) {
+                Some(FieldFacts {
+                    kind: FieldKind::List(l),
+                    ..
+                }) if matches!(l.source, crate::forms::ListSource::DataSource(_)) => {}
+                _ => add(format!(
+                    "“{f}” is not a List field of files of a data source."
+                )),
+            },
+            ItemRef::Path { path: p } => {
+                if p.trim().is_empty() {
+                    add("Write the path of the item.".into());
+                }
+                template(add, "The path", p);
+                if p.contains("..") || p.contains('\\') {
+                    add("The path must not contain `..` or \\.".into());
+                }
+            }
+            ItemRef::Id { id } => {
+                if id.trim().is_empty() {
+                    add("Write the id of the item (or a field that holds it).".into());
+                }
+                template(add, "The id", id);
+            }
+        }
+        if check_rev && !matches!(target, ItemRef::Chosen { .. }) {
+            add("Checking for changes needs a file chosen in a List field (it carries the version the person saw).".into());
+        }
+    };
+    match &rule.action {
+        RuleAction::CreateItem(c) => {
+            path(add, "The folder", &c.folder);
+            template(add, "The name", &c.name);
+            if c.name.contains(['/', '\\']) {
+                add("A name cannot contain / or \\.".into());
+            }
+            let needs_name = !matches!(
+                c.content,
+                ItemContent::Uploads { .. } | ItemContent::Copy { .. }
+            );
+            if needs_name && c.name.trim().is_empty() {
+                add("Write the name of the item to create.".into());
+            }
+            if c.content == ItemContent::Folder && c.on_conflict == OnConflict::Overwrite {
+                add("A folder is never overwritten: choose Fail or Add a number.".into());
+            }
+            content_problems(add, &c.content);
+        }
+        RuleAction::UpdateItem(u) => {
+            target_problems(add, &u.target, u.check_rev);
+            template(add, "The new name", &u.rename);
+            if u.rename.contains(['/', '\\']) {
+                add("A name cannot contain / or \\.".into());
+            }
+            path(add, "The folder to move to", &u.move_to);
+            if u.rename.trim().is_empty() && u.move_to.trim().is_empty() && u.content.is_none() {
+                add("Choose what to change: the name, the folder or the content.".into());
+            }
+            if u.on_conflict == OnConflict::Overwrite {
+                add("Renaming or moving never overwrites: choose Fail or Add a number.".into());
+            }
+            match &u.content {
+                Some(ItemContent::Folder) => add("A folder has no content to replace.".into()),
+                Some(c) => content_problems(add, c),
+                None => {}
+            }
+        }
+        RuleAction::DeleteItem(d) => target_problems(add, &d.target, d.check_rev),
+        _ => {}
+    }
 }
 
 /// Follows a field's rename in every rule: triggers, conditions, values, templates (`{Old}`
@@ -222,6 +388,19 @@ pub fn rename_field(rules: &mut [Rule], fields: &[FieldFacts<'_>], old: &str, ne
             name(&mut a.field);
             operand(&mut a.value);
         }
+    };
+    let content = |c: &mut ItemContent| match c {
+        ItemContent::Folder => {}
+        ItemContent::Uploads { field } | ItemContent::Copy { field } => name(field),
+        ItemContent::Text { template: t } => template(t),
+        ItemContent::Csv { fields } | ItemContent::Json { fields } => {
+            fields.iter_mut().for_each(name)
+        }
+    };
+    let target = |t: &mut ItemRef| match t {
+        ItemRef::Chosen { field } => name(field),
+        ItemRef::Path { path } => template(path),
+        ItemRef::Id { id } => template(id),
     };
     for rule in rules {
         match &mut rule.trigger {
@@ -256,6 +435,40 @@ pub fn rename_field(rules: &mut [Rule], fields: &[FieldFacts<'_>], old: &str, ne
                     template(&mut reaction.message);
                 }
                 template(&mut f.no_match.message);
+            }
+            RuleAction::CreateItem(c) => {
+                template(&mut c.folder);
+                template(&mut c.name);
+                content(&mut c.content);
+                for m in &mut c.result {
+                    name(&mut m.field);
+                }
+                for reaction in [&mut c.on_success, &mut c.on_error] {
+                    assignments(&mut reaction.assignments);
+                    template(&mut reaction.message);
+                }
+            }
+            RuleAction::UpdateItem(u) => {
+                target(&mut u.target);
+                template(&mut u.rename);
+                template(&mut u.move_to);
+                if let Some(c) = &mut u.content {
+                    content(c);
+                }
+                for m in &mut u.result {
+                    name(&mut m.field);
+                }
+                for reaction in [&mut u.on_success, &mut u.on_error] {
+                    assignments(&mut reaction.assignments);
+                    template(&mut reaction.message);
+                }
+            }
+            RuleAction::DeleteItem(d) => {
+                target(&mut d.target);
+                for reaction in [&mut d.on_success, &mut d.on_error] {
+                    assignments(&mut reaction.assignments);
+                    template(&mut reaction.message);
+                }
             }
         }
     }

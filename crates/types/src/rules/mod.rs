@@ -9,11 +9,16 @@ mod design;
 mod templates;
 #[cfg(test)]
 mod tests;
+mod writes;
 
 pub use conditions::{Combine, Comparison, ConditionGroup, Conditions, Day, Operator, ValueKind};
 pub use design::{FieldFacts, RuleProblem, rename_field, rule_problems, settable};
 pub use templates::{
     Operand, RuleContext, TEMPLATE_NAMES, number_text, render, template_references, value_text,
+};
+pub use writes::{
+    CreateItem, DeleteItem, ItemContent, ItemRef, OnConflict, StepState, UpdateItem, WriteStep,
+    WritesProgress, WritesState,
 };
 
 use crate::forms::{FieldValue, FileChoice, FileParameter, SortDirection};
@@ -133,6 +138,9 @@ pub enum RuleAction {
     SetField(SetField),
     FindItems(FindItems),
     ShowMessage(ShowMessage),
+    CreateItem(CreateItem),
+    UpdateItem(UpdateItem),
+    DeleteItem(DeleteItem),
 }
 
 impl RuleAction {
@@ -141,7 +149,18 @@ impl RuleAction {
             RuleAction::SetField(_) => "Set form field",
             RuleAction::FindItems(_) => "Find items",
             RuleAction::ShowMessage(_) => "Show message",
+            RuleAction::CreateItem(_) => "Create item",
+            RuleAction::UpdateItem(_) => "Update item",
+            RuleAction::DeleteItem(_) => "Delete item",
         }
+    }
+
+    /// Whether it changes a data source (Create, Update, Delete item).
+    pub fn writes(&self) -> bool {
+        matches!(
+            self,
+            RuleAction::CreateItem(_) | RuleAction::UpdateItem(_) | RuleAction::DeleteItem(_)
+        )
     }
 
     /// The fields this action may set (its assignments, result mappings and table).
@@ -157,6 +176,9 @@ impl RuleAction {
                 .chain(f.on_error.assignments.iter().map(|a| a.field.as_str()))
                 .chain(f.table.iter().map(|t| t.field.as_str()))
                 .collect(),
+            RuleAction::CreateItem(c) => reacted(&c.result, &c.on_success, &c.on_error),
+            RuleAction::UpdateItem(u) => reacted(&u.result, &u.on_success, &u.on_error),
+            RuleAction::DeleteItem(d) => reacted(&[], &d.on_success, &d.on_error),
         }
     }
 
@@ -164,9 +186,26 @@ impl RuleAction {
     pub fn data_source_id(&self) -> Option<i32> {
         match self {
             RuleAction::FindItems(f) => Some(f.data_source_id),
-            _ => None,
+            RuleAction::CreateItem(c) => Some(c.data_source_id),
+            RuleAction::UpdateItem(u) => Some(u.data_source_id),
+            RuleAction::DeleteItem(d) => Some(d.data_source_id),
+            RuleAction::SetField(_) | RuleAction::ShowMessage(_) => None,
         }
     }
+}
+
+/// The fields a write rule may set: its result mappings and its reactions' assignments.
+fn reacted<'a>(
+    result: &'a [ResultMapping],
+    on_success: &'a Reaction,
+    on_error: &'a Reaction,
+) -> Vec<&'a str> {
+    result
+        .iter()
+        .map(|m| m.field.as_str())
+        .chain(on_success.assignments.iter().map(|a| a.field.as_str()))
+        .chain(on_error.assignments.iter().map(|a| a.field.as_str()))
+        .collect()
 }
 
 /// A field and the value it is given.
