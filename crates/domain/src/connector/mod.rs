@@ -8,6 +8,7 @@ mod lookup;
 mod pattern;
 mod thumbnails;
 mod token_store;
+mod writes;
 
 pub use created::CREATED_CACHE_ENTRIES;
 pub use files::{Entry, FilesError, FolderPage, MAX_QUERY_CHARS, PAGE_LIMIT};
@@ -15,6 +16,7 @@ pub use items::FIND_PAGE_LIMIT;
 pub use pattern::FilePattern;
 pub use thumbnails::{THUMBNAIL_CACHE_BYTES, THUMBNAIL_SIZE, Thumbnail};
 pub use token_store::{DbTokenStore, REAUTHORIZE_HINT};
+pub use writes::DropboxWriter;
 
 use crate::oauth_states::{self, StateError};
 use crate::vault::Vault;

@@ -10,7 +10,7 @@ mod writes;
 
 pub use find::{Found, Item, ResolvedFilter, Scan, name_query, needs_created, scan};
 pub use runs::{RunFilter, RunRow, data_source_runs, form_runs};
-pub use writes::{ItemWriter, LedgerEntry, RetryLater, WriteLedger};
+pub use writes::{ItemWriter, LedgerEntry, RetryLater, WriteLedger, save_uploads};
 
 use crate::AuthenticatedUser;
 use crate::connector::{Entry, FilesError};
