@@ -30,7 +30,7 @@ pub use listing::{ListPage, SEARCH_PAGE_SIZE, SearchPage};
 pub use oauth::{OAuthApp, OAuthClient};
 pub use retry::RetryPolicy;
 pub use token::{MemoryTokenStore, Secret, TokenSet, TokenStore, TokenStoreError};
-pub use upload::WriteMode;
+pub use upload::{PendingUpload, SessionUpload, WriteMode};
 
 /// The SDK's Dropbox types (metadata, accounts, …) as this client returns them.
 pub use dropbox_sdk::{files as types, users};

@@ -314,6 +314,156 @@ impl DropboxClient {
     }
 }
 
+/// An upload session fed as bytes arrive — while a person's browser is still sending them — and
+/// committed later, once the path is known ([`DropboxClient::commit_upload`]; Dropbox keeps an
+/// unfinished session for days). Each full chunk is appended in the background while the next one
+/// fills, one append at a time (appends must arrive in order): at most two chunks are held, and the
+/// sender waits only when Dropbox is slower than the bytes arrive.
+pub struct SessionUpload {
+    client: DropboxClient,
+    chunk: usize,
+    buffer: BytesMut,
+    /// Known once the start call (carrying the first chunk) has answered.
+    session_id: Option<String>,
+    /// Bytes handed to calls so far, including the one in flight.
+    offset: u64,
+    /// Block digests of every chunk sent, for the whole file's `content_hash`.
+    file_hash: Sha256,
+    in_flight: Option<tokio::task::JoinHandle<Result<Option<String>, DropboxError>>>,
+}
+
+/// A closed upload session waiting to be committed: what [`DropboxClient::commit_upload`] needs.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PendingUpload {
+    pub session_id: String,
+    pub size: u64,
+    /// The whole file's `content_hash`, checked against what Dropbox commits.
+    pub content_hash: String,
+}
+
+impl DropboxClient {
+    /// Starts feeding an upload session (see [`SessionUpload`]); nothing is sent before the first
+    /// chunk is full or the upload is closed.
+    pub fn session_upload(&self) -> SessionUpload {
+        let chunk = self.chunk_size();
+        SessionUpload {
+            client: self.clone(),
+            chunk,
+            buffer: BytesMut::with_capacity(chunk),
+            session_id: None,
+            offset: 0,
+            file_hash: Sha256::new(),
+            in_flight: None,
+        }
+    }
+
+    /// Commits a closed session to `path`; the metadata Dropbox answers must carry the uploaded
+    /// content's hash. A session Dropbox no longer knows (expired, already committed) is
+    /// `DropboxError::UploadSession`: upload the file again.
+    pub async fn commit_upload(
+        &self,
+        pending: &PendingUpload,
+        path: &str,
+        mode: WriteMode,
+    ) -> Result<FileMetadata, DropboxError> {
+        let commit = CommitInfo::new(path.to_string()).with_mode(mode);
+        let empty = (Bytes::new(), content_hash(&[]));
+        let meta = self
+            .session_finish(
+                &pending.session_id,
+                pending.size,
+                empty,
+                commit,
+                &pending.content_hash,
+            )
+            .await
+            .map_err(|e| match e {
+                DropboxError::NotFound(detail) => DropboxError::UploadSession(detail),
+                other => other,
+            })?;
+        check_hash(&meta, &pending.content_hash)?;
+        Ok(meta)
+    }
+}
+
+impl SessionUpload {
+    /// Adds bytes; sends every chunk that fills.
+    pub async fn push(&mut self, mut bytes: Bytes) -> Result<(), DropboxError> {
+        while !bytes.is_empty() {
+            let room = self.chunk - self.buffer.len();
+            let take = bytes.split_to(room.min(bytes.len()));
+            self.buffer.extend_from_slice(&take);
+            if self.buffer.len() == self.chunk {
+                let full = std::mem::replace(&mut self.buffer, BytesMut::with_capacity(self.chunk));
+                self.send(full.freeze()).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends what is left and closes the session for committing.
+    pub async fn close(mut self) -> Result<PendingUpload, DropboxError> {
+        self.settle().await?;
+        let rest = std::mem::take(&mut self.buffer).freeze();
+        if self.session_id.is_none() || !rest.is_empty() {
+            self.send(rest).await?;
+            self.settle().await?;
+        }
+        let session_id = self
+            .session_id
+            .take()
+            .ok_or_else(|| DropboxError::UploadSession("the session never started".into()))?;
+        Ok(PendingUpload {
+            session_id,
+            size: self.offset,
+            content_hash: hex::encode(std::mem::take(&mut self.file_hash).finalize()),
+        })
+    }
+
+    /// Waits for the call in flight; learns the session id from a start.
+    async fn settle(&mut self) -> Result<(), DropboxError> {
+        if let Some(call) = self.in_flight.take() {
+            let started = call
+                .await
+                .map_err(|e| DropboxError::Unexpected(format!("upload task: {e}")))??;
+            if let Some(id) = started {
+                self.session_id = Some(id);
+            }
+        }
+        Ok(())
+    }
+
+    /// Hashes `chunk`, waits for the call before it, then sends it in the background.
+    async fn send(&mut self, chunk: Bytes) -> Result<(), DropboxError> {
+        let prepared = Prepared::hashed(chunk, false).await?;
+        let hash = prepared.hash(&mut self.file_hash);
+        self.settle().await?;
+        let client = self.client.clone();
+        let offset = self.offset;
+        self.offset += prepared.chunk.len() as u64;
+        let session = self.session_id.clone();
+        self.in_flight = Some(tokio::spawn(async move {
+            match session {
+                None => client.session_start(prepared.chunk, hash).await.map(Some),
+                Some(id) => client
+                    .session_append(&id, offset, prepared.chunk, hash)
+                    .await
+                    .map(|()| None),
+            }
+        }));
+        Ok(())
+    }
+}
+
+impl Drop for SessionUpload {
+    /// A session given up on is left to expire in Dropbox; only the call in flight is stopped.
+    fn drop(&mut self) {
+        if let Some(call) = self.in_flight.take() {
+            call.abort();
+        }
+    }
+}
+
 fn check_hash(meta: &FileMetadata, ours: &str) -> Result<(), DropboxError> {
     match meta.content_hash.as_deref() {
         Some(theirs) if theirs != ours => Err(DropboxError::ContentHashMismatch {

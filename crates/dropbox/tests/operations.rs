@@ -204,6 +204,61 @@ async fn large_upload_uses_a_session_with_chunks_of_a_multiple_of_4_mib() {
 }
 
 #[tokio::test]
+async fn a_session_fed_as_bytes_arrive_is_committed_later_once() {
+    let w = world_with(dropbox_sandbox::SandboxConfig::for_tests(), |mut c| {
+        c.upload_chunk_size = 4 * 1024 * 1024;
+        c
+    })
+    .await;
+    let data = pattern(9 * 1024 * 1024 + 77);
+
+    let mut upload = w.client.session_upload();
+    for piece in data.chunks(300_001) {
+        upload.push(Bytes::copy_from_slice(piece)).await.unwrap();
+    }
+    let pending = upload.close().await.unwrap();
+    // Kept in a database between the upload and the commit.
+    let pending: dropbox::PendingUpload =
+        serde_json::from_str(&serde_json::to_string(&pending).unwrap()).unwrap();
+    assert_eq!(w.count("files/upload_session/finish"), 0);
+    let meta = w
+        .client
+        .commit_upload(&pending, "/later/file.bin", WriteMode::Add)
+        .await
+        .unwrap();
+
+    assert_eq!(pending.size, data.len() as u64);
+    assert_eq!(meta.content_hash.unwrap(), content_hash(&data));
+    assert_eq!(w.content("/later/file.bin").await.unwrap(), data);
+    assert_eq!(w.count("files/upload_session/start"), 1);
+    assert_eq!(w.count("files/upload_session/append_v2"), 2);
+    // A session is committed once: a second commit is an upload-session error, not a second file.
+    let again = w
+        .client
+        .commit_upload(&pending, "/later/again.bin", WriteMode::Add)
+        .await
+        .unwrap_err();
+    assert!(matches!(again, DropboxError::UploadSession(_)), "{again:?}");
+}
+
+#[tokio::test]
+async fn a_session_of_a_small_or_empty_file_still_commits() {
+    let w = world().await;
+    for (name, data) in [("small.txt", b"small".to_vec()), ("empty.txt", Vec::new())] {
+        let mut upload = w.client.session_upload();
+        upload.push(Bytes::from(data.clone())).await.unwrap();
+        let pending = upload.close().await.unwrap();
+        let meta = w
+            .client
+            .commit_upload(&pending, &format!("/s/{name}"), WriteMode::Add)
+            .await
+            .unwrap();
+        assert_eq!(meta.size, data.len() as u64);
+        assert_eq!(w.content(&format!("/s/{name}")).await.unwrap(), data);
+    }
+}
+
+#[tokio::test]
 async fn upload_in_add_mode_to_an_existing_name_is_a_conflict() {
     let w = world().await;
     w.seed("/taken.txt", b"old").await;

@@ -1,0 +1,316 @@
+//! What Wharf's benchmarks share: the `server` binary as a child process pointed at a sandbox, server
+//! function calls as the browser makes them, a signed-in administrator with a connected data source,
+//! and readings of the server's memory and CPU from `/proc`.
+#![allow(dead_code)] // each bench binary uses its own part of this
+
+use reqwest::{Client, StatusCode, redirect};
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use tempfile::TempDir;
+
+pub const APP_KEY: &str = "wharf-bench";
+pub const APP_SECRET: &str = "wharf-bench-secret";
+
+pub type BenchResult<T> = Result<T, Box<dyn std::error::Error>>;
+
+/// The Wharf server process. Dropping it kills the process, then removes its data directory.
+pub struct Wharf {
+    child: Child,
+    pub address: String,
+    pub dir: TempDir,
+}
+
+impl Drop for Wharf {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Wharf {
+    /// Starts `server` (next to this binary) on `port`, pointed at the sandbox.
+    pub fn start(port: u16, sandbox_url: &str) -> BenchResult<Self> {
+        let exe = std::env::current_exe()?.with_file_name("server");
+        if !exe.exists() {
+            return Err(format!(
+                "{} not found: build it with `cargo build --release -p server --features bench --bins`",
+                exe.display()
+            )
+            .into());
+        }
+        let dir = tempfile::Builder::new().prefix("picker-bench-").tempdir()?;
+        let log = std::fs::File::create(dir.path().join("server.log"))?;
+        let mut command = Command::new(&exe);
+        // Nothing from the caller's environment (DATABASE_URL, WHARF_*, DROPBOX_*…) leaks in.
+        command
+            .env_clear()
+            .current_dir(dir.path())
+            .env(
+                "DATABASE_URL",
+                format!("sqlite://{}/wharf.db?mode=rwc", dir.path().display()),
+            )
+            .env("WHARF_DATA_DIR", dir.path())
+            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+            .env("LEPTOS_ENV", "PROD")
+            .env("DROPBOX_APP_KEY", APP_KEY)
+            .env("DROPBOX_APP_SECRET", APP_SECRET)
+            .env("WHARF_DROPBOX_BASE_URL", sandbox_url)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log);
+        if let Ok(filter) = std::env::var("RUST_LOG") {
+            command.env("RUST_LOG", filter);
+        }
+        let child = command.spawn()?;
+        Ok(Self {
+            child,
+            address: format!("http://127.0.0.1:{port}"),
+            dir,
+        })
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub fn log_tail(&self) -> String {
+        let log = std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        lines[lines.len().saturating_sub(20)..].join("\n")
+    }
+
+    /// An error that carries the end of the server's log.
+    pub fn failed(&self, what: impl std::fmt::Display) -> Box<dyn std::error::Error> {
+        format!(
+            "{what}\n--- end of the server's log ---\n{}",
+            self.log_tail()
+        )
+        .into()
+    }
+
+    /// Waits until the server answers HTTP.
+    pub async fn ready(&mut self, http: &Client) -> BenchResult<()> {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                return Err(self.failed(format!("the server exited at start-up ({status})")));
+            }
+            if http
+                .get(format!("{}/sign-in", self.address))
+                .send()
+                .await
+                .is_ok()
+            {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                return Err(self.failed("the server did not answer within 60 s"));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Calls a server function with form-encoded arguments, as the browser does.
+    pub async fn call(
+        &self,
+        http: &Client,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> BenchResult<Value> {
+        let response = http
+            .post(format!("{}/api/{endpoint}", self.address))
+            .header("Accept", "application/json")
+            .form(form)
+            .send()
+            .await?;
+        self.answer(endpoint, response).await
+    }
+
+    pub async fn call_json(
+        &self,
+        http: &Client,
+        endpoint: &str,
+        args: Value,
+    ) -> BenchResult<Value> {
+        let response = http
+            .post(format!("{}/api/{endpoint}", self.address))
+            .header("Accept", "application/json")
+            .json(&args)
+            .send()
+            .await?;
+        self.answer(endpoint, response).await
+    }
+
+    pub async fn answer(&self, endpoint: &str, response: reqwest::Response) -> BenchResult<Value> {
+        let status = response.status();
+        let body = response.text().await?;
+        if status != StatusCode::OK {
+            return Err(self.failed(format!("{endpoint} answered {status}: {body}")));
+        }
+        Ok(serde_json::from_str(&body)?)
+    }
+}
+
+/// A `/proc/<pid>/status` field such as `VmRSS:`, in bytes.
+pub fn proc_status(pid: u32, field: &str) -> BenchResult<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    status
+        .lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kib| kib.parse::<u64>().ok())
+        .map(|kib| kib * 1024)
+        .ok_or_else(|| format!("no {field} in /proc/{pid}/status").into())
+}
+
+/// Resets the process's peak RSS (VmHWM) to its current RSS (`clear_refs` 5), so that the peak read
+/// later is the peak of what came after. False when the kernel does not allow it.
+pub fn reset_peak(pid: u32) -> bool {
+    std::fs::write(format!("/proc/{pid}/clear_refs"), "5").is_ok()
+}
+
+/// User + system CPU seconds of a process (`/proc/<pid>/stat`, clock ticks of 1/100 s).
+pub fn cpu_secs(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let f: Vec<f64> = stat
+        .rsplit(") ")
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(|v| v.parse().unwrap_or(0.0))
+        .collect();
+    (f.get(11).copied().unwrap_or(0.0) + f.get(12).copied().unwrap_or(0.0)) / 100.0
+}
+
+pub fn mib(bytes: u64) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
+pub fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+pub fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    let n = v.len();
+    if !n.is_multiple_of(2) {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2
+    }
+}
+
+pub struct Memory {
+    pub rss: u64,
+    pub peak: u64,
+}
+
+impl Memory {
+    pub fn of(pid: u32) -> BenchResult<Self> {
+        Ok(Self {
+            rss: proc_status(pid, "VmRSS:")?,
+            peak: proc_status(pid, "VmHWM:")?,
+        })
+    }
+}
+
+/// Signs in as the initial administrator (changing the printed first password), creates a Dropbox
+/// data source named `name` and connects it to the sandbox account `account_id` through the OAuth
+/// pages, as a person would. Answers the data source's id.
+pub async fn connect_data_source(
+    wharf: &Wharf,
+    admin: &Client,
+    account_id: &str,
+    name: &str,
+) -> BenchResult<i64> {
+    let initial_file: PathBuf = wharf
+        .dir
+        .path()
+        .join(domain::identity::INITIAL_PASSWORD_FILE);
+    let initial = std::fs::read_to_string(&initial_file)
+        .map_err(|e| wharf.failed(format!("{}: {e}", initial_file.display())))?;
+    let initial = initial.trim();
+    wharf
+        .call(
+            admin,
+            "sign_in",
+            &[("username", "admin"), ("password", initial), ("next", "/")],
+        )
+        .await?;
+    let password = "picker bench password";
+    wharf
+        .call(
+            admin,
+            "change_password",
+            &[
+                ("current_password", initial),
+                ("new_password", password),
+                ("confirm_password", password),
+            ],
+        )
+        .await?;
+
+    let data_source = wharf
+        .call(
+            admin,
+            "save_data_source",
+            &[
+                ("kind", "Dropbox"),
+                ("display_name", name),
+                ("root_folder", ""),
+                ("file_pattern", ""),
+                ("search_scope", "AllSubfolders"),
+                ("space", "MyFiles"),
+            ],
+        )
+        .await?
+        .as_i64()
+        .ok_or("save_data_source answered no id")?;
+    let authorize_url = wharf
+        .call(
+            admin,
+            "authorize_data_source",
+            &[("id", &data_source.to_string())],
+        )
+        .await?;
+    let url = reqwest::Url::parse(authorize_url.as_str().ok_or("no authorize URL")?)?;
+    // The person's browser at the sandbox's authorize page: open it, press Allow.
+    let browser = Client::builder()
+        .redirect(redirect::Policy::none())
+        .build()?;
+    browser.get(url.clone()).send().await?.error_for_status()?;
+    let mut answer: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    answer.push(("account_id".into(), account_id.into()));
+    answer.push(("decision".into(), "allow".into()));
+    let allowed = browser
+        .post(format!(
+            "{}/oauth2/authorize",
+            url.origin().ascii_serialization()
+        ))
+        .form(&answer)
+        .send()
+        .await?;
+    let callback = allowed
+        .headers()
+        .get("location")
+        .ok_or("the sandbox did not redirect to the callback")?
+        .to_str()?
+        .to_owned();
+    let connected = admin.get(&callback).send().await?;
+    let location = connected
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .unwrap_or_default();
+    if connected.status() != StatusCode::SEE_OTHER || !location.ends_with("authorization=connected")
+    {
+        return Err(wharf.failed(format!(
+            "the OAuth callback answered {} (to {location:?})",
+            connected.status()
+        )));
+    }
+
+    Ok(data_source)
+}
