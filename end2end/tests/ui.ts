@@ -230,3 +230,26 @@ export async function signInFirstTime(browser: Browser, username: string) {
   await hydrated(page);
   return { page, context, errors };
 }
+
+/** What the sandbox's first account holds directly in `path` (name, path and size of each entry), as
+ *  Dropbox's list_folder answers it; an empty list when the folder does not exist. */
+export async function listInDropbox(path: string): Promise<{ name: string; path_display: string; size?: number }[]> {
+  const token = await fetch(`${SANDBOX}/tokens`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ account_id: await sandboxAccountId() }),
+  });
+  if (!token.ok) throw new Error(`sandbox token: ${token.status}`);
+  const { access_token } = await token.json();
+  const origin = new URL(SANDBOX).origin;
+  const r = await fetch(`${origin}/2/files/list_folder`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${access_token}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ path, limit: 2000 }),
+  });
+  if (r.status === 409) return [];
+  if (!r.ok) throw new Error(`listing ${path}: ${r.status} ${await r.text()}`);
+  const body = await r.json();
+  if (body.has_more) throw new Error(`listing ${path}: more than one page`);
+  return body.entries;
+}

@@ -59,7 +59,13 @@ pub struct Application {
     db: DatabaseConnection,
     data_dir: PathBuf,
     sandbox: Option<dropbox_sandbox::RunningSandbox>,
+    /// Runs submissions' After submit writes; started by [`Application::run_until`].
+    worker: domain::jobs::Worker,
 }
+
+/// How long shutting down waits for a running job before leaving it to its lease (the next start,
+/// or another instance, takes it over; its ledger keeps every write once).
+pub const JOB_GRACE: Duration = Duration::from_secs(10);
 
 impl Application {
     /// Opens and migrates the database, creates the first administrator on an empty one (printing how
@@ -85,6 +91,14 @@ impl Application {
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| StartupError::Bind { addr, source })?;
+        let jobs = domain::jobs::Jobs::new();
+        let worker = domain::jobs::Worker::new(
+            db.clone(),
+            connector.clone(),
+            vault.clone(),
+            settings.data_dir.clone(),
+            jobs.clone(),
+        );
         let ctx = ServerContext {
             db: db.clone(),
             data_dir: settings.data_dir.clone(),
@@ -92,13 +106,14 @@ impl Application {
             connector,
             dropbox_label: dropbox.label,
         };
-        let router = router(ctx, settings);
+        let router = router(ctx, jobs, settings);
         Ok(Self {
             listener,
             router,
             db,
             data_dir: settings.data_dir.clone(),
             sandbox: dropbox.sandbox,
+            worker,
         })
     }
 
@@ -117,7 +132,8 @@ impl Application {
         self.sandbox.as_ref().map(|s| s.sandbox())
     }
 
-    /// Serves until `shutdown` completes, then finishes the requests in flight.
+    /// Serves (and runs queued jobs) until `shutdown` completes, then finishes the requests in
+    /// flight and lets a running job finish for up to [`JOB_GRACE`].
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -125,6 +141,7 @@ impl Application {
         let sweeper = tokio::spawn(sweep_expired_sessions(DbSessionStore::new(self.db.clone())));
         // Unclaimed form uploads: once at start-up, then every hour.
         let upload_sweeper = tokio::spawn(sweep_stale_uploads(self.db.clone(), self.data_dir));
+        let worker = self.worker.spawn();
         let served = axum::serve(
             self.listener,
             self.router
@@ -134,6 +151,7 @@ impl Application {
         .await;
         sweeper.abort();
         upload_sweeper.abort();
+        worker.stop(JOB_GRACE).await;
         if let Some(sandbox) = self.sandbox {
             sandbox.shutdown().await;
         }
@@ -181,7 +199,8 @@ fn plain_routes(ctx: &ServerContext) -> [(&'static str, MethodRouter<LeptosOptio
     routes
 }
 
-pub fn router(ctx: ServerContext, settings: &Settings) -> Router {
+/// The application's routes; `jobs` wakes the worker when a server function queues a job.
+pub fn router(ctx: ServerContext, jobs: domain::jobs::Jobs, settings: &Settings) -> Router {
     let leptos_options: LeptosOptions = settings.leptos.clone();
     let routes = generate_route_list(App);
     let sessions = SessionManagerLayer::new(DbSessionStore::new(ctx.db.clone()))
@@ -205,6 +224,7 @@ pub fn router(ctx: ServerContext, settings: &Settings) -> Router {
                 let ctx = ctx.clone();
                 move || {
                     provide_context(ctx.clone());
+                    provide_context(jobs.clone());
                     provide_request_nonce();
                 }
             },

@@ -10,6 +10,7 @@ use domain::data_sources::DataSourceError;
 use domain::forms::FormError;
 use domain::groups::GroupError;
 use domain::identity::IdentityError;
+use domain::jobs::JobError;
 use domain::oauth_states::StateError;
 use domain::policy::Denial;
 use domain::rules::RulesError;
@@ -106,6 +107,17 @@ impl From<SecurityError> for AppError {
             SecurityError::NotFound => AppError::NotFound(e.to_string()),
             SecurityError::Invalid(message) => AppError::invalid(message),
             SecurityError::Database(e) => internal(e),
+        }
+    }
+}
+
+/// A submission's writes: unknown (or not the caller's to see) 404, nothing to retry 409.
+impl From<JobError> for AppError {
+    fn from(e: JobError) -> Self {
+        match e {
+            JobError::NotFound | JobError::NoWrites => AppError::NotFound(e.to_string()),
+            JobError::NotRetryable(_) => AppError::Conflict(e.to_string()),
+            other @ (JobError::Stored(_) | JobError::Database(_)) => internal(other),
         }
     }
 }

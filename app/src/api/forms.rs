@@ -250,13 +250,23 @@ pub async fn submit_form(
         async move {
             let person = require_area(wharf_types::Area::Forms).await?;
             let ctx = server_context()?;
-            let done =
-                domain::forms::submit(&ctx.db, &ctx.connector, &ctx.vault, &person, id, values)
-                    .await?;
+            let jobs = use_context::<domain::jobs::Jobs>()
+                .ok_or_else(|| internal("the job queue is not provided"))?;
+            let done = domain::forms::submit(
+                &ctx.db,
+                &ctx.connector,
+                &ctx.vault,
+                &jobs,
+                &person,
+                id,
+                values,
+            )
+            .await?;
             Ok(Submitted {
                 id: done.id,
-                messages: done.messages,
-                writes: None,
+                // After submit rules run in the job: what they say arrives with its progress.
+                messages: Vec::new(),
+                writes: done.writes,
             })
         }
         .await,
@@ -305,7 +315,7 @@ pub async fn list_submissions(id: i32, page: Option<u64>) -> Result<SubmissionLi
                     submitted_by: s.submitted_by,
                     submitted_at: rfc3339(s.submitted_at),
                     values: s.values,
-                    writes: None,
+                    writes: s.writes,
                 }),
             })
         }

@@ -39,7 +39,13 @@ pub async fn run_rules(
                 draft: preview,
                 definition: &definition,
             };
-            Ok(domain::rules::run(env(&ctx), &person, form, &event, values).await?)
+            // Button and Change rules may write (Create / Update / Delete item).
+            let writer = domain::connector::DropboxWriter::new(&ctx.connector, &ctx.data_dir);
+            let env = domain::rules::RuleEnv {
+                writer: Some(&writer),
+                ..env(&ctx)
+            };
+            Ok(domain::rules::run(env, &person, form, &event, values).await?)
         }
         .await,
     )

@@ -12,9 +12,9 @@ pub async fn submission_writes(submission_id: i32) -> Result<WritesProgress, App
     use super::context::*;
     respond(
         async move {
-            let _person = require_area(wharf_types::Area::Forms).await?;
-            let _ = submission_id;
-            Err(AppError::NotFound("There is no such submission.".into()))
+            let person = require_area(wharf_types::Area::Forms).await?;
+            let ctx = server_context()?;
+            Ok(domain::jobs::progress_for(&ctx.db, &person, submission_id).await?)
         }
         .await,
     )
@@ -27,9 +27,17 @@ pub async fn retry_submission_writes(submission_id: i32) -> Result<WritesProgres
     use super::context::*;
     respond(
         async move {
-            crate::api::forms::require_designer().await?;
-            let _ = submission_id;
-            Err(AppError::NotFound("There is no such submission.".into()))
+            let designer = crate::api::forms::require_designer().await?;
+            let ctx = server_context()?;
+            let jobs = use_context::<domain::jobs::Jobs>()
+                .ok_or_else(|| internal("the job queue is not provided"))?;
+            let progress = domain::jobs::retry(&ctx.db, &jobs, submission_id).await?;
+            tracing::info!(
+                user_id = designer.id,
+                submission_id,
+                "a designer retried a submission's writes"
+            );
+            Ok(progress)
         }
         .await,
     )

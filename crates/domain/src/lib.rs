@@ -11,6 +11,7 @@ pub mod form_store;
 pub mod forms;
 pub mod groups;
 pub mod identity;
+pub mod jobs;
 pub mod oauth_states;
 pub mod paging;
 pub mod picker;

@@ -4,7 +4,9 @@
 //! (never holding the whole file in memory), hashing as it goes, and answers a random token. The
 //! submission hands the tokens back and [`attach`] claims the files for it inside the submission's
 //! transaction. Uploads nobody claimed are removed after [`UNATTACHED_LIFETIME`] by [`cleanup`],
-//! which the server runs at start-up and every hour. [`open`] gives the download route the file.
+//! which the server runs at start-up and every hour. [`open`] gives the download route the file;
+//! [`usable`] and [`content`] give rules the files they write into data sources (streamed, the
+//! bytes staying here).
 use crate::AuthenticatedUser;
 use crate::form_store::{self, JsonError, MAX_FILES_PER_FIELD, StoreError};
 use bytes::Bytes;
@@ -26,15 +28,16 @@ use wharf_types::forms::{FieldKind, human_size};
 
 pub use wharf_types::forms::{UploadReceipt, UploadedFile};
 
-/// The largest file one upload may hold (100 MiB).
-pub const MAX_UPLOAD_BYTES: u64 = 100 * 1024 * 1024;
+/// The largest file one upload may hold (2 GiB: scans and videos sent to a data source).
+pub const MAX_UPLOAD_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 /// The longest file name kept, in characters.
 pub const MAX_NAME_CHARS: usize = 255;
 /// How long an upload may wait for a submission to claim it before [`cleanup`] removes it.
 pub const UNATTACHED_LIFETIME: time::Duration = time::Duration::hours(24);
-/// What one person's uploads that no submission has claimed yet may add up to (1 GiB). They wait
-/// a day for [`cleanup`], so without a bound one person could fill the disk with files never sent.
-pub const MAX_PENDING_BYTES: u64 = 1024 * 1024 * 1024;
+/// What one person's uploads that no submission has claimed yet may add up to (4 GiB, two of the
+/// largest files). They wait a day for [`cleanup`], so without a bound one person could fill the
+/// disk with files never sent.
+pub const MAX_PENDING_BYTES: u64 = 4 * 1024 * 1024 * 1024;
 /// How many such uploads one person may have (tiny files would otherwise pile up rows).
 pub const MAX_PENDING_FILES: u64 = 500;
 
@@ -420,6 +423,115 @@ pub async fn open(
         return Err(UploadError::Missing);
     }
     Ok((row, file))
+}
+
+/// An upload a rule may write into a data source.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Staged {
+    pub id: i32,
+    pub name: String,
+    pub size: u64,
+}
+
+/// How many bytes [`content`] reads at a time.
+const READ_CHUNK: usize = 1024 * 1024;
+
+/// The uploads that `value` (of File upload field `field` of form `form_id`) names and that a rule
+/// running for `person` may write, in order: while the form is filled in (`UploadTokens`) the
+/// person's own uploads of this form and field that no submission has claimed; after submitting
+/// (`Uploads`) the person's uploads of this form and field that a submission claimed. Anything else
+/// is [`UploadError::UnknownToken`]; any other kind of value names no upload.
+pub async fn usable(
+    db: &impl ConnectionTrait,
+    person: &AuthenticatedUser,
+    form_id: i32,
+    field: &str,
+    value: &wharf_types::forms::FieldValue,
+) -> Result<Vec<Staged>, UploadError> {
+    use wharf_types::forms::FieldValue;
+    let (rows, claimed) = match value {
+        FieldValue::UploadTokens(tokens) if !tokens.is_empty() => (
+            form_upload::Entity::find()
+                .filter(form_upload::Column::Token.is_in(tokens.iter().cloned()))
+                .all(db)
+                .await?,
+            false,
+        ),
+        FieldValue::Uploads(files) if !files.is_empty() => (
+            form_upload::Entity::find()
+                .filter(form_upload::Column::Id.is_in(files.iter().map(|f| f.id)))
+                .all(db)
+                .await?,
+            true,
+        ),
+        _ => return Ok(Vec::new()),
+    };
+    let mine = |r: &form_upload::Model| {
+        r.uploaded_by == Some(person.id)
+            && r.form_id == form_id
+            && r.field == field
+            && r.submission_id.is_some() == claimed
+    };
+    let pick = |r: &form_upload::Model| Staged {
+        id: r.id,
+        name: r.file_name.clone(),
+        size: u64::try_from(r.size).unwrap_or(0),
+    };
+    let mut staged = Vec::new();
+    match value {
+        FieldValue::UploadTokens(tokens) => {
+            for token in tokens {
+                let row = rows
+                    .iter()
+                    .find(|r| &r.token == token && mine(r))
+                    .ok_or(UploadError::UnknownToken)?;
+                if !staged.iter().any(|s: &Staged| s.id == row.id) {
+                    staged.push(pick(row));
+                }
+            }
+        }
+        FieldValue::Uploads(files) => {
+            for file in files {
+                let row = rows
+                    .iter()
+                    .find(|r| r.id == file.id && mine(r))
+                    .ok_or(UploadError::UnknownToken)?;
+                staged.push(pick(row));
+            }
+        }
+        _ => {}
+    }
+    Ok(staged)
+}
+
+/// The content of upload `id` as a stream of chunks, read from disk as it is consumed (never all
+/// in memory), with its row.
+pub async fn content(
+    db: &impl ConnectionTrait,
+    data_dir: &Path,
+    id: i32,
+) -> Result<
+    (
+        form_upload::Model,
+        impl Stream<Item = std::io::Result<Bytes>> + Send + Unpin + 'static,
+    ),
+    UploadError,
+> {
+    use tokio::io::AsyncReadExt;
+    let (row, file) = open(db, data_dir, id).await?;
+    let stream = futures::stream::unfold(Some(file), |file| async move {
+        let mut file = file?;
+        let mut buf = vec![0u8; READ_CHUNK];
+        match file.read(&mut buf).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buf.truncate(n);
+                Some((Ok(Bytes::from(buf)), Some(file)))
+            }
+            Err(e) => Some((Err(e), None)),
+        }
+    });
+    Ok((row, Box::pin(stream)))
 }
 
 /// Removes uploads no submission claimed within [`UNATTACHED_LIFETIME`] (row and file), and files

@@ -38,7 +38,17 @@ impl DropboxClient {
     }
 
     pub async fn create_folder(&self, path: &str) -> Result<FolderMetadata, DropboxError> {
-        let arg = CreateFolderArg::new(path.to_string());
+        self.create_folder_with(path, false).await
+    }
+
+    /// Creates a folder (and its missing parents); with `autorename` a taken name gets a number
+    /// (`Reports (1)`) instead of failing with a conflict.
+    pub async fn create_folder_with(
+        &self,
+        path: &str,
+        autorename: bool,
+    ) -> Result<FolderMetadata, DropboxError> {
+        let arg = CreateFolderArg::new(path.to_string()).with_autorename(autorename);
         let r = self
             .run(Retry::Unsafe, |c| {
                 let arg = arg.clone();
@@ -50,7 +60,20 @@ impl DropboxClient {
 
     /// Deletes a file or folder (recursively); returns what was deleted.
     pub async fn delete(&self, path: &str) -> Result<Metadata, DropboxError> {
-        let arg = DeleteArg::new(path.to_string());
+        self.delete_with(path, None).await
+    }
+
+    /// Deletes a file or folder; with `parent_rev` a file is deleted only while that is still its
+    /// revision (otherwise a conflict).
+    pub async fn delete_with(
+        &self,
+        path: &str,
+        parent_rev: Option<&str>,
+    ) -> Result<Metadata, DropboxError> {
+        let mut arg = DeleteArg::new(path.to_string());
+        if let Some(rev) = parent_rev {
+            arg = arg.with_parent_rev(rev.to_string());
+        }
         let r = self
             .run(Retry::Unsafe, |c| {
                 let arg = arg.clone();
@@ -62,7 +85,17 @@ impl DropboxClient {
 
     /// Moves or renames.
     pub async fn move_to(&self, from: &str, to: &str) -> Result<Metadata, DropboxError> {
-        let arg = RelocationArg::new(from.to_string(), to.to_string());
+        self.move_with(from, to, false).await
+    }
+
+    /// Moves or renames; with `autorename` a taken destination gets a number instead of failing.
+    pub async fn move_with(
+        &self,
+        from: &str,
+        to: &str,
+        autorename: bool,
+    ) -> Result<Metadata, DropboxError> {
+        let arg = RelocationArg::new(from.to_string(), to.to_string()).with_autorename(autorename);
         let r = self
             .run(Retry::Unsafe, |c| {
                 let arg = arg.clone();
@@ -73,7 +106,17 @@ impl DropboxClient {
     }
 
     pub async fn copy_to(&self, from: &str, to: &str) -> Result<Metadata, DropboxError> {
-        let arg = RelocationArg::new(from.to_string(), to.to_string());
+        self.copy_with(from, to, false).await
+    }
+
+    /// Copies within the account; with `autorename` a taken destination gets a number.
+    pub async fn copy_with(
+        &self,
+        from: &str,
+        to: &str,
+        autorename: bool,
+    ) -> Result<Metadata, DropboxError> {
+        let arg = RelocationArg::new(from.to_string(), to.to_string()).with_autorename(autorename);
         let r = self
             .run(Retry::Unsafe, |c| {
                 let arg = arg.clone();

@@ -9,6 +9,8 @@ pub mod form_submission;
 pub mod form_upload;
 pub mod group;
 pub mod group_member;
+pub mod job;
+pub mod job_write;
 pub mod oauth_state;
 pub mod rule_run;
 pub mod session;

@@ -11,6 +11,7 @@ mod m20261127_000005_forms;
 mod m20261127_000006_form_uploads;
 mod m20261206_000008_rule_runs;
 mod m20261207_000009_upload_field_settings;
+mod m20261207_000010_jobs;
 mod m20261212_000007_session_ids_hashed;
 
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261212_000007_session_ids_hashed::Migration),
             Box::new(m20261206_000008_rule_runs::Migration),
             Box::new(m20261207_000009_upload_field_settings::Migration),
+            Box::new(m20261207_000010_jobs::Migration),
         ]
     }
 }

@@ -384,8 +384,8 @@ pub struct UploadedFile {
     pub id: i32,
     pub name: String,
     pub size: u64,
-    /// Where the file was saved, when its field saves to a data source and the save is done (the
-    /// bytes then live there only).
+    /// Where the file was saved, when its field saves to a data source and the save is done (Wharf
+    /// keeps its copy too: `GET /uploads/{id}` still serves it).
     #[serde(default)]
     pub saved: Option<FileChoice>,
 }

@@ -42,10 +42,12 @@ enum Answer {
     Refused,
     /// What was sent cannot be used (a path climbing out, a forged state, a field that takes no file).
     Invalid,
-    /// The data source was never authorized.
+    /// The data source was never authorized (or, generally, what has to happen first).
     NotConnected,
+    /// Not there for this caller: answered as if it did not exist.
+    Hidden,
 }
-use Answer::{Allowed, Invalid, NotConnected, Refused, SignIn, SignInPage};
+use Answer::{Allowed, Hidden, Invalid, NotConnected, Refused, SignIn, SignInPage};
 
 impl Answer {
     fn status(self) -> u16 {
@@ -54,6 +56,7 @@ impl Answer {
             SignInPage => 303,
             SignIn => 401,
             Refused => 403,
+            Hidden => 404,
             NotConnected => 409,
             Invalid => 422,
         }
@@ -66,6 +69,7 @@ impl Answer {
             AppError::Forbidden(_) | AppError::PasswordChangeRequired => Some(Refused),
             AppError::Validation { .. } => Some(Invalid),
             AppError::Conflict(_) => Some(NotConnected),
+            AppError::NotFound(_) => Some(Hidden),
             _ => None,
         }
     }
@@ -193,6 +197,15 @@ fn rows() -> Vec<(String, [Answer; 9])> {
         // A forged token is refused as unusable input, whoever sends it.
         ("fn:next_table_page", SIGNED_IN_INVALID),
         ("fn:list_rule_runs", DESIGNERS),
+        // A submission of `user`'s: its writes are the submitter's and the designers' to follow.
+        (
+            "fn:submission_writes",
+            [
+                SignIn, SignIn, Allowed, Allowed, Hidden, Hidden, Hidden, Hidden, Allowed,
+            ],
+        ),
+        // Each caller a submission of its own that needs attention.
+        ("fn:retry_submission_writes", DESIGNERS),
         ("fn:list_data_source_rule_runs", ADMINISTER_RESTRICTED),
         ("route:/healthz", EVERYONE_OK),
         // A forged state is refused as Invalid, like any unusable input.
@@ -534,6 +547,14 @@ impl Fixture {
                 "list_data_source_rule_runs",
                 form(&[("data_source_id", restricted)]),
             ),
+            "fn:submission_writes" => Call::Fn(
+                "submission_writes",
+                form(&[("submission_id", self.writes_of_user().await.to_string())]),
+            ),
+            "fn:retry_submission_writes" => Call::Fn(
+                "retry_submission_writes",
+                form(&[("submission_id", self.writes_of_user().await.to_string())]),
+            ),
             "fn:sign_out" => Call::Fn("sign_out", vec![]),
             "route:/healthz" => Call::Get("/healthz".into()),
             "route:/oauth/dropbox/callback" => {
@@ -581,6 +602,39 @@ impl Fixture {
             .await
             .unwrap();
         id
+    }
+
+    /// A new submission of the form by `user` (the plain user) whose writes need attention (no
+    /// worker touches it until someone retries).
+    async fn writes_of_user(&self) -> i32 {
+        use sea_orm::TransactionTrait;
+        let plain = user_id(&self.app, "plain").await;
+        let txn = self.app.db.begin().await.unwrap();
+        let submission = entity::form_submission::ActiveModel {
+            form_id: Set(self.form),
+            form_version: Set(1),
+            submitted_by: Set(Some(plain)),
+            submitted_at: Set(time::OffsetDateTime::now_utc()),
+            values: Set("{}".into()),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await
+        .unwrap();
+        domain::jobs::enqueue_after_submit(&txn, submission.id, self.form, 0)
+            .await
+            .unwrap();
+        entity::job::Entity::update_many()
+            .col_expr(
+                entity::job::Column::State,
+                sea_orm::sea_query::Expr::value("needs-attention"),
+            )
+            .filter(entity::job::Column::SubmissionId.eq(submission.id))
+            .exec(&txn)
+            .await
+            .unwrap();
+        txn.commit().await.unwrap();
+        submission.id
     }
 
     /// `report.pdf` as the picker hands it to the browser.

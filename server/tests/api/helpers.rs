@@ -847,3 +847,106 @@ pub fn choice(data_source: i32, id: &str, path: &str) -> Value {
         "name": path.rsplit('/').next().unwrap(), "size": null, "value": "",
     })
 }
+
+// ---- Submissions' writes (jobs) ------------------------------------------------------------
+
+/// Another Wharf on the same database (its own data directory and Sandbox Dropbox), as a second
+/// instance behind a load balancer would be; stopped when dropped.
+pub struct Instance {
+    _data_dir: TempDir,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<()>>,
+}
+
+impl Instance {
+    /// Stops it gracefully (a running job gets its grace period) and waits until it has.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.expect("instance stopped cleanly");
+        }
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+    }
+}
+
+impl TestApp {
+    /// Starts a second Wharf on this one's database.
+    pub async fn second_instance(&self) -> Instance {
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let settings = Settings {
+            data_dir: data_dir.path().to_owned(),
+            ..self.settings()
+        };
+        let application = Application::build(&settings)
+            .await
+            .expect("second instance builds");
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            application
+                .run_until(async {
+                    let _ = stopped.await;
+                })
+                .await
+                .expect("second instance ran");
+        });
+        Instance {
+            _data_dir: data_dir,
+            stop: Some(stop),
+            server: Some(server),
+        }
+    }
+
+    /// A connection pool of its own to this Wharf's database.
+    pub async fn another_connection(&self) -> DatabaseConnection {
+        Database::connect(&self.database_url)
+            .await
+            .expect("test database")
+    }
+
+    pub async fn submission_writes(&self, browser: &Client, submission: i32) -> Response {
+        let id = submission.to_string();
+        self.call_from(browser, "submission_writes", &[("submission_id", &id)])
+            .await
+    }
+
+    pub async fn retry_writes(&self, browser: &Client, submission: i32) -> Response {
+        let id = submission.to_string();
+        self.call_from(
+            browser,
+            "retry_submission_writes",
+            &[("submission_id", &id)],
+        )
+        .await
+    }
+
+    /// Follows a submission's writes (as the person in `browser`) until they are Done or need
+    /// attention; fails the test after 30 s.
+    pub async fn writes_settled(
+        &self,
+        browser: &Client,
+        submission: i32,
+    ) -> wharf_types::rules::WritesProgress {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let progress: wharf_types::rules::WritesProgress =
+                decoded(self.submission_writes(browser, submission).await).await;
+            if progress.state.is_final() {
+                return progress;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "submission {submission}'s writes did not settle: {progress:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}

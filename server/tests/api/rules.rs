@@ -737,8 +737,16 @@ async fn before_submit_can_refuse_and_after_submit_changes_are_stored() {
         .await;
     assert_eq!(answer.status(), StatusCode::OK);
     let submitted: Submitted = decoded(answer).await;
-    assert_eq!(submitted.messages.len(), 1);
-    assert_eq!(submitted.messages[0].text, "Thank you.");
+    // After submit runs as a job: the answer says it is queued, and the submitter follows it.
+    assert!(submitted.messages.is_empty(), "{submitted:?}");
+    assert_eq!(
+        submitted.writes.map(|w| w.state),
+        Some(wharf_types::rules::WritesState::Queued)
+    );
+    let writes = app.writes_settled(&uma, submitted.id).await;
+    assert_eq!(writes.state, wharf_types::rules::WritesState::Done);
+    assert_eq!(writes.messages.len(), 1);
+    assert_eq!(writes.messages[0].text, "Thank you.");
     let stored = app.submissions(form).await.submissions.rows.remove(0);
     assert_eq!(stored.id, submitted.id);
     assert_eq!(

@@ -2,6 +2,9 @@
 //! checked as they are typed (the same checks the server runs again on Save); Preview shows the
 //! saved draft; Publish makes it what people fill in.
 use super::designer_rules::{RuleEditor, RulesPanel};
+use super::rule_editor::Choice;
+use super::rule_find::{DataSourceField, FolderField};
+use super::rule_write::{conflict_key, conflict_of, conflict_options};
 use super::status_label;
 use crate::api::forms::{DeleteForm, PublishForm, SaveForm, get_form};
 use crate::components::choosers::{DataSourceChooser, FolderChooser};
@@ -18,10 +21,11 @@ use leptos_router::components::A;
 use std::collections::BTreeMap;
 use wharf_types::forms::{
     DataSourceList, FieldDefinition, FieldKind, FileParameter, FilterMode, FormDefinition,
-    ListField, ListFormat, ListSource, SortDirection, identifier_from, parse_extensions,
+    ListField, ListFormat, ListSource, SaveLocation, SaveToDataSource, SortDirection, UploadField,
+    UploadName, identifier_from, parse_extensions,
 };
 use wharf_types::rules::{
-    ButtonField, ColumnKind, FieldFacts, Rule, TableColumn, TableField, rename_field,
+    ButtonField, ColumnKind, FieldFacts, OnConflict, Rule, TableColumn, TableField, rename_field,
 };
 
 #[component]
@@ -114,6 +118,18 @@ impl Draft {
 
     pub(super) fn field<T>(&self, i: usize, read: impl Fn(&FieldDefinition) -> T) -> Option<T> {
         self.fields.with(|fields| fields.get(i).map(&read))
+    }
+
+    /// Changes field `i`'s Save location, when it is a File upload saving to a data source.
+    fn save_to(&self, i: usize, change: impl FnOnce(&mut SaveToDataSource)) {
+        self.update(i, |f| {
+            if let FieldKind::FileUpload(UploadField {
+                save_to: SaveLocation::DataSource(save),
+            }) = &mut f.kind
+            {
+                change(save);
+            }
+        });
     }
 
     fn table(&self, i: usize, change: impl FnOnce(&mut TableField)) {
@@ -437,6 +453,7 @@ fn FieldProperties(
     let is_list = kind_is(|k| matches!(k, FieldKind::List(_)));
     let is_button = kind_is(|k| matches!(k, FieldKind::Button(_)));
     let is_table = kind_is(|k| matches!(k, FieldKind::Table(_)));
+    let is_upload = kind_is(|k| matches!(k, FieldKind::FileUpload(_)));
     let messages = move || {
         problems.with(|p| {
             p.iter()
@@ -484,6 +501,98 @@ fn FieldProperties(
         </Show>
         <Show when=is_table>
             <TableProperties draft i/>
+        </Show>
+        <Show when=is_upload>
+            <UploadProperties draft i/>
+        </Show>
+    }
+    .into_any()
+}
+
+/// A File upload field's Save location: kept by Wharf, or saved into a data source folder when the
+/// form is submitted (file name and what a taken name does).
+#[component]
+fn UploadProperties(draft: Draft, i: usize) -> impl IntoView {
+    let save = Memo::new(move |_| {
+        draft
+            .field(i, |f| match &f.kind {
+                FieldKind::FileUpload(UploadField {
+                    save_to: SaveLocation::DataSource(save),
+                }) => Some(save.clone()),
+                _ => None,
+            })
+            .flatten()
+    });
+    let to_data_source = move || save.with(Option::is_some);
+    let set_location = move |location: SaveLocation| {
+        draft.update(i, |f| {
+            if let FieldKind::FileUpload(u) = &mut f.kind {
+                u.save_to = location;
+            }
+        })
+    };
+    let templated = move || {
+        save.with(|s| {
+            matches!(
+                s,
+                Some(SaveToDataSource {
+                    name: UploadName::Template(_),
+                    ..
+                })
+            )
+        })
+    };
+    let name_template = move || match save.get() {
+        Some(SaveToDataSource {
+            name: UploadName::Template(t),
+            ..
+        }) => t,
+        _ => String::new(),
+    };
+    view! {
+        <fieldset class="field" data-testid="save-location">
+            <legend>"Save location"</legend>
+            <label class="check"><input type="radio" name="save-location" value="wharf" data-testid="save-to-wharf"
+                prop:checked=move || !to_data_source()
+                on:change=move |_| set_location(SaveLocation::Wharf)/>"Wharf (downloaded from the submission)"</label>
+            <label class="check"><input type="radio" name="save-location" value="data-source" data-testid="save-to-data-source"
+                prop:checked=to_data_source
+                on:change=move |_| set_location(SaveLocation::DataSource(SaveToDataSource::new(0)))/>"A data source folder"</label>
+        </fieldset>
+        <Show when=to_data_source>
+            <DataSourceField draft prefix="save"
+                data_source_id=Signal::derive(move || save.with(|s| s.as_ref().map_or(0, |s| s.data_source_id)))
+                on_choose=Callback::new(move |id: i32| draft.save_to(i, |s| s.data_source_id = id))/>
+            <FolderField id="save-folder" label="Folder" placeholder="/ (the data source's root)"
+                hint="Inside the data source's root folder, created when missing; a template may name fields, e.g. Invoices/{Customer}."
+                data_source_id=Signal::derive(move || save.with(|s| s.as_ref().map_or(0, |s| s.data_source_id)))
+                folder=Signal::derive(move || save.with(|s| s.as_ref().map(|s| s.folder.clone()).unwrap_or_default()))
+                on_change=Callback::new(move |v: String| draft.save_to(i, |s| s.folder = v))/>
+            <fieldset class="field">
+                <legend>"File name"</legend>
+                <label class="check"><input type="radio" name="save-name" value="original" data-testid="save-name-original"
+                    prop:checked=move || !templated()
+                    on:change=move |_| draft.save_to(i, |s| s.name = UploadName::Original)/>"Keep the original name"</label>
+                <label class="check"><input type="radio" name="save-name" value="template" data-testid="save-name-template"
+                    prop:checked=templated
+                    on:change=move |_| draft.save_to(i, |s| s.name = UploadName::Template(String::new()))/>"From a template"</label>
+            </fieldset>
+            <Show when=templated>
+                <div class="field">
+                    <label for="save-name">"File name template"</label>
+                    <input id="save-name" data-testid="save-name" placeholder="e.g. {Customer} {@today}" prop:value=name_template
+                        on:input=move |ev| { let v = event_target_value(&ev); draft.save_to(i, |s| s.name = UploadName::Template(v)) }/>
+                    <p class="hint">"The original extension is added when the name has none."</p>
+                </div>
+            </Show>
+            <Choice id="save-conflict" testid="save-conflict" label="When the name is taken" options=conflict_options(&OnConflict::ALL)
+                current=Signal::derive(move || save.with(|s| s.as_ref().map(|s| conflict_key(s.on_conflict).to_owned()).unwrap_or_default()))
+                on_pick=Callback::new(move |k: String| {
+                    if let Some(c) = conflict_of(&k) {
+                        draft.save_to(i, |s| s.on_conflict = c);
+                    }
+                })/>
+            <p class="hint">"The files go to the data source when the form is submitted; the person sees them being saved, and the submissions list shows where each one went."</p>
         </Show>
     }
     .into_any()

@@ -1,5 +1,6 @@
 //! `/forms/:id/fill` (`?preview=1` for a designer's look at the saved draft): the form as people
 //! fill it in. The server checks everything again on submit; the browser only helps.
+use super::writes::WritesPanel;
 use crate::api::forms::{SubmitForm, get_fillable_form, pick_files};
 use crate::components::admin::FormError;
 use crate::components::errors::{FieldError, load_failed};
@@ -303,12 +304,16 @@ fn Fill(form: FillableForm) -> impl IntoView {
                 }).collect_view()}
                 <A href="/forms" attr:class="button">"Back to forms"</A>
             </Notice>
+            // The files saved and the After submit rules run after the submission is stored.
+            {move || submitted.with(|s| s.as_ref().and_then(|s| s.writes.clone().map(|w| (s.id, w)))).map(|(id, writes)| view! {
+                <WritesPanel submission_id=id writes/>
+            })}
         </Show>
     }
     .into_any()
 }
 
-fn level_key(level: MessageLevel) -> &'static str {
+pub(super) fn level_key(level: MessageLevel) -> &'static str {
     match level {
         MessageLevel::Info => "info",
         MessageLevel::Error => "error",

@@ -5,8 +5,10 @@ pub mod fill;
 pub mod list;
 mod rule_editor;
 mod rule_find;
+mod rule_write;
 pub mod runs;
 pub mod submissions;
+mod writes;
 
 /// "Draft", "Published (v3)" or "Published (v3) · unpublished changes".
 pub fn status_label(row: &crate::dto::FormRow) -> String {

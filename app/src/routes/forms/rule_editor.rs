@@ -1,9 +1,10 @@
 //! The editor of one rule in the designer's Properties column: name, kind, trigger, conditions and
-//! the kind's own settings (Set form field, Show message; Find items is in `rule_find`). Every
-//! change goes through the `Draft`, so Save / Publish carry it and the problems shown as you type
-//! come from the same checks the server runs.
+//! the kind's own settings (Set form field, Show message; Find items is in `rule_find`, Create,
+//! Update and Delete item in `rule_write`). Every change goes through the `Draft`, so Save /
+//! Publish carry it and the problems shown as you type come from the same checks the server runs.
 use super::designer::Draft;
 use super::rule_find::FindItemsEditor;
+use super::rule_write::{CreateItemEditor, DeleteItemEditor, UpdateItemEditor, new_write_action};
 use leptos::prelude::*;
 use wharf_types::forms::{DefinitionProblem, FieldKind};
 use wharf_types::rules::{
@@ -305,6 +306,9 @@ pub fn RuleEditor(draft: Draft, i: usize, problems: Memo<Vec<DefinitionProblem>>
             ("set".to_owned(), "Set form field".to_owned()),
             ("find".to_owned(), "Find items".to_owned()),
             ("message".to_owned(), "Show message".to_owned()),
+            ("create".to_owned(), "Create item".to_owned()),
+            ("update".to_owned(), "Update item".to_owned()),
+            ("delete".to_owned(), "Delete item".to_owned()),
         ]
     });
     let triggers = Signal::derive(|| {
@@ -342,7 +346,9 @@ pub fn RuleEditor(draft: Draft, i: usize, problems: Memo<Vec<DefinitionProblem>>
                 r.action = match k.as_str() {
                     "find" => RuleAction::FindItems(FindItems::new(0)),
                     "message" => RuleAction::ShowMessage(ShowMessage::default()),
-                    _ => RuleAction::SetField(SetField::default()),
+                    other => fields
+                        .with_untracked(|f| new_write_action(other, f))
+                        .unwrap_or_else(|| RuleAction::SetField(SetField::default())),
                 };
             }))/>
         <Choice id="rule-trigger" label="Trigger" testid="rule-trigger" options=triggers current=Signal::derive(move || trigger_key.get().to_owned())
@@ -375,6 +381,9 @@ pub fn RuleEditor(draft: Draft, i: usize, problems: Memo<Vec<DefinitionProblem>>
         {move || match kind.get() {
             "find" => view! { <FindItemsEditor draft i/> }.into_any(),
             "message" => view! { <MessageEditor draft i/> }.into_any(),
+            "create" => view! { <CreateItemEditor draft i/> }.into_any(),
+            "update" => view! { <UpdateItemEditor draft i/> }.into_any(),
+            "delete" => view! { <DeleteItemEditor draft i/> }.into_any(),
             _ => view! {
                 <fieldset class="rule-section">
                     <legend>"Set form field"</legend>

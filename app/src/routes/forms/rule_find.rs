@@ -1,6 +1,8 @@
 //! The Find items part of the rule editor: where to look (data source, folder), which files
 //! (filters, sort, max rows), where the results go (a Table field and/or the first match into
-//! fields) and what success, an error and no match do.
+//! fields) and what success, an error and no match do. The pieces every kind that uses a data
+//! source shares — data source, folder, result mappings, reactions — are here too, for
+//! `rule_write` and the File upload field's Save location.
 use super::designer::Draft;
 use super::rule_editor::{
     AssignmentsAt, AssignmentsEditor, Choice, OperandInput, Options, TemplateHelp, field_kinds,
@@ -11,8 +13,8 @@ use leptos::prelude::*;
 use wharf_types::forms::{FieldKind, FileParameter, SortDirection};
 use wharf_types::rules::{
     Assignment, ColumnKind, ColumnMapping, FindItems, ItemFilter, ItemSort, MAX_FIND_ROWS, Operand,
-    Operator, ResultMapping, Rule, RuleAction, TableField, TableMapping, TableMode, ValueKind,
-    settable,
+    Operator, Reaction, ResultMapping, Rule, RuleAction, TableField, TableMapping, TableMode,
+    ValueKind, settable,
 };
 
 fn find_of(r: &Rule) -> Option<&FindItems> {
@@ -29,17 +31,59 @@ fn find_of_mut(r: &mut Rule) -> Option<&mut FindItems> {
     }
 }
 
+/// The rule's On success (`success`) or On error reaction, for the kinds that have them.
+fn reaction(r: &Rule, success: bool) -> Option<&Reaction> {
+    let (on_success, on_error) = match &r.action {
+        RuleAction::FindItems(f) => (&f.on_success, &f.on_error),
+        RuleAction::CreateItem(c) => (&c.on_success, &c.on_error),
+        RuleAction::UpdateItem(u) => (&u.on_success, &u.on_error),
+        RuleAction::DeleteItem(d) => (&d.on_success, &d.on_error),
+        RuleAction::SetField(_) | RuleAction::ShowMessage(_) => return None,
+    };
+    Some(if success { on_success } else { on_error })
+}
+
+fn reaction_mut(r: &mut Rule, success: bool) -> Option<&mut Reaction> {
+    let (on_success, on_error) = match &mut r.action {
+        RuleAction::FindItems(f) => (&mut f.on_success, &mut f.on_error),
+        RuleAction::CreateItem(c) => (&mut c.on_success, &mut c.on_error),
+        RuleAction::UpdateItem(u) => (&mut u.on_success, &mut u.on_error),
+        RuleAction::DeleteItem(d) => (&mut d.on_success, &mut d.on_error),
+        RuleAction::SetField(_) | RuleAction::ShowMessage(_) => return None,
+    };
+    Some(if success { on_success } else { on_error })
+}
+
 fn on_success(r: &Rule) -> Option<&Vec<Assignment>> {
-    find_of(r).map(|f| &f.on_success.assignments)
+    reaction(r, true).map(|x| &x.assignments)
 }
 fn on_success_mut(r: &mut Rule) -> Option<&mut Vec<Assignment>> {
-    find_of_mut(r).map(|f| &mut f.on_success.assignments)
+    reaction_mut(r, true).map(|x| &mut x.assignments)
 }
 fn on_error(r: &Rule) -> Option<&Vec<Assignment>> {
-    find_of(r).map(|f| &f.on_error.assignments)
+    reaction(r, false).map(|x| &x.assignments)
 }
 fn on_error_mut(r: &mut Rule) -> Option<&mut Vec<Assignment>> {
-    find_of_mut(r).map(|f| &mut f.on_error.assignments)
+    reaction_mut(r, false).map(|x| &mut x.assignments)
+}
+
+/// Where a rule's item parameters go: Find's first match, Create's and Update's result.
+fn results(r: &Rule) -> Option<&Vec<ResultMapping>> {
+    match &r.action {
+        RuleAction::FindItems(f) => Some(&f.first_match),
+        RuleAction::CreateItem(c) => Some(&c.result),
+        RuleAction::UpdateItem(u) => Some(&u.result),
+        _ => None,
+    }
+}
+
+fn results_mut(r: &mut Rule) -> Option<&mut Vec<ResultMapping>> {
+    match &mut r.action {
+        RuleAction::FindItems(f) => Some(&mut f.first_match),
+        RuleAction::CreateItem(c) => Some(&mut c.result),
+        RuleAction::UpdateItem(u) => Some(&mut u.result),
+        _ => None,
+    }
 }
 
 fn parameter_options() -> Signal<Options> {
@@ -68,6 +112,118 @@ fn mapped_columns(table: &TableField) -> Vec<ColumnMapping> {
         .collect()
 }
 
+/// The data source a rule or field uses: its name and "Select data source", which opens the
+/// chooser. Ids: `{prefix}-data-source` (the name), `{prefix}-choose-data-source` (the button).
+#[component]
+pub(super) fn DataSourceField(
+    draft: Draft,
+    prefix: &'static str,
+    #[prop(into)] data_source_id: Signal<i32>,
+    on_choose: Callback<i32>,
+) -> impl IntoView {
+    let choosing = RwSignal::new(false);
+    let name = move || {
+        let id = data_source_id.get();
+        if id <= 0 {
+            return "None chosen".to_owned();
+        }
+        draft
+            .data_source_names
+            .with(|n| n.get(&id).cloned())
+            .unwrap_or_else(|| format!("Data source {id}"))
+    };
+    view! {
+        <div class="field">
+            <span class="label">"Data source"</span>
+            <p>
+                <strong data-testid=format!("{prefix}-data-source")>{name}</strong>
+                " "
+                <button type="button" class="button" data-testid=format!("{prefix}-choose-data-source")
+                    on:click=move |_| choosing.set(true)>"Select data source"</button>
+            </p>
+        </div>
+        <Show when=move || choosing.get()>
+            <DataSourceChooser open=choosing on_choose=Callback::new(move |(id, name): (i32, String)| {
+                draft.data_source_names.update(|n| {
+                    n.insert(id, name);
+                });
+                on_choose.run(id);
+            })/>
+        </Show>
+    }
+}
+
+/// A folder template inside a data source, typed or picked with "Choose…" (the folder chooser,
+/// once a data source is chosen). `id` is the input's id and test id.
+#[component]
+pub(super) fn FolderField(
+    id: &'static str,
+    #[prop(into)] label: String,
+    #[prop(into)] placeholder: String,
+    #[prop(into)] hint: String,
+    #[prop(into)] data_source_id: Signal<i32>,
+    #[prop(into)] folder: Signal<String>,
+    on_change: Callback<String>,
+) -> impl IntoView {
+    let choosing = RwSignal::new(false);
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <div class="inline-form">
+                <input id=id data-testid=id placeholder=placeholder prop:value=folder
+                    on:input=move |ev| on_change.run(event_target_value(&ev))/>
+                <button type="button" class="button" disabled=move || data_source_id.get() <= 0
+                    on:click=move |_| choosing.set(true)>"Choose…"</button>
+            </div>
+            <p class="hint">{hint}</p>
+        </div>
+        <Show when=move || choosing.get()>
+            {move || (data_source_id.get() > 0).then(|| view! {
+                <FolderChooser data_source_id=data_source_id.get_untracked() start=folder.get_untracked() open=choosing on_choose=on_change/>
+            })}
+        </Show>
+    }
+}
+
+/// On success and On error: fields set and a message (a template) each. Test ids `success-…`,
+/// `error-…`.
+#[component]
+pub(super) fn ReactionsEditor(draft: Draft, i: usize) -> impl IntoView {
+    let message = move |success: bool| {
+        move || {
+            draft
+                .rule(i, |r| reaction(r, success).map(|x| x.message.clone()))
+                .flatten()
+                .unwrap_or_default()
+        }
+    };
+    let set_message = move |success: bool, text: String| {
+        draft.update_rule(i, |r| {
+            if let Some(x) = reaction_mut(r, success) {
+                x.message = text
+            }
+        })
+    };
+    view! {
+        <h3 class="rule-subhead">"On success"</h3>
+        <AssignmentsEditor draft i prefix="success" add_label="Add field to set on success"
+            at=AssignmentsAt { get: on_success, get_mut: on_success_mut }/>
+        <div class="field">
+            <label for="success-message">"Message on success"</label>
+            <input id="success-message" data-testid="success-message" placeholder="blank: no message"
+                prop:value=message(true) on:input=move |ev| set_message(true, event_target_value(&ev))/>
+        </div>
+        <h3 class="rule-subhead">"On error"</h3>
+        <AssignmentsEditor draft i prefix="error" add_label="Add field to set on error"
+            at=AssignmentsAt { get: on_error, get_mut: on_error_mut }/>
+        <div class="field">
+            <label for="error-message">"Message on error"</label>
+            <input id="error-message" data-testid="error-message" placeholder="blank: the error's own sentence"
+                prop:value=message(false) on:input=move |ev| set_message(false, event_target_value(&ev))/>
+        </div>
+    }
+}
+
 #[component]
 pub(super) fn FindItemsEditor(draft: Draft, i: usize) -> impl IntoView {
     let fields = field_kinds(draft);
@@ -80,17 +236,6 @@ pub(super) fn FindItemsEditor(draft: Draft, i: usize) -> impl IntoView {
         })
     };
     let data_source_id = Memo::new(move |_| find().map_or(0, |f| f.data_source_id));
-    let data_source_name = move || {
-        let id = data_source_id.get();
-        (id > 0).then(|| {
-            draft
-                .data_source_names
-                .with(|n| n.get(&id).cloned())
-                .unwrap_or_else(|| format!("Data source {id}"))
-        })
-    };
-    let choosing = RwSignal::new(false);
-    let choosing_folder = RwSignal::new(false);
     let filters = Memo::new(move |_| find().map_or(0, |f| f.filters.len()));
     let sorted = Memo::new(move |_| find().and_then(|f| f.sort).is_some());
     let sort_options = Signal::derive(|| {
@@ -110,25 +255,12 @@ pub(super) fn FindItemsEditor(draft: Draft, i: usize) -> impl IntoView {
     view! {
         <fieldset class="rule-section">
             <legend>"Find items"</legend>
-            <div class="field">
-                <span class="label">"Data source"</span>
-                <p>
-                    <strong data-testid="find-data-source">{move || data_source_name().unwrap_or_else(|| "None chosen".into())}</strong>
-                    " "
-                    <button type="button" class="button" data-testid="find-choose-data-source" on:click=move |_| choosing.set(true)>"Select data source"</button>
-                </p>
-            </div>
-            <div class="field">
-                <label for="find-folder">"Folder"</label>
-                <div class="inline-form">
-                    <input id="find-folder" data-testid="find-folder" placeholder="/ (the data source's root)"
-                        prop:value=move || find().map(|f| f.folder).unwrap_or_default()
-                        on:input=move |ev| { let v = event_target_value(&ev); change(Box::new(move |f| f.folder = v)) }/>
-                    <button type="button" class="button" disabled=move || data_source_id.get() <= 0
-                        on:click=move |_| choosing_folder.set(true)>"Choose…"</button>
-                </div>
-                <p class="hint">"Inside the data source's root folder; a template may name fields, e.g. Invoices/{Customer}."</p>
-            </div>
+            <DataSourceField draft prefix="find" data_source_id
+                on_choose=Callback::new(move |id: i32| change(Box::new(move |f| f.data_source_id = id)))/>
+            <FolderField id="find-folder" label="Folder" placeholder="/ (the data source's root)"
+                hint="Inside the data source's root folder; a template may name fields, e.g. Invoices/{Customer}."
+                data_source_id folder=Signal::derive(move || find().map(|f| f.folder).unwrap_or_default())
+                on_change=Callback::new(move |v: String| change(Box::new(move |f| f.folder = v)))/>
             <div class="checks">
                 <label class="check"><input type="checkbox" id="find-subfolders" data-testid="find-subfolders"
                     prop:checked=move || find().is_some_and(|f| f.include_subfolders)
@@ -207,27 +339,10 @@ pub(super) fn FindItemsEditor(draft: Draft, i: usize) -> impl IntoView {
                     }/>"First match into fields"</label>
             </div>
             <Show when=move || first_match.get()>
-                <FirstMatchEditor draft i fields/>
+                <ResultsEditor draft i fields of="match"/>
             </Show>
 
-            <h3 class="rule-subhead">"On success"</h3>
-            <AssignmentsEditor draft i prefix="success" add_label="Add field to set on success"
-                at=AssignmentsAt { get: on_success, get_mut: on_success_mut }/>
-            <div class="field">
-                <label for="success-message">"Message on success"</label>
-                <input id="success-message" data-testid="success-message" placeholder="blank: no message"
-                    prop:value=move || find().map(|f| f.on_success.message).unwrap_or_default()
-                    on:input=move |ev| { let v = event_target_value(&ev); change(Box::new(move |f| f.on_success.message = v)) }/>
-            </div>
-            <h3 class="rule-subhead">"On error"</h3>
-            <AssignmentsEditor draft i prefix="error" add_label="Add field to set on error"
-                at=AssignmentsAt { get: on_error, get_mut: on_error_mut }/>
-            <div class="field">
-                <label for="error-message">"Message on error"</label>
-                <input id="error-message" data-testid="error-message" placeholder="blank: the error's own sentence"
-                    prop:value=move || find().map(|f| f.on_error.message).unwrap_or_default()
-                    on:input=move |ev| { let v = event_target_value(&ev); change(Box::new(move |f| f.on_error.message = v)) }/>
-            </div>
+            <ReactionsEditor draft i/>
             <h3 class="rule-subhead">"No match"</h3>
             <div class="checks">
                 <label class="check"><input type="checkbox" id="nomatch-clear" data-testid="nomatch-clear"
@@ -245,20 +360,6 @@ pub(super) fn FindItemsEditor(draft: Draft, i: usize) -> impl IntoView {
             </div>
             <TemplateHelp/>
         </fieldset>
-        <Show when=move || choosing.get()>
-            <DataSourceChooser open=choosing on_choose=Callback::new(move |(id, name): (i32, String)| {
-                draft.data_source_names.update(|n| {
-                    n.insert(id, name);
-                });
-                change(Box::new(move |f| f.data_source_id = id));
-            })/>
-        </Show>
-        <Show when=move || choosing_folder.get()>
-            {move || (data_source_id.get() > 0).then(|| view! {
-                <FolderChooser data_source_id=data_source_id.get_untracked() start=find().map(|f| f.folder).unwrap_or_default() open=choosing_folder
-                    on_choose=Callback::new(move |path: String| change(Box::new(move |f| f.folder = path)))/>
-            })}
-        </Show>
     }
     .into_any()
 }
@@ -434,27 +535,28 @@ fn TableMappingEditor(
     }
 }
 
+/// An item's parameters into fields (Find's first match, the item Create or Update wrote). `of`
+/// names the item in the labels ("match", "item").
 #[component]
-fn FirstMatchEditor(
+pub(super) fn ResultsEditor(
     draft: Draft,
     i: usize,
     fields: Memo<Vec<(String, FieldKind)>>,
+    of: &'static str,
 ) -> impl IntoView {
     let count = Memo::new(move |_| {
         draft
-            .rule(i, |r| find_of(r).map_or(0, |f| f.first_match.len()))
+            .rule(i, |r| results(r).map_or(0, Vec::len))
             .unwrap_or(0)
     });
     let read = move |k: usize| {
         draft
-            .rule(i, |r| {
-                find_of(r).and_then(|f| f.first_match.get(k)).cloned()
-            })
+            .rule(i, |r| results(r).and_then(|m| m.get(k)).cloned())
             .flatten()
     };
     let change = move |k: usize, edit: Box<dyn FnOnce(&mut ResultMapping)>| {
         draft.update_rule(i, |r| {
-            if let Some(m) = find_of_mut(r).and_then(|f| f.first_match.get_mut(k)) {
+            if let Some(m) = results_mut(r).and_then(|m| m.get_mut(k)) {
                 edit(m)
             }
         })
@@ -467,13 +569,13 @@ fn FirstMatchEditor(
                     <Choice id=format!("match-{k}-field") testid=format!("match-{k}-field") label="Field" options=settable_fields
                         current=Signal::derive(move || read(k).map(|m| m.field).unwrap_or_default())
                         on_pick=Callback::new(move |f: String| change(k, Box::new(move |m| m.field = f)))/>
-                    <Choice id=format!("match-{k}-parameter") testid=format!("match-{k}-parameter") label="Takes the match's" options=parameter_options()
+                    <Choice id=format!("match-{k}-parameter") testid=format!("match-{k}-parameter") label=format!("Takes the {of}'s") options=parameter_options()
                         current=Signal::derive(move || read(k).map(|m| m.parameter.as_str().to_owned()).unwrap_or_default())
                         on_pick=Callback::new(move |p: String| if let Some(p) = FileParameter::parse(&p) { change(k, Box::new(move |m| m.parameter = p)) })/>
                     <button type="button" class="button subtle" aria-label=format!("Remove result mapping {}", k + 1)
                         on:click=move |_| draft.update_rule(i, |r| {
-                            if let Some(f) = find_of_mut(r) && k < f.first_match.len() {
-                                f.first_match.remove(k);
+                            if let Some(m) = results_mut(r) && k < m.len() {
+                                m.remove(k);
                             }
                         })>"Remove"</button>
                 </div>
@@ -482,8 +584,8 @@ fn FirstMatchEditor(
                 on:click=move |_| {
                     let first = settable_fields.with_untracked(|f| f.first().map(|(n, _)| n.clone())).unwrap_or_default();
                     draft.update_rule(i, |r| {
-                        if let Some(f) = find_of_mut(r) {
-                            f.first_match.push(ResultMapping { field: first, parameter: FileParameter::Name });
+                        if let Some(m) = results_mut(r) {
+                            m.push(ResultMapping { field: first, parameter: FileParameter::Name });
                         }
                     })
                 }>"Add field"</button>

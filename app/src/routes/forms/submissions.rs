@@ -1,7 +1,11 @@
 //! `/forms/:id/submissions`: who submitted what and when, newest first; chosen files as name, path
 //! and size with a download streamed through Wharf (which checks the viewer may use the data source);
-//! a Table field's rows as a small table of their own.
+//! a Table field's rows as a small table of their own; uploaded files where they were saved (Wharf or
+//! a data source); and, for a form that writes, each submission's writes with Retry once they need
+//! attention.
+use super::writes::{WriteSteps, follow_writes, state_key, state_text};
 use crate::api::forms::list_submissions;
+use crate::api::writes::retry_submission_writes;
 use crate::components::admin::Pager;
 use crate::components::errors::load_failed;
 use crate::components::table_field::show_cell;
@@ -12,7 +16,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use wharf_types::forms::{FieldValue, human_size};
-use wharf_types::rules::TableRow;
+use wharf_types::rules::{TableRow, WritesProgress, WritesState};
 
 #[component]
 pub fn SubmissionsPage() -> impl IntoView {
@@ -49,6 +53,8 @@ fn Submissions(list: SubmissionList, page: RwSignal<u64>) -> impl IntoView {
     let shown = list.submissions.rows.len();
     let columns = list.columns.clone();
     let table_columns = list.table_columns.clone();
+    // The Writes column shows only for forms whose submissions write.
+    let writes = list.submissions.rows.iter().any(|s| s.writes.is_some());
     view! {
         <Title text=title.clone()/>
         <h1>{title}</h1>
@@ -61,6 +67,7 @@ fn Submissions(list: SubmissionList, page: RwSignal<u64>) -> impl IntoView {
                 <table class="table stack submissions" data-testid="submissions">
                     <thead><tr>
                         <th scope="col">"#"</th><th scope="col">"Submitted by"</th><th scope="col">"When"</th>
+                        {writes.then(|| view! { <th scope="col">"Writes"</th> })}
                         {columns.iter().map(|(_, t)| view! { <th scope="col">{t.clone()}</th> }).collect_view()}
                     </tr></thead>
                     <tbody>
@@ -75,6 +82,7 @@ fn Submissions(list: SubmissionList, page: RwSignal<u64>) -> impl IntoView {
                                     <td class="cell-title">{format!("#{}", s.id)}</td>
                                     <td data-label="Submitted by">{s.submitted_by.clone().unwrap_or_else(|| "(deleted user)".into())}</td>
                                     <td data-label="When"><Time at=s.submitted_at.clone()/></td>
+                                    {writes.then(|| view! { <td data-label="Writes"><WritesCell submission_id=s.id writes=s.writes.clone()/></td> })}
                                     {cells}
                                 </tr>
                             }
@@ -88,6 +96,60 @@ fn Submissions(list: SubmissionList, page: RwSignal<u64>) -> impl IntoView {
     }
 }
 
+/// How a submission's writes stand: the state (and the error when it needs attention), the steps
+/// behind a disclosure, and Retry once it needs attention — then it follows the retry live (only
+/// then: a page of 50 submissions does not ask after each of them every second).
+#[component]
+fn WritesCell(submission_id: i32, writes: Option<WritesProgress>) -> impl IntoView {
+    let listed = StoredValue::new(writes);
+    let retried = RwSignal::new(None::<WritesProgress>);
+    let failure = RwSignal::new(None::<String>);
+    follow_writes(submission_id, retried, failure);
+    let retrying = RwSignal::new(false);
+    let retry = move |_| {
+        retrying.set(true);
+        failure.set(None);
+        leptos::task::spawn_local(async move {
+            let answer = retry_submission_writes(submission_id).await;
+            let _ = retrying.try_set(false);
+            match answer {
+                Ok(p) => {
+                    let _ = retried.try_set(Some(p));
+                }
+                Err(e) => {
+                    let _ = failure.try_set(Some(e.to_string()));
+                }
+            }
+        });
+    };
+    move || {
+        let Some(p) = retried.get().or_else(|| listed.get_value()) else {
+            return view! { <span class="muted">"None"</span> }.into_any();
+        };
+        let attention = p.state == WritesState::NeedsAttention;
+        let steps = p.steps.len();
+        view! {
+            <div class="writes-cell" data-testid="writes-cell" data-state=state_key(p.state)>
+                <span class=format!("badge writes-{}", state_key(p.state))>{state_text(&p)}</span>
+                {p.error.filter(|_| attention).map(|e| view! { <p class="form-error" data-testid="writes-error">{e}</p> })}
+                {(steps > 0).then(|| view! {
+                    <details class="write-details">
+                        <summary>{if steps == 1 { "1 write".to_owned() } else { format!("{steps} writes") }}</summary>
+                        <WriteSteps steps=p.steps/>
+                    </details>
+                })}
+                {attention.then(|| view! {
+                    <button type="button" class="button" data-testid="retry-writes" disabled=move || retrying.get()
+                        aria-label=format!("Retry the writes of submission {submission_id}")
+                        on:click=retry>"Retry"</button>
+                })}
+                {move || failure.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+            </div>
+        }
+        .into_any()
+    }
+}
+
 /// A submitted value; `table` names a Table field's columns (name, title) in the designer's order.
 fn render_value(value: FieldValue, table: &[(String, String)]) -> AnyView {
     match value {
@@ -96,11 +158,20 @@ fn render_value(value: FieldValue, table: &[(String, String)]) -> AnyView {
         FieldValue::Options(o) => view! { <span>{o.join(", ")}</span> }.into_any(),
         FieldValue::Uploads(files) => view! {
             <ul class="submitted-files">
-                {files.into_iter().map(|f| view! {
-                    <li class="submitted-file">
-                        <a href=crate::urls::uploaded_file(f.id) download=f.name.clone()>{f.name.clone()}</a>
-                        <span class="muted">{format!(" · uploaded · {}", human_size(f.size))}</span>
-                    </li>
+                {files.into_iter().map(|f| match f.saved {
+                    // Saved to a data source: the bytes live there only.
+                    Some(saved) => view! {
+                        <li class="submitted-file" data-saved="data-source">
+                            <a href=crate::urls::file_download(saved.data_source_id, &saved.path) download=saved.name.clone()>{saved.name.clone()}</a>
+                            <span class="muted">{format!(" /{} · saved · {}", saved.path.trim_start_matches('/'), human_size(saved.size.unwrap_or(f.size)))}</span>
+                        </li>
+                    }.into_any(),
+                    None => view! {
+                        <li class="submitted-file">
+                            <a href=crate::urls::uploaded_file(f.id) download=f.name.clone()>{f.name.clone()}</a>
+                            <span class="muted">{format!(" · uploaded · {}", human_size(f.size))}</span>
+                        </li>
+                    }.into_any(),
                 }).collect_view()}
             </ul>
         }.into_any(),

@@ -1,8 +1,26 @@
 //! Rule writes into Dropbox: [`ItemWriter`] for the connector. Root, File pattern and confinement
 //! apply here as for every other file call; staged uploads are streamed from Wharf's store.
 use super::DropboxConnector;
-use crate::rules::ItemWriter;
+use super::files::{FilesError, Source};
+use crate::confine::{self, PathRefused};
+use crate::rules::{
+    Content, Deleted, FileMode, ItemWriter, Locator, MAX_COUNTED_ENTRIES, WriteError, extension_of,
+    is_autorenamed,
+};
+use crate::uploads;
+use bytes::Bytes;
+use dropbox::types::Metadata;
+use dropbox::{ContentHasher, DropboxError, ListOptions, WriteMode};
+use futures::stream::BoxStream;
+use futures::{StreamExt, TryStreamExt};
 use std::path::{Path, PathBuf};
+use wharf_types::FileEntry as Entry;
+use wharf_types::rules::OnConflict;
+
+/// How many numbered names autorename tries when others take them while it writes.
+const AUTORENAME_ATTEMPTS: u32 = 3;
+/// The highest number autorename gives (`name (n).ext`).
+const MAX_AUTORENAME: u32 = 1000;
 
 /// The connector plus where Wharf keeps uploaded files (content for Create / Update item).
 pub struct DropboxWriter {
@@ -17,14 +35,372 @@ impl DropboxWriter {
             data_dir: data_dir.to_owned(),
         }
     }
+
+    async fn source(&self, id: i32) -> Result<Source, WriteError> {
+        Ok(self.connector.source(id).await?)
+    }
+
+    /// The content as a byte stream, opened afresh (a retried write reads it again).
+    async fn open(
+        &self,
+        content: &Content,
+    ) -> Result<BoxStream<'static, std::io::Result<Bytes>>, WriteError> {
+        Ok(match content {
+            Content::Bytes(b) => futures::stream::iter([Ok(b.clone())]).boxed(),
+            Content::Upload(staged) => {
+                let (_, stream) =
+                    uploads::content(&self.connector.db, &self.data_dir, staged.id).await?;
+                stream.boxed()
+            }
+            Content::Copy(choice) => {
+                let download = self
+                    .connector
+                    .open_file(choice.data_source_id, &choice.path, None)
+                    .await?;
+                download
+                    .stream
+                    .map_err(|e| std::io::Error::other(e.user_message()))
+                    .boxed()
+            }
+        })
+    }
+
+    /// Writes `content` at `dropbox_path` in `mode`: a server-side copy for a copy within the same
+    /// account, else streamed.
+    async fn put(
+        &self,
+        source: &Source,
+        data_source_id: i32,
+        dropbox_path: &str,
+        content: &Content,
+        mode: WriteMode,
+    ) -> Result<Metadata, WriteError> {
+        if let (Content::Copy(choice), WriteMode::Add) = (content, &mode)
+            && choice.data_source_id == data_source_id
+        {
+            let from = source.resolve(&choice.path)?;
+            source.allow_file(&from)?;
+            return Ok(source.client.copy_with(&from, dropbox_path, false).await?);
+        }
+        let stream = self.open(content).await?;
+        Ok(Metadata::File(
+            source.client.upload(dropbox_path, mode, stream).await?,
+        ))
+    }
+
+    /// The first of `dropbox_path`, `name (1).ext`, `name (2).ext`, … nothing holds.
+    async fn free_path(&self, source: &Source, dropbox_path: &str) -> Result<String, WriteError> {
+        let (parent, name) = dropbox_path.rsplit_once('/').unwrap_or(("", dropbox_path));
+        let ext = extension_of(name);
+        let stem = &name[..name.len() - ext.len()];
+        for n in 0..=MAX_AUTORENAME {
+            let candidate = if n == 0 {
+                dropbox_path.to_owned()
+            } else {
+                format!("{parent}/{stem} ({n}){ext}")
+            };
+            match source.client.get_metadata(&candidate).await {
+                Err(DropboxError::NotFound(_)) => return Ok(candidate),
+                Err(e) => return Err(e.into()),
+                Ok(_) => {}
+            }
+        }
+        Err(WriteError::Taken(relative(source, dropbox_path)))
+    }
+
+    /// The item at a Dropbox path as callers may see it, or `None`.
+    async fn metadata(
+        &self,
+        source: &Source,
+        dropbox_path: &str,
+    ) -> Result<Option<Entry>, WriteError> {
+        match source.client.get_metadata(dropbox_path).await {
+            Ok(m) => Ok(Some(source.checked(&m)?)),
+            Err(DropboxError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// `dropbox_path` inside the root and not the root itself.
+fn below_root(source: &Source, dropbox_path: &str) -> Result<(), WriteError> {
+    if confine::relative_to_root(&source.root, dropbox_path)?.is_empty() {
+        return Err(PathRefused::OutsideRoot.into());
+    }
+    Ok(())
+}
+
+/// For sentences: the path relative to the root.
+fn relative(source: &Source, dropbox_path: &str) -> String {
+    confine::relative_to_root(&source.root, dropbox_path)
+        .unwrap_or_else(|_| dropbox_path.trim_start_matches('/').to_owned())
 }
 
 #[async_trait::async_trait]
-impl ItemWriter for DropboxWriter {}
+impl ItemWriter for DropboxWriter {
+    async fn create_folder(
+        &self,
+        data_source_id: i32,
+        path: &str,
+        on_conflict: OnConflict,
+    ) -> Result<Entry, WriteError> {
+        let source = self.source(data_source_id).await?;
+        let dropbox_path = source.resolve(path)?;
+        below_root(&source, &dropbox_path)?;
+        let autorename = on_conflict == OnConflict::Autorename;
+        match source
+            .client
+            .create_folder_with(&dropbox_path, autorename)
+            .await
+        {
+            Ok(created) => Ok(source.checked(&Metadata::Folder(created))?),
+            Err(DropboxError::Conflict(_)) => {
+                if on_conflict == OnConflict::Overwrite
+                    && let Some(existing) = self.metadata(&source, &dropbox_path).await?
+                    && existing.is_folder
+                {
+                    return Ok(existing);
+                }
+                Err(WriteError::Taken(relative(&source, &dropbox_path)))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
 
-#[allow(dead_code)]
-impl DropboxWriter {
-    fn parts(&self) -> (&DropboxConnector, &Path) {
-        (&self.connector, &self.data_dir)
+    async fn write_file(
+        &self,
+        data_source_id: i32,
+        path: &str,
+        content: &Content,
+        mode: &FileMode,
+    ) -> Result<Entry, WriteError> {
+        let source = self.source(data_source_id).await?;
+        let dropbox_path = source.resolve(path)?;
+        below_root(&source, &dropbox_path)?;
+        source.allow_file(&dropbox_path)?;
+        let written = match mode {
+            FileMode::Autorename => {
+                // Someone may take the free name while this writes: try the next one.
+                let mut attempt = 0;
+                loop {
+                    attempt += 1;
+                    let target = self.free_path(&source, &dropbox_path).await?;
+                    match self
+                        .put(&source, data_source_id, &target, content, WriteMode::Add)
+                        .await
+                    {
+                        Err(WriteError::Files(FilesError::Dropbox(DropboxError::Conflict(_))))
+                            if attempt < AUTORENAME_ATTEMPTS => {}
+                        other => break other,
+                    }
+                }
+            }
+            FileMode::Add => {
+                self.put(
+                    &source,
+                    data_source_id,
+                    &dropbox_path,
+                    content,
+                    WriteMode::Add,
+                )
+                .await
+            }
+            FileMode::Overwrite => {
+                self.put(
+                    &source,
+                    data_source_id,
+                    &dropbox_path,
+                    content,
+                    WriteMode::Overwrite,
+                )
+                .await
+            }
+            FileMode::Update(rev) => {
+                self.put(
+                    &source,
+                    data_source_id,
+                    &dropbox_path,
+                    content,
+                    WriteMode::Update(rev.clone()),
+                )
+                .await
+            }
+        };
+        match written {
+            Ok(m) => Ok(source.checked(&m)?),
+            Err(WriteError::Files(FilesError::Dropbox(DropboxError::Conflict(_)))) => {
+                Err(match mode {
+                    FileMode::Update(_) => WriteError::Changed,
+                    _ => WriteError::Taken(relative(&source, &dropbox_path)),
+                })
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn relocate(
+        &self,
+        data_source_id: i32,
+        from: &str,
+        to: &str,
+        autorename: bool,
+    ) -> Result<Entry, WriteError> {
+        let source = self.source(data_source_id).await?;
+        let (from, to) = (source.resolve(from)?, source.resolve(to)?);
+        below_root(&source, &from)?;
+        below_root(&source, &to)?;
+        let item = self
+            .metadata(&source, &from)
+            .await?
+            .ok_or_else(|| WriteError::Missing(relative(&source, &from)))?;
+        if !item.is_folder {
+            source.allow_file(&to)?;
+        }
+        match source.client.move_with(&from, &to, autorename).await {
+            Ok(m) => Ok(source.checked(&m)?),
+            Err(DropboxError::Conflict(_)) => Err(WriteError::Taken(relative(&source, &to))),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn delete(
+        &self,
+        data_source_id: i32,
+        path: &str,
+        rev: Option<&str>,
+    ) -> Result<Deleted, WriteError> {
+        let source = self.source(data_source_id).await?;
+        let dropbox_path = source.resolve(path)?;
+        below_root(&source, &dropbox_path)?;
+        let item = self
+            .metadata(&source, &dropbox_path)
+            .await?
+            .ok_or_else(|| WriteError::Missing(relative(&source, &dropbox_path)))?;
+        let entries = if item.is_folder {
+            let mut pages = source.client.list_folder(ListOptions {
+                path: dropbox_path.clone(),
+                recursive: true,
+                ..Default::default()
+            });
+            let folder = dropbox_path.to_lowercase();
+            let mut count = 1u64;
+            while let Some(page) = pages.next().await {
+                let page = page?;
+                count += page
+                    .entries
+                    .iter()
+                    .filter(|m| match m {
+                        Metadata::File(f) => f.path_lower.as_deref() != Some(folder.as_str()),
+                        Metadata::Folder(f) => f.path_lower.as_deref() != Some(folder.as_str()),
+                        Metadata::Deleted(_) => false,
+                    })
+                    .count() as u64;
+                if count >= MAX_COUNTED_ENTRIES {
+                    break;
+                }
+            }
+            count.min(MAX_COUNTED_ENTRIES)
+        } else {
+            1
+        };
+        let rev = if item.is_folder { None } else { rev };
+        match source.client.delete_with(&dropbox_path, rev).await {
+            Ok(_) => Ok(Deleted {
+                entry: item,
+                entries,
+            }),
+            Err(DropboxError::Conflict(_)) if rev.is_some() => Err(WriteError::Changed),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn lookup(
+        &self,
+        data_source_id: i32,
+        at: Locator<'_>,
+    ) -> Result<Option<Entry>, WriteError> {
+        let source = self.source(data_source_id).await?;
+        match at {
+            Locator::Path(path) => {
+                let dropbox_path = source.resolve(path)?;
+                self.metadata(&source, &dropbox_path).await
+            }
+            Locator::Id(id) => {
+                // Only an id: anything else would be a path that skipped confinement.
+                let id = id.trim();
+                if !id.starts_with("id:") || id.contains('/') {
+                    return Ok(None);
+                }
+                self.metadata(&source, id).await
+            }
+        }
+    }
+
+    async fn content_hash(&self, content: &Content) -> Result<String, WriteError> {
+        match content {
+            Content::Bytes(b) => Ok(dropbox::content_hash(b)),
+            Content::Copy(choice) => {
+                let source = self.source(choice.data_source_id).await?;
+                let path = source.resolve(&choice.path)?;
+                match self.metadata(&source, &path).await? {
+                    Some(Entry {
+                        content_hash: Some(hash),
+                        ..
+                    }) => Ok(hash),
+                    _ => Err(WriteError::Missing(choice.path.clone())),
+                }
+            }
+            Content::Upload(_) => {
+                let mut stream = self.open(content).await?;
+                let mut hasher = ContentHasher::new();
+                while let Some(chunk) = stream.next().await {
+                    let chunk =
+                        chunk.map_err(|e| WriteError::Upload(uploads::UploadError::Storage(e)))?;
+                    hasher.update(&chunk);
+                }
+                Ok(hasher.finish())
+            }
+        }
+    }
+
+    async fn find_written(
+        &self,
+        data_source_id: i32,
+        path: &str,
+        hash: &str,
+        siblings: bool,
+    ) -> Result<Option<Entry>, WriteError> {
+        let source = self.source(data_source_id).await?;
+        let dropbox_path = source.resolve(path)?;
+        let same = |e: &Entry| !e.is_folder && e.content_hash.as_deref() == Some(hash);
+        if let Some(e) = self.metadata(&source, &dropbox_path).await?
+            && same(&e)
+        {
+            return Ok(Some(e));
+        }
+        if !siblings {
+            return Ok(None);
+        }
+        let (parent, name) = dropbox_path.rsplit_once('/').unwrap_or(("", &dropbox_path));
+        let mut pages = source.client.list_folder(ListOptions {
+            path: parent.to_owned(),
+            ..Default::default()
+        });
+        while let Some(page) = pages.next().await {
+            let page = match page {
+                Ok(page) => page,
+                Err(DropboxError::NotFound(_)) => return Ok(None),
+                Err(e) => return Err(e.into()),
+            };
+            if let Some(found) = page
+                .entries
+                .iter()
+                .filter_map(|m| source.entry(m))
+                .find(|e| same(e) && is_autorenamed(&e.name, name))
+            {
+                return Ok(Some(found));
+            }
+        }
+        Ok(None)
     }
 }

@@ -15,6 +15,7 @@ pub use design::{
     Unusable, create, data_source_list, delete, list_field, publish, refusals, save_draft,
 };
 pub use files::{facts, in_field_folder};
+pub(crate) use submissions::check_rule_changes;
 pub use submissions::{Submission, SubmissionPage, Submitted, submissions, submit};
 pub use values::MAX_TABLE_ROWS;
 

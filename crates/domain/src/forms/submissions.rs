@@ -4,6 +4,7 @@ use super::values::{check_value, is_empty};
 use crate::AuthenticatedUser;
 use crate::connector::DropboxConnector;
 use crate::form_store::{self, from_json, to_json};
+use crate::jobs::{self, Jobs};
 use crate::paging;
 use crate::rules::{self, RuleEnv, RuleForm, RulesError};
 use crate::uploads::{self, UploadError};
@@ -17,7 +18,7 @@ use std::collections::BTreeMap;
 use time::OffsetDateTime;
 use wharf_types::Page;
 use wharf_types::forms::{FieldDefinition, FieldKind, FieldValue, FormDefinition};
-use wharf_types::rules::{RuleMessage, RuleOutcome, TriggerEvent};
+use wharf_types::rules::{RuleOutcome, TriggerEvent, WritesProgress};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Submission {
@@ -26,26 +27,34 @@ pub struct Submission {
     pub submitted_by: Option<String>,
     pub submitted_at: OffsetDateTime,
     pub values: BTreeMap<String, FieldValue>,
+    /// Where its After submit writes stand, when it has any (see [`jobs`]).
+    pub writes: Option<WritesProgress>,
 }
 
 pub type SubmissionPage = Page<Submission>;
 
-/// What submitting did: the submission's id and what its After submit rules said.
+/// What submitting did: the submission's id and, when After submit work was queued as a job, its
+/// first state (follow it with [`jobs::progress`]; what its rules say arrives there).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Submitted {
     pub id: i32,
-    pub messages: Vec<RuleMessage>,
+    pub writes: Option<WritesProgress>,
 }
 
 /// Checks the values against the published form, looks every chosen file up again, runs the Before
-/// submit rules (which may refuse, or change values — checked again), stores the submission, then
-/// runs the After submit rules and stores what they set. Hidden and disabled fields keep no value;
-/// unknown names are refused. An After submit rule that fails never loses the submission: the
-/// failure is in the run log.
+/// submit rules (which may refuse, or change values — checked again) and stores the submission.
+/// Hidden and disabled fields keep no value; unknown names are refused.
+///
+/// After submit: when the version has an enabled After submit rule or a File upload field saving
+/// into a data source, that work is a job ([`jobs`]) queued in the submission's transaction (so
+/// neither is stored without the other) and `jobs` is woken; the answer says it is queued, and the
+/// job's changes and messages land in the submission and its progress later. Otherwise nothing runs
+/// after submit. An After submit failure never loses the submission.
 pub async fn submit(
     db: &DatabaseConnection,
     connector: &DropboxConnector,
     vault: &Vault,
+    jobs: &Jobs,
     person: &AuthenticatedUser,
     form_id: i32,
     values: BTreeMap<String, FieldValue>,
@@ -133,7 +142,9 @@ pub async fn submit(
         return Err(FormError::Values(problems));
     }
 
-    // One transaction: the submission and the uploads it claims go in together or not at all.
+    // One transaction: the submission, the uploads it claims and its job go in together or not
+    // at all.
+    let queued = jobs::runs_after_submit(&definition);
     let txn = db.begin().await?;
     let created = form_submission::ActiveModel {
         form_id: Set(form_id),
@@ -150,78 +161,30 @@ pub async fn submit(
         active.values = Set(to_json(&stored)?);
         active.update(&txn).await?;
     }
+    let writes = if queued {
+        let total = jobs::planned_writes(&definition, &stored);
+        jobs::enqueue_after_submit(&txn, created.id, form_id, total).await?;
+        Some(WritesProgress {
+            total,
+            ..WritesProgress::queued()
+        })
+    } else {
+        None
+    };
     txn.commit().await?;
     tracing::info!(
         user_id = person.id,
         form_id,
         submission_id = created.id,
+        writes_queued = queued,
         "form submitted"
     );
-
-    let messages = match rules::run(
-        env,
-        person,
-        form,
-        &TriggerEvent::AfterSubmit,
-        stored.clone(),
-    )
-    .await
-    {
-        Ok(after) => {
-            let messages = after.messages.clone();
-            let mut changed = false;
-            // The submission is stored: a failure from here on is logged, never answered as one.
-            let checks = check_rule_changes(db, connector, person, &definition, after)
-                .await
-                .unwrap_or_else(|e| {
-                    tracing::error!(
-                        form_id,
-                        submission_id = created.id,
-                        "After submit values not checked: {e}"
-                    );
-                    Vec::new()
-                });
-            for (name, checked) in checks {
-                match checked {
-                    Ok(Some(value)) => {
-                        stored.insert(name, value);
-                        changed = true;
-                    }
-                    Ok(None) => changed |= stored.remove(&name).is_some(),
-                    Err(message) => tracing::warn!(
-                        form_id,
-                        submission_id = created.id,
-                        field = name,
-                        "an After submit rule set a value that is not kept: {message}"
-                    ),
-                }
-            }
-            if changed {
-                let mut active: form_submission::ActiveModel = created.clone().into();
-                active.values = Set(to_json(&stored)?);
-                if let Err(e) = active.update(db).await {
-                    tracing::error!(
-                        form_id,
-                        submission_id = created.id,
-                        "After submit changes not stored: {e}"
-                    );
-                }
-            }
-            messages
-        }
-        Err(e) => {
-            // Stored already: the person's submission stands.
-            tracing::error!(
-                form_id,
-                submission_id = created.id,
-                "After submit rules failed: {e}"
-            );
-            Vec::new()
-        }
-    };
+    if queued {
+        jobs.wake();
+    }
     Ok(Submitted {
         id: created.id,
-        messages,
+        writes,
     })
 }
 
@@ -246,7 +209,7 @@ async fn check_field(
 /// The values rules set on the server, each checked like what a person types: the value to keep,
 /// `None` to clear the field, or the sentence saying what is wrong. Hidden and disabled fields count:
 /// the server worked these values out itself.
-async fn check_rule_changes(
+pub(crate) async fn check_rule_changes(
     db: &DatabaseConnection,
     connector: &DropboxConnector,
     person: &AuthenticatedUser,
@@ -338,6 +301,8 @@ async fn submission_rows(
 ) -> Result<Vec<Submission>, FormError> {
     let names =
         crate::identity::display_names(db, rows.iter().filter_map(|r| r.submitted_by)).await?;
+    let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
+    let mut writes = jobs::progress_by_submission(db, &ids).await?;
     rows.into_iter()
         .map(|r| {
             Ok(Submission {
@@ -346,6 +311,7 @@ async fn submission_rows(
                 submitted_by: r.submitted_by.and_then(|id| names.get(&id).cloned()),
                 submitted_at: r.submitted_at,
                 values: from_json(&r.values)?,
+                writes: writes.remove(&r.id),
             })
         })
         .collect()

@@ -10,7 +10,12 @@ mod writes;
 
 pub use find::{Found, Item, ResolvedFilter, Scan, name_query, needs_created, scan};
 pub use runs::{RunFilter, RunRow, data_source_runs, form_runs};
-pub use writes::{ItemWriter, LedgerEntry, RetryLater, WriteLedger, save_uploads};
+#[cfg(any(test, feature = "testing"))]
+pub use writes::MemoryLedger;
+pub use writes::{
+    Content, Deleted, FileMode, ItemWriter, LedgerEntry, Locator, MAX_COUNTED_ENTRIES, RetryLater,
+    WriteError, WriteLedger, extension_of, is_autorenamed, save_uploads,
+};
 
 use crate::AuthenticatedUser;
 use crate::connector::{Entry, FilesError};
@@ -200,14 +205,14 @@ pub async fn run<C: ConnectionTrait>(
             RuleAction::FindItems(find) => {
                 find_items(env, person, form, rule, find, &ctx, today).await?
             }
-            RuleAction::CreateItem(_) | RuleAction::UpdateItem(_) | RuleAction::DeleteItem(_) => {
-                let sentence = "Writing rules are not available yet.".to_owned();
-                RuleResult {
-                    effect: Effect::message(rule, MessageLevel::Error, sentence.clone()),
-                    outcome: RunOutcome::Error,
-                    message: sentence,
-                    inputs: serde_json::json!({}),
-                }
+            RuleAction::CreateItem(create) => {
+                writes::create_item(env, person, form, rule, create, &ctx).await?
+            }
+            RuleAction::UpdateItem(update) => {
+                writes::update_item(env, person, form, rule, update, &ctx).await?
+            }
+            RuleAction::DeleteItem(delete) => {
+                writes::delete_item(env, person, form, rule, delete, &ctx).await?
             }
         };
         drop(ctx);
@@ -777,15 +782,25 @@ async fn authorized(
     person: &AuthenticatedUser,
     id: i32,
 ) -> Result<Result<(), String>, DbErr> {
+    allowed(db, person, id, Action::UseDataSource).await
+}
+
+/// Whether `person` may do `action` on data source `id` now, as [`authorized`] for using it.
+async fn allowed(
+    db: &impl ConnectionTrait,
+    person: &AuthenticatedUser,
+    id: i32,
+    action: Action,
+) -> Result<Result<(), String>, DbErr> {
     let Some(security) = policy::load_security(db, id).await? else {
         return Ok(Err(
             "The data source of this rule no longer exists. Ask the form's designer.".to_owned(),
         ));
     };
-    match policy::decide(Some(person), Action::UseDataSource, Some(&security)) {
+    match policy::decide(Some(person), action, Some(&security)) {
         Decision::Allow => Ok(Ok(())),
         Decision::Deny(denial) => {
-            policy::log_denial(Some(person), Action::UseDataSource, Some(id), &denial);
+            policy::log_denial(Some(person), action, Some(id), &denial);
             Ok(Err(denial.sentence()))
         }
     }

@@ -219,12 +219,15 @@ pub fn rule_problems(rules: &[Rule], fields: &[FieldFacts<'_>]) -> Vec<RuleProbl
     out
 }
 
+/// Checks a template (what it is, its text), reporting through the first argument.
+type TemplateCheck<'a> = dyn Fn(&mut dyn FnMut(String), &str, &str) + 'a;
+
 /// The checks of Create, Update and Delete item beyond what every rule shares.
 fn write_problems<'f>(
     rule: &Rule,
     field: &dyn Fn(&str) -> Option<&'f FieldFacts<'f>>,
     add: &mut dyn FnMut(String),
-    template: &dyn Fn(&mut dyn FnMut(String), &str, &str),
+    template: &TemplateCheck<'_>,
 ) {
     match rule.trigger {
         Trigger::Load => add(
