@@ -79,6 +79,8 @@ async fn receive(
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
+    // A field saving to a data source sends the file on to Dropbox as it arrives.
+    let ahead = domain::uploads::send_ahead(&ctx.db, &ctx.connector, &person, form_id, field).await;
     let receipt = domain::uploads::store(
         &ctx.db,
         &ctx.data_dir,
@@ -88,6 +90,7 @@ async fn receive(
         name,
         content_type,
         stream,
+        ahead,
     )
     .await?;
     Ok(Json(receipt).into_response())

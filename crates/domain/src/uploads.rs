@@ -137,6 +137,58 @@ pub struct Cleaned {
     pub orphan_files: u64,
 }
 
+/// A Dropbox upload session a file is sent into while it arrives, when its field saves to a data
+/// source (see [`send_ahead`]): the job then only commits it, instead of sending the file again.
+pub struct SendAhead {
+    pub data_source_id: i32,
+    pub session: dropbox::SessionUpload,
+}
+
+/// A file's upload session once the file was whole, as the upload row keeps it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SentAhead {
+    pub data_source_id: i32,
+    pub pending: dropbox::PendingUpload,
+}
+
+/// Where a file for field `field` of published form `form_id` will be saved, opened as an upload
+/// session now — when the field saves to a data source, `person` may write there and it is
+/// connected. `None` otherwise, or when anything stands in the way: the job then sends the staged
+/// file itself, so nothing depends on this (it only saves the second transfer).
+pub async fn send_ahead(
+    db: &impl ConnectionTrait,
+    connector: &crate::connector::DropboxConnector,
+    person: &AuthenticatedUser,
+    form_id: i32,
+    field: &str,
+) -> Option<SendAhead> {
+    use wharf_types::forms::{SaveLocation, UploadField};
+    let form = form_store::published(db, form_id).await.ok()?;
+    let data_source_id = form.definition.fields.iter().find_map(|f| match &f.kind {
+        FieldKind::FileUpload(UploadField {
+            save_to: SaveLocation::DataSource(save),
+        }) if f.name == field => Some(save.data_source_id),
+        _ => None,
+    })?;
+    let security = crate::policy::load_security(db, data_source_id)
+        .await
+        .ok()??;
+    let action = crate::policy::Action::WriteFiles;
+    if !crate::policy::decide(Some(person), action, Some(&security)).is_allowed() {
+        return None; // refused for real when the job runs, with the sentence
+    }
+    match connector.session_upload(data_source_id).await {
+        Ok(session) => Some(SendAhead {
+            data_source_id,
+            session,
+        }),
+        Err(e) => {
+            tracing::debug!(data_source_id, "upload not sent ahead: {e}");
+            None
+        }
+    }
+}
+
 /// `<data_dir>/uploads`.
 pub fn uploads_dir(data_dir: &Path) -> PathBuf {
     data_dir.join(UPLOADS_DIR)
@@ -154,6 +206,7 @@ pub async fn store<E: std::fmt::Display>(
     file_name: &str,
     content_type: Option<&str>,
     body: impl Stream<Item = Result<Bytes, E>>,
+    ahead: Option<SendAhead>,
 ) -> Result<UploadReceipt, UploadError> {
     store_limited(
         db,
@@ -165,6 +218,7 @@ pub async fn store<E: std::fmt::Display>(
         content_type,
         body,
         UploadLimits::DEFAULT,
+        ahead,
     )
     .await
 }
@@ -187,6 +241,7 @@ pub async fn store_limited<E: std::fmt::Display>(
     content_type: Option<&str>,
     body: impl Stream<Item = Result<Bytes, E>>,
     limits: UploadLimits,
+    mut ahead: Option<SendAhead>,
 ) -> Result<UploadReceipt, UploadError> {
     check_field(db, form_id, field).await?;
     let name = clean_file_name(file_name)?;
@@ -238,6 +293,12 @@ pub async fn store_limited<E: std::fmt::Display>(
         }
         hasher.update(&chunk);
         out.write_all(&chunk).await.map_err(UploadError::Storage)?;
+        if let Some(a) = ahead.as_mut()
+            && let Err(e) = a.session.push(chunk).await
+        {
+            tracing::warn!(form_id, "upload no longer sent ahead to Dropbox: {e}");
+            ahead = None;
+        }
     }
     out.flush().await.map_err(UploadError::Storage)?;
     let file = out.into_inner();
@@ -256,6 +317,20 @@ pub async fn store_limited<E: std::fmt::Display>(
         return Err(limits.too_many_pending());
     }
 
+    let sent = match ahead {
+        Some(a) => match a.session.close().await {
+            Ok(pending) => serde_json::to_string(&SentAhead {
+                data_source_id: a.data_source_id,
+                pending,
+            })
+            .ok(),
+            Err(e) => {
+                tracing::warn!(form_id, "upload not sent ahead to Dropbox: {e}");
+                None
+            }
+        },
+        None => None,
+    };
     let token = random_hex(32);
     let row = form_upload::ActiveModel {
         token: Set(token.clone()),
@@ -269,6 +344,7 @@ pub async fn store_limited<E: std::fmt::Display>(
         stored_name: Set(stored_name),
         created_at: Set(OffsetDateTime::now_utc()),
         submission_id: Set(None),
+        dropbox_session: Set(sent),
         ..Default::default()
     }
     .insert(db)
@@ -431,6 +507,8 @@ pub struct Staged {
     pub id: i32,
     pub name: String,
     pub size: u64,
+    /// The upload session it was sent into as it arrived, if any (commit it rather than send again).
+    pub sent: Option<SentAhead>,
 }
 
 /// How many bytes [`content`] reads at a time.
@@ -476,6 +554,10 @@ pub async fn usable(
         id: r.id,
         name: r.file_name.clone(),
         size: u64::try_from(r.size).unwrap_or(0),
+        sent: r
+            .dropbox_session
+            .as_deref()
+            .and_then(|json| serde_json::from_str(json).ok()),
     };
     let mut staged = Vec::new();
     match value {
@@ -822,6 +904,7 @@ mod tests {
             "a.txt",
             Some("text/plain"),
             body(&[b"hello"]),
+            None,
         )
         .await
         .unwrap()
@@ -886,6 +969,7 @@ mod tests {
             None,
             body(&[content]),
             limits,
+            None,
         )
         .await
     }
@@ -907,6 +991,7 @@ mod tests {
             None,
             content,
             limits,
+            None,
         )
         .await
     }
@@ -1034,6 +1119,7 @@ mod tests {
                     "a.txt",
                     None,
                     body(&[b"x"]),
+                    None,
                 )
                 .await
             }

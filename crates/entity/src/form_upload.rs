@@ -23,6 +23,10 @@ pub struct Model {
     pub stored_name: String,
     pub created_at: TimeDateTimeWithTimeZone,
     pub submission_id: Option<i32>,
+    /// JSON (`domain::uploads::SentAhead`): the Dropbox upload session the file was sent into while
+    /// it arrived, when its field saves to a data source; committed when the form is submitted.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub dropbox_session: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -12,6 +12,7 @@ mod m20261127_000006_form_uploads;
 mod m20261206_000008_rule_runs;
 mod m20261207_000009_upload_field_settings;
 mod m20261207_000010_jobs;
+mod m20261207_000011_upload_sessions;
 mod m20261212_000007_session_ids_hashed;
 
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000008_rule_runs::Migration),
             Box::new(m20261207_000009_upload_field_settings::Migration),
             Box::new(m20261207_000010_jobs::Migration),
+            Box::new(m20261207_000011_upload_sessions::Migration),
         ]
     }
 }

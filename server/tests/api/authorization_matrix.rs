@@ -836,6 +836,7 @@ async fn fixture() -> Fixture {
         "plain.txt",
         Some("text/plain"),
         body,
+        None,
     )
     .await
     .unwrap();

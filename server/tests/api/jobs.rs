@@ -175,11 +175,9 @@ async fn after_submit_runs_as_a_job_and_writes_its_file_once() {
     assert_eq!(hidden.message, missing.message);
 }
 
-#[tokio::test]
-async fn uploaded_files_are_saved_into_the_data_source_by_the_job() {
-    let app = spawn_app().await;
-    app.sign_in_as_admin().await;
-    let ds = app.connected_data_source("Intake").await;
+/// A published form "Scans" with a Text field `note` and a File upload field `scan` saving into
+/// `Scans/{note}` of data source `ds`; answers its id.
+async fn publish_scans_form(app: &TestApp, ds: i32) -> i32 {
     let mut with_upload = fields();
     with_upload.as_array_mut().unwrap().push(field(
         "scan",
@@ -200,22 +198,41 @@ async fn uploaded_files_are_saved_into_the_data_source_by_the_job() {
     );
     let published = app.call("publish_form", &[("id", &id.to_string())]).await;
     assert_eq!(published.status(), StatusCode::OK);
-    let uma = app.signed_in_browser("uma", &[Role::User]).await;
-    let uploaded = uma
+    id
+}
+
+/// Uploads `content` as `page.pdf` into the Scans form's `scan` field; answers the receipt's token.
+async fn upload_scan(app: &TestApp, person: &Client, form: i32, content: &'static [u8]) -> String {
+    let uploaded = person
         .post(format!(
             "{}{}",
             app.address,
-            app::urls::upload(id, "scan", "page.pdf")
+            app::urls::upload(form, "scan", "page.pdf")
         ))
         .header("Content-Type", "application/pdf")
-        .body("%PDF-1.4 page")
+        .body(content)
         .send()
         .await
         .unwrap();
     assert_eq!(uploaded.status(), StatusCode::OK);
     let receipt: wharf_types::forms::UploadReceipt = uploaded.json().await.unwrap();
+    receipt.token
+}
 
-    let values = json!({ "note": { "Text": "ACME" }, "scan": { "UploadTokens": [receipt.token] } });
+#[tokio::test]
+async fn uploaded_files_are_sent_on_as_they_arrive_and_committed_by_the_job() {
+    let app = spawn_app().await;
+    app.sign_in_as_admin().await;
+    let ds = app.connected_data_source("Intake").await;
+    let id = publish_scans_form(&app, ds).await;
+    let uma = app.signed_in_browser("uma", &[Role::User]).await;
+
+    let token = upload_scan(&app, &uma, id, b"%PDF-1.4 page").await;
+    // Already on its way to Dropbox (an open session), not yet a file there.
+    assert_eq!(app.dropbox_calls("files/upload_session/start"), 1);
+    assert_eq!(app.dropbox_calls("files/upload_session/finish"), 0);
+
+    let values = json!({ "note": { "Text": "ACME" }, "scan": { "UploadTokens": [token] } });
     let submitted: Submitted = decoded(app.submit(&uma, id, values).await).await;
     let queued = submitted.writes.expect("queued");
     assert_eq!((queued.state, queued.total), (WritesState::Queued, 1));
@@ -227,6 +244,10 @@ async fn uploaded_files_are_saved_into_the_data_source_by_the_job() {
         app.content("/Scans/ACME/page.pdf").await.as_deref(),
         Some(&b"%PDF-1.4 page"[..])
     );
+    // The job only committed the session: the bytes were not sent a second time.
+    assert_eq!(app.dropbox_calls("files/upload_session/finish"), 1);
+    assert_eq!(app.dropbox_calls("files/upload"), 0);
+    assert_eq!(app.dropbox_calls("files/upload_session/start"), 1);
     // Where the file went is stored with the submission.
     let listed = app.submissions(id).await.submissions.rows.remove(0);
     match &listed.values["scan"] {
@@ -237,6 +258,38 @@ async fn uploaded_files_are_saved_into_the_data_source_by_the_job() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+#[tokio::test]
+async fn a_session_dropbox_no_longer_knows_is_sent_again_from_wharf() {
+    let app = spawn_app().await;
+    app.sign_in_as_admin().await;
+    let ds = app.connected_data_source("Intake").await;
+    let id = publish_scans_form(&app, ds).await;
+    let uma = app.signed_in_browser("uma", &[Role::User]).await;
+    let token = upload_scan(&app, &uma, id, b"%PDF-1.4 expired").await;
+    // As if Dropbox had let the session expire: it names a session Dropbox never opened.
+    let row = entity::form_upload::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut sent: Value = serde_json::from_str(row.dropbox_session.as_deref().unwrap()).unwrap();
+    sent["pending"]["session_id"] = json!("pid_upload_session:expired");
+    let mut active: entity::form_upload::ActiveModel = row.into();
+    active.dropbox_session = Set(Some(sent.to_string()));
+    active.update(&app.db).await.unwrap();
+
+    let values = json!({ "note": { "Text": "ACME" }, "scan": { "UploadTokens": [token] } });
+    let submitted: Submitted = decoded(app.submit(&uma, id, values).await).await;
+    let writes = app.writes_settled(&uma, submitted.id).await;
+
+    assert_eq!(writes.state, WritesState::Done, "{writes:?}");
+    assert_eq!(
+        app.content("/Scans/ACME/page.pdf").await.as_deref(),
+        Some(&b"%PDF-1.4 expired"[..])
+    );
+    assert_eq!(app.dropbox_calls("files/upload"), 1);
 }
 
 #[tokio::test]

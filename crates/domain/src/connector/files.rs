@@ -269,6 +269,11 @@ impl DropboxConnector {
         source.checked(&Metadata::Folder(created))
     }
 
+    /// An upload session in data source `id`, to feed as a file arrives and commit later.
+    pub async fn session_upload(&self, id: i32) -> Result<dropbox::SessionUpload, FilesError> {
+        Ok(self.source(id).await?.client.session_upload())
+    }
+
     /// Deletes a file or folder (relative to the root). The root itself cannot be deleted, nor a file
     /// the File pattern leaves out.
     pub async fn delete_entry(&self, id: i32, path: &str) -> Result<(), FilesError> {

@@ -82,6 +82,23 @@ impl DropboxWriter {
             source.allow_file(&from)?;
             return Ok(source.client.copy_with(&from, dropbox_path, false).await?);
         }
+        // A file sent on to Dropbox while it was uploaded to Wharf only needs committing; a session
+        // Dropbox no longer knows (expired, or used by an attempt whose answer was lost) is sent again.
+        if let Content::Upload(staged) = content
+            && let Some(sent) = staged.sent.as_ref()
+            && sent.data_source_id == data_source_id
+        {
+            match source
+                .client
+                .commit_upload(&sent.pending, dropbox_path, mode.clone())
+                .await
+            {
+                Err(DropboxError::UploadSession(detail)) => {
+                    tracing::info!(upload_id = staged.id, "sending the file again: {detail}");
+                }
+                committed => return Ok(Metadata::File(committed?)),
+            }
+        }
         let stream = self.open(content).await?;
         Ok(Metadata::File(
             source.client.upload(dropbox_path, mode, stream).await?,
@@ -350,6 +367,10 @@ impl ItemWriter for DropboxWriter {
                     _ => Err(WriteError::Missing(choice.path.clone())),
                 }
             }
+            // Known from the upload session it was sent into as it arrived.
+            Content::Upload(uploads::Staged {
+                sent: Some(sent), ..
+            }) => Ok(sent.pending.content_hash.clone()),
             Content::Upload(_) => {
                 let mut stream = self.open(content).await?;
                 let mut hasher = ContentHasher::new();
