@@ -302,21 +302,6 @@ pub async fn store_limited<E: std::fmt::Display>(
     }
     out.flush().await.map_err(UploadError::Storage)?;
     let file = out.into_inner();
-    file.sync_all().await.map_err(UploadError::Storage)?;
-    drop(file);
-    let final_path = dir.join(&stored_name);
-    tokio::fs::rename(&partial_path, &final_path)
-        .await
-        .map_err(UploadError::Storage)?;
-    guard.0 = Some(final_path);
-    // Others of this person's uploads may have been recorded meanwhile.
-    if pending_room(db, person, limits)
-        .await?
-        .is_none_or(|room| size > room)
-    {
-        return Err(limits.too_many_pending());
-    }
-
     let sent = match ahead {
         Some(a) => match a.session.close().await {
             Ok(pending) => serde_json::to_string(&SentAhead {
@@ -331,6 +316,26 @@ pub async fn store_limited<E: std::fmt::Display>(
         },
         None => None,
     };
+    // Wharf's copy is made durable before the receipt — unless Dropbox holds the bytes already (the
+    // session above): then it is only the fallback, re-checked against its SHA-256 when read
+    // ([`content`]), and waiting for the disk (≈ 7 s per GiB here) would only slow the person down.
+    if sent.is_none() {
+        file.sync_all().await.map_err(UploadError::Storage)?;
+    }
+    drop(file);
+    let final_path = dir.join(&stored_name);
+    tokio::fs::rename(&partial_path, &final_path)
+        .await
+        .map_err(UploadError::Storage)?;
+    guard.0 = Some(final_path);
+    // Others of this person's uploads may have been recorded meanwhile.
+    if pending_room(db, person, limits)
+        .await?
+        .is_none_or(|room| size > room)
+    {
+        return Err(limits.too_many_pending());
+    }
+
     let token = random_hex(32);
     let row = form_upload::ActiveModel {
         token: Set(token.clone()),
@@ -587,7 +592,8 @@ pub async fn usable(
 }
 
 /// The content of upload `id` as a stream of chunks, read from disk as it is consumed (never all
-/// in memory), with its row.
+/// in memory), with its row. The bytes are checked against the SHA-256 recorded when they arrived:
+/// a damaged copy ends the stream with an error instead of being passed on.
 pub async fn content(
     db: &impl ConnectionTrait,
     data_dir: &Path,
@@ -601,16 +607,28 @@ pub async fn content(
 > {
     use tokio::io::AsyncReadExt;
     let (row, file) = open(db, data_dir, id).await?;
-    let stream = futures::stream::unfold(Some(file), |file| async move {
-        let mut file = file?;
-        let mut buf = vec![0u8; READ_CHUNK];
-        match file.read(&mut buf).await {
-            Ok(0) => None,
-            Ok(n) => {
-                buf.truncate(n);
-                Some((Ok(Bytes::from(buf)), Some(file)))
+    let expected = row.sha256.clone();
+    let state = Some((file, Sha256::new()));
+    let stream = futures::stream::unfold(state, move |state| {
+        let expected = expected.clone();
+        async move {
+            let (mut file, mut hasher) = state?;
+            let mut buf = vec![0u8; READ_CHUNK];
+            match file.read(&mut buf).await {
+                Ok(0) if hex::encode(hasher.finalize_reset()) == expected => None,
+                Ok(0) => Some((
+                    Err(std::io::Error::other(
+                        "Wharf's copy of the uploaded file is damaged",
+                    )),
+                    None,
+                )),
+                Ok(n) => {
+                    buf.truncate(n);
+                    hasher.update(&buf);
+                    Some((Ok(Bytes::from(buf)), Some((file, hasher))))
+                }
+                Err(e) => Some((Err(e), None)),
             }
-            Err(e) => Some((Err(e), None)),
         }
     });
     Ok((row, Box::pin(stream)))
@@ -1066,6 +1084,34 @@ mod tests {
         assert_eq!(files_in(s.dir.path()), vec![row.stored_name.clone()]);
         let (opened, _file) = open(&s.db, s.dir.path(), row.id).await.unwrap();
         assert_eq!(opened.id, row.id);
+    }
+
+    #[tokio::test]
+    async fn content_is_read_back_checked_against_its_hash() {
+        use futures::TryStreamExt;
+        let s = setup().await;
+        uma_stores(
+            &s,
+            "notes.txt",
+            body(&[b"hello world"]),
+            UploadLimits::DEFAULT,
+        )
+        .await
+        .unwrap();
+        let row = form_upload::Entity::find()
+            .one(&s.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let (_, stream) = content(&s.db, s.dir.path(), row.id).await.unwrap();
+        let read: Vec<Bytes> = stream.try_collect().await.unwrap();
+        assert_eq!(read.concat(), b"hello world");
+        // A copy damaged on disk (same size, other bytes) is not passed on as the file.
+        let on_disk = uploads_dir(s.dir.path()).join(&row.stored_name);
+        std::fs::write(&on_disk, b"hello w0rld").unwrap();
+        let (_, stream) = content(&s.db, s.dir.path(), row.id).await.unwrap();
+        let damaged: Result<Vec<Bytes>, _> = stream.try_collect().await;
+        assert!(damaged.unwrap_err().to_string().contains("damaged"));
     }
 
     #[tokio::test]
