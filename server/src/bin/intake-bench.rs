@@ -18,9 +18,9 @@ mod bench_support;
 
 use axum::body::Bytes;
 use bench_support::{
-    APP_KEY, APP_SECRET, BenchResult, Memory, Wharf, connect_data_source, cpu_secs, mib, reset_peak,
+    BenchResult, Memory, Wharf, connect_data_source, cpu_secs, mib, reset_peak, start_against,
 };
-use dropbox_sandbox::{AccountSpec, AppSpec, RunningSandbox, SandboxConfig, TokenSpec};
+use dropbox_sandbox::{AccountSpec, RunningSandbox, SandboxConfig};
 use reqwest::{Client, redirect};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -261,21 +261,7 @@ fn mib_per_s(size: u64, d: Duration) -> f64 {
 
 async fn measure(sandbox: &RunningSandbox, size: u64, rounds: usize) -> BenchResult<bool> {
     let account_id = sandbox.accounts()[0].account_id.clone();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-    sandbox.create_app(
-        AppSpec::new(APP_KEY, APP_SECRET)
-            .name("Wharf (intake bench)")
-            .redirect_uri(format!("http://127.0.0.1:{port}/oauth/dropbox/callback")),
-    );
-    let token = sandbox
-        .issue_token(TokenSpec {
-            app_key: APP_KEY.into(),
-            ..TokenSpec::new(&account_id)
-        })?
-        .access_token;
-    let mut wharf = Wharf::start(port, &sandbox.base_url())?;
+    let (mut wharf, token) = start_against(sandbox, &account_id, "Wharf (intake bench)")?;
     let pid = wharf.pid();
     let http = Client::builder()
         .cookie_store(true)

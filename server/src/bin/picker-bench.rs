@@ -27,10 +27,10 @@
 mod bench_support;
 
 use bench_support::{
-    APP_KEY, APP_SECRET, BenchResult, Memory, Wharf, connect_data_source, cpu_secs, median, mib,
-    ms, reset_peak,
+    BenchResult, Memory, Wharf, connect_data_source, cpu_secs, median, mib, ms, reset_peak,
+    start_against,
 };
-use dropbox_sandbox::{AccountSpec, AppSpec, RunningSandbox, SandboxConfig, TokenSpec};
+use dropbox_sandbox::{AccountSpec, RunningSandbox, SandboxConfig};
 use reqwest::{Client, StatusCode, redirect};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -228,23 +228,7 @@ async fn measure(sandbox: &RunningSandbox, runs: usize) -> BenchResult<bool> {
     let account_id = seed(sandbox).await?;
     let seeded_in = seeding.elapsed();
 
-    // A free port for Wharf, known before it starts: the app's redirect URI names it.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-    sandbox.create_app(
-        AppSpec::new(APP_KEY, APP_SECRET)
-            .name("Wharf (picker bench)")
-            .redirect_uri(format!("http://127.0.0.1:{port}/oauth/dropbox/callback")),
-    );
-    let token = sandbox
-        .issue_token(TokenSpec {
-            app_key: APP_KEY.into(),
-            ..TokenSpec::new(&account_id)
-        })?
-        .access_token;
-
-    let mut wharf = Wharf::start(port, &sandbox.base_url())?;
+    let (mut wharf, token) = start_against(sandbox, &account_id, "Wharf (picker bench)")?;
     let pid = wharf.pid();
     let timeout = Duration::from_secs(120);
     let admin = Client::builder()

@@ -314,3 +314,30 @@ pub async fn connect_data_source(
 
     Ok(data_source)
 }
+
+/// Registers Wharf's app in the sandbox (with the redirect URI of a free port), issues a token for
+/// `account_id` for the direct calls, and starts Wharf's server on that port. Answers the server
+/// and the token.
+pub fn start_against(
+    sandbox: &dropbox_sandbox::RunningSandbox,
+    account_id: &str,
+    app_name: &str,
+) -> BenchResult<(Wharf, String)> {
+    use dropbox_sandbox::{AppSpec, TokenSpec};
+    // A free port for Wharf, known before it starts: the app's redirect URI names it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    sandbox.create_app(
+        AppSpec::new(APP_KEY, APP_SECRET)
+            .name(app_name)
+            .redirect_uri(format!("http://127.0.0.1:{port}/oauth/dropbox/callback")),
+    );
+    let token = sandbox
+        .issue_token(TokenSpec {
+            app_key: APP_KEY.into(),
+            ..TokenSpec::new(account_id)
+        })?
+        .access_token;
+    Ok((Wharf::start(port, &sandbox.base_url())?, token))
+}
