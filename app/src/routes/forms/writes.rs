@@ -111,10 +111,15 @@ pub(super) fn WritesPanel(submission_id: i32, writes: WritesProgress) -> impl In
     let current = move || progress.get().unwrap_or_else(WritesProgress::queued);
     let state =
         Memo::new(move |_| progress.with(|p| p.as_ref().map_or(WritesState::Queued, |p| p.state)));
-    let title = move || match state.get() {
-        WritesState::Done => "Saved to Dropbox",
-        WritesState::NeedsAttention => "Saving to Dropbox needs attention",
-        WritesState::Queued | WritesState::Writing => "Saving to Dropbox…",
+    // A job may hold only rules that write nothing (messages, fields): it then saves nothing.
+    let saves = Memo::new(move |_| progress.with(|p| p.as_ref().is_some_and(|p| p.total > 0)));
+    let title = move || match (state.get(), saves.get()) {
+        (WritesState::Done, true) => "Saved to Dropbox",
+        (WritesState::NeedsAttention, true) => "Saving to Dropbox needs attention",
+        (WritesState::Queued | WritesState::Writing, true) => "Saving to Dropbox…",
+        (WritesState::Done, false) => "Finished",
+        (WritesState::NeedsAttention, false) => "Finishing your submission needs attention",
+        (WritesState::Queued | WritesState::Writing, false) => "Finishing your submission…",
     };
     view! {
         <div class=move || format!("writes-panel {}", state_key(state.get())) role="status" aria-live="polite"
@@ -123,7 +128,8 @@ pub(super) fn WritesPanel(submission_id: i32, writes: WritesProgress) -> impl In
             <p class="writes-state" data-testid="writes-state">{move || state_text(&current())}</p>
             {move || {
                 let p = current();
-                (p.total > 0).then(|| view! {
+                // Stopped short: the steps below say which write failed.
+                (p.total > 0 && p.state != WritesState::NeedsAttention).then(|| view! {
                     <progress class="writes-progress" max=p.total value=p.done aria-label="Writes done"></progress>
                 })
             }}
