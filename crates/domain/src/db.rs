@@ -119,6 +119,53 @@ mod tests {
         assert!(dir.path().join("nested/wharf.db").exists());
     }
 
+    #[tokio::test]
+    async fn upload_checksums_name_their_algorithm_after_migrating_and_back() {
+        use sea_orm::ConnectionTrait;
+        let db = Database::connect("sqlite::memory:").await.unwrap();
+        let before = Migrator::migrations().len() as u32 - 1;
+        Migrator::up(&db, Some(before)).await.unwrap();
+        let sha = "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9";
+        db.execute_unprepared(&format!(
+            "INSERT INTO forms (id, title, draft, created_at, updated_at) \
+             VALUES (1, 'F', '{{}}', '2026-12-01T00:00:00Z', '2026-12-01T00:00:00Z'); \
+             INSERT INTO form_uploads (token, form_id, field, file_name, size, content_type, \
+             sha256, stored_name, created_at) VALUES ('t1', 1, 'f', 'a.txt', 11, 'text/plain', \
+             '{sha}', 's1', '2026-12-01T00:00:00Z');"
+        ))
+        .await
+        .unwrap();
+        let checksum = |db: DatabaseConnection, column: &'static str| async move {
+            let row = db
+                .query_one_raw(sea_orm::Statement::from_string(
+                    db.get_database_backend(),
+                    format!("SELECT {column} FROM form_uploads WHERE token = 't1'"),
+                ))
+                .await
+                .unwrap()
+                .unwrap();
+            row.try_get_by_index::<String>(0).unwrap()
+        };
+
+        Migrator::up(&db, None).await.unwrap();
+        assert_eq!(
+            checksum(db.clone(), "checksum").await,
+            format!("sha256:{sha}")
+        );
+        Migrator::down(&db, Some(1)).await.unwrap();
+        assert_eq!(checksum(db.clone(), "sha256").await, sha);
+
+        // Once a file is checked by content_hash, going back would leave it uncheckable: refused.
+        Migrator::up(&db, None).await.unwrap();
+        db.execute_unprepared(
+            "UPDATE form_uploads SET checksum = 'dropbox:' || SUBSTR(checksum, 8)",
+        )
+        .await
+        .unwrap();
+        let refused = Migrator::down(&db, Some(1)).await.unwrap_err();
+        assert!(refused.to_string().contains("content_hash"), "{refused}");
+    }
+
     #[cfg(unix)]
     #[tokio::test]
     async fn the_database_and_its_folder_are_owner_only() {

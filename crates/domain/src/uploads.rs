@@ -18,15 +18,18 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
     QueryFilter, QuerySelect,
 };
-use sha2::{Digest, Sha256};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
-use tokio::io::AsyncWriteExt;
 use unicode_normalization::UnicodeNormalization;
 use wharf_types::forms::{FieldKind, human_size};
 
 pub use wharf_types::forms::{UploadReceipt, UploadedFile};
+
+mod checksum;
+mod staging;
+pub use checksum::Checksum;
+use staging::StagingWriter;
 
 /// The largest file one upload may hold (2 GiB: scans and videos sent to a data source).
 pub const MAX_UPLOAD_BYTES: u64 = 2 * 1024 * 1024 * 1024;
@@ -128,6 +131,11 @@ pub enum UploadError {
     Database(#[from] DbErr),
 }
 
+/// A hashing thread that stopped: the file cannot be checked later, so it is not kept.
+fn hashing_failed(e: dropbox::DropboxError) -> UploadError {
+    UploadError::Storage(std::io::Error::other(e.to_string()))
+}
+
 /// What [`cleanup`] removed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Cleaned {
@@ -224,8 +232,8 @@ pub async fn store<E: std::fmt::Display>(
 }
 
 /// [`store`] within `limits`. The form must be published and `field` a visible, enabled File upload
-/// field of the published version. The body is written to a `.partial-` file while its SHA-256 is
-/// computed; past the file limit it stops with [`UploadError::TooLarge`], past what the person's
+/// field of the published version. The body is written to a `.partial-` file while its checksum is
+/// computed (by the upload session when it is sent ahead); past the file limit it stops with [`UploadError::TooLarge`], past what the person's
 /// unclaimed uploads leave room for with [`UploadError::TooManyPending`] (checked again just before
 /// recording, so uploads running side by side overshoot by at most what they add between the two
 /// checks). Only a complete file is renamed into place and recorded. Whatever goes wrong — including
@@ -263,8 +271,10 @@ pub async fn store_limited<E: std::fmt::Display>(
         .open(&partial_path)
         .await
         .map_err(UploadError::Storage)?;
-    let mut out = tokio::io::BufWriter::with_capacity(256 * 1024, file);
-    let mut hasher = Sha256::new();
+    let mut out = StagingWriter::new(file.into_std().await);
+    // One hash pass: an upload sent ahead is hashed by its session (Dropbox's content_hash, which
+    // then also checks Wharf's copy); only one that is not is hashed here, beside the transfer.
+    let mut hasher = ahead.is_none().then(dropbox::BackgroundHasher::new);
     let mut size: u64 = 0;
     let mut body = std::pin::pin!(body);
     while let Some(chunk) = body.next().await {
@@ -291,8 +301,12 @@ pub async fn store_limited<E: std::fmt::Display>(
             );
             return Err(limits.too_many_pending());
         }
-        hasher.update(&chunk);
-        out.write_all(&chunk).await.map_err(UploadError::Storage)?;
+        out.write(chunk.clone())
+            .await
+            .map_err(UploadError::Storage)?;
+        if let Some(h) = hasher.as_mut() {
+            h.update(chunk.clone()).await.map_err(hashing_failed)?;
+        }
         if let Some(a) = ahead.as_mut()
             && let Err(e) = a.session.push(chunk).await
         {
@@ -300,15 +314,13 @@ pub async fn store_limited<E: std::fmt::Display>(
             ahead = None;
         }
     }
-    out.flush().await.map_err(UploadError::Storage)?;
-    let file = out.into_inner();
+    let file = out.finish().await.map_err(UploadError::Storage)?;
     let sent = match ahead {
         Some(a) => match a.session.close().await {
-            Ok(pending) => serde_json::to_string(&SentAhead {
+            Ok(pending) => Some(SentAhead {
                 data_source_id: a.data_source_id,
                 pending,
-            })
-            .ok(),
+            }),
             Err(e) => {
                 tracing::warn!(form_id, "upload not sent ahead to Dropbox: {e}");
                 None
@@ -316,13 +328,24 @@ pub async fn store_limited<E: std::fmt::Display>(
         },
         None => None,
     };
+    let checksum = match (&sent, hasher) {
+        (Some(sent), _) => Checksum::ContentHash(sent.pending.content_hash.clone()),
+        (None, Some(h)) => Checksum::ContentHash(h.finish().await.map_err(hashing_failed)?),
+        // The session that was to hash it failed part-way: read the bytes back once.
+        (None, None) => Checksum::of_file(&partial_path)
+            .await
+            .map_err(UploadError::Storage)?,
+    };
+    let sent = sent.and_then(|s| serde_json::to_string(&s).ok());
     // Wharf's copy is made durable before the receipt — unless Dropbox holds the bytes already (the
-    // session above): then it is only the fallback, re-checked against its SHA-256 when read
+    // session above): then it is only the fallback, re-checked against its checksum when read
     // ([`content`]), and waiting for the disk (≈ 7 s per GiB here) would only slow the person down.
     if sent.is_none() {
-        file.sync_all().await.map_err(UploadError::Storage)?;
+        tokio::task::spawn_blocking(move || file.sync_all())
+            .await
+            .map_err(|e| UploadError::Storage(std::io::Error::other(e)))?
+            .map_err(UploadError::Storage)?;
     }
-    drop(file);
     let final_path = dir.join(&stored_name);
     tokio::fs::rename(&partial_path, &final_path)
         .await
@@ -345,7 +368,7 @@ pub async fn store_limited<E: std::fmt::Display>(
         file_name: Set(name.clone()),
         size: Set(i64::try_from(size).unwrap_or(i64::MAX)),
         content_type: Set(content_type),
-        sha256: Set(hex::encode(hasher.finalize())),
+        checksum: Set(checksum.stored()),
         stored_name: Set(stored_name),
         created_at: Set(OffsetDateTime::now_utc()),
         submission_id: Set(None),
@@ -592,7 +615,7 @@ pub async fn usable(
 }
 
 /// The content of upload `id` as a stream of chunks, read from disk as it is consumed (never all
-/// in memory), with its row. The bytes are checked against the SHA-256 recorded when they arrived:
+/// in memory), with its row. The bytes are checked against the checksum recorded when they arrived:
 /// a damaged copy ends the stream with an error instead of being passed on.
 pub async fn content(
     db: &impl ConnectionTrait,
@@ -607,21 +630,25 @@ pub async fn content(
 > {
     use tokio::io::AsyncReadExt;
     let (row, file) = open(db, data_dir, id).await?;
-    let expected = row.sha256.clone();
-    let state = Some((file, Sha256::new()));
+    let expected = Checksum::parse(&row.checksum).ok_or_else(|| {
+        tracing::error!(
+            upload_id = id,
+            "an upload's checksum has no known algorithm"
+        );
+        UploadError::Missing
+    })?;
+    let state = Some((file, expected.verifier()));
     let stream = futures::stream::unfold(state, move |state| {
         let expected = expected.clone();
         async move {
             let (mut file, mut hasher) = state?;
             let mut buf = vec![0u8; READ_CHUNK];
             match file.read(&mut buf).await {
-                Ok(0) if hex::encode(hasher.finalize_reset()) == expected => None,
-                Ok(0) => Some((
-                    Err(std::io::Error::other(
-                        "Wharf's copy of the uploaded file is damaged",
-                    )),
-                    None,
-                )),
+                Ok(0) => (!hasher.matches(&expected)).then(|| {
+                    let damaged =
+                        std::io::Error::other("Wharf's copy of the uploaded file is damaged");
+                    (Err(damaged), None)
+                }),
                 Ok(n) => {
                     buf.truncate(n);
                     hasher.update(&buf);
@@ -1076,9 +1103,11 @@ mod tests {
             .await
             .unwrap()
             .unwrap();
+        // Not sent ahead, so hashed here; Dropbox's content_hash of "hello world" is the SHA-256
+        // of its one block's SHA-256 (b94d27…).
         assert_eq!(
-            row.sha256,
-            "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9"
+            row.checksum,
+            "dropbox:bc62d4b80d9e36da29c16c5d4d9f11731f36052c72401a76c23c0fb5a9b74423"
         );
         assert_eq!(row.content_type, CONTENT_TYPE_FALLBACK);
         assert_eq!(files_in(s.dir.path()), vec![row.stored_name.clone()]);
@@ -1112,6 +1141,21 @@ mod tests {
         let (_, stream) = content(&s.db, s.dir.path(), row.id).await.unwrap();
         let damaged: Result<Vec<Bytes>, _> = stream.try_collect().await;
         assert!(damaged.unwrap_err().to_string().contains("damaged"));
+
+        // Files stored before checksums named their algorithm carry a plain SHA-256 (migrated to
+        // `sha256:`): still checked, by that algorithm.
+        use sha2::{Digest, Sha256};
+        for (checksum, whole) in [
+            (hex::encode(Sha256::digest(b"hello w0rld")), true),
+            (hex::encode(Sha256::digest(b"hello world")), false),
+        ] {
+            let mut legacy: form_upload::ActiveModel = row.clone().into();
+            legacy.checksum = Set(format!("sha256:{checksum}"));
+            legacy.update(&s.db).await.unwrap();
+            let (_, stream) = content(&s.db, s.dir.path(), row.id).await.unwrap();
+            let read: Result<Vec<Bytes>, _> = stream.try_collect().await;
+            assert_eq!(read.is_ok(), whole, "{checksum}");
+        }
     }
 
     #[tokio::test]

@@ -14,6 +14,9 @@ pub struct ContentHasher {
     overall: Sha256,
     block: Sha256,
     in_block: usize,
+    /// Digests of the blocks completed since the last [`take_blocks`](Self::take_blocks) (32 bytes
+    /// per 4 MiB: an upload session sends them as each chunk's hash).
+    blocks: Vec<[u8; 32]>,
 }
 
 impl ContentHasher {
@@ -30,18 +33,31 @@ impl ContentHasher {
             if self.in_block == BLOCK_SIZE {
                 let digest = std::mem::take(&mut self.block).finalize();
                 self.overall.update(digest);
+                self.blocks.push(digest.into());
                 self.in_block = 0;
             }
         }
     }
 
     /// The lowercase hex hash of everything fed so far.
-    pub fn finish(mut self) -> String {
+    pub fn finish(self) -> String {
+        self.finish_with_blocks().0
+    }
+
+    /// The digests of the whole blocks fed since the last call.
+    pub fn take_blocks(&mut self) -> Vec<[u8; 32]> {
+        std::mem::take(&mut self.blocks)
+    }
+
+    /// [`finish`](Self::finish), with the digests of the blocks not yet taken, the last partial
+    /// block's included.
+    pub fn finish_with_blocks(mut self) -> (String, Vec<[u8; 32]>) {
         if self.in_block > 0 {
             let digest = self.block.finalize();
             self.overall.update(digest);
+            self.blocks.push(digest.into());
         }
-        hex::encode(self.overall.finalize())
+        (hex::encode(self.overall.finalize()), self.blocks)
     }
 }
 
@@ -53,7 +69,7 @@ const BATCH: usize = 1 << 20;
 /// moving it instead of adding to it. At most two batches are held, one hashing and one filling: a
 /// transfer faster than hashing waits for the previous batch (backpressure, so memory stays bounded).
 /// Chunks are kept by reference count, never copied.
-pub(crate) struct BackgroundHasher {
+pub struct BackgroundHasher {
     batch: Vec<Bytes>,
     batch_len: usize,
     hasher: HasherState,
@@ -62,6 +78,12 @@ pub(crate) struct BackgroundHasher {
 enum HasherState {
     Idle(Box<ContentHasher>),
     Busy(tokio::task::JoinHandle<ContentHasher>),
+}
+
+impl Default for BackgroundHasher {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl BackgroundHasher {
@@ -89,10 +111,32 @@ impl BackgroundHasher {
     }
 
     /// The hash of everything added; the last partial batch is hashed here.
-    pub async fn finish(mut self) -> Result<String, DropboxError> {
+    pub async fn finish(self) -> Result<String, DropboxError> {
+        Ok(self.finish_with_blocks().await?.0)
+    }
+
+    /// The digests of the whole blocks of everything added so far that were not taken yet: waits
+    /// for the batch being hashed and hashes the one filling (at most one batch).
+    pub async fn take_blocks(&mut self) -> Result<Vec<[u8; 32]>, DropboxError> {
+        let mut hasher = self.idle().await?;
+        let batch = std::mem::take(&mut self.batch);
+        self.batch_len = 0;
+        let (hasher, blocks) = tokio::task::spawn_blocking(move || {
+            batch.iter().for_each(|b| hasher.update(b));
+            let blocks = hasher.take_blocks();
+            (hasher, blocks)
+        })
+        .await
+        .map_err(|e| DropboxError::Unexpected(format!("hashing: {e}")))?;
+        self.hasher = HasherState::Idle(Box::new(hasher));
+        Ok(blocks)
+    }
+
+    /// [`ContentHasher::finish_with_blocks`] of everything added.
+    pub async fn finish_with_blocks(mut self) -> Result<(String, Vec<[u8; 32]>), DropboxError> {
         let mut hasher = self.idle().await?;
         self.batch.iter().for_each(|b| hasher.update(b));
-        Ok(hasher.finish())
+        Ok(hasher.finish_with_blocks())
     }
 
     /// The hasher, once it is done with the batch it holds.

@@ -23,7 +23,7 @@ pub use download::{Download, DownloadRange};
 pub use endpoints::DropboxEndpoints;
 pub use error::DropboxError;
 pub use files::{TemporaryLink, Thumbnail};
-pub use hash::{BLOCK_SIZE, ContentHasher, content_hash};
+pub use hash::{BLOCK_SIZE, BackgroundHasher, ContentHasher, content_hash};
 pub use hub::{DropboxConfig, DropboxHub};
 pub use listing::{Changes, ListOptions};
 pub use listing::{ListPage, SEARCH_PAGE_SIZE, SearchPage};

@@ -6,7 +6,7 @@
 use crate::call::Retry;
 use crate::client::DropboxClient;
 use crate::error::DropboxError;
-use crate::hash::{block_digests, content_hash, hash_of_digests};
+use crate::hash::{BackgroundHasher, block_digests, content_hash, hash_of_digests};
 use bytes::{Bytes, BytesMut};
 use dropbox_sdk::files::{
     self, CommitInfo, FileMetadata, UploadArg, UploadSessionAppendArg, UploadSessionAppendError,
@@ -118,6 +118,21 @@ impl DropboxClient {
     where
         S: Stream<Item = std::io::Result<Bytes>> + Send + Unpin,
     {
+        self.upload_with(path, mode, false, content).await
+    }
+
+    /// [`upload`](Self::upload); with `autorename` a taken `path` makes Dropbox pick `name (n).ext`
+    /// (in one step, so two writers never pick the same name).
+    pub async fn upload_with<S>(
+        &self,
+        path: &str,
+        mode: WriteMode,
+        autorename: bool,
+        content: S,
+    ) -> Result<FileMetadata, DropboxError>
+    where
+        S: Stream<Item = std::io::Result<Bytes>> + Send + Unpin,
+    {
         let mut chunker = Chunker {
             src: content,
             size: self.chunk_size(),
@@ -126,7 +141,7 @@ impl DropboxClient {
         };
         let first = chunker.next_chunk().await?;
         if chunker.at_end().await? {
-            return self.upload_small(path, mode, first).await;
+            return self.upload_small(path, mode, autorename, first).await;
         }
         // Chunks are block-aligned, so each chunk's block digests feed both its own hash and the file's.
         let mut file_hash = Sha256::new();
@@ -148,7 +163,9 @@ impl DropboxClient {
         }
         let last_hash = next.hash(&mut file_hash);
         let hash = hex::encode(file_hash.finalize());
-        let commit = CommitInfo::new(path.to_string()).with_mode(mode);
+        let commit = CommitInfo::new(path.to_string())
+            .with_mode(mode)
+            .with_autorename(autorename);
         let meta = self
             .session_finish(&session_id, offset, (next.chunk, last_hash), commit, &hash)
             .await?;
@@ -171,6 +188,7 @@ impl DropboxClient {
         &self,
         path: &str,
         mode: WriteMode,
+        autorename: bool,
         body: Bytes,
     ) -> Result<FileMetadata, DropboxError> {
         let hash = content_hash(&body);
@@ -181,6 +199,7 @@ impl DropboxClient {
         };
         let arg = UploadArg::new(path.to_string())
             .with_mode(mode)
+            .with_autorename(autorename)
             .with_content_hash(hash.clone());
         let meta = self
             .run(retry, |c| {
@@ -268,6 +287,7 @@ impl DropboxClient {
         hash: &str,
     ) -> Result<FileMetadata, DropboxError> {
         let path = commit.path.clone();
+        let autorename = commit.autorename;
         // Like every upload-style call, `content_hash` covers the bytes of this call; the whole-file
         // hash is compared with the metadata Dropbox returns.
         let arg = UploadSessionFinishArg::new(
@@ -295,7 +315,12 @@ impl DropboxClient {
             .await?;
         match finished {
             Some(m) => Ok(m),
-            None => self.committed_with_hash(&path, hash).await,
+            None if !autorename => self.committed_with_hash(&path, hash).await,
+            // Where it went is not known (`path` or a numbered name): not an error to upload again
+            // after — the caller looks for the content among the numbered names.
+            None => Err(DropboxError::Unexpected(
+                "the commit went through but its answer was lost".into(),
+            )),
         }
     }
 
@@ -316,20 +341,31 @@ impl DropboxClient {
 
 /// An upload session fed as bytes arrive — while a person's browser is still sending them — and
 /// committed later, once the path is known ([`DropboxClient::commit_upload`]; Dropbox keeps an
-/// unfinished session for days). Each full chunk is appended in the background while the next one
-/// fills, one append at a time (appends must arrive in order): at most two chunks are held, and the
-/// sender waits only when Dropbox is slower than the bytes arrive.
+/// unfinished session for days). Bytes are hashed as they arrive, on a blocking thread beside the
+/// transfer; each full chunk is appended in the background while the next one fills, one chunk at a
+/// time (appends must arrive in order): at most two chunks are held, and the sender waits only when
+/// hashing or Dropbox is slower than the bytes arrive. The two chunk buffers are reused rather than
+/// allocated per chunk, so memory stays flat.
 pub struct SessionUpload {
     client: DropboxClient,
     chunk: usize,
     buffer: BytesMut,
+    /// The buffer of the last chunk sent, back from its call for reuse.
+    spare: Option<BytesMut>,
     /// Known once the start call (carrying the first chunk) has answered.
     session_id: Option<String>,
     /// Bytes handed to calls so far, including the one in flight.
     offset: u64,
-    /// Block digests of every chunk sent, for the whole file's `content_hash`.
-    file_hash: Sha256,
-    in_flight: Option<tokio::task::JoinHandle<Result<Option<String>, DropboxError>>>,
+    /// Every byte pushed, for each chunk's and the whole file's `content_hash`.
+    hasher: BackgroundHasher,
+    in_flight: Option<tokio::task::JoinHandle<Result<Sent, DropboxError>>>,
+}
+
+/// What the background call of one chunk hands back.
+struct Sent {
+    /// The session id, when the call was the start.
+    started: Option<String>,
+    chunk: Bytes,
 }
 
 /// A closed upload session waiting to be committed: what [`DropboxClient::commit_upload`] needs.
@@ -350,23 +386,28 @@ impl DropboxClient {
             client: self.clone(),
             chunk,
             buffer: BytesMut::with_capacity(chunk),
+            spare: None,
             session_id: None,
             offset: 0,
-            file_hash: Sha256::new(),
+            hasher: BackgroundHasher::new(),
             in_flight: None,
         }
     }
 
-    /// Commits a closed session to `path`; the metadata Dropbox answers must carry the uploaded
-    /// content's hash. A session Dropbox no longer knows (expired, already committed) is
-    /// `DropboxError::UploadSession`: upload the file again.
+    /// Commits a closed session to `path` (`autorename` as in [`upload_with`](Self::upload_with));
+    /// the metadata Dropbox answers must carry the uploaded content's hash. A session Dropbox no
+    /// longer knows (expired, already committed) is `DropboxError::UploadSession`: upload the file
+    /// again.
     pub async fn commit_upload(
         &self,
         pending: &PendingUpload,
         path: &str,
         mode: WriteMode,
+        autorename: bool,
     ) -> Result<FileMetadata, DropboxError> {
-        let commit = CommitInfo::new(path.to_string()).with_mode(mode);
+        let commit = CommitInfo::new(path.to_string())
+            .with_mode(mode)
+            .with_autorename(autorename);
         let empty = (Bytes::new(), content_hash(&[]));
         let meta = self
             .session_finish(
@@ -393,9 +434,11 @@ impl SessionUpload {
             let room = self.chunk - self.buffer.len();
             let take = bytes.split_to(room.min(bytes.len()));
             self.buffer.extend_from_slice(&take);
+            self.hasher.update(take).await?;
             if self.buffer.len() == self.chunk {
-                let full = std::mem::replace(&mut self.buffer, BytesMut::with_capacity(self.chunk));
-                self.send(full.freeze()).await?;
+                // Chunks are block-aligned: the blocks hashed so far are exactly this chunk's.
+                let blocks = self.hasher.take_blocks().await?;
+                self.send(hash_of_digests(&blocks)).await?;
             }
         }
         Ok(())
@@ -403,12 +446,12 @@ impl SessionUpload {
 
     /// Sends what is left and closes the session for committing.
     pub async fn close(mut self) -> Result<PendingUpload, DropboxError> {
-        self.settle().await?;
-        let rest = std::mem::take(&mut self.buffer).freeze();
-        if self.session_id.is_none() || !rest.is_empty() {
-            self.send(rest).await?;
-            self.settle().await?;
+        let hasher = std::mem::take(&mut self.hasher);
+        let (content_hash, rest) = hasher.finish_with_blocks().await?;
+        if (self.session_id.is_none() && self.in_flight.is_none()) || !self.buffer.is_empty() {
+            self.send(hash_of_digests(&rest)).await?;
         }
+        self.settle().await?;
         let session_id = self
             .session_id
             .take()
@@ -416,40 +459,52 @@ impl SessionUpload {
         Ok(PendingUpload {
             session_id,
             size: self.offset,
-            content_hash: hex::encode(std::mem::take(&mut self.file_hash).finalize()),
+            content_hash,
         })
     }
 
-    /// Waits for the call in flight; learns the session id from a start.
+    /// Waits for the call in flight: learns the session id from a start and keeps the chunk's
+    /// buffer for the next chunk.
     async fn settle(&mut self) -> Result<(), DropboxError> {
         if let Some(call) = self.in_flight.take() {
-            let started = call
+            let sent = call
                 .await
                 .map_err(|e| DropboxError::Unexpected(format!("upload task: {e}")))??;
-            if let Some(id) = started {
+            if let Some(id) = sent.started {
                 self.session_id = Some(id);
+            }
+            if let Ok(mut buffer) = sent.chunk.try_into_mut() {
+                buffer.clear();
+                self.spare = Some(buffer);
             }
         }
         Ok(())
     }
 
-    /// Hashes `chunk`, waits for the call before it, then sends it in the background.
-    async fn send(&mut self, chunk: Bytes) -> Result<(), DropboxError> {
-        let prepared = Prepared::hashed(chunk, false).await?;
-        let hash = prepared.hash(&mut self.file_hash);
+    /// Waits for the call before, then sends the buffer (whose `content_hash` is `hash`) in the
+    /// background.
+    async fn send(&mut self, hash: String) -> Result<(), DropboxError> {
         self.settle().await?;
+        let next = self
+            .spare
+            .take()
+            .unwrap_or_else(|| BytesMut::with_capacity(self.chunk));
+        let chunk = std::mem::replace(&mut self.buffer, next).freeze();
         let client = self.client.clone();
         let offset = self.offset;
-        self.offset += prepared.chunk.len() as u64;
+        self.offset += chunk.len() as u64;
         let session = self.session_id.clone();
         self.in_flight = Some(tokio::spawn(async move {
-            match session {
-                None => client.session_start(prepared.chunk, hash).await.map(Some),
-                Some(id) => client
-                    .session_append(&id, offset, prepared.chunk, hash)
-                    .await
-                    .map(|()| None),
-            }
+            let started = match session {
+                None => Some(client.session_start(chunk.clone(), hash).await?),
+                Some(id) => {
+                    client
+                        .session_append(&id, offset, chunk.clone(), hash)
+                        .await?;
+                    None
+                }
+            };
+            Ok(Sent { started, chunk })
         }));
         Ok(())
     }

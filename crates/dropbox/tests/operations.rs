@@ -223,7 +223,7 @@ async fn a_session_fed_as_bytes_arrive_is_committed_later_once() {
     assert_eq!(w.count("files/upload_session/finish"), 0);
     let meta = w
         .client
-        .commit_upload(&pending, "/later/file.bin", WriteMode::Add)
+        .commit_upload(&pending, "/later/file.bin", WriteMode::Add, false)
         .await
         .unwrap();
 
@@ -235,7 +235,7 @@ async fn a_session_fed_as_bytes_arrive_is_committed_later_once() {
     // A session is committed once: a second commit is an upload-session error, not a second file.
     let again = w
         .client
-        .commit_upload(&pending, "/later/again.bin", WriteMode::Add)
+        .commit_upload(&pending, "/later/again.bin", WriteMode::Add, false)
         .await
         .unwrap_err();
     assert!(matches!(again, DropboxError::UploadSession(_)), "{again:?}");
@@ -250,7 +250,7 @@ async fn a_session_of_a_small_or_empty_file_still_commits() {
         let pending = upload.close().await.unwrap();
         let meta = w
             .client
-            .commit_upload(&pending, &format!("/s/{name}"), WriteMode::Add)
+            .commit_upload(&pending, &format!("/s/{name}"), WriteMode::Add, false)
             .await
             .unwrap();
         assert_eq!(meta.size, data.len() as u64);

@@ -17,8 +17,9 @@ pub struct Model {
     /// Bytes.
     pub size: i64,
     pub content_type: String,
-    /// SHA-256 of the content, lower-case hex.
-    pub sha256: String,
+    /// The content's checksum, naming its algorithm (`domain::uploads::Checksum`): `dropbox:<hex>`
+    /// (Dropbox's `content_hash`) or, for files stored before it, `sha256:<hex>`.
+    pub checksum: String,
     #[sea_orm(unique)]
     pub stored_name: String,
     pub created_at: TimeDateTimeWithTimeZone,

@@ -14,6 +14,7 @@ mod m20261207_000009_upload_field_settings;
 mod m20261207_000010_jobs;
 mod m20261207_000011_upload_sessions;
 mod m20261212_000007_session_ids_hashed;
+mod m20261214_000012_upload_checksums;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000009_upload_field_settings::Migration),
             Box::new(m20261207_000010_jobs::Migration),
             Box::new(m20261207_000011_upload_sessions::Migration),
+            Box::new(m20261214_000012_upload_checksums::Migration),
         ]
     }
 }

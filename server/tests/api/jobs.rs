@@ -5,6 +5,7 @@
 //! each job exactly once.
 use crate::helpers::{TestApp, decoded, field, refusal, spawn_app};
 use app::dto::Submitted;
+use dropbox_sandbox::{FaultKind, FaultSpec};
 use entity::{form_submission, job, rule_run};
 use reqwest::{Client, StatusCode};
 use sea_orm::{
@@ -177,13 +178,13 @@ async fn after_submit_runs_as_a_job_and_writes_its_file_once() {
 
 /// A published form "Scans" with a Text field `note` and a File upload field `scan` saving into
 /// `Scans/{note}` of data source `ds`; answers its id.
-async fn publish_scans_form(app: &TestApp, ds: i32) -> i32 {
+async fn publish_scans_form(app: &TestApp, ds: i32, on_conflict: &str) -> i32 {
     let mut with_upload = fields();
     with_upload.as_array_mut().unwrap().push(field(
         "scan",
         json!({ "FileUpload": { "save_to": { "DataSource": {
             "data_source_id": ds, "folder": "Scans/{note}", "name": "Original",
-            "on_conflict": "Fail",
+            "on_conflict": on_conflict,
         } } } }),
         false,
     ));
@@ -224,7 +225,7 @@ async fn uploaded_files_are_sent_on_as_they_arrive_and_committed_by_the_job() {
     let app = spawn_app().await;
     app.sign_in_as_admin().await;
     let ds = app.connected_data_source("Intake").await;
-    let id = publish_scans_form(&app, ds).await;
+    let id = publish_scans_form(&app, ds, "Fail").await;
     let uma = app.signed_in_browser("uma", &[Role::User]).await;
 
     let token = upload_scan(&app, &uma, id, b"%PDF-1.4 page").await;
@@ -265,7 +266,7 @@ async fn a_session_dropbox_no_longer_knows_is_sent_again_from_wharf() {
     let app = spawn_app().await;
     app.sign_in_as_admin().await;
     let ds = app.connected_data_source("Intake").await;
-    let id = publish_scans_form(&app, ds).await;
+    let id = publish_scans_form(&app, ds, "Fail").await;
     let uma = app.signed_in_browser("uma", &[Role::User]).await;
     let token = upload_scan(&app, &uma, id, b"%PDF-1.4 expired").await;
     // As if Dropbox had let the session expire: it names a session Dropbox never opened.
@@ -290,6 +291,86 @@ async fn a_session_dropbox_no_longer_knows_is_sent_again_from_wharf() {
         Some(&b"%PDF-1.4 expired"[..])
     );
     assert_eq!(app.dropbox_calls("files/upload"), 1);
+}
+
+#[tokio::test]
+async fn an_upload_whose_session_failed_is_hashed_here_and_sent_from_wharf() {
+    let app = spawn_app().await;
+    app.sign_in_as_admin().await;
+    let ds = app.connected_data_source("Intake").await;
+    let id = publish_scans_form(&app, ds, "Fail").await;
+    let uma = app.signed_in_browser("uma", &[Role::User]).await;
+    // The session that was to carry (and hash) the file cannot start.
+    app.sandbox().add_fault(FaultSpec::new(
+        "files/upload_session/start",
+        FaultKind::Status {
+            status: 400,
+            retry_after: None,
+        },
+    ));
+    let content = b"%PDF-1.4 no session";
+    let token = upload_scan(&app, &uma, id, content).await;
+    let row = entity::form_upload::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.dropbox_session, None);
+    // Still checked: hashed from the staged copy instead.
+    assert_eq!(
+        row.checksum,
+        format!("dropbox:{}", dropbox::content_hash(content))
+    );
+
+    let values = json!({ "note": { "Text": "ACME" }, "scan": { "UploadTokens": [token] } });
+    let submitted: Submitted = decoded(app.submit(&uma, id, values).await).await;
+    let writes = app.writes_settled(&uma, submitted.id).await;
+    assert_eq!(writes.state, WritesState::Done, "{writes:?}");
+    assert_eq!(
+        app.content("/Scans/ACME/page.pdf").await.as_deref(),
+        Some(&content[..])
+    );
+    assert_eq!(app.dropbox_calls("files/upload"), 1);
+}
+
+#[tokio::test]
+async fn an_upload_sent_ahead_to_a_taken_name_gets_a_number_from_dropbox() {
+    let app = spawn_app().await;
+    app.sign_in_as_admin().await;
+    let ds = app.connected_data_source("Intake").await;
+    let id = publish_scans_form(&app, ds, "Autorename").await;
+    let uma = app.signed_in_browser("uma", &[Role::User]).await;
+    app.seed_file("/Scans/ACME/page.pdf", b"someone else's")
+        .await;
+    app.seed_file("/Scans/ACME/page (1).pdf", b"and another")
+        .await;
+    let token = upload_scan(&app, &uma, id, b"%PDF-1.4 ours").await;
+
+    let values = json!({ "note": { "Text": "ACME" }, "scan": { "UploadTokens": [token] } });
+    let submitted: Submitted = decoded(app.submit(&uma, id, values).await).await;
+    let writes = app.writes_settled(&uma, submitted.id).await;
+
+    assert_eq!(writes.state, WritesState::Done, "{writes:?}");
+    assert_eq!(
+        app.content("/Scans/ACME/page (2).pdf").await.as_deref(),
+        Some(&b"%PDF-1.4 ours"[..])
+    );
+    assert_eq!(
+        app.content("/Scans/ACME/page.pdf").await.as_deref(),
+        Some(&b"someone else's"[..])
+    );
+    // Dropbox numbered it while committing the session: one commit, no lookups of free names.
+    assert_eq!(app.dropbox_calls("files/upload_session/finish"), 1);
+    assert_eq!(app.dropbox_calls("files/upload"), 0);
+    assert_eq!(app.dropbox_calls("files/get_metadata"), 0);
+    let listed = app.submissions(id).await.submissions.rows.remove(0);
+    match &listed.values["scan"] {
+        FieldValue::Uploads(files) => {
+            let saved = files[0].saved.as_ref().expect("saved");
+            assert_eq!(saved.path, "Scans/ACME/page (2).pdf");
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[tokio::test]
@@ -372,7 +453,6 @@ async fn a_write_that_fails_needs_attention_until_a_designer_retries() {
 
 #[tokio::test]
 async fn a_dropbox_outage_is_retried_and_one_copy_is_written() {
-    use dropbox_sandbox::{FaultKind, FaultSpec};
     let app = spawn_app().await;
     app.sign_in_as_admin().await;
     let ds = app.connected_data_source("Intake").await;
@@ -649,7 +729,6 @@ async fn racing_claims_on_two_connections_take_each_job_once() {
 
 #[tokio::test]
 async fn shutting_down_lets_the_running_job_finish_its_write() {
-    use dropbox_sandbox::{FaultKind, FaultSpec};
     let mut app = spawn_app().await;
     app.sign_in_as_admin().await;
     let ds = app.connected_data_source("Intake").await;

@@ -15,7 +15,6 @@ use sea_orm::{
     QueryFilter,
 };
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use std::time::Duration;
 use time::OffsetDateTime;
 use wharf_types::Role;
@@ -134,7 +133,10 @@ async fn a_big_upload_streams_to_disk_and_the_right_people_download_exactly_its_
     assert_eq!(receipt.size, len);
     let stored = row(&app, &receipt.token).await;
     let expected = pattern_bytes(len);
-    assert_eq!(stored.sha256, hex::encode(Sha256::digest(&expected)));
+    assert_eq!(
+        stored.checksum,
+        format!("dropbox:{}", dropbox::content_hash(&expected))
+    );
     assert_eq!(stored.size as u64, len);
     assert_eq!(stored.content_type, "application/pdf");
     assert_eq!(stored.uploaded_by, Some(user_id(&app, "uma").await));

@@ -4,7 +4,7 @@ use super::DropboxConnector;
 use super::files::{FilesError, Source};
 use crate::confine::{self, PathRefused};
 use crate::rules::{
-    Content, Deleted, FileMode, ItemWriter, Locator, MAX_COUNTED_ENTRIES, WriteError, extension_of,
+    Content, Deleted, FileMode, ItemWriter, Locator, MAX_COUNTED_ENTRIES, WriteError,
     is_autorenamed,
 };
 use crate::uploads;
@@ -16,11 +16,6 @@ use futures::{StreamExt, TryStreamExt};
 use std::path::{Path, PathBuf};
 use wharf_types::FileEntry as Entry;
 use wharf_types::rules::OnConflict;
-
-/// How many numbered names autorename tries when others take them while it writes.
-const AUTORENAME_ATTEMPTS: u32 = 3;
-/// The highest number autorename gives (`name (n).ext`).
-const MAX_AUTORENAME: u32 = 1000;
 
 /// The connector plus where Wharf keeps uploaded files (content for Create / Update item).
 pub struct DropboxWriter {
@@ -66,21 +61,25 @@ impl DropboxWriter {
     }
 
     /// Writes `content` at `dropbox_path` in `mode`: a server-side copy for a copy within the same
-    /// account, else streamed.
+    /// account, else streamed. With `autorename` (only with `WriteMode::Add`) Dropbox gives a taken
+    /// name a number itself.
     async fn put(
         &self,
         source: &Source,
         data_source_id: i32,
         dropbox_path: &str,
         content: &Content,
-        mode: WriteMode,
+        (mode, autorename): (WriteMode, bool),
     ) -> Result<Metadata, WriteError> {
         if let (Content::Copy(choice), WriteMode::Add) = (content, &mode)
             && choice.data_source_id == data_source_id
         {
             let from = source.resolve(&choice.path)?;
             source.allow_file(&from)?;
-            return Ok(source.client.copy_with(&from, dropbox_path, false).await?);
+            return Ok(source
+                .client
+                .copy_with(&from, dropbox_path, autorename)
+                .await?);
         }
         // A file sent on to Dropbox while it was uploaded to Wharf only needs committing; a session
         // Dropbox no longer knows (expired, or used by an attempt whose answer was lost) is sent again.
@@ -90,7 +89,7 @@ impl DropboxWriter {
         {
             match source
                 .client
-                .commit_upload(&sent.pending, dropbox_path, mode.clone())
+                .commit_upload(&sent.pending, dropbox_path, mode.clone(), autorename)
                 .await
             {
                 Err(DropboxError::UploadSession(detail)) => {
@@ -101,28 +100,11 @@ impl DropboxWriter {
         }
         let stream = self.open(content).await?;
         Ok(Metadata::File(
-            source.client.upload(dropbox_path, mode, stream).await?,
+            source
+                .client
+                .upload_with(dropbox_path, mode, autorename, stream)
+                .await?,
         ))
-    }
-
-    /// The first of `dropbox_path`, `name (1).ext`, `name (2).ext`, … nothing holds.
-    async fn free_path(&self, source: &Source, dropbox_path: &str) -> Result<String, WriteError> {
-        let (parent, name) = dropbox_path.rsplit_once('/').unwrap_or(("", dropbox_path));
-        let ext = extension_of(name);
-        let stem = &name[..name.len() - ext.len()];
-        for n in 0..=MAX_AUTORENAME {
-            let candidate = if n == 0 {
-                dropbox_path.to_owned()
-            } else {
-                format!("{parent}/{stem} ({n}){ext}")
-            };
-            match source.client.get_metadata(&candidate).await {
-                Err(DropboxError::NotFound(_)) => return Ok(candidate),
-                Err(e) => return Err(e.into()),
-                Ok(_) => {}
-            }
-        }
-        Err(WriteError::Taken(relative(source, dropbox_path)))
     }
 
     /// The item at a Dropbox path as callers may see it, or `None`.
@@ -195,54 +177,15 @@ impl ItemWriter for DropboxWriter {
         let dropbox_path = source.resolve(path)?;
         below_root(&source, &dropbox_path)?;
         source.allow_file(&dropbox_path)?;
-        let written = match mode {
-            FileMode::Autorename => {
-                // Someone may take the free name while this writes: try the next one.
-                let mut attempt = 0;
-                loop {
-                    attempt += 1;
-                    let target = self.free_path(&source, &dropbox_path).await?;
-                    match self
-                        .put(&source, data_source_id, &target, content, WriteMode::Add)
-                        .await
-                    {
-                        Err(WriteError::Files(FilesError::Dropbox(DropboxError::Conflict(_))))
-                            if attempt < AUTORENAME_ATTEMPTS => {}
-                        other => break other,
-                    }
-                }
-            }
-            FileMode::Add => {
-                self.put(
-                    &source,
-                    data_source_id,
-                    &dropbox_path,
-                    content,
-                    WriteMode::Add,
-                )
-                .await
-            }
-            FileMode::Overwrite => {
-                self.put(
-                    &source,
-                    data_source_id,
-                    &dropbox_path,
-                    content,
-                    WriteMode::Overwrite,
-                )
-                .await
-            }
-            FileMode::Update(rev) => {
-                self.put(
-                    &source,
-                    data_source_id,
-                    &dropbox_path,
-                    content,
-                    WriteMode::Update(rev.clone()),
-                )
-                .await
-            }
+        let how = match mode {
+            FileMode::Autorename => (WriteMode::Add, true),
+            FileMode::Add => (WriteMode::Add, false),
+            FileMode::Overwrite => (WriteMode::Overwrite, false),
+            FileMode::Update(rev) => (WriteMode::Update(rev.clone()), false),
         };
+        let written = self
+            .put(&source, data_source_id, &dropbox_path, content, how)
+            .await;
         match written {
             Ok(m) => Ok(source.checked(&m)?),
             Err(WriteError::Files(FilesError::Dropbox(DropboxError::Conflict(_)))) => {

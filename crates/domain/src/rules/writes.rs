@@ -48,7 +48,7 @@ pub enum Content {
 pub enum FileMode {
     /// Fails with [`WriteError::Taken`].
     Add,
-    /// Written as `name (1).ext` (the first free number).
+    /// Written as `name (1).ext`, the first free number (Dropbox's autorename picks it).
     Autorename,
     Overwrite,
     /// Replaces the content only while `rev` is still the file's revision
