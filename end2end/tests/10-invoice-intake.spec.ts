@@ -320,10 +320,18 @@ test("a submission whose file cannot be saved needs attention, and Retry finishe
   const writes = page.getByTestId("writes");
   await expect(writes).toHaveAttribute("data-state", "needs-attention", { timeout: 120_000 });
   await expect(writes.getByTestId("writes-state")).toHaveText("Needs attention");
-  await expect(writes.getByTestId("writes-error")).not.toBeEmpty();
-  await expect(writes.getByTestId("write-steps").locator('li[data-state="failed"]')).toHaveCount(1);
+  const failed = writes.getByTestId("write-steps").locator('li[data-state="failed"]');
+  await expect(failed).toHaveCount(1);
+  await expect(failed.locator(".write-step-message")).toContainText("already");
+  // The failed step says why, once; the panel says the submission is kept and who can retry.
+  await expect(writes.getByTestId("writes-error")).toHaveCount(0);
+  await expect(writes.getByTestId("writes-kept")).toContainText("A form designer can retry");
   await screenshot(page, "intake-needs-attention-1280");
   await expectAccessible(page, "writes that need attention");
+  await page.setViewportSize(PHONE);
+  await expectNothingCutOff(page, "writes that need attention");
+  await screenshot(page, "intake-needs-attention-390");
+  await page.setViewportSize(DESKTOP);
 
   await page.goto(`/forms/${formId}/submissions`);
   await hydrated(page);

@@ -101,6 +101,10 @@ pub(super) fn follow_writes(
     });
 }
 
+/// Said when the writes stopped: what was entered is not lost, and who can finish the writes.
+const KEPT: &str =
+    "Your submission is kept. A form designer can retry these writes from the form's submissions.";
+
 /// After Submit, while the submission's writes run: the state (live), each step, what the After
 /// submit rules said, and why it needs attention when it does.
 #[component]
@@ -133,11 +137,19 @@ pub(super) fn WritesPanel(submission_id: i32, writes: WritesProgress) -> impl In
                     <progress class="writes-progress" max=p.total value=p.done aria-label="Writes done"></progress>
                 })
             }}
-            {move || current().error.map(|e| {
-                let attention = state.get() == WritesState::NeedsAttention;
-                let text = if attention { e } else { format!("The last attempt failed: {e} It is tried again shortly.") };
-                view! { <p class=if attention { "form-error" } else { "muted" } data-testid="writes-error">{text}</p> }
-            })}
+            {move || {
+                let p = current();
+                let e = p.error?;
+                let attention = p.state == WritesState::NeedsAttention;
+                // The failed step below already says why: say instead what happens now.
+                let on_a_step = p.steps.iter().any(|s| s.state == StepState::Failed && s.message == e);
+                Some(if attention && on_a_step {
+                    view! { <p class="muted" data-testid="writes-kept">{KEPT}</p> }.into_any()
+                } else {
+                    let text = if attention { e } else { format!("The last attempt failed: {e} It is tried again shortly.") };
+                    view! { <p class=if attention { "form-error" } else { "muted" } data-testid="writes-error">{text}</p> }.into_any()
+                })
+            }}
             {move || view! { <WriteSteps steps=current().steps/> }}
             {move || current().messages.into_iter().map(|m| view! {
                 <p class="rule-message" data-level=super::fill::level_key(m.level) data-testid="after-submit-message">{m.text}</p>

@@ -171,6 +171,17 @@ pub fn reset_peak(pid: u32) -> bool {
     std::fs::write(format!("/proc/{pid}/clear_refs"), "5").is_ok()
 }
 
+/// Writes dirty pages out and empties the page cache (when allowed: root), so that every round of a
+/// transfer starts from the same memory state. On this VM the kernel's reclaim makes page-cache
+/// writes slower the fuller the cache is: without this, later rounds of either side ran up to 2.5×
+/// slower than the first. Answers whether it could.
+pub fn settle_page_cache() -> bool {
+    let synced = std::process::Command::new("sync")
+        .status()
+        .is_ok_and(|s| s.success());
+    synced && std::fs::write("/proc/sys/vm/drop_caches", "3").is_ok()
+}
+
 /// User + system CPU seconds of a process (`/proc/<pid>/stat`, clock ticks of 1/100 s).
 pub fn cpu_secs(pid: u32) -> f64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
