@@ -9,5 +9,6 @@ pub mod guard;
 pub mod oauth_callback;
 pub mod security_headers;
 pub mod startup;
+pub mod static_files;
 pub mod telemetry;
 pub mod uploads;

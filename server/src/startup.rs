@@ -19,7 +19,7 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use sea_orm::DatabaseConnection;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -58,6 +58,7 @@ pub struct Application {
     router: Router,
     db: DatabaseConnection,
     data_dir: PathBuf,
+    pkg_dir: PathBuf,
     sandbox: Option<dropbox_sandbox::RunningSandbox>,
     /// Runs submissions' After submit writes; started by [`Application::run_until`].
     worker: domain::jobs::Worker,
@@ -112,6 +113,7 @@ impl Application {
             router,
             db,
             data_dir: settings.data_dir.clone(),
+            pkg_dir: pkg_dir(&settings.leptos),
             sandbox: dropbox.sandbox,
             worker,
         })
@@ -142,6 +144,7 @@ impl Application {
         // Unclaimed form uploads: once at start-up, then every hour.
         let upload_sweeper = tokio::spawn(sweep_stale_uploads(self.db.clone(), self.data_dir));
         let worker = self.worker.spawn();
+        compress_static_files(self.pkg_dir).await;
         let served = axum::serve(
             self.listener,
             self.router
@@ -233,6 +236,10 @@ pub fn router(ctx: ServerContext, jobs: domain::jobs::Jobs, settings: &Settings)
                 move || shell(options.clone())
             },
         )
+        .nest_service(
+            "/pkg",
+            crate::static_files::pkg_service(&pkg_dir(&leptos_options)),
+        )
         .fallback(leptos_axum::file_and_error_handler_with_context(
             provide_request_nonce,
             shell,
@@ -265,6 +272,31 @@ pub fn router(ctx: ServerContext, jobs: domain::jobs::Jobs, settings: &Settings)
         .layer(axum::middleware::from_fn(
             failures::forget_callers_request_id,
         ))
+}
+
+/// Removes compressed copies a new build made stale, before serving; then, in a release build,
+/// compresses what needs it in the background (`/healthz` and pages answer at once, the files go
+/// uncompressed meanwhile). See `static_files`.
+async fn compress_static_files(pkg_dir: PathBuf) {
+    let dir = pkg_dir.clone();
+    let removed =
+        tokio::task::spawn_blocking(move || crate::static_files::remove_stale(&dir)).await;
+    if let Ok(Err(e)) = removed {
+        tracing::debug!(dir = %pkg_dir.display(), "static files not checked: {e}");
+    }
+    if cfg!(debug_assertions) {
+        return;
+    }
+    tokio::task::spawn_blocking(move || match crate::static_files::precompress(&pkg_dir) {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(files = n, "static files compressed (brotli and gzip)"),
+        Err(e) => tracing::warn!(dir = %pkg_dir.display(), "static files not compressed: {e}"),
+    });
+}
+
+/// Where cargo-leptos puts the wasm, JavaScript and CSS (`<site_root>/<site_pkg_dir>`).
+pub fn pkg_dir(options: &LeptosOptions) -> PathBuf {
+    Path::new(&*options.site_root).join(&*options.site_pkg_dir)
 }
 
 /// `GET /healthz`: 200 when the database answers, 503 otherwise.

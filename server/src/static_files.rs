@@ -1,0 +1,232 @@
+//! `/pkg/*`: the wasm, JavaScript and CSS cargo-leptos builds. Served precompressed — brotli or gzip
+//! as the browser's `Accept-Encoding` allows, from `<file>.br` / `<file>.gz` written once beside each
+//! file ([`precompress`], by a release build's server at start-up, in the background) — instead of
+//! the whole 3 MB of wasm on every first visit. A debug build compresses nothing: `cargo leptos
+//! watch` rebuilds the wasm under a running server, which would then serve the old copies. The
+//! names carry no hash yet, so browsers must revalidate (`no-cache`): an unchanged file costs a `304`
+//! (its `Last-Modified`), never a stale app after an upgrade.
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// The files worth compressing (images and fonts are compressed already).
+const COMPRESSIBLE: [&str; 3] = ["wasm", "js", "css"];
+
+/// Serves `pkg_dir` (mount it at `/pkg`).
+pub fn pkg_service(pkg_dir: &Path) -> Router {
+    Router::new()
+        .fallback_service(
+            ServeDir::new(pkg_dir)
+                .precompressed_br()
+                .precompressed_gzip(),
+        )
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-cache"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::VARY,
+            HeaderValue::from_static("accept-encoding"),
+        ))
+}
+
+/// Removes compressed copies older than their file (a new build): they would be served in its
+/// place. Quick; run it before serving. Answers how many it removed.
+pub fn remove_stale(pkg_dir: &Path) -> std::io::Result<usize> {
+    let mut removed = 0;
+    for (path, target, _) in copies(pkg_dir)? {
+        if modified(&target).is_ok_and(|t| t < modified(&path).unwrap_or(t)) {
+            std::fs::remove_file(&target)?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
+/// Writes `<file>.br` and `<file>.gz` beside every wasm, js and css file of `pkg_dir` that has none
+/// or an older one (a new build), each to a temporary name first so that no half-written file is
+/// ever served. Answers how many files it compressed. Until it is done the files go uncompressed.
+pub fn precompress(pkg_dir: &Path) -> std::io::Result<usize> {
+    let mut done = 0;
+    for (path, target, compress) in copies(pkg_dir)? {
+        if modified(&target).is_ok_and(|t| t >= modified(&path).unwrap_or(t)) {
+            continue;
+        }
+        let temporary = with_suffix(&target, "partial");
+        compress(&path, &temporary)?;
+        std::fs::rename(&temporary, &target)?;
+        done += 1;
+    }
+    Ok(done)
+}
+
+/// Every compressible file of `pkg_dir` with each compressed copy it should have, and how to make it.
+fn copies(pkg_dir: &Path) -> std::io::Result<Vec<(PathBuf, PathBuf, Compressor)>> {
+    let mut all = Vec::new();
+    for entry in std::fs::read_dir(pkg_dir)? {
+        let path = entry?.path();
+        let compressible = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| COMPRESSIBLE.contains(&e));
+        if compressible && path.is_file() {
+            for (suffix, compress) in [("br", brotli as Compressor), ("gz", gzip)] {
+                all.push((path.clone(), with_suffix(&path, suffix), compress));
+            }
+        }
+    }
+    Ok(all)
+}
+
+type Compressor = fn(&Path, &Path) -> std::io::Result<()>;
+
+fn brotli(from: &Path, to: &Path) -> std::io::Result<()> {
+    let mut input = std::fs::File::open(from)?;
+    let mut output = std::fs::File::create(to)?;
+    // The best quality for what a release build ships (≈ 3 MB: seconds, once per build, for every
+    // visit after it); a debug build's wasm is many times larger and only for tests: quickly.
+    let large = std::fs::metadata(from)?.len() > 8 << 20;
+    let params = ::brotli::enc::BrotliEncoderParams {
+        quality: if large { 5 } else { 11 },
+        lgwin: 22,
+        ..Default::default()
+    };
+    ::brotli::BrotliCompress(&mut input, &mut output, &params)?;
+    Ok(())
+}
+
+fn gzip(from: &Path, to: &Path) -> std::io::Result<()> {
+    let mut input = std::fs::File::open(from)?;
+    let output = std::fs::File::create(to)?;
+    let mut encoder = flate2::write::GzEncoder::new(output, flate2::Compression::best());
+    std::io::copy(&mut input, &mut encoder)?;
+    encoder.finish()?;
+    Ok(())
+}
+
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".");
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+fn modified(path: &Path) -> std::io::Result<SystemTime> {
+    std::fs::metadata(path)?.modified()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use std::io::Read;
+    use tower::ServiceExt;
+
+    fn site() -> (tempfile::TempDir, Vec<u8>) {
+        let dir = tempfile::tempdir().unwrap();
+        let wasm: Vec<u8> = (0..200_000u32)
+            .flat_map(|i| (i % 97).to_le_bytes())
+            .collect();
+        std::fs::write(dir.path().join("wharf.wasm"), &wasm).unwrap();
+        std::fs::write(dir.path().join("logo.png"), b"\x89PNG already compressed").unwrap();
+        (dir, wasm)
+    }
+
+    async fn get(
+        dir: &Path,
+        path: &str,
+        accept: Option<&str>,
+        since: Option<&str>,
+    ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+        let mut request = Request::get(path);
+        if let Some(a) = accept {
+            request = request.header(header::ACCEPT_ENCODING, a);
+        }
+        if let Some(s) = since {
+            request = request.header(header::IF_MODIFIED_SINCE, s);
+        }
+        let response = pkg_service(dir)
+            .oneshot(request.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let (parts, body) = response.into_parts();
+        let bytes = axum::body::to_bytes(Body::new(body), usize::MAX)
+            .await
+            .unwrap();
+        (parts.status, parts.headers, bytes.to_vec())
+    }
+
+    #[tokio::test]
+    async fn files_go_out_compressed_as_the_browser_accepts_and_are_revalidated() {
+        let (dir, wasm) = site();
+        assert_eq!(
+            precompress(dir.path()).unwrap(),
+            2,
+            "wasm to .br and .gz, the png left alone"
+        );
+        assert!(!dir.path().join("logo.png.br").exists());
+
+        let (status, headers, body) =
+            get(dir.path(), "/wharf.wasm", Some("gzip, deflate, br"), None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(headers[header::CONTENT_ENCODING], "br");
+        assert_eq!(headers[header::CONTENT_TYPE], "application/wasm");
+        assert_eq!(headers[header::CACHE_CONTROL], "no-cache");
+        assert_eq!(headers[header::VARY], "accept-encoding");
+        assert!(
+            body.len() < wasm.len() / 4,
+            "{} of {}",
+            body.len(),
+            wasm.len()
+        );
+        let mut unpacked = Vec::new();
+        ::brotli::Decompressor::new(&body[..], 4096)
+            .read_to_end(&mut unpacked)
+            .unwrap();
+        assert_eq!(unpacked, wasm);
+
+        let (_, headers, body) = get(dir.path(), "/wharf.wasm", Some("gzip"), None).await;
+        assert_eq!(headers[header::CONTENT_ENCODING], "gzip");
+        let mut unpacked = Vec::new();
+        flate2::read::GzDecoder::new(&body[..])
+            .read_to_end(&mut unpacked)
+            .unwrap();
+        assert_eq!(unpacked, wasm);
+
+        let (_, headers, body) = get(dir.path(), "/wharf.wasm", None, None).await;
+        assert!(headers.get(header::CONTENT_ENCODING).is_none());
+        assert_eq!(body, wasm);
+
+        // An unchanged file is not sent again.
+        let since = headers[header::LAST_MODIFIED].to_str().unwrap().to_owned();
+        let (status, _, body) = get(dir.path(), "/wharf.wasm", Some("br"), Some(&since)).await;
+        assert_eq!(status, StatusCode::NOT_MODIFIED);
+        assert!(body.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_new_build_is_compressed_again_and_an_unchanged_one_is_not() {
+        let (dir, _) = site();
+        precompress(dir.path()).unwrap();
+        assert_eq!(precompress(dir.path()).unwrap(), 0);
+        // A rebuilt file (newer than its compressed copies) is compressed again.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(dir.path().join("wharf.wasm"), b"a new build").unwrap();
+        // Until it is compressed again the old copies are not served in its place.
+        assert_eq!(remove_stale(dir.path()).unwrap(), 2);
+        let (_, headers, body) = get(dir.path(), "/wharf.wasm", Some("br, gzip"), None).await;
+        assert!(headers.get(header::CONTENT_ENCODING).is_none());
+        assert_eq!(body, b"a new build");
+        assert_eq!(precompress(dir.path()).unwrap(), 2);
+        let (_, _, body) = get(dir.path(), "/wharf.wasm", Some("gzip"), None).await;
+        let mut unpacked = Vec::new();
+        flate2::read::GzDecoder::new(&body[..])
+            .read_to_end(&mut unpacked)
+            .unwrap();
+        assert_eq!(unpacked, b"a new build");
+    }
+}
