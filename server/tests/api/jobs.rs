@@ -178,6 +178,78 @@ async fn after_submit_runs_as_a_job_and_writes_its_file_once() {
 
 /// A published form "Scans" with a Text field `note` and a File upload field `scan` saving into
 /// `Scans/{note}` of data source `ds`; answers its id.
+/// An app with a connected data source (Intake), the Scans form whose `scan` File upload field saves
+/// to `Scans/{note}` there with `on_conflict`, and uma signed in to fill it in.
+struct Scans {
+    app: TestApp,
+    ds: i32,
+    form: i32,
+    uma: Client,
+}
+
+impl Scans {
+    async fn new(on_conflict: &str) -> Self {
+        let app = spawn_app().await;
+        app.sign_in_as_admin().await;
+        let ds = app.connected_data_source("Intake").await;
+        let form = publish_scans_form(&app, ds, on_conflict).await;
+        let uma = app.signed_in_browser("uma", &[Role::User]).await;
+        Self { app, ds, form, uma }
+    }
+
+    /// Uploads `content` as `page.pdf`; answers the receipt's token.
+    async fn upload(&self, content: &'static [u8]) -> String {
+        let uploaded = self
+            .uma
+            .post(format!(
+                "{}{}",
+                self.app.address,
+                app::urls::upload(self.form, "scan", "page.pdf")
+            ))
+            .header("Content-Type", "application/pdf")
+            .body(content)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(uploaded.status(), StatusCode::OK);
+        let receipt: wharf_types::forms::UploadReceipt = uploaded.json().await.unwrap();
+        receipt.token
+    }
+
+    /// The only upload's row.
+    async fn upload_row(&self) -> entity::form_upload::Model {
+        entity::form_upload::Entity::find()
+            .one(&self.app.db)
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
+    /// Submits note ACME with upload `token`; answers what Submit said and the writes once settled.
+    async fn submit(&self, token: &str) -> (Submitted, WritesProgress) {
+        let values = json!({ "note": { "Text": "ACME" }, "scan": { "UploadTokens": [token] } });
+        let submitted: Submitted =
+            decoded(self.app.submit(&self.uma, self.form, values).await).await;
+        let writes = self.app.writes_settled(&self.uma, submitted.id).await;
+        (submitted, writes)
+    }
+
+    /// Where the first submission's file was saved, as stored with it.
+    async fn saved(&self) -> wharf_types::forms::FileChoice {
+        let listed = self
+            .app
+            .submissions(self.form)
+            .await
+            .submissions
+            .rows
+            .remove(0);
+        match &listed.values["scan"] {
+            FieldValue::Uploads(files) => files[0].saved.clone().expect("saved"),
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
 async fn publish_scans_form(app: &TestApp, ds: i32, on_conflict: &str) -> i32 {
     let mut with_upload = fields();
     with_upload.as_array_mut().unwrap().push(field(
@@ -202,43 +274,18 @@ async fn publish_scans_form(app: &TestApp, ds: i32, on_conflict: &str) -> i32 {
     id
 }
 
-/// Uploads `content` as `page.pdf` into the Scans form's `scan` field; answers the receipt's token.
-async fn upload_scan(app: &TestApp, person: &Client, form: i32, content: &'static [u8]) -> String {
-    let uploaded = person
-        .post(format!(
-            "{}{}",
-            app.address,
-            app::urls::upload(form, "scan", "page.pdf")
-        ))
-        .header("Content-Type", "application/pdf")
-        .body(content)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(uploaded.status(), StatusCode::OK);
-    let receipt: wharf_types::forms::UploadReceipt = uploaded.json().await.unwrap();
-    receipt.token
-}
-
 #[tokio::test]
 async fn uploaded_files_are_sent_on_as_they_arrive_and_committed_by_the_job() {
-    let app = spawn_app().await;
-    app.sign_in_as_admin().await;
-    let ds = app.connected_data_source("Intake").await;
-    let id = publish_scans_form(&app, ds, "Fail").await;
-    let uma = app.signed_in_browser("uma", &[Role::User]).await;
-
-    let token = upload_scan(&app, &uma, id, b"%PDF-1.4 page").await;
+    let scans = Scans::new("Fail").await;
+    let app = &scans.app;
+    let token = scans.upload(b"%PDF-1.4 page").await;
     // Already on its way to Dropbox (an open session), not yet a file there.
     assert_eq!(app.dropbox_calls("files/upload_session/start"), 1);
     assert_eq!(app.dropbox_calls("files/upload_session/finish"), 0);
 
-    let values = json!({ "note": { "Text": "ACME" }, "scan": { "UploadTokens": [token] } });
-    let submitted: Submitted = decoded(app.submit(&uma, id, values).await).await;
+    let (submitted, writes) = scans.submit(&token).await;
     let queued = submitted.writes.expect("queued");
     assert_eq!((queued.state, queued.total), (WritesState::Queued, 1));
-    let writes = app.writes_settled(&uma, submitted.id).await;
-
     assert_eq!(writes.state, WritesState::Done, "{writes:?}");
     assert_eq!((writes.done, writes.total), (1, 1), "{writes:?}");
     assert_eq!(
@@ -250,40 +297,27 @@ async fn uploaded_files_are_sent_on_as_they_arrive_and_committed_by_the_job() {
     assert_eq!(app.dropbox_calls("files/upload"), 0);
     assert_eq!(app.dropbox_calls("files/upload_session/start"), 1);
     // Where the file went is stored with the submission.
-    let listed = app.submissions(id).await.submissions.rows.remove(0);
-    match &listed.values["scan"] {
-        FieldValue::Uploads(files) => {
-            let saved = files[0].saved.as_ref().expect("saved");
-            assert_eq!(saved.data_source_id, ds);
-            assert_eq!(saved.path, "Scans/ACME/page.pdf");
-        }
-        other => panic!("{other:?}"),
-    }
+    let saved = scans.saved().await;
+    assert_eq!(
+        (saved.data_source_id, saved.path.as_str()),
+        (scans.ds, "Scans/ACME/page.pdf")
+    );
 }
 
 #[tokio::test]
 async fn a_session_dropbox_no_longer_knows_is_sent_again_from_wharf() {
-    let app = spawn_app().await;
-    app.sign_in_as_admin().await;
-    let ds = app.connected_data_source("Intake").await;
-    let id = publish_scans_form(&app, ds, "Fail").await;
-    let uma = app.signed_in_browser("uma", &[Role::User]).await;
-    let token = upload_scan(&app, &uma, id, b"%PDF-1.4 expired").await;
+    let scans = Scans::new("Fail").await;
+    let app = &scans.app;
+    let token = scans.upload(b"%PDF-1.4 expired").await;
     // As if Dropbox had let the session expire: it names a session Dropbox never opened.
-    let row = entity::form_upload::Entity::find()
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let row = scans.upload_row().await;
     let mut sent: Value = serde_json::from_str(row.dropbox_session.as_deref().unwrap()).unwrap();
     sent["pending"]["session_id"] = json!("pid_upload_session:expired");
     let mut active: entity::form_upload::ActiveModel = row.into();
     active.dropbox_session = Set(Some(sent.to_string()));
     active.update(&app.db).await.unwrap();
 
-    let values = json!({ "note": { "Text": "ACME" }, "scan": { "UploadTokens": [token] } });
-    let submitted: Submitted = decoded(app.submit(&uma, id, values).await).await;
-    let writes = app.writes_settled(&uma, submitted.id).await;
+    let (_, writes) = scans.submit(&token).await;
 
     assert_eq!(writes.state, WritesState::Done, "{writes:?}");
     assert_eq!(
@@ -295,11 +329,8 @@ async fn a_session_dropbox_no_longer_knows_is_sent_again_from_wharf() {
 
 #[tokio::test]
 async fn an_upload_whose_session_failed_is_hashed_here_and_sent_from_wharf() {
-    let app = spawn_app().await;
-    app.sign_in_as_admin().await;
-    let ds = app.connected_data_source("Intake").await;
-    let id = publish_scans_form(&app, ds, "Fail").await;
-    let uma = app.signed_in_browser("uma", &[Role::User]).await;
+    let scans = Scans::new("Fail").await;
+    let app = &scans.app;
     // The session that was to carry (and hash) the file cannot start.
     app.sandbox().add_fault(FaultSpec::new(
         "files/upload_session/start",
@@ -309,12 +340,8 @@ async fn an_upload_whose_session_failed_is_hashed_here_and_sent_from_wharf() {
         },
     ));
     let content = b"%PDF-1.4 no session";
-    let token = upload_scan(&app, &uma, id, content).await;
-    let row = entity::form_upload::Entity::find()
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let token = scans.upload(content).await;
+    let row = scans.upload_row().await;
     assert_eq!(row.dropbox_session, None);
     // Still checked: hashed from the staged copy instead.
     assert_eq!(
@@ -322,9 +349,8 @@ async fn an_upload_whose_session_failed_is_hashed_here_and_sent_from_wharf() {
         format!("dropbox:{}", dropbox::content_hash(content))
     );
 
-    let values = json!({ "note": { "Text": "ACME" }, "scan": { "UploadTokens": [token] } });
-    let submitted: Submitted = decoded(app.submit(&uma, id, values).await).await;
-    let writes = app.writes_settled(&uma, submitted.id).await;
+    let (_, writes) = scans.submit(&token).await;
+
     assert_eq!(writes.state, WritesState::Done, "{writes:?}");
     assert_eq!(
         app.content("/Scans/ACME/page.pdf").await.as_deref(),
@@ -335,20 +361,15 @@ async fn an_upload_whose_session_failed_is_hashed_here_and_sent_from_wharf() {
 
 #[tokio::test]
 async fn an_upload_sent_ahead_to_a_taken_name_gets_a_number_from_dropbox() {
-    let app = spawn_app().await;
-    app.sign_in_as_admin().await;
-    let ds = app.connected_data_source("Intake").await;
-    let id = publish_scans_form(&app, ds, "Autorename").await;
-    let uma = app.signed_in_browser("uma", &[Role::User]).await;
+    let scans = Scans::new("Autorename").await;
+    let app = &scans.app;
     app.seed_file("/Scans/ACME/page.pdf", b"someone else's")
         .await;
     app.seed_file("/Scans/ACME/page (1).pdf", b"and another")
         .await;
-    let token = upload_scan(&app, &uma, id, b"%PDF-1.4 ours").await;
+    let token = scans.upload(b"%PDF-1.4 ours").await;
 
-    let values = json!({ "note": { "Text": "ACME" }, "scan": { "UploadTokens": [token] } });
-    let submitted: Submitted = decoded(app.submit(&uma, id, values).await).await;
-    let writes = app.writes_settled(&uma, submitted.id).await;
+    let (_, writes) = scans.submit(&token).await;
 
     assert_eq!(writes.state, WritesState::Done, "{writes:?}");
     assert_eq!(
@@ -363,14 +384,7 @@ async fn an_upload_sent_ahead_to_a_taken_name_gets_a_number_from_dropbox() {
     assert_eq!(app.dropbox_calls("files/upload_session/finish"), 1);
     assert_eq!(app.dropbox_calls("files/upload"), 0);
     assert_eq!(app.dropbox_calls("files/get_metadata"), 0);
-    let listed = app.submissions(id).await.submissions.rows.remove(0);
-    match &listed.values["scan"] {
-        FieldValue::Uploads(files) => {
-            let saved = files[0].saved.as_ref().expect("saved");
-            assert_eq!(saved.path, "Scans/ACME/page (2).pdf");
-        }
-        other => panic!("{other:?}"),
-    }
+    assert_eq!(scans.saved().await.path, "Scans/ACME/page (2).pdf");
 }
 
 #[tokio::test]
