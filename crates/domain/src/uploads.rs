@@ -233,10 +233,10 @@ pub async fn store<E: std::fmt::Display>(
 
 /// [`store`] within `limits`. The form must be published and `field` a visible, enabled File upload
 /// field of the published version. The body is written to a `.partial-` file while its checksum is
-/// computed (by the upload session when it is sent ahead); past the file limit it stops with [`UploadError::TooLarge`], past what the person's
-/// unclaimed uploads leave room for with [`UploadError::TooManyPending`] (checked again just before
-/// recording, so uploads running side by side overshoot by at most what they add between the two
-/// checks). Only a complete file is renamed into place and recorded. Whatever goes wrong — including
+/// computed (by the upload session when it is sent ahead); past the file limit it stops with
+/// [`UploadError::TooLarge`], past what the person's unclaimed uploads leave room for with
+/// [`UploadError::TooManyPending`] (checked again just before recording, so uploads running side by
+/// side overshoot by at most what they add between the two checks). Only a complete file is renamed into place and recorded. Whatever goes wrong — including
 /// the caller dropping this future because the person went away — nothing is left behind.
 #[allow(clippy::too_many_arguments)]
 pub async fn store_limited<E: std::fmt::Display>(
