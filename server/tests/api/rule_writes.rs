@@ -616,6 +616,73 @@ async fn update_item_renames_moves_replaces_content_and_ignores_blank_parts() {
 }
 
 #[tokio::test]
+async fn an_update_whose_new_name_is_taken_writes_nothing_not_even_the_new_content() {
+    let (app, ds) = world().await;
+    let draft = app.seed_file(&format!("/{ROOT}/draft.txt"), b"draft").await;
+    let notes = app.seed_file(&format!("/{ROOT}/notes.txt"), b"notes").await;
+    app.seed_file(&format!("/{ROOT}/final.txt"), b"someone else's")
+        .await;
+    let rules = json!([on(
+        "sign",
+        "r1",
+        update(
+            ds,
+            chosen(),
+            "{notes}",
+            "",
+            text("signed"),
+            true,
+            true,
+            "Fail"
+        )
+    )]);
+    let form = publish(&app, ds, &["sign"], rules).await;
+    let sign = |name: &str, picked: Value| json!({ "notes": { "Text": name }, "picked": { "Files": picked } });
+    let unchanged = || async {
+        assert_eq!(
+            names(&app, ds, ROOT).await,
+            ["draft.txt", "final.txt", "notes.txt"]
+        );
+        for (name, was) in [("draft", "draft"), ("notes", "notes")] {
+            let now = content(&app, &format!("/{ROOT}/{name}.txt")).await.unwrap();
+            assert_eq!(now, was.as_bytes(), "{name}.txt kept its content");
+        }
+    };
+
+    // Taken in Dropbox: the content is not replaced ahead of a rename that cannot happen.
+    let taken = press(
+        &app,
+        &app.client,
+        form,
+        "sign",
+        sign("final.txt", picked(ds, &draft)),
+    )
+    .await;
+    assert_eq!(
+        errors(&taken),
+        [format!(
+            "“{ROOT}/final.txt” already exists in the data source."
+        )]
+    );
+    unchanged().await;
+
+    // Two chosen files would both take the new name: neither is touched.
+    let mut both = picked(ds, &draft);
+    both.as_array_mut()
+        .unwrap()
+        .extend(picked(ds, &notes).as_array().unwrap().clone());
+    let twice = press(&app, &app.client, form, "sign", sign("signed.txt", both)).await;
+    assert_eq!(
+        errors(&twice),
+        [format!(
+            "More than one chosen file would become “{ROOT}/signed.txt”: give each its own \
+             name, or choose Add a number when the name exists."
+        )]
+    );
+    unchanged().await;
+}
+
+#[tokio::test]
 async fn a_file_changed_since_it_was_chosen_is_neither_updated_nor_deleted() {
     let (app, ds) = world().await;
     let seen = app

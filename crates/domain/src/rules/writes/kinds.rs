@@ -261,15 +261,21 @@ async fn targets<C: ConnectionTrait>(
         match looked {
             Ok(Some((entry, chosen_rev))) => found.push(Ok(Target { entry, chosen_rev })),
             Ok(None) => return Ok(Err(WriteEnd::of(WriteError::Missing(at))?)),
-            Err(e) => {
-                if let (Some(_), Some(retry)) = (writes.env.ledger, e.retry_later()) {
-                    return Err(RulesError::RetryLater(retry));
-                }
-                return Ok(Err(WriteEnd::of(e)?));
-            }
+            Err(e) => return ended_by(writes, e).map(Err),
         }
     }
     Ok(Ok(found))
+}
+
+/// How a rule ends on a failed look-up: in a job, a transient failure is tried again later.
+fn ended_by<C: ConnectionTrait>(
+    writes: &Writes<'_, C>,
+    e: WriteError,
+) -> Result<WriteEnd, RulesError> {
+    if let (Some(_), Some(retry)) = (writes.env.ledger, e.retry_later()) {
+        return Err(RulesError::RetryLater(retry));
+    }
+    WriteEnd::of(e)
 }
 
 /// Whether a chosen file changed since the person chose it.
@@ -343,6 +349,7 @@ async fn update_writes<C: ConnectionTrait>(
     update: &UpdateItem,
     ctx: &RuleContext<'_>,
 ) -> Result<WriteEnd, RulesError> {
+    let ds = writes.data_source_id;
     let found = match targets(writes, form, ctx, &update.target).await? {
         Ok(found) => found,
         Err(end) => return Ok(end),
@@ -396,16 +403,43 @@ async fn update_writes<C: ConnectionTrait>(
         Ok(r) => r,
         Err(sentence) => return Ok(WriteEnd::Refused(sentence)),
     };
-    let mut first = None;
+    // Everything that can be known before writing is checked before the first write: a folder
+    // given content or a new name already taken must not leave an earlier file (or this one's
+    // content) changed and the rest not.
+    let autorename = update.on_conflict == OnConflict::Autorename;
+    let mut planned: Vec<(Target, String)> = Vec::with_capacity(found.len());
     for t in found {
-        let mut entry = t.entry;
-        if let Some(content) = &content {
-            if entry.is_folder {
+        if content.is_some() && t.entry.is_folder {
+            return Ok(WriteEnd::Failed(format!(
+                "“/{}” is a folder: only a file's content can be replaced.",
+                t.entry.path
+            )));
+        }
+        let name = rename.clone().unwrap_or_else(|| t.entry.name.clone());
+        let folder = move_to.as_deref().map_or_else(
+            || parent_of(&t.entry.path).to_owned(),
+            |f| f.trim().trim_matches('/').to_owned(),
+        );
+        let to = content::join(&folder, &name);
+        if !autorename && !same_path(&to, &t.entry.path) {
+            if planned.iter().any(|(_, other)| same_path(other, &to)) {
                 return Ok(WriteEnd::Failed(format!(
-                    "“/{}” is a folder: only a file's content can be replaced.",
-                    entry.path
+                    "More than one chosen file would become “{to}”: give each its own name, \
+                     or choose Add a number when the name exists."
                 )));
             }
+            match writes.writer.lookup(ds, Locator::Path(&to)).await {
+                Ok(Some(e)) if e.id != t.entry.id => return WriteEnd::of(WriteError::Taken(to)),
+                Ok(_) => {}
+                Err(e) => return ended_by(writes, e),
+            }
+        }
+        planned.push((t, to));
+    }
+    let mut first = None;
+    for (t, to) in planned {
+        let mut entry = t.entry;
+        if let Some(content) = &content {
             // The rev the person saw (or, unchecked, the one just looked up) guards the write.
             let mode = match (&t.chosen_rev, &entry.rev) {
                 (Some(rev), _) if update.check_rev => FileMode::Update(rev.clone()),
@@ -425,12 +459,6 @@ async fn update_writes<C: ConnectionTrait>(
             );
             entry = done.entry.unwrap_or(entry);
         }
-        let name = rename.clone().unwrap_or_else(|| entry.name.clone());
-        let folder = move_to.as_deref().map_or_else(
-            || parent_of(&entry.path).to_owned(),
-            |f| f.trim().trim_matches('/').to_owned(),
-        );
-        let to = content::join(&folder, &name);
         // Also when an earlier attempt began this move (it may have landed where `to` says): the
         // ledger settles it from where the item was then.
         let begun = writes.began_moving(&entry.id).await?;
@@ -444,7 +472,7 @@ async fn update_writes<C: ConnectionTrait>(
                             from,
                             to,
                             id: entry.id.clone(),
-                            autorename: update.on_conflict == OnConflict::Autorename,
+                            autorename,
                         },
                     )
                     .await
