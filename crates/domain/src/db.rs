@@ -123,8 +123,12 @@ mod tests {
     async fn upload_checksums_name_their_algorithm_after_migrating_and_back() {
         use sea_orm::ConnectionTrait;
         let db = Database::connect("sqlite::memory:").await.unwrap();
-        let before = Migrator::migrations().len() as u32 - 1;
-        Migrator::up(&db, Some(before)).await.unwrap();
+        Migrator::up(
+            &db,
+            Some(applied_before("m20261214_000012_upload_checksums")),
+        )
+        .await
+        .unwrap();
         let sha = "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9";
         db.execute_unprepared(&format!(
             "INSERT INTO forms (id, title, draft, created_at, updated_at) \
@@ -147,7 +151,7 @@ mod tests {
             row.try_get_by_index::<String>(0).unwrap()
         };
 
-        Migrator::up(&db, None).await.unwrap();
+        Migrator::up(&db, Some(1)).await.unwrap();
         assert_eq!(
             checksum(db.clone(), "checksum").await,
             format!("sha256:{sha}")
@@ -156,7 +160,7 @@ mod tests {
         assert_eq!(checksum(db.clone(), "sha256").await, sha);
 
         // Once a file is checked by content_hash, going back would leave it uncheckable: refused.
-        Migrator::up(&db, None).await.unwrap();
+        Migrator::up(&db, Some(1)).await.unwrap();
         db.execute_unprepared(
             "UPDATE form_uploads SET checksum = 'dropbox:' || SUBSTR(checksum, 8)",
         )
@@ -164,6 +168,41 @@ mod tests {
         .unwrap();
         let refused = Migrator::down(&db, Some(1)).await.unwrap_err();
         assert!(refused.to_string().contains("content_hash"), "{refused}");
+    }
+
+    /// How many migrations run before the one called `name`.
+    fn applied_before(name: &str) -> u32 {
+        let all = Migrator::migrations();
+        let at = all.iter().position(|m| m.name() == name).expect(name);
+        u32::try_from(at).unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_published_definition_is_kept_as_its_version_when_versions_start_being_kept() {
+        use sea_orm::{ConnectionTrait, EntityTrait};
+        let db = Database::connect("sqlite::memory:").await.unwrap();
+        Migrator::up(&db, Some(applied_before("m20261215_000013_form_versions")))
+            .await
+            .unwrap();
+        db.execute_unprepared(
+            "INSERT INTO forms (id, title, draft, published, version, published_at, created_at, \
+             updated_at) VALUES (1, 'Published', '{\"fields\":[]}', '{\"fields\":[1]}', 3, \
+             '2026-12-02T00:00:00Z', '2026-12-01T00:00:00Z', '2026-12-03T00:00:00Z'), \
+             (2, 'Draft only', '{}', NULL, 0, NULL, '2026-12-01T00:00:00Z', \
+             '2026-12-01T00:00:00Z');",
+        )
+        .await
+        .unwrap();
+
+        Migrator::up(&db, Some(1)).await.unwrap();
+        let kept = entity::form_version::Entity::find().all(&db).await.unwrap();
+        assert_eq!(kept.len(), 1, "{kept:?}");
+        assert_eq!((kept[0].form_id, kept[0].version), (1, 3));
+        assert_eq!(kept[0].definition, r#"{"fields":[1]}"#);
+        assert_eq!(kept[0].published_at.day(), 2);
+
+        Migrator::down(&db, Some(1)).await.unwrap();
+        Migrator::up(&db, Some(1)).await.expect("and up again");
     }
 
     #[cfg(unix)]

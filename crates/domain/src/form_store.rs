@@ -1,7 +1,7 @@
 //! How a form's definitions and a submission's values are kept: JSON in the `forms` and
 //! `form_submissions` rows. Both `forms` and `uploads` read a form's versions through here, so neither
 //! needs the other for it.
-use entity::form;
+use entity::{form, form_version};
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
 use wharf_types::forms::FormDefinition;
 
@@ -80,4 +80,28 @@ pub async fn load(
 /// The published version people fill in.
 pub async fn published(db: &impl ConnectionTrait, id: i32) -> Result<PublishedForm, StoreError> {
     load(db, id, Version::Published).await
+}
+
+/// Form `id` as version `version` was published (what a submission filled in on it runs);
+/// `None` for a version published before every version was kept (migration 13 kept the latest).
+pub async fn published_version(
+    db: &impl ConnectionTrait,
+    id: i32,
+    version: i32,
+) -> Result<Option<PublishedForm>, StoreError> {
+    let f = form::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let Some(kept) = form_version::Entity::find_by_id((id, version))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(VersionedForm {
+        definition: from_json(&kept.definition)?,
+        title: f.title,
+        version,
+    }))
 }

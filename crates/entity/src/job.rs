@@ -11,6 +11,9 @@ pub struct Model {
     #[sea_orm(unique)]
     pub submission_id: i32,
     pub form_id: i32,
+    /// The form version its rules run with: `None` for the one the submission was filled in on,
+    /// the version published at the time when a designer retried it.
+    pub run_version: Option<i32>,
     /// `queued`, `running`, `done`, `needs-attention`.
     pub state: String,
     pub attempts: i32,

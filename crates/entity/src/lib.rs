@@ -7,6 +7,7 @@ pub mod dropbox_credential;
 pub mod form;
 pub mod form_submission;
 pub mod form_upload;
+pub mod form_version;
 pub mod group;
 pub mod group_member;
 pub mod job;

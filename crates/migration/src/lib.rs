@@ -15,6 +15,7 @@ mod m20261207_000010_jobs;
 mod m20261207_000011_upload_sessions;
 mod m20261212_000007_session_ids_hashed;
 mod m20261214_000012_upload_checksums;
+mod m20261215_000013_form_versions;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000010_jobs::Migration),
             Box::new(m20261207_000011_upload_sessions::Migration),
             Box::new(m20261214_000012_upload_checksums::Migration),
+            Box::new(m20261215_000013_form_versions::Migration),
         ]
     }
 }

@@ -48,10 +48,15 @@ fn quiet_rules() -> Value {
 
 /// Create item: `Intake/{note}.txt` holding `Note: {note}` in `data_source`.
 fn create_text(id: &str, data_source: i32, on_conflict: &str) -> Value {
+    create_text_in("Intake", id, data_source, on_conflict)
+}
+
+/// Create item: `{folder}/{note}.txt` holding `Note: {note}` in `data_source`.
+fn create_text_in(folder: &str, id: &str, data_source: i32, on_conflict: &str) -> Value {
     rule(
         id,
         json!({ "CreateItem": {
-            "data_source_id": data_source, "folder": "Intake", "name": "{note}.txt",
+            "data_source_id": data_source, "folder": folder, "name": "{note}.txt",
             "content": { "Text": { "template": "Note: {note}" } },
             "on_conflict": on_conflict, "result": [],
             "on_success": reaction(), "on_error": reaction(),
@@ -73,6 +78,12 @@ fn note(text: &str) -> Value {
 impl TestApp {
     async fn publish_after_submit(&self, title: &str, rules: Value) -> i32 {
         let id: i32 = self.fetch("create_form", &[("title", title)]).await;
+        self.publish_again(id, title, rules).await;
+        id
+    }
+
+    /// Saves `rules` into form `id`'s draft and publishes it as the next version.
+    async fn publish_again(&self, id: i32, title: &str, rules: Value) {
         let draft =
             json!({ "id": id, "title": title, "draft": { "fields": fields(), "rules": rules } });
         let saved = self.call_json(&self.client, "save_form", draft).await;
@@ -84,7 +95,6 @@ impl TestApp {
         );
         let published = self.call("publish_form", &[("id", &id.to_string())]).await;
         assert_eq!(published.status(), StatusCode::OK);
-        id
     }
 
     /// Submits and checks the answer says the writes are queued; the submission's id.
@@ -463,6 +473,73 @@ async fn a_write_that_fails_needs_attention_until_a_designer_retries() {
     // Done writes are not retried.
     let again = refusal(app.retry_writes(&designer, id).await).await;
     assert_eq!(again.status, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn writes_run_the_version_submitted_on_and_a_retry_the_version_published_now() {
+    let app = spawn_app().await;
+    app.sign_in_as_admin().await;
+    let ds = app.connected_data_source("Intake").await;
+    let title = "Invoice intake";
+    let form = app
+        .publish_after_submit(title, json!([create_text_in("Intake", "r1", ds, "Fail")]))
+        .await;
+    let uma = app.signed_in_browser("uma", &[Role::User]).await;
+    // Dropbox unavailable once: the job's next attempt comes after a new version is published.
+    app.sandbox().add_fault(
+        FaultSpec::new(
+            "files/upload",
+            FaultKind::Status {
+                status: 503,
+                retry_after: None,
+            },
+        )
+        .times(1),
+    );
+    let acme = app.submit_queued(&uma, form, note("ACME")).await;
+    app.publish_again(
+        form,
+        title,
+        json!([create_text_in("Archive", "r1", ds, "Fail")]),
+    )
+    .await;
+
+    let written = app.writes_settled(&uma, acme).await;
+    assert_eq!(written.state, WritesState::Done, "{written:?}");
+    assert!(written.attempts >= 2, "{written:?}");
+    assert_eq!(app.file_names(ds, "Intake").await, ["ACME.txt"]);
+    assert!(app.content("/Archive/ACME.txt").await.is_none());
+
+    // Filled in on version 2, failing there; the designer mends the rule in version 3 and
+    // retries: the mended rule runs.
+    app.seed_file("/Archive/BETA.txt", b"someone else's").await;
+    let beta = app.submit_queued(&uma, form, note("BETA")).await;
+    let failed = app.writes_settled(&uma, beta).await;
+    assert_eq!(failed.state, WritesState::NeedsAttention, "{failed:?}");
+    app.publish_again(
+        form,
+        title,
+        json!([create_text_in("Archive", "r1", ds, "Autorename")]),
+    )
+    .await;
+    let designer = app
+        .signed_in_browser("dee", &[Role::DesignBusinessProcess])
+        .await;
+    let queued: WritesProgress = decoded(app.retry_writes(&designer, beta).await).await;
+    assert_eq!(queued.state, WritesState::Queued);
+    let mended = app.writes_settled(&designer, beta).await;
+    assert_eq!(mended.state, WritesState::Done, "{mended:?}");
+    assert_eq!(
+        app.content("/Archive/BETA (1).txt").await.as_deref(),
+        Some(&b"Note: BETA"[..])
+    );
+    let job = job::Entity::find()
+        .filter(job::Column::SubmissionId.eq(beta))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(job.run_version, Some(3));
 }
 
 #[tokio::test]

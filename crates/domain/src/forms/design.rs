@@ -4,7 +4,7 @@ use super::{FormError, MAX_TITLE_CHARS};
 use crate::AuthenticatedUser;
 use crate::form_store::{self, Version, from_json, to_json};
 use crate::policy::{self, Action, Decision};
-use entity::form;
+use entity::{form, form_version};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     TransactionTrait,
@@ -220,10 +220,20 @@ pub async fn publish(
     // Checked again: a data source may have been deleted or its Security changed since the save.
     check_definition(&txn, designer, &draft).await?;
     let version = existing.version + 1;
+    let now = OffsetDateTime::now_utc();
+    // Kept, so submissions filled in on this version run its rules after the next Publish too.
+    form_version::ActiveModel {
+        form_id: Set(id),
+        version: Set(version),
+        definition: Set(existing.draft.clone()),
+        published_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
     let mut active: form::ActiveModel = existing.clone().into();
     active.published = Set(Some(existing.draft));
     active.version = Set(version);
-    active.published_at = Set(Some(OffsetDateTime::now_utc()));
+    active.published_at = Set(Some(now));
     active.updated_by = Set(Some(designer.id));
     active.update(&txn).await?;
     txn.commit().await?;

@@ -105,19 +105,27 @@ pub(crate) async fn run(cx: &JobContext, job: &job::Model, owner: &str) -> Resul
     else {
         return Ok(Ran::needs_attention("The submission was deleted."));
     };
-    let published = match form_store::published(db, submission.form_id).await {
+    // The version the submission was filled in on (its fields and rules), unless a designer's
+    // Retry chose the form as published then.
+    let wanted = job.run_version.unwrap_or(submission.form_version);
+    let published = match form_store::published_version(db, submission.form_id, wanted).await {
+        Ok(Some(kept)) => Ok(kept),
+        // Published before every version was kept: the latest is all there is.
+        Ok(None) => form_store::published(db, submission.form_id).await,
+        Err(e) => Err(e),
+    };
+    let published = match published {
         Ok(published) => published,
         Err(StoreError::Database(e)) => return Err(e),
         Err(e) => return Ok(Ran::needs_attention(e.to_string())),
     };
     let mut progress = Progress::default();
     if published.version != submission.form_version {
-        // Only the latest published definition is kept: run that one, and say so.
         tracing::info!(
             job_id = job.id,
             submitted_on = submission.form_version,
             running = published.version,
-            "the form was published again since this submission; its writes run the current version"
+            "this submission's writes run another version of the form than it was filled in on"
         );
         progress.ran_version = Some(published.version);
     }

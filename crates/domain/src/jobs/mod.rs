@@ -31,7 +31,7 @@ pub use worker::{Worker, WorkerHandle};
 use crate::AuthenticatedUser;
 use crate::form_store::JsonError;
 use crate::policy::{self, Action};
-use entity::{form_submission, job, job_write};
+use entity::{form, form_submission, job, job_write};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
     TransactionTrait,
@@ -136,8 +136,9 @@ pub(crate) struct Progress {
     /// What the After submit rules said, once they ran.
     #[serde(default)]
     pub messages: Vec<RuleMessage>,
-    /// The form version the job ran, when it is not the one submitted (only the latest published
-    /// definition is kept, so a job after a new Publish runs that one).
+    /// The form version the job ran, when it is not the one submitted: a designer's Retry runs the
+    /// form as published then (so a mended rule applies), and a submission from before every
+    /// version was kept runs the latest.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ran_version: Option<i32>,
 }
@@ -259,8 +260,9 @@ pub async fn progress_for(
 }
 
 /// Queues the writes of a submission that needs attention again, from its first attempt: writes
-/// that failed are forgotten (so they are written again), writes that were done stay done. The
-/// caller checks that the person designs forms.
+/// that failed are forgotten (so they are written again), writes that were done stay done. They
+/// run with the form as published now, so a rule the designer mended since applies. The caller
+/// checks that the person designs forms.
 pub async fn retry(
     db: &DatabaseConnection,
     jobs: &Jobs,
@@ -288,7 +290,11 @@ pub async fn retry(
     // One transaction, so no worker claims the job while its failed writes are still recorded;
     // conditional, so two designers clicking Retry at once queue it once (the second is told so).
     let txn = db.begin().await?;
-    if !queue::requeue(&txn, job.id).await? {
+    let current = form::Entity::find_by_id(job.form_id)
+        .one(&txn)
+        .await?
+        .map_or(0, |f| f.version);
+    if !queue::requeue(&txn, job.id, current).await? {
         return Err(JobError::NotRetryable(WritesState::Queued.label()));
     }
     job_write::Entity::delete_many()

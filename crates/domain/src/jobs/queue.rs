@@ -218,9 +218,14 @@ pub(crate) async fn settle(
 
 /// A job that needs attention, queued again from its first attempt; `false` when it was not
 /// waiting for attention (someone else retried it first).
-pub(crate) async fn requeue(conn: &impl ConnectionTrait, id: i32) -> Result<bool, DbErr> {
+pub(crate) async fn requeue(
+    conn: &impl ConnectionTrait,
+    id: i32,
+    run_version: i32,
+) -> Result<bool, DbErr> {
     let now = OffsetDateTime::now_utc();
     let requeued = job::Entity::update_many()
+        .col_expr(job::Column::RunVersion, Expr::value(run_version))
         .col_expr(job::Column::State, Expr::value(JobState::Queued.key()))
         .col_expr(job::Column::Attempts, Expr::value(0))
         .col_expr(job::Column::RunAfter, Expr::value(now))
