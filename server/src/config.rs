@@ -169,6 +169,18 @@ pub fn leptos_options(site_addr: SocketAddr) -> LeptosOptions {
     {
         options.env = leptos::config::Env::PROD;
     }
+    // cargo-leptos names the built files after their content (`hash-files`) and lists the hashes in
+    // hash.txt beside the binary; a binary started on its own finds that file itself, or its pages
+    // would ask for `wharf.js`, which no longer exists.
+    let hash_file = var("LEPTOS_HASH_FILE_NAME").unwrap_or_else(|| "hash.txt".to_owned());
+    options.hash_files = match var("LEPTOS_HASH_FILES") {
+        Some(v) => v.eq_ignore_ascii_case("true"),
+        None => std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent().map(|dir| dir.join(&hash_file)))
+            .is_some_and(|path| path.exists()),
+    };
+    options.hash_file = hash_file.into();
     options
 }
 

@@ -157,10 +157,11 @@ fn failure_page(status: StatusCode, sentence: &str) -> String {
     format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title} · Wharf</title><link rel=\"stylesheet\" href=\"/pkg/wharf.css\"></head>\
+         <title>{title} · Wharf</title><link rel=\"stylesheet\" href=\"{css}\"></head>\
          <body><main class=\"auth-page\"><div class=\"auth-card\"><h1>{title}</h1>\
          <p data-testid=\"failure-reference\">{sentence}</p>\
-         <a class=\"button primary\" href=\"/\">Back to Home</a></div></main></body></html>"
+         <a class=\"button primary\" href=\"/\">Back to Home</a></div></main></body></html>",
+        css = crate::static_files::stylesheet_href()
     )
 }
 

@@ -99,10 +99,11 @@ fn explain(refused: &AppError) -> Response {
     let message = html_escape(&refused.to_string());
     let page = format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>Authorization not completed · Wharf</title><link rel=\"stylesheet\" href=\"/pkg/wharf.css\"></head>\
+         <title>Authorization not completed · Wharf</title><link rel=\"stylesheet\" href=\"{css}\"></head>\
          <body><div class=\"auth-page\"><div class=\"auth-card\"><h1>Authorization not completed</h1>\
          <p data-testid=\"oauth-error\">{message}</p><p>Nothing was changed.</p>\
-         <a class=\"button primary\" href=\"/admin/data-sources\">Back to data sources</a></div></div></body></html>"
+         <a class=\"button primary\" href=\"/admin/data-sources\">Back to data sources</a></div></div></body></html>",
+        css = crate::static_files::stylesheet_href()
     );
     (status, Html(page)).into_response()
 }

@@ -76,6 +76,18 @@ impl SecurityHeaders {
         if self.hsts {
             set(header::STRICT_TRANSPORT_SECURITY, STRICT_TRANSPORT_SECURITY);
         }
+        // A page is never reused: its scripts carry this response's nonce, and what it shows is
+        // the signed-in person's. (Static files set their own caching.)
+        let html = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with("text/html"));
+        if html && !headers.contains_key(header::CACHE_CONTROL) {
+            headers.insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("no-cache, private"),
+            );
+        }
     }
 }
 
@@ -118,5 +130,35 @@ mod tests {
         assert!(csp.contains("frame-ancestors 'none'"));
         assert!(!csp.contains("unsafe-inline"));
         assert!(!csp.contains("http"), "no other origin: {csp}");
+    }
+
+    #[test]
+    fn pages_are_never_reused_and_other_answers_keep_their_caching() {
+        let policy = SecurityHeaders {
+            hsts: false,
+            extra_connect: String::new(),
+        };
+        let mut page = HeaderMap::new();
+        page.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        policy.apply(&mut page, "n");
+        assert_eq!(page[header::CACHE_CONTROL], "no-cache, private");
+
+        let mut asset = HeaderMap::new();
+        asset.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/wasm"),
+        );
+        asset.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=31536000, immutable"),
+        );
+        policy.apply(&mut asset, "n");
+        assert_eq!(
+            asset[header::CACHE_CONTROL],
+            "public, max-age=31536000, immutable"
+        );
     }
 }

@@ -205,6 +205,7 @@ fn plain_routes(ctx: &ServerContext) -> [(&'static str, MethodRouter<LeptosOptio
 /// The application's routes; `jobs` wakes the worker when a server function queues a job.
 pub fn router(ctx: ServerContext, jobs: domain::jobs::Jobs, settings: &Settings) -> Router {
     let leptos_options: LeptosOptions = settings.leptos.clone();
+    crate::static_files::find_stylesheet(&leptos_options);
     let routes = generate_route_list(App);
     let sessions = SessionManagerLayer::new(DbSessionStore::new(ctx.db.clone()))
         .with_name(SESSION_COOKIE)

@@ -2,12 +2,19 @@
 //! as the browser's `Accept-Encoding` allows, from `<file>.br` / `<file>.gz` written once beside each
 //! file ([`precompress`], by a release build's server at start-up, in the background) — instead of
 //! the whole 3 MB of wasm on every first visit. A debug build compresses nothing: `cargo leptos
-//! watch` rebuilds the wasm under a running server, which would then serve the old copies. The
-//! names carry no hash yet, so browsers must revalidate (`no-cache`): an unchanged file costs a `304`
-//! (its `Last-Modified`), never a stale app after an upgrade.
+//! watch` rebuilds the wasm under a running server, which would then serve the old copies.
+//!
+//! cargo-leptos names each built file after its content (`wharf.<md5>.wasm`, `hash-files`), so a
+//! browser may keep those for a year without asking again (`immutable`): a new build has new names.
+//! Anything else under `/pkg` is revalidated (`no-cache`: an unchanged file costs a `304`).
 use axum::Router;
+use axum::extract::Request;
 use axum::http::{HeaderValue, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use leptos::config::LeptosOptions;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::SystemTime;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -23,14 +30,75 @@ pub fn pkg_service(pkg_dir: &Path) -> Router {
                 .precompressed_br()
                 .precompressed_gzip(),
         )
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-cache"),
-        ))
+        .layer(middleware::from_fn(cache_control))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::VARY,
             HeaderValue::from_static("accept-encoding"),
         ))
+}
+
+/// A year and `immutable` for a file named after its content; revalidation for anything else.
+async fn cache_control(request: Request, next: Next) -> Response {
+    let named_by_content = request
+        .uri()
+        .path()
+        .rsplit('/')
+        .next()
+        .is_some_and(is_named_by_content);
+    let mut response = next.run(request).await;
+    let found = response.status().is_success() || response.status().as_u16() == 304;
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(if named_by_content && found {
+            "public, max-age=31536000, immutable"
+        } else {
+            "no-cache"
+        }),
+    );
+    response
+}
+
+/// `wharf.<hash>.wasm`: cargo-leptos's hashes are MD5s in unpadded base64url (22 characters); its
+/// placeholder before hashing is 22 underscores.
+fn is_named_by_content(file_name: &str) -> bool {
+    let parts: Vec<&str> = file_name.split('.').collect();
+    parts.len() >= 3 && {
+        let hash = parts[parts.len() - 2];
+        hash.len() == 22
+            && hash
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            && !hash.bytes().all(|b| b == b'_')
+    }
+}
+
+static STYLESHEET: OnceLock<String> = OnceLock::new();
+
+/// Remembers where the built stylesheet is (its hashed name), for pages rendered outside Leptos.
+pub fn find_stylesheet(options: &LeptosOptions) {
+    let mut name = options.output_name.to_string();
+    if options.hash_files
+        && let Some(hash) = built_hash(options, "css")
+    {
+        name = format!("{name}.{hash}");
+    }
+    let _ = STYLESHEET.set(format!("/{}/{name}.css", options.site_pkg_dir));
+}
+
+/// The stylesheet's path, as [`find_stylesheet`] found it (`/pkg/wharf.css` before that).
+pub fn stylesheet_href() -> &'static str {
+    STYLESHEET.get().map_or("/pkg/wharf.css", String::as_str)
+}
+
+/// The hash cargo-leptos gave the built file of `kind` (`css`, `js`, `wasm`), from the hash file
+/// beside the binary.
+fn built_hash(options: &LeptosOptions, kind: &str) -> Option<String> {
+    let exe = std::env::current_exe().ok()?;
+    let listed = std::fs::read_to_string(exe.parent()?.join(&*options.hash_file)).ok()?;
+    listed.lines().find_map(|line| {
+        let (file, hash) = line.split_once(':')?;
+        (file.trim() == kind).then(|| hash.trim().to_owned())
+    })
 }
 
 /// Removes compressed copies older than their file (a new build): they would be served in its
@@ -228,5 +296,37 @@ mod tests {
             .read_to_end(&mut unpacked)
             .unwrap();
         assert_eq!(unpacked, b"a new build");
+    }
+
+    #[tokio::test]
+    async fn files_named_after_their_content_are_cached_for_good_and_others_revalidated() {
+        let (dir, _) = site();
+        let hashed = "wharf.Xl3kQ9_zR-7aBcDeFgHiJk.wasm";
+        std::fs::write(dir.path().join(hashed), b"built").unwrap();
+
+        let (status, headers, _) = get(dir.path(), &format!("/{hashed}"), None, None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            headers[header::CACHE_CONTROL],
+            "public, max-age=31536000, immutable"
+        );
+        let (_, headers, _) = get(dir.path(), "/wharf.wasm", None, None).await;
+        assert_eq!(headers[header::CACHE_CONTROL], "no-cache");
+        // Not there (an old page asking for an earlier build's file): never cached.
+        let gone = "/wharf.AAAAAAAAAAAAAAAAAAAAAA.wasm";
+        let (status, headers, _) = get(dir.path(), gone, None, None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(headers[header::CACHE_CONTROL], "no-cache");
+    }
+
+    #[test]
+    fn content_names_are_cargo_leptos_hashes_not_its_placeholder() {
+        assert!(is_named_by_content("wharf.Xl3kQ9_zR-7aBcDeFgHiJk.css"));
+        assert!(!is_named_by_content("wharf.css"));
+        assert!(!is_named_by_content(
+            "__wasm_split.______________________.js"
+        ));
+        assert!(!is_named_by_content("wharf.short.js"));
+        assert!(!is_named_by_content("wharf.Xl3kQ9_zR+7aBcDeFgHiJk.css"));
     }
 }
