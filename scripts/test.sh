@@ -36,6 +36,16 @@ else
   printf '\n!!! PostgreSQL integration tests NOT run: set TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres\n'
 fi
 
+step "benchmarks, smoke run (tiny sizes, goals not judged: they only must not rot)"
+target_dir="${CARGO_TARGET_DIR:-$PWD/target}"
+cargo test -p server --features bench --bin load-bench --bin bench-report
+cargo build -p server --features bench --bins
+export WHARF_BENCH_SMOKE=1
+"$target_dir/debug/load-bench" 1 1
+"$target_dir/debug/picker-bench" 1 1200
+"$target_dir/debug/intake-bench" 8 1
+unset WHARF_BENCH_SMOKE
+
 step "browser tests (Playwright, Chromium)"
 command -v chromium >/dev/null 2>&1 || fail "chromium is not installed (scripts/setup.sh installs Debian's package)"
 e2e="$PWD/target/e2e"

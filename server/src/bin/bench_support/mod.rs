@@ -20,6 +20,9 @@ pub struct Wharf {
     child: Child,
     pub address: String,
     pub dir: TempDir,
+    port: u16,
+    sandbox_url: String,
+    site: Option<PathBuf>,
 }
 
 impl Drop for Wharf {
@@ -32,43 +35,34 @@ impl Drop for Wharf {
 impl Wharf {
     /// Starts `server` (next to this binary) on `port`, pointed at the sandbox.
     pub fn start(port: u16, sandbox_url: &str) -> BenchResult<Self> {
-        let exe = std::env::current_exe()?.with_file_name("server");
-        if !exe.exists() {
-            return Err(format!(
-                "{} not found: build it with `cargo build --release -p server --features bench --bins`",
-                exe.display()
-            )
-            .into());
-        }
-        let dir = tempfile::Builder::new().prefix("picker-bench-").tempdir()?;
-        let log = std::fs::File::create(dir.path().join("server.log"))?;
-        let mut command = Command::new(&exe);
-        // Nothing from the caller's environment (DATABASE_URL, WHARF_*, DROPBOX_*…) leaks in.
-        command
-            .env_clear()
-            .current_dir(dir.path())
-            .env(
-                "DATABASE_URL",
-                format!("sqlite://{}/wharf.db?mode=rwc", dir.path().display()),
-            )
-            .env("WHARF_DATA_DIR", dir.path())
-            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-            .env("LEPTOS_ENV", "PROD")
-            .env("DROPBOX_APP_KEY", APP_KEY)
-            .env("DROPBOX_APP_SECRET", APP_SECRET)
-            .env("WHARF_DROPBOX_BASE_URL", sandbox_url)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log);
-        if let Ok(filter) = std::env::var("RUST_LOG") {
-            command.env("RUST_LOG", filter);
-        }
-        let child = command.spawn()?;
+        Self::start_serving(port, sandbox_url, None)
+    }
+
+    /// Starts `server` as [`Wharf::start`] does, serving the static files of `site` (its `pkg/`).
+    pub fn start_serving(port: u16, sandbox_url: &str, site: Option<PathBuf>) -> BenchResult<Self> {
+        let dir = tempfile::Builder::new().prefix("wharf-bench-").tempdir()?;
+        let child = spawn_server(dir.path(), port, sandbox_url, site.as_deref())?;
         Ok(Self {
             child,
             address: format!("http://127.0.0.1:{port}"),
             dir,
+            port,
+            sandbox_url: sandbox_url.to_owned(),
+            site,
         })
+    }
+
+    /// Stops the server and starts it again on the same data directory and database.
+    pub fn restart(&mut self) -> BenchResult<()> {
+        let _ = self.child.kill();
+        self.child.wait()?;
+        self.child = spawn_server(
+            self.dir.path(),
+            self.port,
+            &self.sandbox_url,
+            self.site.as_deref(),
+        )?;
+        Ok(())
     }
 
     pub fn pid(&self) -> u32 {
@@ -151,6 +145,55 @@ impl Wharf {
         }
         Ok(serde_json::from_str(&body)?)
     }
+}
+
+/// `server` (next to this binary) started in `dir` on `port`, pointed at the sandbox. Nothing from
+/// the caller's environment (DATABASE_URL, WHARF_*, DROPBOX_*…) leaks in but the log filter and
+/// glibc's malloc tunables (to compare allocator settings without a rebuild).
+fn spawn_server(
+    dir: &std::path::Path,
+    port: u16,
+    sandbox_url: &str,
+    site: Option<&std::path::Path>,
+) -> BenchResult<Child> {
+    let exe = std::env::current_exe()?.with_file_name("server");
+    if !exe.exists() {
+        return Err(format!(
+            "{} not found: build it with `cargo build --release -p server --features bench --bins`",
+            exe.display()
+        )
+        .into());
+    }
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("server.log"))?;
+    let mut command = Command::new(&exe);
+    command
+        .env_clear()
+        .current_dir(dir)
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}/wharf.db?mode=rwc", dir.display()),
+        )
+        .env("WHARF_DATA_DIR", dir)
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .env("LEPTOS_ENV", "PROD")
+        .env("DROPBOX_APP_KEY", APP_KEY)
+        .env("DROPBOX_APP_SECRET", APP_SECRET)
+        .env("WHARF_DROPBOX_BASE_URL", sandbox_url)
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log);
+    if let Some(site) = site {
+        command.env("LEPTOS_SITE_ROOT", site);
+    }
+    for passed in ["RUST_LOG", "MALLOC_ARENA_MAX", "GLIBC_TUNABLES"] {
+        if let Ok(value) = std::env::var(passed) {
+            command.env(passed, value);
+        }
+    }
+    Ok(command.spawn()?)
 }
 
 /// A `/proc/<pid>/status` field such as `VmRSS:`, in bytes.
@@ -236,6 +279,12 @@ pub async fn connect_data_source(
     account_id: &str,
     name: &str,
 ) -> BenchResult<i64> {
+    sign_in_admin(wharf, admin).await?;
+    add_connected_data_source(wharf, admin, account_id, name).await
+}
+
+/// Signs `admin` in as the initial administrator, changing the first password it printed.
+pub async fn sign_in_admin(wharf: &Wharf, admin: &Client) -> BenchResult<()> {
     let initial_file: PathBuf = wharf
         .dir
         .path()
@@ -262,7 +311,17 @@ pub async fn connect_data_source(
             ],
         )
         .await?;
+    Ok(())
+}
 
+/// Creates a Dropbox data source named `name` as the signed-in `admin` and connects it to the
+/// sandbox account `account_id` through the OAuth pages, as a person would; answers its id.
+pub async fn add_connected_data_source(
+    wharf: &Wharf,
+    admin: &Client,
+    account_id: &str,
+    name: &str,
+) -> BenchResult<i64> {
     let data_source = wharf
         .call(
             admin,
@@ -334,6 +393,16 @@ pub fn start_against(
     account_id: &str,
     app_name: &str,
 ) -> BenchResult<(Wharf, String)> {
+    start_against_serving(sandbox, account_id, app_name, None)
+}
+
+/// [`start_against`], the server serving the static files of `site`.
+pub fn start_against_serving(
+    sandbox: &dropbox_sandbox::RunningSandbox,
+    account_id: &str,
+    app_name: &str,
+    site: Option<PathBuf>,
+) -> BenchResult<(Wharf, String)> {
     use dropbox_sandbox::{AppSpec, TokenSpec};
     // A free port for Wharf, known before it starts: the app's redirect URI names it.
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
@@ -350,5 +419,152 @@ pub fn start_against(
             ..TokenSpec::new(account_id)
         })?
         .access_token;
-    Ok((Wharf::start(port, &sandbox.base_url())?, token))
+    Ok((
+        Wharf::start_serving(port, &sandbox.base_url(), site)?,
+        token,
+    ))
+}
+
+/// What every bench's `main` does: a sandbox with one account in this process, `measure` against it
+/// (Ctrl-C stops it, dropping the server process, which kills it and removes its directory), the
+/// sandbox shut down, the rows reported. Exits 0, 1 (a goal missed) or 3 (the bench broke).
+pub async fn run_against_sandbox(
+    name: &str,
+    measure: impl AsyncFnOnce(&dropbox_sandbox::RunningSandbox) -> BenchResult<Vec<Row>>,
+) -> ! {
+    use dropbox_sandbox::{AccountSpec, SandboxConfig};
+    let outcome = async {
+        let sandbox = dropbox_sandbox::spawn(SandboxConfig {
+            control_api: false,
+            ..SandboxConfig::for_tests()
+                .with_account(AccountSpec::new("bench@wharf.example").named("Bench", "Account"))
+        })
+        .await?;
+        let outcome = tokio::select! {
+            outcome = measure(&sandbox) => outcome,
+            _ = tokio::signal::ctrl_c() => Err("interrupted".into()),
+        };
+        sandbox.shutdown().await;
+        outcome
+    }
+    .await;
+    match outcome {
+        Ok(rows) => std::process::exit(report(&rows)),
+        Err(e) => {
+            eprintln!("{name} failed: {e}");
+            std::process::exit(3);
+        }
+    }
+}
+
+/// Whether a benchmark met its goal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Met,
+    Missed,
+    /// Measured, with no goal of its own.
+    NoGoal,
+}
+
+impl Outcome {
+    pub fn of(met: bool) -> Self {
+        if met { Outcome::Met } else { Outcome::Missed }
+    }
+
+    fn key(self) -> &'static str {
+        match self {
+            Outcome::Met => "met",
+            Outcome::Missed => "missed",
+            Outcome::NoGoal => "-",
+        }
+    }
+}
+
+/// One line of `docs/benchmarks.md`: Wharf's figure and its peers' from the same run, the ratio,
+/// the goal and whether it was met.
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub benchmark: String,
+    pub measure: String,
+    pub wharf: String,
+    pub peers: String,
+    pub ratio: String,
+    pub goal: String,
+    pub outcome: Outcome,
+    pub note: String,
+}
+
+impl Row {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        benchmark: &str,
+        measure: &str,
+        wharf: String,
+        peers: String,
+        ratio: String,
+        goal: &str,
+        outcome: Outcome,
+        note: String,
+    ) -> Self {
+        Self {
+            benchmark: benchmark.to_owned(),
+            measure: measure.to_owned(),
+            wharf,
+            peers,
+            ratio,
+            goal: goal.to_owned(),
+            outcome,
+            note,
+        }
+    }
+
+    fn json(&self) -> Value {
+        serde_json::json!({
+            "benchmark": self.benchmark, "measure": self.measure, "wharf": self.wharf,
+            "peers": self.peers, "ratio": self.ratio, "goal": self.goal,
+            "outcome": self.outcome.key(), "note": self.note,
+        })
+    }
+}
+
+/// Prints `rows`, appends them to `$WHARF_BENCH_OUT` (JSON lines, for `scripts/bench.sh`'s report)
+/// when set, and answers the exit code: 1 when a goal was missed — except in a smoke run
+/// (`WHARF_BENCH_SMOKE=1`: tiny sizes in the test suite, so the benches cannot rot; no goals judged).
+pub fn report(rows: &[Row]) -> i32 {
+    println!();
+    for r in rows {
+        println!("{} — {}: {}", r.benchmark, r.measure, r.wharf);
+        for (label, text) in [("peers", &r.peers), ("ratio", &r.ratio), ("note", &r.note)] {
+            if !text.is_empty() {
+                println!("    {label}: {text}");
+            }
+        }
+        if r.outcome != Outcome::NoGoal {
+            println!("    goal: {} — {}", r.goal, r.outcome.key());
+        }
+    }
+    if let Some(path) = std::env::var_os("WHARF_BENCH_OUT") {
+        let lines: String = rows.iter().map(|r| format!("{}\n", r.json())).collect();
+        let written = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .and_then(|mut f| std::io::Write::write_all(&mut f, lines.as_bytes()));
+        if let Err(e) = written {
+            eprintln!("cannot append to {}: {e}", path.to_string_lossy());
+            return 1;
+        }
+    }
+    if std::env::var_os("WHARF_BENCH_SMOKE").is_some() {
+        println!("smoke run: goals not judged");
+        return 0;
+    }
+    let missed: Vec<&Row> = rows
+        .iter()
+        .filter(|r| r.outcome == Outcome::Missed)
+        .collect();
+    for r in &missed {
+        println!("GOAL MISSED: {} — {} ({})", r.benchmark, r.measure, r.goal);
+    }
+    i32::from(!missed.is_empty())
 }
