@@ -21,13 +21,19 @@ esac
 scripts/setup.sh || exit 1
 export PATH="$HOME/.cargo/bin:$PWD/tools/node_modules/.bin:$PATH"
 
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-echo "==> building release (load average before: $load_before)"
+echo "==> building release"
 # The site (wasm, JavaScript, CSS, hash.txt) by cargo-leptos; the server and the benches in one
 # cargo build (a server built by cargo-leptos as well would be built twice: it sets other variables).
 cargo leptos build --release --frontend-only || exit 1
 cargo build --release -p server --features bench --bins || exit 1
 
+# Let the build's load die down (up to 2 minutes) so the first bench does not share the cores.
+for _ in $(seq 1 24); do
+  awk '{ exit !($1 < 0.7) }' /proc/loadavg && break
+  sleep 5
+done
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "==> load average before the benches: $load_before"
 out="$PWD/target/bench"
 mkdir -p "$out"
 results="$out/results.jsonl"
@@ -55,21 +61,8 @@ else
   run intake-bench 1024 5
 fi
 
-wasm_sizes() {
-  local pkg="$PWD/target/site/pkg" line="" f
-  for f in "$pkg"/*.wasm "$pkg"/*.js "$pkg"/*.css; do
-    [ -f "$f" ] || continue
-    local raw br
-    raw=$(stat -c %s "$f")
-    # The copies the release server writes (brotli 11); fall back to gzip -9 when none exist.
-    if [ -f "$f.br" ]; then br="$(stat -c %s "$f.br") B brotli"; else br="$(gzip -9c "$f" | wc -c) B gzip"; fi
-    line+="$(basename "$f"): $raw B raw, $br. "
-  done
-  echo "$line"
-}
-
 BENCH_MODE=$mode BENCH_DATE=$(date -u +%Y-%m-%dT%H:%MZ) BENCH_COMMIT=$(git rev-parse --short HEAD) \
-BENCH_LOAD="$load_before" BENCH_FAILED="${failed[*]:-}" BENCH_WASM="$(wasm_sizes)" \
+BENCH_LOAD="$load_before" BENCH_FAILED="${failed[*]:-}" \
   "$target/release/bench-report" "$results" docs/benchmarks.md README.md || exit 1
 
 if [ ${#failed[@]} -gt 0 ]; then echo "bench: did not finish: ${failed[*]}" >&2; exit 1; fi

@@ -7,8 +7,8 @@
 //! ```
 //!
 //! The run's facts come from the environment `scripts/bench.sh` sets: `BENCH_DATE`, `BENCH_COMMIT`,
-//! `BENCH_LOAD` (load average before the run), `BENCH_MODE` (`full` or `quick`), `BENCH_FAILED`
-//! (benches that did not finish) and `BENCH_WASM` (the built wasm's sizes).
+//! `BENCH_LOAD` (load average before the benches), `BENCH_MODE` (`full` or `quick`), `BENCH_FAILED`
+//! (benches that did not finish).
 
 use serde_json::Value;
 use std::fmt::Write;
@@ -102,7 +102,7 @@ fn document(rows: &[Row]) -> String {
     let _ = writeln!(
         md,
         "Written by `scripts/bench.sh` ({} run) on {} at commit `{}`; {}; load average before \
-         the run {}. Every figure in a row comes from the same run: Wharf and its peers measured \
+         the benches {}. Every figure in a row comes from the same run: Wharf and its peers measured \
          side by side, alternating, on the same machine. Figures are medians (lowest–highest) of \
          the rounds. Do not edit by hand: run `scripts/bench.sh` again.\n",
         env("BENCH_MODE"),
@@ -135,14 +135,6 @@ fn document(rows: &[Row]) -> String {
     let _ = writeln!(md, "\n## Notes per row\n");
     for r in rows.iter().filter(|r| !r.note.is_empty()) {
         let _ = writeln!(md, "- **{} — {}**: {}", r.benchmark, r.measure, r.note);
-    }
-    let wasm = env("BENCH_WASM");
-    if wasm != "?" {
-        let _ = writeln!(
-            md,
-            "\n## Size of what the browser loads\n\n{wasm}\n\nGoal: ≤ 250 KB brotli for the first \
-             view, ≤ 400 KB of wasm in all — not met; it needs route-level code splitting."
-        );
     }
     let _ = writeln!(md, "\n## Not measured yet\n");
     for item in NOT_MEASURED {

@@ -409,7 +409,8 @@ async fn measure(sandbox: &RunningSandbox, size: u64, rounds: usize) -> BenchRes
             "≥ 0.75× curl",
             Outcome::of(ratio >= MIN_RATIO),
             format!(
-                "{} MiB, {rounds} rounds, medians; the bound of {cores} cores: Wharf's path needs                  {:.2} CPU-s (server, sandbox, client), so at best {bound:.2}× curl here",
+                "{} MiB, {rounds} rounds, medians; the bound of {cores} cores: Wharf's path needs \
+                 {:.2} CPU-s (server, sandbox, client), so at best {bound:.2}× curl here",
                 mib(size),
                 wharf_cpu.first().copied().unwrap_or(f64::NAN)
             ),
