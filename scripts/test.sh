@@ -17,6 +17,7 @@ fail() { printf '\nFAILED: %s\n' "$*" >&2; exit 1; }
 step "formatting and lints"
 cargo fmt --all -- --check || fail "cargo fmt --all would change files"
 cargo clippy --workspace --exclude frontend --all-targets -- -D warnings
+cargo clippy -p server --features bench --bins -- -D warnings   # the bench binaries
 cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 step "the browser build pulls no server-only crate"
