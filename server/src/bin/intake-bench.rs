@@ -443,6 +443,14 @@ async fn main() {
         }
     };
     let (size, rounds) = (arg(1, 1024) << 20, arg(2, 3) as usize);
+    if size <= CHUNK as u64 {
+        // curl's side is a session of start, appends and finish: it needs two chunks at least.
+        eprintln!(
+            "intake-bench: SIZE_MIB must be more than one chunk ({} MiB)",
+            CHUNK >> 20
+        );
+        std::process::exit(2);
+    }
     bench_support::run_against_sandbox("intake-bench", async |sandbox| {
         measure(sandbox, size, rounds).await
     })
