@@ -79,15 +79,15 @@ impl Built {
 /// else goes on to `ServeDir` (a debug build's files change under the server).
 async fn from_memory(State(built): State<Built>, request: Request, next: Next) -> Response {
     let name = request.uri().path().trim_start_matches('/').to_owned();
-    if name.contains('/') || !is_named_by_content(&name) {
+    let Some(hash) = content_hash_of(&name).filter(|_| !name.contains('/')) else {
         return next.run(request).await;
-    }
-    if request
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .is_some_and(|tag| tag.as_bytes() == etag_of(&name).as_bytes())
-    {
-        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag_of(&name))]).into_response();
+    };
+    // Its hash names its content: the entity tag.
+    let Ok(etag) = HeaderValue::from_str(&format!("\"{hash}\"")) else {
+        return next.run(request).await;
+    };
+    if request.headers().get(header::IF_NONE_MATCH) == Some(&etag) {
+        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
     }
     let accepted = request
         .headers()
@@ -95,11 +95,8 @@ async fn from_memory(State(built): State<Built>, request: Request, next: Next) -
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_ascii_lowercase();
-    let compressible = COMPRESSIBLE
-        .iter()
-        .any(|e| name.ends_with(&format!(".{e}")));
     let mut wanted: Vec<&'static str> = Vec::new();
-    if compressible {
+    if is_compressible(Path::new(&name)) {
         for encoding in ["br", "gzip"] {
             if accepts(&accepted, encoding) {
                 wanted.push(encoding);
@@ -118,9 +115,7 @@ async fn from_memory(State(built): State<Built>, request: Request, next: Next) -
             if !encoding.is_empty() {
                 headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
             }
-            if let Ok(v) = HeaderValue::from_str(&etag_of(&name)) {
-                headers.insert(header::ETAG, v);
-            }
+            headers.insert(header::ETAG, etag);
             return response;
         }
     }
@@ -133,12 +128,6 @@ fn accepts(accepted: &str, encoding: &str) -> bool {
         let mut pieces = part.split(';').map(str::trim);
         pieces.next() == Some(encoding) && !pieces.any(|p| p.replace(' ', "") == "q=0")
     })
-}
-
-/// The entity tag of a file named after its content: its hash, which names the content.
-fn etag_of(name: &str) -> String {
-    let hash = name.split('.').rev().nth(1).unwrap_or(name);
-    format!("\"{hash}\"")
 }
 
 /// A year and `immutable` for a file named after its content; revalidation for anything else.
@@ -162,18 +151,27 @@ async fn cache_control(request: Request, next: Next) -> Response {
     response
 }
 
-/// `wharf.<hash>.wasm`: cargo-leptos's hashes are MD5s in unpadded base64url (22 characters); its
-/// placeholder before hashing is 22 underscores.
 fn is_named_by_content(file_name: &str) -> bool {
-    let parts: Vec<&str> = file_name.split('.').collect();
-    parts.len() >= 3 && {
-        let hash = parts[parts.len() - 2];
-        hash.len() == 22
-            && hash
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-            && !hash.bytes().all(|b| b == b'_')
-    }
+    content_hash_of(file_name).is_some()
+}
+
+/// The hash in `wharf.<hash>.wasm`: cargo-leptos's hashes are MD5s in unpadded base64url (22
+/// characters); its placeholder before hashing is 22 underscores.
+fn content_hash_of(file_name: &str) -> Option<&str> {
+    // `<name>.<hash>.<extension>`, read from the end.
+    let mut parts = file_name.rsplit('.');
+    let (_extension, hash, _name) = (parts.next()?, parts.next()?, parts.next()?);
+    let base64url = hash
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    (hash.len() == 22 && base64url && !hash.bytes().all(|b| b == b'_')).then_some(hash)
+}
+
+/// A wasm, JavaScript or CSS file (worth compressing).
+fn is_compressible(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| COMPRESSIBLE.contains(&e))
 }
 
 static STYLESHEET: OnceLock<String> = OnceLock::new();
@@ -240,11 +238,7 @@ fn copies(pkg_dir: &Path) -> std::io::Result<Vec<(PathBuf, PathBuf, Compressor)>
     let mut all = Vec::new();
     for entry in std::fs::read_dir(pkg_dir)? {
         let path = entry?.path();
-        let compressible = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| COMPRESSIBLE.contains(&e));
-        if compressible && path.is_file() {
+        if is_compressible(&path) && path.is_file() {
             for (suffix, compress) in [("br", brotli as Compressor), ("gz", gzip)] {
                 all.push((path.clone(), with_suffix(&path, suffix), compress));
             }

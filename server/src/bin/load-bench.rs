@@ -232,17 +232,12 @@ async fn precompressed(site: &Path) -> BenchResult<bool> {
     }
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
-        let mut wanted = 0;
-        let mut have = 0;
-        for entry in std::fs::read_dir(site.join("pkg"))? {
-            let path = entry?.path();
-            let name = path.to_string_lossy().into_owned();
-            let built = [".wasm", ".js", ".css"].iter().any(|e| name.ends_with(e));
-            if built {
-                wanted += 1;
-                have += usize::from(Path::new(&format!("{name}.br")).exists());
-            }
-        }
+        let built = built_files(site)?;
+        let wanted = built.len();
+        let have = built
+            .iter()
+            .filter(|name| site.join("pkg").join(format!("{name}.br")).exists())
+            .count();
         if have == wanted {
             return Ok(wanted > 0);
         }
@@ -256,13 +251,7 @@ async fn precompressed(site: &Path) -> BenchResult<bool> {
 /// How a built file is served: `(brotli when asked, gzip when asked, Cache-Control, its name)`.
 async fn static_headers(http: &Client, base: &str, site: &Path) -> BenchResult<Vec<String>> {
     let mut facts = Vec::new();
-    let mut built: Vec<String> = std::fs::read_dir(site.join("pkg"))?
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| [".wasm", ".js", ".css"].iter().any(|x| n.ends_with(x)))
-        .collect();
-    built.sort();
-    for name in built {
+    for name in built_files(site)? {
         let url = format!("{base}/pkg/{name}");
         let mut encodings = Vec::new();
         let mut cache = String::new();
@@ -291,22 +280,30 @@ async fn static_headers(http: &Client, base: &str, site: &Path) -> BenchResult<V
     Ok(facts)
 }
 
-/// Each built wasm, JavaScript and CSS file: (name, bytes, bytes of its brotli copy).
-fn built_sizes(site: &Path) -> BenchResult<Vec<(String, u64, u64)>> {
-    let mut sizes = Vec::new();
+/// The names of the built wasm, JavaScript and CSS files in `site`'s `pkg/`, sorted.
+fn built_files(site: &Path) -> BenchResult<Vec<String>> {
+    let mut names = Vec::new();
     for entry in std::fs::read_dir(site.join("pkg"))? {
-        let path = entry?.path();
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let name = entry?.file_name().to_string_lossy().into_owned();
         if [".wasm", ".js", ".css"].iter().any(|e| name.ends_with(e)) {
-            let br = std::fs::metadata(format!("{}.br", path.display()))?.len();
-            sizes.push((name, std::fs::metadata(&path)?.len(), br));
+            names.push(name);
         }
     }
-    sizes.sort();
-    Ok(sizes)
+    names.sort();
+    Ok(names)
+}
+
+/// Each built file: (name, bytes, bytes of its brotli copy).
+fn built_sizes(site: &Path) -> BenchResult<Vec<(String, u64, u64)>> {
+    let pkg = site.join("pkg");
+    built_files(site)?
+        .into_iter()
+        .map(|name| {
+            let raw = std::fs::metadata(pkg.join(&name))?.len();
+            let br = std::fs::metadata(pkg.join(format!("{name}.br")))?.len();
+            Ok((name, raw, br))
+        })
+        .collect()
 }
 
 fn median_of(mut v: Vec<f64>) -> f64 {
