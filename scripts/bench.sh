@@ -54,11 +54,11 @@ goals_missed=0
 if [ "$mode" = quick ]; then
   WHARF_SITE="$PWD/target/site" run load-bench 3 1
   run picker-bench 1
-  run intake-bench 256 1
+  run transfer-bench 256 1
 else
   WHARF_SITE="$PWD/target/site" run load-bench 10 3
   run picker-bench 5
-  run intake-bench 1024 5
+  run transfer-bench 1024 5
 fi
 
 BENCH_MODE=$mode BENCH_DATE=$(date -u +%Y-%m-%dT%H:%MZ) BENCH_COMMIT=$(git rev-parse --short HEAD) \

@@ -44,7 +44,7 @@ cargo build -p server --features bench --bins
 export WHARF_BENCH_SMOKE=1
 "$target_dir/debug/load-bench" 1 1
 "$target_dir/debug/picker-bench" 1 1200
-"$target_dir/debug/intake-bench" 24 1
+"$target_dir/debug/transfer-bench" 24 1
 unset WHARF_BENCH_SMOKE
 
 step "browser tests (Playwright, Chromium)"

@@ -2,7 +2,7 @@
 //! paged with sealed cursors and confined to the data source's root, cached thumbnails, and creation
 //! times from revisions.
 use domain::confine::PathRefused;
-use domain::connector::{CallbackOutcome, DropboxConnector, FilesError};
+use domain::connector::{CallbackOutcome, DropboxConnector, FilesError, PAGE_LIMIT};
 use domain::testing::{dropbox_source, memory_db, user};
 use domain::vault::Vault;
 use domain::{AuthenticatedUser, data_sources};
@@ -516,5 +516,78 @@ async fn a_data_source_never_authorized_is_not_connected_and_no_token_is_read() 
         w.sandbox.requests().len(),
         calls_before,
         "Dropbox is not asked"
+    );
+}
+
+#[tokio::test]
+async fn paging_on_reads_the_next_page_ahead_and_lists_every_file_once() {
+    let w = world().await;
+    let total = 3 * PAGE_LIMIT as usize + 50;
+    for n in 0..total {
+        w.seed(&format!("/Invoices/f{n:04}.pdf"), b"%PDF").await;
+    }
+    w.sandbox.clear_requests();
+    let first = w.connector.list_page(w.invoices, "", None).await.unwrap();
+    let mut seen = paths(&first);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(
+        w.calls("files/list_folder/continue"),
+        0,
+        "nothing is read ahead for a first page: most people never page on"
+    );
+
+    let second = w
+        .connector
+        .list_page(w.invoices, "", first.next.as_deref())
+        .await
+        .unwrap();
+    seen.extend(paths(&second));
+    // The third page is fetched while the second is shown.
+    let mut waited = 0;
+    while w.calls("files/list_folder/continue") < 2 && waited < 50 {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        waited += 1;
+    }
+    assert_eq!(
+        w.calls("files/list_folder/continue"),
+        2,
+        "page 2 and page 3 read ahead"
+    );
+
+    let mut next = second.next;
+    while let Some(cursor) = next {
+        let page = w
+            .connector
+            .list_page(w.invoices, "", Some(&cursor))
+            .await
+            .unwrap();
+        seen.extend(paths(&page));
+        next = page.next;
+    }
+    let unique: BTreeSet<&String> = seen.iter().collect();
+    assert_eq!(
+        (seen.len(), unique.len()),
+        (total, total),
+        "every file once"
+    );
+    assert_eq!(
+        (
+            w.calls("files/list_folder"),
+            w.calls("files/list_folder/continue")
+        ),
+        (1, 3),
+        "one call per page, read ahead or not: none wasted past the last page"
+    );
+
+    // A page read ahead serves only the cursor it continues, in its own data source.
+    let other = w.connected_data_source("Other", "/Invoices").await;
+    let theirs = w.connector.list_page(other, "", None).await.unwrap();
+    let refused = w
+        .connector
+        .list_page(w.invoices, "", theirs.next.as_deref())
+        .await;
+    assert!(
+        matches!(refused, Err(FilesError::StaleCursor)),
+        "{refused:?}"
     );
 }

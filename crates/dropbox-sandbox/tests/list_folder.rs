@@ -32,6 +32,60 @@ async fn listing_pages_with_limit_until_has_more_is_false() {
     );
 }
 
+/// Every path of a listing of `path`, paged `limit` at a time.
+async fn paged(t: &TestSandbox, path: &str, recursive: bool, limit: u64) -> Vec<String> {
+    let mut page = t
+        .ok(
+            "files/list_folder",
+            json!({"path": path, "recursive": recursive, "limit": limit}),
+        )
+        .await;
+    let mut seen = listed_paths(&page);
+    while page["has_more"] == true {
+        page = t
+            .ok(
+                "files/list_folder/continue",
+                json!({"cursor": page["cursor"]}),
+            )
+            .await;
+        seen.extend(listed_paths(&page));
+    }
+    seen
+}
+
+#[tokio::test]
+async fn a_folder_pages_alike_whatever_sorts_around_it() {
+    let t = TestSandbox::start().await;
+    // `/a-b` and `/a.txt` sort between `/a` and `/a/…`; `/b.txt` after them.
+    for path in [
+        "/a/x.txt",
+        "/a/y/z.txt",
+        "/a/y/w.txt",
+        "/a-b/q.txt",
+        "/a.txt",
+        "/b.txt",
+    ] {
+        t.put(path, b"x").await;
+    }
+    for limit in [1, 2, 2000] {
+        assert_eq!(
+            paged(&t, "/a", false, limit).await,
+            vec!["/a/x.txt", "/a/y"],
+            "limit {limit}"
+        );
+        assert_eq!(
+            paged(&t, "/a", true, limit).await,
+            vec!["/a", "/a/x.txt", "/a/y", "/a/y/w.txt", "/a/y/z.txt"],
+            "recursive, limit {limit}"
+        );
+        assert_eq!(
+            paged(&t, "", false, limit).await,
+            vec!["/a", "/a-b", "/a.txt", "/b.txt"],
+            "the root, limit {limit}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn recursive_listing_includes_nested_entries_with_tags() {
     let t = TestSandbox::start().await;

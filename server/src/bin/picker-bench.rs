@@ -89,15 +89,7 @@ impl Listing {
 /// in each). Returns the account id.
 async fn seed(sandbox: &RunningSandbox) -> BenchResult<String> {
     let account = sandbox.accounts()[0].account_id.clone();
-    for n in 0..files() {
-        sandbox
-            .seed_file(
-                &account,
-                &format!("{FOLDER}/file-{n:05}.txt"),
-                format!("file {n}\n").as_bytes(),
-            )
-            .await?;
-    }
+    seed_files(sandbox, &account, FOLDER, 0..files()).await?;
     for n in 0..SUBFOLDERS {
         sandbox
             .seed_file(
@@ -110,8 +102,32 @@ async fn seed(sandbox: &RunningSandbox) -> BenchResult<String> {
     Ok(account)
 }
 
+/// Small files `file-{n}.txt` for each `n` of `numbers` in `folder`.
+async fn seed_files(
+    sandbox: &RunningSandbox,
+    account: &str,
+    folder: &str,
+    numbers: std::ops::Range<usize>,
+) -> BenchResult<()> {
+    for n in numbers {
+        sandbox
+            .seed_file(
+                account,
+                &format!("{folder}/file-{n:05}.txt"),
+                format!("file {n}\n").as_bytes(),
+            )
+            .await?;
+    }
+    Ok(())
+}
+
 /// `list_folder` and `list_folder/continue` straight to the sandbox, as a script would call Dropbox.
-async fn list_direct(http: &Client, base_url: &str, token: &str) -> BenchResult<Listing> {
+async fn list_direct(
+    http: &Client,
+    base_url: &str,
+    token: &str,
+    folder: &str,
+) -> BenchResult<Listing> {
     let call = |route: &str, arg: Value| {
         http.post(format!("{base_url}/2/files/{route}"))
             .bearer_auth(token)
@@ -120,7 +136,7 @@ async fn list_direct(http: &Client, base_url: &str, token: &str) -> BenchResult<
     };
     let started = Instant::now();
     let mut listing = Listing::default();
-    let mut arg = json!({ "path": FOLDER, "limit": LIMIT });
+    let mut arg = json!({ "path": folder, "limit": LIMIT });
     let mut route = "list_folder";
     loop {
         let response = call(route, arg).await?;
@@ -180,8 +196,20 @@ async fn set_up_wharf(
     account_id: &str,
 ) -> BenchResult<(String, i64)> {
     let data_source = connect_data_source(wharf, admin, account_id, "Bench").await?;
+    let form_id = publish_picker_form(wharf, admin, data_source, "Picker bench", FOLDER).await?;
+    Ok((form_id, data_source))
+}
+
+/// Publishes a form titled `title` whose File browser field `FIELD` lists `folder`; answers its id.
+async fn publish_picker_form(
+    wharf: &Wharf,
+    admin: &Client,
+    data_source: i64,
+    title: &str,
+    folder: &str,
+) -> BenchResult<String> {
     let form_id = wharf
-        .call(admin, "create_form", &[("title", "Picker bench")])
+        .call(admin, "create_form", &[("title", title)])
         .await?
         .as_i64()
         .ok_or("create_form answered no id")?;
@@ -193,7 +221,7 @@ async fn set_up_wharf(
                 "data_source_id": data_source,
                 "display_field": "Name", "value_field": "Path",
                 "sort_by": "Name", "direction": "Ascending",
-                "folder": FOLDER, "extensions": [],
+                "folder": folder, "extensions": [],
                 "include_subfolders": true, "show_folders": false, "max_size": null,
             }},
             "format": "FileBrowser",
@@ -203,13 +231,13 @@ async fn set_up_wharf(
         .call_json(
             admin,
             "save_form",
-            json!({ "id": form_id, "title": "Picker bench", "draft": { "fields": [field] } }),
+            json!({ "id": form_id, "title": title, "draft": { "fields": [field] } }),
         )
         .await?;
     wharf
         .call(admin, "publish_form", &[("id", &form_id.to_string())])
         .await?;
-    Ok((form_id.to_string(), data_source))
+    Ok(form_id.to_string())
 }
 
 async fn measure(sandbox: &RunningSandbox, runs: usize) -> BenchResult<Vec<Row>> {
@@ -258,11 +286,14 @@ async fn measure(sandbox: &RunningSandbox, runs: usize) -> BenchResult<Vec<Row>>
     );
     for run in 0..runs {
         let (d, w) = if run.is_multiple_of(2) {
-            let d = list_direct(&direct, &sandbox.base_url(), &token).await?;
+            let d = list_direct(&direct, &sandbox.base_url(), &token, FOLDER).await?;
             (d, list_through_wharf(&wharf, &admin, &form_id).await?)
         } else {
             let w = list_through_wharf(&wharf, &admin, &form_id).await?;
-            (list_direct(&direct, &sandbox.base_url(), &token).await?, w)
+            (
+                list_direct(&direct, &sandbox.base_url(), &token, FOLDER).await?,
+                w,
+            )
         };
         println!(
             "{:>4}  {:>11.1} ms {:>11.1} ms  {:>11.1} ms {:>11.1} ms",
@@ -438,6 +469,21 @@ async fn measure(sandbox: &RunningSandbox, runs: usize) -> BenchResult<Vec<Row>>
         )
         .await?,
     );
+    let scale_form =
+        publish_picker_form(&wharf, &admin, data_source, "Scale", SCALE_FOLDER).await?;
+    rows.extend(
+        measure_scale(
+            sandbox,
+            &account_id,
+            &wharf,
+            &admin,
+            &direct,
+            &token,
+            &scale_form,
+            runs.min(3),
+        )
+        .await?,
+    );
     drop(wharf);
     Ok(rows)
 }
@@ -462,6 +508,135 @@ async fn main() {
     FILES.store(arg(2, 10_000, 1_200), std::sync::atomic::Ordering::Relaxed);
     bench_support::run_against_sandbox("picker-bench", async |sandbox| measure(sandbox, runs).await)
         .await
+}
+
+// ---- Scale curve (issue 17) -----------------------------------------------------------------
+
+const SCALE_FOLDER: &str = "/Scale";
+/// How much slower per entry the largest folder may list than the smallest: linear means 1.
+const SCALE_MAX_PER_ENTRY_GROWTH: f64 = 1.5;
+/// How far the server's peak RSS while listing may differ between folder sizes (±10 %).
+const SCALE_MAX_MEMORY_SPREAD: f64 = 1.1;
+
+/// One folder size of the curve: whole listings through Wharf and direct (medians), the server's
+/// peak RSS while Wharf listed it.
+struct ScalePoint {
+    entries: usize,
+    wharf: Duration,
+    direct: Duration,
+    peak_rss: u64,
+}
+
+impl ScalePoint {
+    fn wharf_per_entry_us(&self) -> f64 {
+        self.wharf.as_secs_f64() * 1e6 / self.entries as f64
+    }
+}
+
+/// Lists `SCALE_FOLDER` whole at a tenth of `FILES`, `FILES` and ten times as many files (1,000,
+/// 10,000 and 100,000 in a full run), growing the folder between sizes: time per entry must stay
+/// flat (linear, no quadratic step) and so must the server's peak RSS while listing.
+#[allow(clippy::too_many_arguments)]
+async fn measure_scale(
+    sandbox: &RunningSandbox,
+    account: &str,
+    wharf: &Wharf,
+    admin: &Client,
+    direct: &Client,
+    token: &str,
+    form_id: &str,
+    runs: usize,
+) -> BenchResult<Vec<Row>> {
+    let pid = wharf.pid();
+    let sizes = [files() / 10, files(), files() * 10];
+    println!();
+    println!("Scale curve: {SCALE_FOLDER} listed whole at {sizes:?} files, {runs} run(s) each");
+    println!(
+        "{:>8} {:>10} {:>12} {:>12} {:>14} {:>14}",
+        "files", "seeded", "direct", "Wharf", "Wharf/entry", "peak RSS"
+    );
+    let mut points: Vec<ScalePoint> = Vec::new();
+    let mut seeded = 0;
+    for size in sizes {
+        let seeding = Instant::now();
+        seed_files(sandbox, account, SCALE_FOLDER, seeded..size).await?;
+        seeded = size;
+        let seeded_in = seeding.elapsed();
+        // One listing each way before timing, so every size starts as warm as the others.
+        list_through_wharf(wharf, admin, form_id).await?;
+        reset_peak(pid);
+        let (mut w_times, mut d_times) = (Vec::new(), Vec::new());
+        for _ in 0..runs {
+            let w = list_through_wharf(wharf, admin, form_id).await?;
+            let d = list_direct(direct, &sandbox.base_url(), token, SCALE_FOLDER).await?;
+            for (side, l) in [("Wharf", &w), ("direct", &d)] {
+                if l.entries != size {
+                    return Err(format!("{side} listed {} of {size} files", l.entries).into());
+                }
+            }
+            w_times.push(w.last);
+            d_times.push(d.last);
+        }
+        let point = ScalePoint {
+            entries: size,
+            wharf: median(w_times),
+            direct: median(d_times),
+            peak_rss: Memory::of(pid)?.peak,
+        };
+        println!(
+            "{size:>8} {:>8.1} s {:>9.1} ms {:>9.1} ms {:>11.1} µs {:>10.1} MiB",
+            seeded_in.as_secs_f64(),
+            ms(point.direct),
+            ms(point.wharf),
+            point.wharf_per_entry_us(),
+            mib(point.peak_rss)
+        );
+        points.push(point);
+    }
+    let (first, last) = (&points[0], &points[points.len() - 1]);
+    let per_entry_growth = last.wharf_per_entry_us() / first.wharf_per_entry_us();
+    let peaks = points.iter().map(|p| p.peak_rss);
+    let memory_spread = mib(peaks.clone().max().unwrap_or(0)) / mib(peaks.min().unwrap_or(1));
+    println!(
+        "  per entry, the largest folder over the smallest: {per_entry_growth:.2}× (goal ≤ \
+         {SCALE_MAX_PER_ENTRY_GROWTH}×); peak RSS, largest over smallest: {memory_spread:.2}× (goal \
+         ≤ {SCALE_MAX_MEMORY_SPREAD}×)"
+    );
+    let curve = |f: &dyn Fn(&ScalePoint) -> String| {
+        points
+            .iter()
+            .map(|p| format!("{}: {}", p.entries, f(p)))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    Ok(vec![
+        Row::new(
+            "Scale curve of listing through the picker",
+            "whole folder, by files in it",
+            curve(&|p| {
+                format!(
+                    "{:.0} ms ({:.1} µs per file)",
+                    ms(p.wharf),
+                    p.wharf_per_entry_us()
+                )
+            }),
+            format!("direct {}", curve(&|p| format!("{:.0} ms", ms(p.direct)))),
+            format!("{per_entry_growth:.2}× per file, largest over smallest"),
+            "linear: time per file ≤ 1.5× the smallest folder's",
+            Outcome::of(per_entry_growth <= SCALE_MAX_PER_ENTRY_GROWTH),
+            format!("{runs} runs per size, medians; the folder grown between sizes"),
+        ),
+        Row::new(
+            "Memory across folder sizes",
+            "server peak RSS while listing",
+            curve(&|p| format!("{:.1} MiB", mib(p.peak_rss))),
+            String::new(),
+            format!("{memory_spread:.2}× largest over smallest"),
+            "flat: within ±10 %",
+            Outcome::of(memory_spread <= SCALE_MAX_MEMORY_SPREAD),
+            "the peak reset before each size".to_owned(),
+        ),
+    ])
 }
 
 // ---- Find items (issue 15) ------------------------------------------------------------------

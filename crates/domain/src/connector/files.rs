@@ -175,19 +175,33 @@ impl DropboxConnector {
         // The cursor goes to the browser sealed and bound to this data source and folder: a cursor
         // from another folder, data source or a forged one cannot list anything else.
         let cursor = self.open_cursor(next, &cursor_context)?;
-        let mut pages = source.client.list_folder(ListOptions {
-            path: dropbox_path,
-            recursive: false,
-            limit: Some(PAGE_LIMIT),
-            cursor,
-        });
-        let page = match pages.next().await {
-            Some(page) => page?,
-            None => return Err(FilesError::Dropbox(DropboxError::CursorReset)),
+        let read_ahead = match &cursor {
+            Some(cursor) => self.read_ahead.take(id, cursor).await,
+            None => None,
+        };
+        let page = match read_ahead {
+            Some(page) => page,
+            None => {
+                let mut pages = source.client.list_folder(ListOptions {
+                    path: dropbox_path.clone(),
+                    recursive: false,
+                    limit: Some(PAGE_LIMIT),
+                    cursor,
+                });
+                match pages.next().await {
+                    Some(page) => page?,
+                    None => return Err(FilesError::Dropbox(DropboxError::CursorReset)),
+                }
+            }
         };
         if page.restarted && next.is_some() {
             // Dropbox reset the cursor: earlier pages the browser holds may be stale.
             return Err(FilesError::StaleCursor);
+        }
+        if next.is_some() && page.has_more {
+            // Someone paging on: fetch the page after this one while they read it.
+            self.read_ahead
+                .start(id, &page.cursor, &source.client, &dropbox_path);
         }
         Ok(FolderPage {
             folder,

@@ -6,6 +6,7 @@ mod files;
 mod items;
 mod lookup;
 mod pattern;
+mod read_ahead;
 mod thumbnails;
 mod token_store;
 mod writes;
@@ -14,6 +15,7 @@ pub use created::CREATED_CACHE_ENTRIES;
 pub use files::{Entry, FilesError, FolderPage, MAX_QUERY_CHARS, PAGE_LIMIT};
 pub use items::FIND_PAGE_LIMIT;
 pub use pattern::FilePattern;
+pub use read_ahead::READ_AHEAD_PAGES;
 pub use thumbnails::{THUMBNAIL_CACHE_BYTES, THUMBNAIL_SIZE, Thumbnail};
 pub use token_store::{DbTokenStore, REAUTHORIZE_HINT};
 pub use writes::DropboxWriter;
@@ -99,6 +101,7 @@ pub struct DropboxConnector {
     /// Shared by every clone: the server clones the connector into each request.
     thumbnails: Arc<thumbnails::ThumbnailCache>,
     created: Arc<created::CreatedCache>,
+    read_ahead: Arc<read_ahead::ReadAhead>,
 }
 
 impl std::fmt::Debug for DropboxConnector {
@@ -115,6 +118,7 @@ impl DropboxConnector {
             hub,
             thumbnails: Arc::new(thumbnails::new_cache()),
             created: Arc::new(created::new_cache()),
+            read_ahead: Arc::new(read_ahead::ReadAhead::new(READ_AHEAD_PAGES)),
         }
     }
 

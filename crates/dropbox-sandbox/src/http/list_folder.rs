@@ -106,6 +106,19 @@ impl Cursor {
         Ok(out)
     }
 
+    /// The page after `a` straight from the namespace's ordered keys, when nothing else is listed
+    /// with them: no mounts, no tombstones, seen from the namespace itself (shown paths are then the
+    /// keys). `None` otherwise: [`Cursor::items`] merges and sorts those.
+    fn plain_page(&self, tree: &Tree) -> Result<Option<(Vec<String>, bool)>, ApiError> {
+        if self.d || self.view().from != self.ns || !self.mounts(tree).is_empty() {
+            return Ok(None);
+        }
+        let limit = self.l.unwrap_or(MAX_PAGE);
+        tree.listing_keys_after(&self.ns, &self.key, self.r, self.a.as_deref(), limit)
+            .map(Some)
+            .map_err(|e| route_err("path", lookup_err(&e)))
+    }
+
     /// Items changed after `since`, each once, in the order of their latest change.
     fn changes<'t>(&'t self, tree: &'t Tree, since: u64) -> Vec<(u64, Item<'t>)> {
         let mut places = vec![(self.ns.clone(), self.key.clone(), self.r)];
@@ -163,6 +176,14 @@ fn start_cursor(sb: &Sandbox, c: &Caller, a: &Args) -> Result<Cursor, ApiError> 
 /// One page of the initial listing after `cur.a`.
 fn listing_page(state: &State, mut cur: Cursor) -> Result<Value, ApiError> {
     let tree = &state.tree;
+    if let Some((keys, has_more)) = cur.plain_page(tree)? {
+        let entries: Vec<Value> = keys
+            .iter()
+            .filter_map(|k| cur.metadata(tree, &Item::Key(cur.ns.clone(), k.clone())))
+            .collect();
+        cur.a = if has_more { keys.last().cloned() } else { None };
+        return Ok(json!({"entries": entries, "cursor": cur.encode(), "has_more": has_more}));
+    }
     let items = cur
         .items(tree)
         .map_err(|e| route_err("path", lookup_err(&e)))?;

@@ -227,6 +227,16 @@ pub fn settle_page_cache() -> bool {
 
 /// User + system CPU seconds of a process (`/proc/<pid>/stat`, clock ticks of 1/100 s).
 pub fn cpu_secs(pid: u32) -> f64 {
+    cpu_ticks(pid).iter().take(2).sum::<f64>() / 100.0
+}
+
+/// [`cpu_secs`] plus the CPU of the process's children it has waited for (curl run to its end).
+pub fn cpu_secs_with_children(pid: u32) -> f64 {
+    cpu_ticks(pid).iter().sum::<f64>() / 100.0
+}
+
+/// utime, stime, cutime, cstime of `/proc/<pid>/stat` (fields 14–17 of the line).
+fn cpu_ticks(pid: u32) -> [f64; 4] {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     let f: Vec<f64> = stat
         .rsplit(") ")
@@ -235,7 +245,7 @@ pub fn cpu_secs(pid: u32) -> f64 {
         .split_whitespace()
         .map(|v| v.parse().unwrap_or(0.0))
         .collect();
-    (f.get(11).copied().unwrap_or(0.0) + f.get(12).copied().unwrap_or(0.0)) / 100.0
+    std::array::from_fn(|i| f.get(11 + i).copied().unwrap_or(0.0))
 }
 
 pub fn mib(bytes: u64) -> f64 {

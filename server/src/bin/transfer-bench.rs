@@ -1,14 +1,23 @@
-//! A large file through Wharf's File upload field into Dropbox — the browser's upload to Wharf
-//! (`POST /forms/{id}/uploads/{field}`, staged on disk), then the submission's job saving it into a
-//! data source folder through an upload session — versus `curl` uploading the same bytes straight to
-//! the sandbox through the same upload-session calls, in one run (issue 16). Wharf's time runs from the
-//! first byte of the upload until `submission_writes` says Done. Goals: Wharf ≥ 0.75× curl's
-//! throughput (medians of the rounds), and the server's peak RSS grows by ≤ 64 MiB. Prints `GOAL MISSED`
-//! and exits 1 when one is not met.
+//! A large file into Dropbox and out of it through Wharf, each against `curl` talking straight to the
+//! sandbox, in one run (issues 16 and 17).
+//!
+//! **Upload**: Wharf's File upload field — the browser's upload to Wharf (`POST
+//! /forms/{id}/uploads/{field}`, staged on disk), then the submission's job saving it into a data
+//! source folder through an upload session — versus curl uploading the same bytes through the same
+//! upload-session calls. Wharf's time runs from the first byte of the upload until
+//! `submission_writes` says Done. Goals: ≥ 0.75× curl's throughput, server peak RSS growth ≤ 64 MiB.
+//!
+//! **Download**, of the file the upload rounds wrote: what a browser does, `GET
+//! /data-sources/{id}/files/download` (Wharf checking the content hash as it streams), read by curl,
+//! versus curl's `POST /2/files/download` straight to the sandbox: ≥ 0.85×, server peak RSS growth ≤
+//! 32 MiB. And Wharf's Dropbox client (`DropboxClient::download`, verifying `content_hash`) versus
+//! `curl | sha256sum` (the same work: fetch and hash): ≥ 0.9×.
+//!
+//! Medians of the rounds; prints `GOAL MISSED` and exits 1 when a goal is not met.
 //!
 //! ```sh
 //! cargo build --release -p server --features bench --bins
-//! target/release/intake-bench [SIZE_MIB] [ROUNDS]    # default 1024 MiB, 3 rounds
+//! target/release/transfer-bench [SIZE_MIB] [ROUNDS]    # default 1024 MiB, 3 rounds
 //! ```
 //!
 //! The sandbox runs in this process (its files in a temporary directory), Wharf's `server` binary as a
@@ -18,14 +27,21 @@ mod bench_support;
 
 use axum::body::Bytes;
 use bench_support::{
-    BenchResult, Memory, Outcome, Row, Wharf, connect_data_source, cpu_secs, median, mib,
-    reset_peak, settle_page_cache, start_against,
+    BenchResult, Memory, Outcome, Row, Wharf, connect_data_source, cpu_secs,
+    cpu_secs_with_children, median, mib, reset_peak, settle_page_cache, start_against,
+};
+use dropbox::{
+    DropboxClient, DropboxConfig, DropboxEndpoints, DropboxHub, MemoryTokenStore, Secret, Space,
+    TokenSet,
 };
 use dropbox_sandbox::RunningSandbox;
+use futures::StreamExt;
+use reqwest::cookie::{CookieStore, Jar};
 use reqwest::{Client, redirect};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const PIECE: usize = 1 << 20;
@@ -36,6 +52,12 @@ const FOLDER: &str = "Intake";
 const CURL: &str = "/usr/bin/curl";
 const MIN_RATIO: f64 = 0.75;
 const MAX_RSS_GROWTH_MIB: f64 = 64.0;
+/// Where the upload rounds leave the file (the field's folder, the original name), in Dropbox and
+/// relative to the data source's root (the whole Dropbox).
+const UPLOADED: &str = "/Intake/big.bin";
+const MIN_DOWNLOAD_RATIO: f64 = 0.85;
+const MIN_CLIENT_DOWNLOAD_RATIO: f64 = 0.9;
+const MAX_DOWNLOAD_RSS_GROWTH_MIB: f64 = 32.0;
 
 const _: () = assert!(CHUNK.is_multiple_of(PIECE));
 
@@ -264,8 +286,10 @@ async fn measure(sandbox: &RunningSandbox, size: u64, rounds: usize) -> BenchRes
     let account_id = sandbox.accounts()[0].account_id.clone();
     let (mut wharf, token) = start_against(sandbox, &account_id, "Wharf (intake bench)")?;
     let pid = wharf.pid();
+    // The jar is kept: curl's Wharf downloads send its session cookie.
+    let jar = Arc::new(Jar::default());
     let http = Client::builder()
-        .cookie_store(true)
+        .cookie_provider(jar.clone())
         .redirect(redirect::Policy::none())
         .timeout(Duration::from_secs(600))
         .build()?;
@@ -274,7 +298,7 @@ async fn measure(sandbox: &RunningSandbox, size: u64, rounds: usize) -> BenchRes
     let form_id = set_up_form(&wharf, &http, data_source).await?;
     let chunks = ChunkFiles::write(size)?;
     println!(
-        "intake-bench: {} MiB, {rounds} round(s), chunks of {} MiB; sandbox in this process at {}, \
+        "transfer-bench: {} MiB, {rounds} round(s), chunks of {} MiB; sandbox in this process at {}, \
          Wharf pid {pid} at {} (SQLite)",
         mib(size),
         CHUNK >> 20,
@@ -388,8 +412,7 @@ async fn measure(sandbox: &RunningSandbox, size: u64, rounds: usize) -> BenchRes
         .first()
         .map(|least| med_curl.as_secs_f64() / (least / cores))
         .unwrap_or(f64::NAN);
-    drop(wharf);
-    Ok(vec![
+    let mut rows = vec![
         Row::new(
             "1 GiB upload through Wharf",
             "browser upload → staging → upload session → Dropbox",
@@ -429,7 +452,324 @@ async fn measure(sandbox: &RunningSandbox, size: u64, rounds: usize) -> BenchRes
                 mib(after.rss)
             ),
         ),
-    ])
+    ];
+    let downloads = Downloads {
+        wharf_url: format!(
+            "{}{}",
+            wharf.address,
+            app::urls::file_download(data_source as i32, UPLOADED)
+        ),
+        cookie: session_cookie(&jar, &wharf.address)?,
+        base_url: sandbox.base_url(),
+        token: token.clone(),
+        client: direct_client(&sandbox.base_url(), &token)?,
+        size,
+    };
+    rows.extend(downloads.measure(pid, rounds).await?);
+    drop(wharf);
+    Ok(rows)
+}
+
+// ---- Downloads (issue 17) ----------------------------------------------------------------------
+
+/// What hashes curl's output in the peers of the client's verified download.
+#[derive(Clone, Copy)]
+enum Hasher {
+    Sha256sum,
+    Openssl,
+}
+
+impl Hasher {
+    fn command(self) -> &'static str {
+        match self {
+            Hasher::Sha256sum => "sha256sum",
+            Hasher::Openssl => "openssl dgst -sha256",
+        }
+    }
+}
+
+/// The signed-in session's `Cookie` header for requests to `address`.
+fn session_cookie(jar: &Jar, address: &str) -> BenchResult<String> {
+    let cookie = jar
+        .cookies(&address.parse()?)
+        .ok_or("no session cookie after signing in")?;
+    Ok(cookie.to_str()?.to_owned())
+}
+
+/// Wharf's Dropbox client in this process, with the direct calls' token.
+fn direct_client(base_url: &str, token: &str) -> BenchResult<DropboxClient> {
+    let mut config = DropboxConfig::new(DropboxEndpoints::all_at(base_url)?);
+    config.upload_chunk_size = CHUNK;
+    let store = Arc::new(MemoryTokenStore::new(TokenSet {
+        access_token: Secret::new(token),
+        refresh_token: None,
+        expires_at: None,
+        account_id: None,
+        scope: None,
+    }));
+    Ok(DropboxHub::new(config)?.client("bench", store, Space::MyFiles))
+}
+
+/// The four ways the uploaded file is read to its end.
+struct Downloads {
+    wharf_url: String,
+    cookie: String,
+    base_url: String,
+    token: String,
+    client: DropboxClient,
+    size: u64,
+}
+
+impl Downloads {
+    /// curl's arguments for the sandbox's `/2/files/download` of the file.
+    fn direct(&self) -> Vec<String> {
+        [
+            "-sS",
+            "--fail",
+            "-X",
+            "POST",
+            &format!("{}/2/files/download", self.base_url),
+            "-H",
+            &format!("Authorization: Bearer {}", self.token),
+            "-H",
+            &format!(r#"Dropbox-API-Arg: {{"path":"{UPLOADED}"}}"#),
+        ]
+        .map(String::from)
+        .to_vec()
+    }
+
+    /// curl's arguments for Wharf's download route, as the signed-in administrator.
+    fn through_wharf(&self) -> Vec<String> {
+        [
+            "-sS",
+            "--fail",
+            &self.wharf_url,
+            "-H",
+            &format!("Cookie: {}", self.cookie),
+        ]
+        .map(String::from)
+        .to_vec()
+    }
+
+    /// curl reading to `/dev/null`; checks it read the whole file.
+    async fn to_null(&self, mut args: Vec<String>) -> BenchResult<Duration> {
+        args.extend(["-o", "/dev/null", "-w", "%{size_download}"].map(String::from));
+        let started = Instant::now();
+        let read = tokio::task::spawn_blocking(move || run_curl(args)).await??;
+        let elapsed = started.elapsed();
+        if read.trim() != self.size.to_string() {
+            return Err(format!("curl read {read} bytes of {}", self.size).into());
+        }
+        Ok(elapsed)
+    }
+
+    /// `curl … | HASHER`: fetching and hashing, the work the client does. Answers the digest too.
+    async fn hashed_by(&self, hasher: Hasher) -> BenchResult<(Duration, String)> {
+        let script = format!("set -o pipefail; {CURL} \"$@\" | {}", hasher.command());
+        let args = self.direct();
+        let started = Instant::now();
+        let out = tokio::task::spawn_blocking(move || {
+            Command::new("bash")
+                .arg("-c")
+                .arg(script)
+                .arg("curl")
+                .args(args)
+                .output()
+        })
+        .await??;
+        let elapsed = started.elapsed();
+        let digest = String::from_utf8_lossy(&out.stdout);
+        // sha256sum prints "<digest>  -", openssl "SHA2-256(stdin)= <digest>".
+        let digest = digest
+            .split_whitespace()
+            .find(|w| w.len() == 64)
+            .unwrap_or_default();
+        if !out.status.success() || digest.is_empty() {
+            return Err(format!(
+                "curl | {} failed ({}): {}",
+                hasher.command(),
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            )
+            .into());
+        }
+        Ok((elapsed, digest.to_owned()))
+    }
+
+    /// Wharf's client, which checks the file against its `content_hash` as it reads.
+    async fn by_client(&self) -> BenchResult<Duration> {
+        let started = Instant::now();
+        let mut download = self.client.download(UPLOADED, None).await?;
+        let mut read = 0u64;
+        while let Some(chunk) = download.stream.next().await {
+            read += chunk?.len() as u64;
+        }
+        let elapsed = started.elapsed();
+        if read != self.size {
+            return Err(format!("the client read {read} bytes of {}", self.size).into());
+        }
+        Ok(elapsed)
+    }
+
+    async fn measure(&self, pid: u32, rounds: usize) -> BenchResult<Vec<Row>> {
+        println!();
+        println!(
+            "downloads of {UPLOADED} ({} MiB), {rounds} round(s), from the page cache",
+            mib(self.size)
+        );
+        // Reads the file into the page cache: every round then measures the transfer, not the disk.
+        self.to_null(self.direct()).await?;
+        let before = Memory::of(pid)?;
+        let peak_reset = reset_peak(pid);
+        let (mut wharf, mut curl, mut client) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut sha256sum, mut openssl) = (Vec::new(), Vec::new());
+        // CPU seconds of each download through Wharf: the server, the sandbox (this process) and curl.
+        let mut wharf_cpu = Vec::new();
+        let mut digests = std::collections::BTreeSet::new();
+        let me = std::process::id();
+        for round in 0..rounds {
+            let wharf_first = round % 2 == 0;
+            for which in [wharf_first, !wharf_first] {
+                if which {
+                    let cpu_before = cpu_secs(pid) + cpu_secs_with_children(me);
+                    wharf.push(self.to_null(self.through_wharf()).await?);
+                    wharf_cpu.push(cpu_secs(pid) + cpu_secs_with_children(me) - cpu_before);
+                    client.push(self.by_client().await?);
+                } else {
+                    curl.push(self.to_null(self.direct()).await?);
+                    for (hasher, times) in [
+                        (Hasher::Sha256sum, &mut sha256sum),
+                        (Hasher::Openssl, &mut openssl),
+                    ] {
+                        let (t, digest) = self.hashed_by(hasher).await?;
+                        times.push(t);
+                        digests.insert(digest);
+                    }
+                }
+            }
+            println!(
+                "  round {}: GET …/download {:.2} s ({:.2} CPU-s), curl {:.2} s; client with \
+                 content_hash {:.2} s, curl | sha256sum {:.2} s, curl | openssl sha256 {:.2} s",
+                round + 1,
+                wharf[round].as_secs_f64(),
+                wharf_cpu[round],
+                curl[round].as_secs_f64(),
+                client[round].as_secs_f64(),
+                sha256sum[round].as_secs_f64(),
+                openssl[round].as_secs_f64()
+            );
+        }
+        if digests.len() != 1 {
+            return Err(format!("the hashing peers saw different files: {digests:?}").into());
+        }
+        let after = Memory::of(pid)?;
+        let growth = mib(after.peak.max(after.rss).saturating_sub(before.rss));
+        let figure = |v: &[Duration]| {
+            let med = median(v.to_vec());
+            let (lo, hi) = (v.iter().min(), v.iter().max());
+            format!(
+                "{:.2} s ({:.0} MiB/s; {:.2}–{:.2} s)",
+                med.as_secs_f64(),
+                mib_per_s(self.size, med),
+                lo.map_or(0.0, Duration::as_secs_f64),
+                hi.map_or(0.0, Duration::as_secs_f64)
+            )
+        };
+        // Throughput ratios: the peer's time over Wharf's.
+        let ratio = |wharf: &[Duration], peer: &[Duration]| {
+            median(peer.to_vec()).as_secs_f64() / median(wharf.to_vec()).as_secs_f64()
+        };
+        // The client is judged against the faster hashing peer: Debian's sha256sum does not use the
+        // CPU's SHA extensions, openssl does (as the client's sha2 does).
+        let route_ratio = ratio(&wharf, &curl);
+        let (sha256sum_ratio, openssl_ratio) =
+            (ratio(&client, &sha256sum), ratio(&client, &openssl));
+        let client_ratio = sha256sum_ratio.min(openssl_ratio);
+        wharf_cpu.sort_by(f64::total_cmp);
+        let least_cpu = wharf_cpu.first().copied().unwrap_or(f64::NAN);
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+        let route_bound = median(curl.clone()).as_secs_f64() / (least_cpu / cores);
+        let cores_needed = least_cpu / (median(curl.clone()).as_secs_f64() / MIN_DOWNLOAD_RATIO);
+        println!(
+            "median: GET …/download {} vs curl {}: {route_ratio:.2}× (goal ≥ {MIN_DOWNLOAD_RATIO}×)",
+            figure(&wharf),
+            figure(&curl)
+        );
+        println!(
+            "bound: a download through Wharf takes ≥ {least_cpu:.2} CPU-s (server, sandbox, curl); on \
+             {cores} cores at best {route_bound:.2}× curl's median; {MIN_DOWNLOAD_RATIO}× would need \
+             ≥ {cores_needed:.1} such cores"
+        );
+        println!(
+            "median: client {} vs curl | sha256sum {} ({sha256sum_ratio:.2}×) and curl | openssl \
+             sha256 {} ({openssl_ratio:.2}×) (goal ≥ {MIN_CLIENT_DOWNLOAD_RATIO}× the faster)",
+            figure(&client),
+            figure(&sha256sum),
+            figure(&openssl)
+        );
+        println!(
+            "server RSS {:.1} MiB before the downloads, {:.1} MiB after, peak growth {growth:.1} MiB{} \
+             (goal ≤ {MAX_DOWNLOAD_RSS_GROWTH_MIB} MiB)",
+            mib(before.rss),
+            mib(after.rss),
+            if peak_reset {
+                ""
+            } else {
+                " (peak not resettable: since start)"
+            }
+        );
+        let note = format!(
+            "{} MiB from the sandbox's page cache, {rounds} rounds, medians",
+            mib(self.size)
+        );
+        Ok(vec![
+            Row::new(
+                "1 GiB download through Wharf",
+                "GET …/download (what a browser does), read by curl",
+                figure(&wharf),
+                format!("curl straight from the sandbox {}", figure(&curl)),
+                format!("{route_ratio:.2}× curl"),
+                "≥ 0.85× curl",
+                Outcome::of(route_ratio >= MIN_DOWNLOAD_RATIO),
+                format!(
+                    "{note}; Wharf checks the content hash as it streams; the bound of {cores} \
+                     cores: the path needs {least_cpu:.2} CPU-s (server, sandbox, curl), so at best \
+                     {route_bound:.2}× curl here; 0.85× needs ≥ {cores_needed:.1} cores"
+                ),
+            ),
+            Row::new(
+                "1 GiB download through Wharf",
+                "Wharf's Dropbox client verifying content_hash",
+                figure(&client),
+                format!(
+                    "curl | sha256sum {}; curl | openssl sha256 {}",
+                    figure(&sha256sum),
+                    figure(&openssl)
+                ),
+                format!("{sha256sum_ratio:.2}× sha256sum, {openssl_ratio:.2}× openssl"),
+                "≥ 0.9× curl | sha256sum (judged against the faster peer)",
+                Outcome::of(client_ratio >= MIN_CLIENT_DOWNLOAD_RATIO),
+                format!(
+                    "{note}; the client runs in the bench process, beside the sandbox; Debian's \
+                     sha256sum does not use the CPU's SHA extensions, openssl and the client do"
+                ),
+            ),
+            Row::new(
+                "Memory of a 1 GiB download",
+                "server peak RSS growth",
+                format!("{growth:.1} MiB"),
+                String::new(),
+                String::new(),
+                "≤ 32 MiB",
+                Outcome::of(growth <= MAX_DOWNLOAD_RSS_GROWTH_MIB),
+                format!(
+                    "RSS {:.1} MiB before, {:.1} MiB after",
+                    mib(before.rss),
+                    mib(after.rss)
+                ),
+            ),
+        ])
+    }
 }
 
 #[tokio::main]
@@ -438,7 +778,7 @@ async fn main() {
         None => default,
         Some(Ok(v)) if v > 0 => v,
         Some(_) => {
-            eprintln!("usage: intake-bench [SIZE_MIB] [ROUNDS]   (default 1024 3)");
+            eprintln!("usage: transfer-bench [SIZE_MIB] [ROUNDS]   (default 1024 3)");
             std::process::exit(2);
         }
     };
@@ -446,12 +786,12 @@ async fn main() {
     if size <= CHUNK as u64 {
         // curl's side is a session of start, appends and finish: it needs two chunks at least.
         eprintln!(
-            "intake-bench: SIZE_MIB must be more than one chunk ({} MiB)",
+            "transfer-bench: SIZE_MIB must be more than one chunk ({} MiB)",
             CHUNK >> 20
         );
         std::process::exit(2);
     }
-    bench_support::run_against_sandbox("intake-bench", async |sandbox| {
+    bench_support::run_against_sandbox("transfer-bench", async |sandbox| {
         measure(sandbox, size, rounds).await
     })
     .await
