@@ -18,13 +18,9 @@ const END: &str = "<!-- bench:end -->";
 
 /// What issue 17 asks to measure that no bench measures yet: said in the report, not left out.
 const NOT_MEASURED: &[&str] = &[
-    "1 GiB download through `GET …/download` vs `curl` straight from the sandbox (goal ≥ 0.85×)",
-    "1 GiB download through Wharf's client verifying `content_hash` vs `curl | sha256sum` (goal ≥ \
-     0.9×): `dropbox-bench` measures the client against plain `curl`, best rounds, outside this \
-     report",
     "rclone as a peer (listing, upload): needs an HTTPS CONNECT proxy to the sandbox with its own CA",
-    "memory flat across folder sizes 1k / 10k / 100k, and the scale curve of list times",
-    "1 GiB download memory (goal ≤ 32 MiB growth)",
+    "the wasm split by route (Leptos `#[lazy]` routes and cargo-leptos `--split`): every page loads \
+     the one wasm",
 ];
 
 struct Row {
