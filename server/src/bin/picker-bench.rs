@@ -187,6 +187,54 @@ async fn list_through_wharf(wharf: &Wharf, http: &Client, form_id: &str) -> Benc
     Ok(listing)
 }
 
+/// A folder listed both ways: straight from the sandbox with `token`, and through Wharf's picker for
+/// the field of `form_id` (which lists `folder`).
+struct BothWays<'a> {
+    sandbox: &'a RunningSandbox,
+    wharf: &'a Wharf,
+    admin: &'a Client,
+    direct: &'a Client,
+    token: &'a str,
+    form_id: &'a str,
+    folder: &'a str,
+}
+
+impl BothWays<'_> {
+    async fn direct(&self) -> BenchResult<Listing> {
+        list_direct(
+            self.direct,
+            &self.sandbox.base_url(),
+            self.token,
+            self.folder,
+        )
+        .await
+    }
+
+    async fn through_wharf(&self) -> BenchResult<Listing> {
+        list_through_wharf(self.wharf, self.admin, self.form_id).await
+    }
+
+    /// (direct, Wharf), the one going first alternating with `run` so neither always runs warmer.
+    async fn both(&self, run: usize) -> BenchResult<(Listing, Listing)> {
+        if run.is_multiple_of(2) {
+            let d = self.direct().await?;
+            Ok((d, self.through_wharf().await?))
+        } else {
+            let w = self.through_wharf().await?;
+            Ok((self.direct().await?, w))
+        }
+    }
+
+    /// The same folder through another form's field.
+    fn with_form<'b>(&'b self, form_id: &'b str, folder: &'b str) -> BothWays<'b> {
+        BothWays {
+            form_id,
+            folder,
+            ..*self
+        }
+    }
+}
+
 /// Signs in as the initial administrator (replacing the initial password, as the first sign-in must),
 /// connects a data source to the sandbox account through the OAuth pages, and publishes a form whose
 /// File browser field lists `FOLDER`. Returns the form's id.
@@ -284,17 +332,17 @@ async fn measure(sandbox: &RunningSandbox, runs: usize) -> BenchResult<Vec<Row>>
         "{:>4}  {:>14} {:>14}  {:>14} {:>14}",
         "run", "direct first", "direct last", "Wharf first", "Wharf last"
     );
+    let listers = BothWays {
+        sandbox,
+        wharf: &wharf,
+        admin: &admin,
+        direct: &direct,
+        token: &token,
+        form_id: &form_id,
+        folder: FOLDER,
+    };
     for run in 0..runs {
-        let (d, w) = if run.is_multiple_of(2) {
-            let d = list_direct(&direct, &sandbox.base_url(), &token, FOLDER).await?;
-            (d, list_through_wharf(&wharf, &admin, &form_id).await?)
-        } else {
-            let w = list_through_wharf(&wharf, &admin, &form_id).await?;
-            (
-                list_direct(&direct, &sandbox.base_url(), &token, FOLDER).await?,
-                w,
-            )
-        };
+        let (d, w) = listers.both(run).await?;
         println!(
             "{:>4}  {:>11.1} ms {:>11.1} ms  {:>11.1} ms {:>11.1} ms",
             run + 1,
@@ -461,18 +509,7 @@ async fn measure(sandbox: &RunningSandbox, runs: usize) -> BenchResult<Vec<Row>>
             format!("RSS {:.1} MiB before listing", mib(before.rss)),
         ),
     ];
-    rows.push(
-        measure_with_latency(
-            sandbox,
-            &wharf,
-            &admin,
-            &direct,
-            &token,
-            &form_id,
-            runs.min(3),
-        )
-        .await?,
-    );
+    rows.push(measure_with_latency(&listers, runs.min(3)).await?);
     let rules_form = set_up_rules_form(&wharf, &admin, data_source).await?;
     rows.extend(
         measure_find_items(
@@ -488,19 +525,8 @@ async fn measure(sandbox: &RunningSandbox, runs: usize) -> BenchResult<Vec<Row>>
     );
     let scale_form =
         publish_picker_form(&wharf, &admin, data_source, "Scale", SCALE_FOLDER).await?;
-    rows.extend(
-        measure_scale(
-            sandbox,
-            &account_id,
-            &wharf,
-            &admin,
-            &direct,
-            &token,
-            &scale_form,
-            runs.min(3),
-        )
-        .await?,
-    );
+    let scale = listers.with_form(&scale_form, SCALE_FOLDER);
+    rows.extend(measure_scale(&account_id, &scale, runs.min(3)).await?);
     drop(wharf);
     Ok(rows)
 }
@@ -538,16 +564,9 @@ const DROPBOX_LATENCY_MS: u64 = 20;
 /// in ≈ 2 ms, where Wharf's fixed cost per page (its own request, session, permission check and
 /// the page parsed and written again) decides the ratio; with a network in between, reading ahead
 /// hides that cost behind Dropbox's own time.
-async fn measure_with_latency(
-    sandbox: &RunningSandbox,
-    wharf: &Wharf,
-    admin: &Client,
-    direct: &Client,
-    token: &str,
-    form_id: &str,
-    runs: usize,
-) -> BenchResult<Row> {
+async fn measure_with_latency(listers: &BothWays<'_>, runs: usize) -> BenchResult<Row> {
     use dropbox_sandbox::{FaultKind, FaultSpec};
+    let sandbox = listers.sandbox;
     let pages = files().div_ceil(LIMIT as usize) as u32 + 1;
     let delay = FaultKind::Delay {
         millis: DROPBOX_LATENCY_MS,
@@ -559,16 +578,7 @@ async fn measure_with_latency(
         sandbox.add_fault(
             FaultSpec::new("files/list_folder/continue", delay.clone()).times(2 * pages),
         );
-        let (d, w) = if run.is_multiple_of(2) {
-            let d = list_direct(direct, &sandbox.base_url(), token, FOLDER).await?;
-            (d, list_through_wharf(wharf, admin, form_id).await?)
-        } else {
-            let w = list_through_wharf(wharf, admin, form_id).await?;
-            (
-                list_direct(direct, &sandbox.base_url(), token, FOLDER).await?,
-                w,
-            )
-        };
+        let (d, w) = listers.both(run).await?;
         d_times.push(d.last);
         w_times.push(w.last);
     }
@@ -624,18 +634,12 @@ impl ScalePoint {
 /// Lists `SCALE_FOLDER` whole at a tenth of `FILES`, `FILES` and ten times as many files (1,000,
 /// 10,000 and 100,000 in a full run), growing the folder between sizes: time per entry must stay
 /// flat (linear, no quadratic step) and so must the server's peak RSS while listing.
-#[allow(clippy::too_many_arguments)]
 async fn measure_scale(
-    sandbox: &RunningSandbox,
     account: &str,
-    wharf: &Wharf,
-    admin: &Client,
-    direct: &Client,
-    token: &str,
-    form_id: &str,
+    listers: &BothWays<'_>,
     runs: usize,
 ) -> BenchResult<Vec<Row>> {
-    let pid = wharf.pid();
+    let (sandbox, pid) = (listers.sandbox, listers.wharf.pid());
     let sizes = [files() / 10, files(), files() * 10];
     println!();
     println!("Scale curve: {SCALE_FOLDER} listed whole at {sizes:?} files, {runs} run(s) each");
@@ -651,12 +655,11 @@ async fn measure_scale(
         seeded = size;
         let seeded_in = seeding.elapsed();
         // One listing each way before timing, so every size starts as warm as the others.
-        list_through_wharf(wharf, admin, form_id).await?;
+        listers.through_wharf().await?;
         reset_peak(pid);
         let (mut w_times, mut d_times) = (Vec::new(), Vec::new());
-        for _ in 0..runs {
-            let w = list_through_wharf(wharf, admin, form_id).await?;
-            let d = list_direct(direct, &sandbox.base_url(), token, SCALE_FOLDER).await?;
+        for run in 0..runs {
+            let (d, w) = listers.both(run).await?;
             for (side, l) in [("Wharf", &w), ("direct", &d)] {
                 if l.entries != size {
                     return Err(format!("{side} listed {} of {size} files", l.entries).into());
