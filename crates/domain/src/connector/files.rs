@@ -5,7 +5,7 @@ use super::pattern::FilePattern;
 use crate::confine::{self, PathRefused};
 use crate::data_sources::{self, DataSourceError};
 use dropbox::types::Metadata;
-use dropbox::{Download, DownloadRange, DropboxClient, DropboxError, ListOptions};
+use dropbox::{Download, DownloadRange, DropboxClient, DropboxError, ListOptions, ListPage};
 use entity::dropbox_credential;
 use futures::StreamExt;
 use sea_orm::{DbErr, EntityTrait, PaginatorTrait};
@@ -158,6 +158,22 @@ impl Source {
     }
 }
 
+/// One page of `PAGE_LIMIT` entries of the Dropbox folder `path`: the first, or the one after
+/// `cursor`. Owns what it needs, so it can also run as a page read ahead.
+fn fetch_page(
+    client: &DropboxClient,
+    path: &str,
+    cursor: Option<String>,
+) -> impl Future<Output = Result<ListPage, DropboxError>> + Send + 'static {
+    let mut pages = client.list_folder(ListOptions {
+        path: path.to_owned(),
+        recursive: false,
+        limit: Some(PAGE_LIMIT),
+        cursor,
+    });
+    async move { pages.next().await.unwrap_or(Err(DropboxError::CursorReset)) }
+}
+
 impl DropboxConnector {
     /// One page of `folder` (relative to the data source's root): the first, or the one after `next`.
     /// Files the File pattern leaves out are not listed, so a page may be short (even empty) while
@@ -181,18 +197,7 @@ impl DropboxConnector {
         };
         let page = match read_ahead {
             Some(page) => page,
-            None => {
-                let mut pages = source.client.list_folder(ListOptions {
-                    path: dropbox_path.clone(),
-                    recursive: false,
-                    limit: Some(PAGE_LIMIT),
-                    cursor,
-                });
-                match pages.next().await {
-                    Some(page) => page?,
-                    None => return Err(FilesError::Dropbox(DropboxError::CursorReset)),
-                }
-            }
+            None => fetch_page(&source.client, &dropbox_path, cursor).await?,
         };
         if page.restarted && next.is_some() {
             // Dropbox reset the cursor: earlier pages the browser holds may be stale.
@@ -200,8 +205,8 @@ impl DropboxConnector {
         }
         if next.is_some() && page.has_more {
             // Someone paging on: fetch the page after this one while they read it.
-            self.read_ahead
-                .start(id, &page.cursor, &source.client, &dropbox_path);
+            let after = fetch_page(&source.client, &dropbox_path, Some(page.cursor.clone()));
+            self.read_ahead.start(id, &page.cursor, after);
         }
         Ok(FolderPage {
             folder,

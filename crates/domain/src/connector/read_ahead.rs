@@ -8,8 +8,7 @@
 //! data source and the Dropbox cursor it continues: a request answered by another instance, or after
 //! the page expired, simply asks Dropbox itself. It is as safe as asking Dropbox: the request is
 //! authorized and its sealed cursor checked for this data source and folder before a page is taken.
-use dropbox::{DropboxClient, DropboxError, ListOptions, ListPage};
-use futures::StreamExt;
+use dropbox::{DropboxError, ListPage};
 use hashlink::LinkedHashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
@@ -21,7 +20,7 @@ pub const READ_AHEAD_PAGES: usize = 64;
 /// a page kept longer would show a folder older than one just listed.
 const TTL: Duration = Duration::from_secs(30);
 
-type Fetch = JoinHandle<Option<Result<ListPage, DropboxError>>>;
+type Fetch = JoinHandle<Result<ListPage, DropboxError>>;
 
 /// (data source, the Dropbox cursor the page continues from).
 type Key = (i32, String);
@@ -45,21 +44,20 @@ impl ReadAhead {
         self.pages.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Starts fetching the page of `path` that follows `cursor`, unless it is being fetched already.
-    pub(super) fn start(&self, id: i32, cursor: &str, client: &DropboxClient, path: &str) {
+    /// Runs `fetch`, the page of data source `id` that follows `cursor`, in the background — unless
+    /// that page is being fetched already.
+    pub(super) fn start(
+        &self,
+        id: i32,
+        cursor: &str,
+        fetch: impl Future<Output = Result<ListPage, DropboxError>> + Send + 'static,
+    ) {
         let key = (id, cursor.to_owned());
         let mut pages = self.lock();
         if pages.contains_key(&key) {
             return;
         }
-        let mut stream = client.list_folder(ListOptions {
-            path: path.to_owned(),
-            recursive: false,
-            limit: Some(super::PAGE_LIMIT),
-            cursor: Some(cursor.to_owned()),
-        });
-        let fetch = tokio::spawn(async move { stream.next().await });
-        pages.insert(key, (Instant::now(), fetch));
+        pages.insert(key, (Instant::now(), tokio::spawn(fetch)));
         let now = Instant::now();
         // Expired pages first, then the oldest while over capacity; their fetches are stopped.
         while let Some((_, (started, _))) = pages.front()
@@ -80,10 +78,7 @@ impl ReadAhead {
             fetch.abort();
             return None;
         }
-        match fetch.await {
-            Ok(Some(Ok(page))) => Some(page),
-            _ => None,
-        }
+        fetch.await.ok()?.ok()
     }
 
     #[cfg(test)]
@@ -95,36 +90,22 @@ impl ReadAhead {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use dropbox::{DropboxConfig, DropboxEndpoints, DropboxHub, MemoryTokenStore, Space, TokenSet};
-    use std::sync::Arc;
 
-    /// A client whose calls go nowhere (a closed port); these tests never wait for a fetch.
-    fn unreachable_client() -> DropboxClient {
-        let hub = DropboxHub::new(DropboxConfig::new(
-            DropboxEndpoints::all_at("http://127.0.0.1:9").unwrap(),
-        ))
-        .unwrap();
-        let store = Arc::new(MemoryTokenStore::new(TokenSet {
-            access_token: dropbox::Secret::new("t"),
-            refresh_token: None,
-            expires_at: None,
-            account_id: None,
-            scope: None,
-        }));
-        hub.client("test", store, Space::MyFiles)
+    /// A fetch that never ends: these tests never wait for one.
+    fn never() -> impl Future<Output = Result<ListPage, DropboxError>> + Send + 'static {
+        std::future::pending()
     }
 
     #[tokio::test]
     async fn the_oldest_pages_give_way_beyond_capacity() {
         let read_ahead = ReadAhead::new(2);
-        let client = unreachable_client();
         for cursor in ["c1", "c2", "c3"] {
-            read_ahead.start(1, cursor, &client, "/a");
+            read_ahead.start(1, cursor, never());
         }
         assert_eq!(read_ahead.len(), 2);
         assert!(!read_ahead.lock().contains_key(&(1, "c1".to_owned())));
         assert!(read_ahead.lock().contains_key(&(1, "c3".to_owned())));
-        read_ahead.start(1, "c3", &client, "/a");
+        read_ahead.start(1, "c3", never());
         assert_eq!(read_ahead.len(), 2, "one fetch per cursor");
     }
 }
