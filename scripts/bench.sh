@@ -25,7 +25,10 @@ echo "==> building release"
 # The site (wasm, JavaScript, CSS, hash.txt) by cargo-leptos; the server and the benches in one
 # cargo build (a server built by cargo-leptos as well would be built twice: it sets other variables).
 cargo leptos build --release --frontend-only || exit 1
-cargo build --release -p server --features bench --bins || exit 1
+# Erased components, as cargo-leptos builds them (always-erase-components in Cargo.toml): a server
+# rendering typed views for an erased wasm would not hydrate where a component renders nothing.
+RUSTFLAGS="${RUSTFLAGS:-} --cfg erase_components" \
+  cargo build --release -p server --features bench --bins || exit 1
 
 # Let the build's load die down (up to 2 minutes) so the first bench does not share the cores.
 for _ in $(seq 1 24); do
