@@ -9,4 +9,4 @@ export DATABASE_URL="${DATABASE_URL:-sqlite://data/wharf.db?mode=rwc}"
 export WHARF_DATA_DIR="${WHARF_DATA_DIR:-data}"
 export LEPTOS_ENV="${LEPTOS_ENV:-PROD}"
 # `serve` builds the server and the wasm, runs the server, and stops it on Ctrl-C.
-exec cargo leptos serve --release
+exec cargo leptos serve --release --split

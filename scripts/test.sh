@@ -58,4 +58,4 @@ export LEPTOS_RELOAD_PORT="${E2E_RELOAD_PORT:-3101}"
 export WHARF_SANDBOX_ADDR="${E2E_SANDBOX_ADDR:-127.0.0.1:3102}"
 unset DROPBOX_APP_KEY DROPBOX_APP_SECRET   # the browser tests run against the built-in Sandbox Dropbox
 export WHARF_SANDBOX_CONTROL_API=1         # …and script its faults and read its request log
-cargo leptos end-to-end
+cargo leptos end-to-end --split

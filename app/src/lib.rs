@@ -15,26 +15,10 @@ use components::shell::Shell;
 use components::toast::{ToastHost, provide_toasts};
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
+use leptos_router::Lazy;
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
-use routes::{
-    admin::{
-        data_source_detail::{DataSourceDetailPage, NewDropboxPage},
-        data_source_new::NewDataSourcePage,
-        data_sources::DataSourcesPage,
-        groups::{GroupDetailPage, GroupsPage, NewGroupPage},
-        users::{NewUserPage, UserDetailPage, UsersPage},
-    },
-    change_password::ChangePasswordPage,
-    data_source_files::DataSourceFilesPage,
-    forms::{
-        designer::FormDesignerPage, fill::FillFormPage, list::FormsPage,
-        submissions::SubmissionsPage,
-    },
-    home::{DashboardsPage, HomePage},
-    not_found::NotFoundPage,
-    sign_in::SignInPage,
-};
+use routes::{lazy::*, not_found::NotFoundPage};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -63,43 +47,59 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_toasts();
-    // "false" in the server's HTML; an Effect (which runs only in the browser) flips it once the wasm
-    // has hydrated, so browser tests know when clicks will be handled.
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
+    // True while the router opens a page: its code (the first time one of its group is opened) and
+    // what it loads before showing.
+    let (opening, set_opening) = signal(false);
 
     view! {
         <Title formatter=|text: String| if text.is_empty() { "Wharf".to_owned() } else { format!("{text} · Wharf") }/>
-        <Router>
-            <div id="app" data-hydrated=move || hydrated.get().to_string()>
+        <Router set_is_routing=set_opening>
+            // "false" until the browser has taken the page over (`hydrate`), for the browser tests
+            <div id="app" data-hydrated="false">
+                <div class="route-progress" role="progressbar" aria-label="Opening the page" hidden=move || !opening.get()></div>
                 // Pages that load one thing by id render whole before answering (SsrMode::Async), so
                 // an unknown id can answer 404 rather than 200 with an error in the page.
                 <Routes fallback=NotFoundPage>
-                    <Route path=path!("/sign-in") view=SignInPage/>
+                    <Route path=path!("/sign-in") view={Lazy::<SignInRoute>::new()}/>
                     <ParentRoute path=path!("") view=Shell>
-                        <Route path=path!("") view=HomePage/>
-                        <Route path=path!("/change-password") view=ChangePasswordPage/>
-                        <Route path=path!("/forms") view=FormsPage/>
-                        <Route path=path!("/forms/:id/edit") view=FormDesignerPage ssr=SsrMode::Async/>
-                        <Route path=path!("/forms/:id/fill") view=FillFormPage ssr=SsrMode::Async/>
-                        <Route path=path!("/forms/:id/submissions") view=SubmissionsPage ssr=SsrMode::Async/>
-                        <Route path=path!("/forms/:id/runs") view=crate::routes::forms::runs::RunLogPage ssr=SsrMode::Async/>
-                        <Route path=path!("/dashboards") view=DashboardsPage/>
-                        <Route path=path!("/admin/data-sources") view=DataSourcesPage/>
-                        <Route path=path!("/admin/data-sources/new") view=NewDataSourcePage/>
-                        <Route path=path!("/admin/data-sources/new/dropbox") view=NewDropboxPage/>
-                        <Route path=path!("/admin/data-sources/:id") view=DataSourceDetailPage ssr=SsrMode::Async/>
-                        <Route path=path!("/data-sources/:id/files") view=DataSourceFilesPage ssr=SsrMode::Async/>
-                        <Route path=path!("/admin/users") view=UsersPage/>
-                        <Route path=path!("/admin/users/new") view=NewUserPage/>
-                        <Route path=path!("/admin/users/:id") view=UserDetailPage ssr=SsrMode::Async/>
-                        <Route path=path!("/admin/groups") view=GroupsPage/>
-                        <Route path=path!("/admin/groups/new") view=NewGroupPage/>
-                        <Route path=path!("/admin/groups/:id") view=GroupDetailPage ssr=SsrMode::Async/>
+                        <Route path=path!("") view={Lazy::<HomeRoute>::new()}/>
+                        <Route path=path!("/change-password") view={Lazy::<ChangePasswordRoute>::new()}/>
+                        <Route path=path!("/forms") view={Lazy::<FormsRoute>::new()}/>
+                        <Route path=path!("/forms/:id/edit") view={Lazy::<FormDesignerRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/forms/:id/fill") view={Lazy::<FillFormRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/forms/:id/submissions") view={Lazy::<SubmissionsRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/forms/:id/runs") view={Lazy::<RunLogRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/dashboards") view={Lazy::<DashboardsRoute>::new()}/>
+                        <Route path=path!("/admin/data-sources") view={Lazy::<DataSourcesRoute>::new()}/>
+                        <Route path=path!("/admin/data-sources/new") view={Lazy::<NewDataSourceRoute>::new()}/>
+                        <Route path=path!("/admin/data-sources/new/dropbox") view={Lazy::<NewDropboxRoute>::new()}/>
+                        <Route path=path!("/admin/data-sources/:id") view={Lazy::<DataSourceDetailRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/data-sources/:id/files") view={Lazy::<DataSourceFilesRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/users") view={Lazy::<UsersRoute>::new()}/>
+                        <Route path=path!("/admin/users/new") view={Lazy::<NewUserRoute>::new()}/>
+                        <Route path=path!("/admin/users/:id") view={Lazy::<UserDetailRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/groups") view={Lazy::<GroupsRoute>::new()}/>
+                        <Route path=path!("/admin/groups/new") view={Lazy::<NewGroupRoute>::new()}/>
+                        <Route path=path!("/admin/groups/:id") view={Lazy::<GroupDetailRoute>::new()} ssr=SsrMode::Async/>
                     </ParentRoute>
                 </Routes>
                 <ToastHost/>
             </div>
         </Router>
     }
+}
+
+/// Takes the server-rendered page over in the browser, once the wasm chunks of the page in view are
+/// in (every page is a lazy route), then marks `#app` `data-hydrated="true"`: browser tests wait for
+/// it before clicking. (An Effect in `App` would run while a page's chunk is still loading, and say
+/// so too early.)
+#[cfg(feature = "hydrate")]
+pub fn hydrate() {
+    wasm_bindgen_futures::spawn_local(async {
+        let app = leptos::mount::hydrate_from_async(leptos::tachys::dom::body(), App).await;
+        app.forget();
+        if let Some(root) = document().get_element_by_id("app") {
+            _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
 }

@@ -76,6 +76,53 @@ test("an administrator signs in for the first time, changes the password, finds 
   expect(errors).toEqual([]);
 });
 
+test("a page brings only its own code: the app's wasm and that page's chunks first, another group's when one of its pages is opened", async ({ page }) => {
+  const errors = collectErrors(page);
+  await signInAsAdmin(page);
+  const wasmFetched: string[] = [];
+  page.on("request", (r) => {
+    const path = new URL(r.url()).pathname;
+    if (path.endsWith(".wasm")) wasmFetched.push(path);
+  });
+
+  // the server names the chunks of the page it renders, beside the app's own wasm
+  const html = await (await page.request.get("/admin/users")).text();
+  const preloaded = [...html.matchAll(/<link [^>]*>/g)]
+    .map((m) => m[0])
+    .filter((tag) => tag.includes('rel="preload"'))
+    .map((tag) => /href="(\/pkg\/[^"]+\.wasm)"/.exec(tag)?.[1])
+    .filter((href): href is string => !!href);
+  const usersChunks = preloaded.filter((p) => !/\/pkg\/wharf\.[^/]+\.wasm$/.test(p) && !p.endsWith("/wharf.wasm"));
+  expect(usersChunks.length, `preloads: ${preloaded.join(", ")}`).toBeGreaterThan(0);
+
+  await page.goto("/admin/users");
+  await hydrated(page);
+  await expect(page.getByRole("cell", { name: "admin", exact: true })).toBeVisible();
+  for (const chunk of usersChunks) expect(wasmFetched).toContain(chunk);
+
+  // another group of pages brings its code when one of them is first opened (a bar says a page is
+  // opening meanwhile), and it works
+  const before = wasmFetched.length;
+  await page.route(/\/pkg\/.*\.wasm$/, async (route) => {
+    await new Promise((done) => setTimeout(done, 800));
+    await route.continue();
+  });
+  const opening = page.getByRole("progressbar", { name: "Opening the page" });
+  await expect(opening).toBeHidden();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Forms", exact: true }).click();
+  await expect(opening).toBeVisible();
+  await expect(page).toHaveURL(/\/forms$/);
+  await expect(page.getByRole("heading", { name: "Design forms" })).toBeVisible();
+  await expect(opening).toBeHidden();
+  await page.unroute(/\/pkg\/.*\.wasm$/);
+  const formsChunks = wasmFetched.slice(before).filter((p) => !usersChunks.includes(p));
+  expect(formsChunks.length, `fetched: ${wasmFetched.join(", ")}`).toBeGreaterThan(0);
+  await page.getByRole("button", { name: "+ New form" }).click();
+  await expect(page.locator("#new-form-title")).toBeVisible();
+
+  expect(errors).toEqual([]);
+});
+
 test("an unknown address shows a page that says so", async ({ page }) => {
   await signInAsAdmin(page);
   const response = await page.goto("/no/such/page");

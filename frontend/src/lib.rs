@@ -4,5 +4,5 @@
 pub fn hydrate() {
     _ = console_log::init_with_level(log::Level::Warn);
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    app::hydrate();
 }

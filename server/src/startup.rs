@@ -285,6 +285,13 @@ async fn compress_static_files(pkg_dir: PathBuf) {
     if let Ok(Err(e)) = removed {
         tracing::debug!(dir = %pkg_dir.display(), "static files not checked: {e}");
     }
+    if crate::static_files::built_without_split(&pkg_dir) {
+        tracing::error!(
+            dir = %pkg_dir.display(),
+            "the wasm was built without `--split`: pages will render but never become interactive \
+             (build with `cargo leptos build --split`, as scripts/run.sh does)"
+        );
+    }
     if cfg!(debug_assertions) {
         return;
     }

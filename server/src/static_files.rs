@@ -203,6 +203,22 @@ fn built_hash(options: &LeptosOptions, kind: &str) -> Option<String> {
     })
 }
 
+/// Whether `pkg_dir` holds a wasm but no split loader (`__wasm_split.*.js`): every page is a lazy
+/// route, so such a wasm imports a loader that is not there and never starts.
+pub fn built_without_split(pkg_dir: &Path) -> bool {
+    let Ok(entries) = std::fs::read_dir(pkg_dir) else {
+        return false;
+    };
+    let names: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.iter().any(|n| n.ends_with(".wasm"))
+        && !names
+            .iter()
+            .any(|n| n.starts_with("__wasm_split.") && n.ends_with(".js"))
+}
+
 /// Removes compressed copies older than their file (a new build): they would be served in its
 /// place. Quick; run it before serving. Answers how many it removed.
 pub fn remove_stale(pkg_dir: &Path) -> std::io::Result<usize> {
@@ -486,5 +502,19 @@ mod tests {
         ));
         assert!(!is_named_by_content("wharf.short.js"));
         assert!(!is_named_by_content("wharf.Xl3kQ9_zR+7aBcDeFgHiJk.css"));
+    }
+
+    #[test]
+    fn a_wasm_without_its_split_loader_is_noticed() {
+        let (dir, _) = site();
+        assert!(built_without_split(dir.path()));
+        std::fs::write(
+            dir.path().join("__wasm_split.Xl3kQ9_zR-7aBcDeFgHiJk.js"),
+            b"",
+        )
+        .unwrap();
+        assert!(!built_without_split(dir.path()));
+        // No site at all (tests, a server started without cargo-leptos): nothing to say.
+        assert!(!built_without_split(&dir.path().join("missing")));
     }
 }

@@ -4,6 +4,7 @@ pub mod change_password;
 pub mod data_source_files;
 pub mod forms;
 pub mod home;
+pub mod lazy;
 pub mod not_found;
 pub mod sign_in;
 

@@ -19,8 +19,6 @@ const END: &str = "<!-- bench:end -->";
 /// What issue 17 asks to measure that no bench measures yet: said in the report, not left out.
 const NOT_MEASURED: &[&str] = &[
     "rclone as a peer (listing, upload): needs an HTTPS CONNECT proxy to the sandbox with its own CA",
-    "the wasm split by route (Leptos `#[lazy]` routes and cargo-leptos `--split`): every page loads \
-     the one wasm",
 ];
 
 struct Row {
