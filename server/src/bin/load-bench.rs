@@ -343,8 +343,7 @@ fn file_sizes(sizes: &[(String, u64, u64)]) -> String {
 /// The brotli bytes a cold visit to the form fill page fetches from `/pkg`, and how many wasm chunks
 /// are the page's own: the app's JavaScript and wasm (`wharf.*`), the stylesheet, the split loader
 /// (`__wasm_split.*.js`) and the chunks listed for the fill page's group (`app::routes::lazy`) in the
-/// split manifest —
-/// the ones the server names as preloads in that page's HTML.
+/// split manifest — the ones the server names as preloads in that page's HTML.
 fn first_view_of_fill_page(site: &Path, sizes: &[(String, u64, u64)]) -> BenchResult<(u64, usize)> {
     let pkg = site.join("pkg");
     let manifest = std::fs::read_dir(&pkg)?
@@ -355,10 +354,8 @@ fn first_view_of_fill_page(site: &Path, sizes: &[(String, u64, u64)]) -> BenchRe
     let manifest: HashMap<String, Vec<String>> =
         serde_json::from_str(&std::fs::read_to_string(pkg.join(manifest))?)?;
     let own: Vec<String> = manifest
-        .iter()
-        .find(|(group, _)| group.as_str() == "fill_page")
+        .get("fill_page")
         .ok_or("the split manifest lists no chunks for the fill page")?
-        .1
         .iter()
         .map(|module| format!("{module}.wasm"))
         .collect();
