@@ -6,6 +6,7 @@ pub mod failures;
 pub mod file_download;
 pub mod file_thumbnail;
 pub mod guard;
+pub mod memory;
 pub mod oauth_callback;
 pub mod security_headers;
 pub mod startup;

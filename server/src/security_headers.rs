@@ -8,11 +8,12 @@
 //! (Authorize sends the browser to Dropbox's page by setting `location`, which `form-action` does
 //! not govern.)
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use leptos::nonce::Nonce;
 use leptos::prelude::{provide_context, use_context};
+use std::sync::Arc;
 
 /// Features no page of Wharf uses, switched off for it and anything it might embed.
 pub const PERMISSIONS_POLICY: &str = "accelerometer=(), camera=(), display-capture=(), \
@@ -25,8 +26,8 @@ pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000";
 
 #[derive(Clone, Debug)]
 pub struct SecurityHeaders {
-    /// `WHARF_PUBLIC_URL` is https: browsers are told to use nothing else.
-    hsts: bool,
+    /// All but the policy; HSTS among them when `WHARF_PUBLIC_URL` is https.
+    fixed: Arc<[(HeaderName, HeaderValue)]>,
     /// Extra `connect-src` sources: the dev server's reload socket under `cargo leptos watch`.
     extra_connect: String,
 }
@@ -40,15 +41,16 @@ impl SecurityHeaders {
             String::new()
         };
         Self {
-            hsts: public_url.starts_with("https://"),
+            fixed: Self::fixed_headers(public_url.starts_with("https://")),
             extra_connect,
         }
     }
 
-    /// The policy for a response whose inline scripts carry `nonce`.
-    pub fn content_security_policy(&self, nonce: &str) -> String {
+    /// The policy for a response whose inline scripts carry `nonce` (none: no inline script runs).
+    pub fn content_security_policy(&self, nonce: Option<&str>) -> String {
+        let inline = nonce.map(|n| format!(" 'nonce-{n}'")).unwrap_or_default();
         format!(
-            "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+            "default-src 'self'; script-src 'self'{inline} 'wasm-unsafe-eval'; \
              style-src 'self'; img-src 'self' data: blob:; font-src 'self'; \
              connect-src 'self'{}; frame-ancestors 'none'; object-src 'none'; base-uri 'self'; \
              form-action 'self'",
@@ -56,25 +58,48 @@ impl SecurityHeaders {
         )
     }
 
+    /// The headers every response carries but the policy.
+    fn fixed_headers(hsts: bool) -> Arc<[(HeaderName, HeaderValue)]> {
+        let mut fixed = vec![
+            (
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ),
+            (
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("same-origin"),
+            ),
+            (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+            (
+                HeaderName::from_static("permissions-policy"),
+                HeaderValue::from_static(PERMISSIONS_POLICY),
+            ),
+        ];
+        if hsts {
+            fixed.push((
+                header::STRICT_TRANSPORT_SECURITY,
+                HeaderValue::from_static(STRICT_TRANSPORT_SECURITY),
+            ));
+        }
+        fixed.into()
+    }
+
+    /// What a built file (`/pkg/…`) carries: the same for every request, made once. Its policy has
+    /// no nonce: a file is not a page, and no inline script of it may run.
+    pub fn static_file_headers(&self) -> StaticFileHeaders {
+        let mut headers = self.fixed.to_vec();
+        if let Ok(policy) = HeaderValue::from_str(&self.content_security_policy(None)) {
+            headers.push((header::CONTENT_SECURITY_POLICY, policy));
+        }
+        StaticFileHeaders(Arc::from(headers))
+    }
+
     fn apply(&self, headers: &mut HeaderMap, nonce: &str) {
-        let mut set = |name, value: &str| {
-            if let Ok(v) = HeaderValue::from_str(value) {
-                headers.insert(name, v);
-            }
-        };
-        set(
-            header::CONTENT_SECURITY_POLICY,
-            &self.content_security_policy(nonce),
-        );
-        set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
-        set(header::REFERRER_POLICY, "same-origin");
-        set(header::X_FRAME_OPTIONS, "DENY");
-        set(
-            header::HeaderName::from_static("permissions-policy"),
-            PERMISSIONS_POLICY,
-        );
-        if self.hsts {
-            set(header::STRICT_TRANSPORT_SECURITY, STRICT_TRANSPORT_SECURITY);
+        if let Ok(policy) = HeaderValue::from_str(&self.content_security_policy(Some(nonce))) {
+            headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+        }
+        for (name, value) in self.fixed.iter() {
+            headers.insert(name.clone(), value.clone());
         }
         // A page is never reused: its scripts carry this response's nonce, and what it shows is
         // the signed-in person's. (Static files set their own caching.)
@@ -89,6 +114,22 @@ impl SecurityHeaders {
             );
         }
     }
+}
+
+/// The security headers of a built file, shared by every request for one.
+#[derive(Clone, Debug)]
+pub struct StaticFileHeaders(Arc<[(HeaderName, HeaderValue)]>);
+
+/// Puts the fixed security headers on a built file's answer.
+pub async fn add_static_file_headers(
+    State(StaticFileHeaders(fixed)): State<StaticFileHeaders>,
+    mut response: Response,
+) -> Response {
+    let headers = response.headers_mut();
+    for (name, value) in fixed.iter() {
+        headers.insert(name.clone(), value.clone());
+    }
+    response
 }
 
 /// Makes this request's nonce, leaves it in the request for the page renderer
@@ -122,20 +163,25 @@ mod tests {
     #[test]
     fn the_policy_names_the_nonce_and_no_other_origin() {
         let headers = SecurityHeaders {
-            hsts: false,
+            fixed: SecurityHeaders::fixed_headers(false),
             extra_connect: String::new(),
         };
-        let csp = headers.content_security_policy("abc123");
+        let csp = headers.content_security_policy(Some("abc123"));
         assert!(csp.contains("script-src 'self' 'nonce-abc123' 'wasm-unsafe-eval';"));
         assert!(csp.contains("frame-ancestors 'none'"));
         assert!(!csp.contains("unsafe-inline"));
         assert!(!csp.contains("http"), "no other origin: {csp}");
+        let file = headers.content_security_policy(None);
+        assert!(
+            file.contains("script-src 'self' 'wasm-unsafe-eval';"),
+            "{file}"
+        );
     }
 
     #[test]
     fn pages_are_never_reused_and_other_answers_keep_their_caching() {
         let policy = SecurityHeaders {
-            hsts: false,
+            fixed: SecurityHeaders::fixed_headers(false),
             extra_connect: String::new(),
         };
         let mut page = HeaderMap::new();

@@ -144,6 +144,7 @@ impl Application {
         // Unclaimed form uploads: once at start-up, then every hour.
         let upload_sweeper = tokio::spawn(sweep_stale_uploads(self.db.clone(), self.data_dir));
         let worker = self.worker.spawn();
+        let trimmer = tokio::spawn(crate::memory::return_freed_memory_when_quiet());
         compress_static_files(self.pkg_dir).await;
         let served = axum::serve(
             self.listener,
@@ -154,6 +155,7 @@ impl Application {
         .await;
         sweeper.abort();
         upload_sweeper.abort();
+        trimmer.abort();
         worker.stop(JOB_GRACE).await;
         if let Some(sandbox) = self.sandbox {
             sandbox.shutdown().await;
@@ -207,6 +209,7 @@ pub fn router(ctx: ServerContext, jobs: domain::jobs::Jobs, settings: &Settings)
     let leptos_options: LeptosOptions = settings.leptos.clone();
     crate::static_files::find_stylesheet(&leptos_options);
     let routes = generate_route_list(App);
+    let security = SecurityHeaders::new(&settings.public_url, &leptos_options);
     let sessions = SessionManagerLayer::new(DbSessionStore::new(ctx.db.clone()))
         .with_name(SESSION_COOKIE)
         .with_http_only(true)
@@ -237,10 +240,6 @@ pub fn router(ctx: ServerContext, jobs: domain::jobs::Jobs, settings: &Settings)
                 move || shell(options.clone())
             },
         )
-        .nest_service(
-            "/pkg",
-            crate::static_files::pkg_service(&pkg_dir(&leptos_options)),
-        )
         .fallback(leptos_axum::file_and_error_handler_with_context(
             provide_request_nonce,
             shell,
@@ -261,7 +260,7 @@ pub fn router(ctx: ServerContext, jobs: domain::jobs::Jobs, settings: &Settings)
         .layer(CatchPanicLayer::custom(failures::panic_response))
         .layer(axum::middleware::from_fn(failures::report_failures))
         .layer(axum::middleware::from_fn_with_state(
-            SecurityHeaders::new(&settings.public_url, &leptos_options),
+            security.clone(),
             add_security_headers,
         ))
         .layer(PropagateRequestIdLayer::new(failures::request_id_header()))
@@ -273,6 +272,19 @@ pub fn router(ctx: ServerContext, jobs: domain::jobs::Jobs, settings: &Settings)
         .layer(axum::middleware::from_fn(
             failures::forget_callers_request_id,
         ))
+        .layer(axum::middleware::from_fn(crate::memory::note_request))
+        // After the layers, so none of them runs for a built file: no session to load (a browser
+        // sends its cookie with each of the page's ≈ 30 files), no span, no request id, no nonce.
+        // Such a file is the same for everyone and carries its fixed security headers.
+        .nest_service(
+            "/pkg",
+            crate::static_files::pkg_service(&pkg_dir(&leptos_options)).layer(
+                axum::middleware::map_response_with_state(
+                    security.static_file_headers(),
+                    crate::security_headers::add_static_file_headers,
+                ),
+            ),
+        )
 }
 
 /// Removes compressed copies a new build made stale, before serving; then, in a release build,

@@ -20,7 +20,22 @@ fn nonce_of(csp: &str) -> String {
     csp[start..].split('\'').next().unwrap().to_owned()
 }
 
+/// A page, a server function, a plain route, a refusal: the policy names this response's nonce,
+/// and the request id is there for the log.
 fn assert_security_headers(response: &Response, what: &str) {
+    let csp = assert_fixed_security_headers(response, what);
+    assert!(
+        csp.contains("script-src 'self' 'nonce-") && csp.contains("'wasm-unsafe-eval'"),
+        "{what}: {csp}"
+    );
+    assert!(
+        header(response, "x-request-id").is_some(),
+        "{what}: a request id"
+    );
+}
+
+/// What every response carries; answers its Content-Security-Policy.
+fn assert_fixed_security_headers(response: &Response, what: &str) -> String {
     let csp = header(response, "content-security-policy")
         .unwrap_or_else(|| panic!("{what}: no Content-Security-Policy"));
     for directive in [
@@ -35,10 +50,6 @@ fn assert_security_headers(response: &Response, what: &str) {
     ] {
         assert!(csp.contains(directive), "{what}: {directive} in {csp}");
     }
-    assert!(
-        csp.contains("script-src 'self' 'nonce-") && csp.contains("'wasm-unsafe-eval'"),
-        "{what}: {csp}"
-    );
     assert!(!csp.contains("unsafe-inline"), "{what}: {csp}");
     assert_eq!(
         header(response, "x-content-type-options").as_deref(),
@@ -59,10 +70,7 @@ fn assert_security_headers(response: &Response, what: &str) {
     for feature in ["camera=()", "microphone=()", "geolocation=()"] {
         assert!(permissions.contains(feature), "{what}: {permissions}");
     }
-    assert!(
-        header(response, "x-request-id").is_some(),
-        "{what}: a request id"
-    );
+    csp
 }
 
 impl TestApp {
@@ -95,13 +103,25 @@ async fn every_kind_of_response_carries_the_security_headers() {
     assert_eq!(redirect.status(), StatusCode::SEE_OTHER);
     assert_eq!(anonymous_fn.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(not_found.status(), StatusCode::NOT_FOUND);
+    // A built file is the same for everyone: its fixed headers, a policy without a nonce (no
+    // inline script of it may run), and none of the per-request work (it is not logged).
+    let csp = assert_fixed_security_headers(&asset, "static asset");
+    assert!(
+        csp.contains("script-src 'self' 'wasm-unsafe-eval'"),
+        "{csp}"
+    );
+    assert_eq!(header(&asset, "strict-transport-security"), None);
+    assert_eq!(
+        header(&asset, "x-request-id"),
+        None,
+        "a built file skips the per-request layers"
+    );
     for (what, response) in [
         ("page", &page),
         ("redirect to sign-in", &redirect),
         ("refused server function", &anonymous_fn),
         ("health check", &health),
         ("file route", &file),
-        ("static asset", &asset),
         ("server function", &server_fn),
         ("not-found page", &not_found),
         ("refused file", &refused_file),
@@ -148,14 +168,16 @@ async fn behind_https_responses_also_demand_https() {
 
     let page = app.get("/sign-in").await;
     let health = app.get("/healthz").await;
+    let asset = app.get("/pkg/wharf.css").await;
 
-    for response in [&page, &health] {
+    for response in [&page, &health, &asset] {
         assert_eq!(
             header(response, "strict-transport-security").as_deref(),
             Some("max-age=31536000")
         );
-        assert_security_headers(response, "https");
     }
+    assert_security_headers(&page, "https page");
+    assert_security_headers(&health, "https health check");
 }
 
 #[tokio::test]
