@@ -118,8 +118,19 @@ pub async fn require_on_data_source(
     action: Action,
     data_source_id: i32,
 ) -> Result<AuthenticatedUser, AppError> {
+    Ok(require_on_data_source_with_security(action, data_source_id)
+        .await?
+        .0)
+}
+
+/// [`require_on_data_source`], answering the data source's Security too (read once) for asking
+/// what else the person may do there.
+pub async fn require_on_data_source_with_security(
+    action: Action,
+    data_source_id: i32,
+) -> Result<(AuthenticatedUser, DataSourceSecurity), AppError> {
     let user = request_user().await?;
-    authorize_on_data_source(&server_context()?.db, user, action, data_source_id).await
+    authorize_with_security(&server_context()?.db, user, action, data_source_id).await
 }
 
 /// [`require_on_data_source`] for a caller already known: server functions and plain routes (a
@@ -130,9 +141,22 @@ pub async fn authorize_on_data_source(
     action: Action,
     data_source_id: i32,
 ) -> Result<AuthenticatedUser, AppError> {
+    Ok(authorize_with_security(db, user, action, data_source_id)
+        .await?
+        .0)
+}
+
+async fn authorize_with_security(
+    db: &DatabaseConnection,
+    user: Option<AuthenticatedUser>,
+    action: Action,
+    data_source_id: i32,
+) -> Result<(AuthenticatedUser, DataSourceSecurity), AppError> {
     if user.is_none() {
         // Anonymous callers learn nothing, not even whether the data source exists.
-        return authorize(user, action, None);
+        return Err(authorize(user, action, None)
+            .err()
+            .unwrap_or(AppError::Unauthenticated));
     }
     if action == Action::AdministerDataSource {
         // Nor do people who administer no data source at all.
@@ -141,7 +165,7 @@ pub async fn authorize_on_data_source(
     let security = domain::policy::load_security(db, data_source_id)
         .await?
         .ok_or_else(|| AppError::NotFound("This data source no longer exists.".to_owned()))?;
-    authorize(user, action, Some(&security))
+    Ok((authorize(user, action, Some(&security))?, security))
 }
 
 /// Asks the policy; a refusal is logged and becomes 401 or 403 with the policy's sentence.

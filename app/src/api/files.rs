@@ -46,23 +46,19 @@ pub async fn browse_folder(
     use domain::policy::{Action, decide};
     respond(
         async move {
-            let user = require_on_data_source(Action::UseDataSource, id).await?;
+            let (user, security) =
+                require_on_data_source_with_security(Action::UseDataSource, id).await?;
             let ctx = server_context()?;
             let page = ctx
                 .connector
                 .list_page(id, &folder, next.as_deref())
                 .await?;
-            let security = domain::policy::load_security(&ctx.db, id).await?;
-            let name = domain::data_sources::get(&ctx.db, id)
-                .await?
-                .summary
-                .display_name;
             Ok(FolderPageView {
-                data_source_name: name,
+                data_source_name: page.data_source_name,
                 folder: page.folder,
                 entries: page.entries,
                 next: page.next,
-                writable: decide(Some(&user), Action::WriteFiles, security.as_ref()).is_allowed(),
+                writable: decide(Some(&user), Action::WriteFiles, Some(&security)).is_allowed(),
             })
         }
         .await,

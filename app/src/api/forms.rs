@@ -219,14 +219,11 @@ pub async fn pick_files(
                 next.as_deref(),
             )
             .await?;
-            let name = domain::data_sources::get(&ctx.db, list.data_source_id)
-                .await?
-                .summary
-                .display_name
-                .unwrap_or_else(|| "(unnamed)".into());
             Ok(PickPage {
                 data_source_id: list.data_source_id,
-                data_source_name: name,
+                data_source_name: listing
+                    .data_source_name
+                    .unwrap_or_else(|| "(unnamed)".into()),
                 folder: listing.folder,
                 field_folder: domain::picker::field_folder(&list),
                 may_enter_subfolders: list.include_subfolders,

@@ -17,6 +17,7 @@ pub use wharf_types::Pick;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PickListing {
+    pub data_source_name: Option<String>,
     /// Relative to the data source's root, without a leading slash.
     pub folder: String,
     pub entries: Vec<Pick>,
@@ -113,6 +114,7 @@ pub async fn page(
         })
         .collect();
     Ok(PickListing {
+        data_source_name: page.data_source_name,
         folder: page.folder,
         entries,
         next: page.next,

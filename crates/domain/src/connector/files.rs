@@ -78,6 +78,8 @@ pub use wharf_types::FileEntry as Entry;
 /// One page of a folder, and how to ask for the next.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FolderPage {
+    /// The data source's display name, read with the rest (no second look-up to show it).
+    pub data_source_name: Option<String>,
     /// The folder, relative to the root (`""` is the root).
     pub folder: String,
     pub entries: Vec<Entry>,
@@ -89,6 +91,8 @@ pub struct FolderPage {
 /// searches reach into sub-folders, and a client to call Dropbox as it. Entries and paths pass
 /// through here, so nothing can list, look up, fetch or change a file the data source leaves out.
 pub(super) struct Source {
+    /// Its display name (for pages that show where their files come from).
+    pub name: Option<String>,
     pub root: String,
     pub pattern: FilePattern,
     pub search_scope: SearchScope,
@@ -107,13 +111,19 @@ impl DropboxConnector {
         if !authorized {
             return Err(FilesError::NotConnected);
         }
-        Ok(Source::new(&ds.settings, self.client(id, &ds.settings)))
+        let client = self.client(id, &ds.settings);
+        Ok(Source::new(ds.summary.display_name, &ds.settings, client))
     }
 }
 
 impl Source {
-    pub(super) fn new(settings: &DropboxSettings, client: DropboxClient) -> Self {
+    pub(super) fn new(
+        name: Option<String>,
+        settings: &DropboxSettings,
+        client: DropboxClient,
+    ) -> Self {
         Self {
+            name,
             root: settings.root_folder.clone(),
             pattern: FilePattern::stored(&settings.file_pattern),
             search_scope: settings.search_scope,
@@ -209,6 +219,7 @@ impl DropboxConnector {
             self.read_ahead.start(id, &page.cursor, after);
         }
         Ok(FolderPage {
+            data_source_name: source.name.clone(),
             folder,
             entries: page
                 .entries
@@ -254,6 +265,7 @@ impl DropboxConnector {
             .filter(|e| is_inside(&e.path, &folder, recursive))
             .collect();
         Ok(FolderPage {
+            data_source_name: source.name.clone(),
             folder,
             entries,
             next: page.cursor.map(|c| self.vault.seal(&c, &cursor_context)),
