@@ -19,9 +19,11 @@ command -v psql >/dev/null 2>&1 || need_apt+=(postgresql-client)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3 python3-venv)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
-# the benches (scripts/bench.sh, and their smoke run in the tests): load generator and nginx as peer
+# the benches (scripts/bench.sh, and their smoke run in the tests): load generator, nginx and rclone
+# as peers
 command -v wrk >/dev/null 2>&1 || need_apt+=(wrk)
 [ -x /usr/sbin/nginx ] || need_apt+=(nginx-light)
+command -v rclone >/dev/null 2>&1 || need_apt+=(rclone)   # a peer of the listing and upload benches
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: apt-get install ${need_apt[*]}"
   apt-get update -qq

@@ -4,8 +4,10 @@
 //! **Upload**: Wharf's File upload field — the browser's upload to Wharf (`POST
 //! /forms/{id}/uploads/{field}`, staged on disk), then the submission's job saving it into a data
 //! source folder through an upload session — versus curl uploading the same bytes through the same
-//! upload-session calls. Wharf's time runs from the first byte of the upload until
-//! `submission_writes` says Done. Goals: ≥ 0.75× curl's throughput, server peak RSS growth ≤ 64 MiB.
+//! upload-session calls, and versus `rclone copyto` (when installed; through an HTTPS proxy, see
+//! `bench_support::rclone`). Wharf's time runs from the first byte of the upload until
+//! `submission_writes` says Done. Goals: ≥ 0.75× curl's throughput, faster than rclone, server peak
+//! RSS growth ≤ 64 MiB.
 //!
 //! **Download**, of the file the upload rounds wrote: what a browser does, `GET
 //! /data-sources/{id}/files/download` (Wharf checking the content hash as it streams), read by curl,
@@ -26,6 +28,7 @@
 mod bench_support;
 
 use axum::body::Bytes;
+use bench_support::rclone::Rclone;
 use bench_support::{
     BenchResult, Memory, Outcome, Row, Wharf, connect_data_source, cpu_secs,
     cpu_secs_with_children, median, mib, reset_peak, settle_page_cache, start_against,
@@ -76,6 +79,34 @@ fn content(size: u64) -> impl futures::Stream<Item = std::io::Result<Bytes>> + S
 }
 
 /// The chunk bodies curl sends: one full chunk (every whole chunk holds the same bytes) and the tail.
+/// Where rclone's rounds copy the file to (over the last round's copy).
+const RCLONE_COPY: &str = "/Direct/rclone.bin";
+
+/// The whole file for rclone to copy: in memory-backed `/dev/shm` when there is one, so that
+/// reading it costs what generating Wharf's upload does and emptying the page cache leaves it be.
+struct SourceFile {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+}
+
+impl SourceFile {
+    fn write(size: u64) -> BenchResult<Self> {
+        use std::io::Write;
+        let dir = tempfile::tempdir_in("/dev/shm").or_else(|_| tempfile::tempdir())?;
+        let path = dir.path().join("upload.bin");
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&path)?);
+        let piece = piece();
+        let mut left = size;
+        while left > 0 {
+            let n = left.min(PIECE as u64) as usize;
+            file.write_all(&piece[..n])?;
+            left -= n as u64;
+        }
+        file.flush()?;
+        Ok(Self { _dir: dir, path })
+    }
+}
+
 struct ChunkFiles {
     _dir: tempfile::TempDir,
     full: PathBuf,
@@ -297,6 +328,10 @@ async fn measure(sandbox: &RunningSandbox, size: u64, rounds: usize) -> BenchRes
     let data_source = connect_data_source(&wharf, &http, &account_id, "Intake bench").await?;
     let form_id = set_up_form(&wharf, &http, data_source).await?;
     let chunks = ChunkFiles::write(size)?;
+    let rclone = match Rclone::start(&sandbox.base_url(), &token).await? {
+        Some(rclone) => Some((SourceFile::write(size)?, rclone)),
+        None => None,
+    };
     println!(
         "transfer-bench: {} MiB, {rounds} round(s), chunks of {} MiB; sandbox in this process at {}, \
          Wharf pid {pid} at {} (SQLite)",
@@ -309,6 +344,7 @@ async fn measure(sandbox: &RunningSandbox, size: u64, rounds: usize) -> BenchRes
     let before = Memory::of(pid)?;
     let peak_reset = reset_peak(pid);
     let (mut wharf_times, mut job_times, mut curl_times) = (Vec::new(), Vec::new(), Vec::new());
+    let mut rclone_times = Vec::new();
     let mut cpu = 0.0;
     let mut wharf_cpu = Vec::new();
     let mut settled = true;
@@ -347,6 +383,17 @@ async fn measure(sandbox: &RunningSandbox, size: u64, rounds: usize) -> BenchRes
                 );
                 curl_times.push(t);
             }
+        }
+        if let Some((source, rclone)) = &rclone {
+            settled &= settle_page_cache();
+            let t = rclone.copyto(&source.path, RCLONE_COPY)?;
+            println!(
+                "  round {}: rclone copyto {:.2} s ({:.0} MiB/s)",
+                round + 1,
+                t.as_secs_f64(),
+                mib_per_s(size, t)
+            );
+            rclone_times.push(t);
         }
     }
     let after = Memory::of(pid)?;
@@ -453,6 +500,29 @@ async fn measure(sandbox: &RunningSandbox, size: u64, rounds: usize) -> BenchRes
             ),
         ),
     ];
+    if let Some((_, rclone)) = &rclone {
+        let med_rclone = median(rclone_times.clone());
+        rows.push(Row::new(
+            "1 GiB upload through Wharf",
+            "against rclone copy",
+            format!("{:.2} s ({:.0} MiB/s)", med_wharf.as_secs_f64(), mib_per_s(size, med_wharf)),
+            format!(
+                "rclone copyto {:.2} s ({:.0} MiB/s; {})",
+                med_rclone.as_secs_f64(),
+                mib_per_s(size, med_rclone),
+                spread(&rclone_times)
+            ),
+            format!("{:.2}× rclone", med_rclone.as_secs_f64() / med_wharf.as_secs_f64()),
+            "faster than rclone",
+            Outcome::of(med_wharf < med_rclone),
+            format!(
+                "{}, its defaults (upload sessions of 48 MiB chunks, the content hash checked) from \
+                 a file in memory (tmpfs), through an HTTPS proxy in the bench (TLS as against \
+                 Dropbox; Wharf's calls to the sandbox are plain HTTP); {rounds} rounds, medians",
+                rclone.version
+            ),
+        ));
+    }
     let downloads = Downloads {
         wharf_url: format!(
             "{}{}",

@@ -3,6 +3,8 @@
 //! and readings of the server's memory and CPU from `/proc`.
 #![allow(dead_code)] // each bench binary uses its own part of this
 
+pub mod rclone;
+
 use reqwest::{Client, StatusCode, redirect};
 use serde_json::Value;
 use std::path::PathBuf;
