@@ -151,7 +151,7 @@ impl Wharf {
 
 /// `server` (next to this binary) started in `dir` on `port`, pointed at the sandbox. Nothing from
 /// the caller's environment (DATABASE_URL, WHARF_*, DROPBOX_*…) leaks in but the log filter and
-/// glibc's malloc tunables (to compare allocator settings without a rebuild).
+/// jemalloc's options (to compare allocator settings without a rebuild).
 fn spawn_server(
     dir: &std::path::Path,
     port: u16,
@@ -190,7 +190,7 @@ fn spawn_server(
     if let Some(site) = site {
         command.env("LEPTOS_SITE_ROOT", site);
     }
-    for passed in ["RUST_LOG", "MALLOC_ARENA_MAX", "GLIBC_TUNABLES"] {
+    for passed in ["RUST_LOG", "_RJEM_MALLOC_CONF"] {
         if let Ok(value) = std::env::var(passed) {
             command.env(passed, value);
         }
