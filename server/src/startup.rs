@@ -309,7 +309,11 @@ async fn compress_static_files(pkg_dir: PathBuf) {
     }
     tokio::task::spawn_blocking(move || match crate::static_files::precompress(&pkg_dir) {
         Ok(0) => {}
-        Ok(n) => tracing::info!(files = n, "static files compressed (brotli and gzip)"),
+        Ok(n) => {
+            tracing::info!(files = n, "static files compressed (brotli and gzip)");
+            // Brotli's windows and buffers (tens of MiB) are free now: back to the system at once.
+            crate::memory::return_free_pages();
+        }
         Err(e) => tracing::warn!(dir = %pkg_dir.display(), "static files not compressed: {e}"),
     });
 }
