@@ -144,7 +144,7 @@ impl Application {
         // Unclaimed form uploads: once at start-up, then every hour.
         let upload_sweeper = tokio::spawn(sweep_stale_uploads(self.db.clone(), self.data_dir));
         let worker = self.worker.spawn();
-        let trimmer = tokio::spawn(crate::memory::return_freed_memory_when_quiet());
+        let purger = tokio::spawn(crate::memory::return_freed_memory_when_quiet());
         compress_static_files(self.pkg_dir).await;
         let served = axum::serve(
             self.listener,
@@ -155,7 +155,7 @@ impl Application {
         .await;
         sweeper.abort();
         upload_sweeper.abort();
-        trimmer.abort();
+        purger.abort();
         worker.stop(JOB_GRACE).await;
         if let Some(sandbox) = self.sandbox {
             sandbox.shutdown().await;

@@ -154,9 +154,8 @@ async fn authorize_with_security(
 ) -> Result<(AuthenticatedUser, DataSourceSecurity), AppError> {
     if user.is_none() {
         // Anonymous callers learn nothing, not even whether the data source exists.
-        return Err(authorize(user, action, None)
-            .err()
-            .unwrap_or(AppError::Unauthenticated));
+        authorize(user, action, None)?;
+        return Err(AppError::Unauthenticated);
     }
     if action == Action::AdministerDataSource {
         // Nor do people who administer no data source at all.

@@ -5,7 +5,7 @@
 //! unchanged. rclone thus pays for TLS as it would against Dropbox; Wharf talks plain HTTP to the
 //! sandbox (the rows say so).
 use super::BenchResult;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -127,10 +127,6 @@ impl Rclone {
         let from = file.to_str().ok_or("a path rclone can take")?;
         let to = format!("{REMOTE}:{to}");
         Ok(self.run(&["copyto", "--ignore-times", from, &to])?.0)
-    }
-
-    pub fn dir(&self) -> PathBuf {
-        self.dir.path().to_owned()
     }
 }
 
