@@ -2,6 +2,7 @@
 //! cheap view (token + path root) over the shared transport, built per attempt by the call executor.
 
 use crate::endpoints::DropboxEndpoints;
+use crate::upload::Chunk;
 use bytes::Bytes;
 use dropbox_sdk::async_client_trait::{
     HttpClient, HttpRequest, HttpRequestResultRaw, NoauthClient, UserAuthClient,
@@ -59,6 +60,8 @@ pub(crate) struct Conn {
     path_root: Option<String>,
     user_agent: &'static str,
     body_slot: Option<BodySlot>,
+    /// Sent instead of the body the SDK hands over (see [`Conn::with_request_body`]).
+    request_body: Option<Chunk>,
 }
 
 impl Conn {
@@ -73,12 +76,21 @@ impl Conn {
             path_root,
             user_agent: concat!("Wharf/", env!("CARGO_PKG_VERSION")),
             body_slot: None,
+            request_body: None,
         }
     }
 
     /// This connection hands a 2xx body to `slot`; the SDK sees an empty one.
     pub fn with_body_slot(mut self, slot: BodySlot) -> Self {
         self.body_slot = Some(slot);
+        self
+    }
+
+    /// This connection sends `chunk` as the request body, piece by piece as it arrived, whatever
+    /// the SDK passes (give it an empty body): the SDK takes one contiguous buffer, and gathering an
+    /// upload's pieces into one would copy every byte once more.
+    pub fn with_request_body(mut self, chunk: Chunk) -> Self {
+        self.request_body = Some(chunk);
         self
     }
 }
@@ -124,7 +136,11 @@ impl HttpClient for Conn {
                 rb = rb.header(name.as_str(), value.as_str());
             }
         }
-        let resp = rb.body(body).send().await.map_err(|e| {
+        let rb = match &self.request_body {
+            Some(chunk) => chunk.clone().into_body_of(rb),
+            None => rb.body(body),
+        };
+        let resp = rb.send().await.map_err(|e| {
             dropbox_sdk::Error::HttpClient(Box::new(TransportError {
                 not_sent: e.is_connect(),
                 source: e,

@@ -6,7 +6,7 @@
 use crate::call::Retry;
 use crate::client::DropboxClient;
 use crate::error::DropboxError;
-use crate::hash::{BackgroundHasher, block_digests, content_hash, hash_of_digests};
+use crate::hash::{BackgroundHasher, ContentHasher, block_digests, content_hash, hash_of_digests};
 use bytes::{Bytes, BytesMut};
 use dropbox_sdk::files::{
     self, CommitInfo, FileMetadata, UploadArg, UploadSessionAppendArg, UploadSessionAppendError,
@@ -65,6 +65,67 @@ impl<S: Stream<Item = std::io::Result<Bytes>> + Unpin> Chunker<S> {
             }
         }
         Ok(false)
+    }
+}
+
+/// The bytes of one upload call as the pieces they arrived in. The transport sends the pieces
+/// themselves ([`Conn::with_request_body`](crate::transport::Conn::with_request_body)), so bytes
+/// received from a person's browser go on to Dropbox without being gathered into one buffer first;
+/// a clone for a retry only counts references.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Chunk {
+    pieces: Vec<Bytes>,
+    len: usize,
+}
+
+impl Chunk {
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    fn push(&mut self, piece: Bytes) {
+        if !piece.is_empty() {
+            self.len += piece.len();
+            self.pieces.push(piece);
+        }
+    }
+
+    /// The bytes from `at` on (what is left to send when Dropbox holds the first `at`).
+    fn after(&self, mut at: usize) -> Self {
+        let mut rest = Self::default();
+        for piece in &self.pieces {
+            if at >= piece.len() {
+                at -= piece.len();
+            } else {
+                rest.push(piece.slice(at..));
+                at = 0;
+            }
+        }
+        rest
+    }
+
+    fn content_hash(&self) -> String {
+        let mut h = ContentHasher::new();
+        self.pieces.iter().for_each(|p| h.update(p));
+        h.finish()
+    }
+
+    /// `request` with these bytes as its body: the pieces written in order, under a
+    /// `Content-Length` (a body made of pieces would otherwise go out chunked).
+    pub(crate) fn into_body_of(self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        let len = self.len;
+        let pieces = self.pieces.into_iter().map(Ok::<_, std::io::Error>);
+        request
+            .header(reqwest::header::CONTENT_LENGTH, len)
+            .body(reqwest::Body::wrap_stream(futures::stream::iter(pieces)))
+    }
+}
+
+impl From<Bytes> for Chunk {
+    fn from(bytes: Bytes) -> Self {
+        let mut chunk = Self::default();
+        chunk.push(bytes);
+        chunk
     }
 }
 
@@ -149,14 +210,14 @@ impl DropboxClient {
         let first_hash = first.hash(&mut file_hash);
         let mut offset = first.chunk.len() as u64;
         let (session_id, mut next) = futures::try_join!(
-            self.session_start(first.chunk, first_hash),
+            self.session_start(first.chunk.into(), first_hash),
             Prepared::read(&mut chunker),
         )?;
         while !next.last {
             let current = next;
             let (len, hash) = (current.chunk.len() as u64, current.hash(&mut file_hash));
             ((), next) = futures::try_join!(
-                self.session_append(&session_id, offset, current.chunk, hash),
+                self.session_append(&session_id, offset, current.chunk.into(), hash),
                 Prepared::read(&mut chunker),
             )?;
             offset += len;
@@ -167,7 +228,13 @@ impl DropboxClient {
             .with_mode(mode)
             .with_autorename(autorename);
         let meta = self
-            .session_finish(&session_id, offset, (next.chunk, last_hash), commit, &hash)
+            .session_finish(
+                &session_id,
+                offset,
+                (next.chunk.into(), last_hash),
+                commit,
+                &hash,
+            )
             .await?;
         check_hash(&meta, &hash)?;
         Ok(meta)
@@ -211,13 +278,13 @@ impl DropboxClient {
         Ok(meta)
     }
 
-    async fn session_start(&self, body: Bytes, hash: String) -> Result<String, DropboxError> {
+    async fn session_start(&self, body: Chunk, hash: String) -> Result<String, DropboxError> {
         let arg = UploadSessionStartArg::default().with_content_hash(hash);
         // Repeating a start only leaves an unused session behind.
         let r = self
             .run(Retry::Safe, |c| {
-                let (arg, body) = (arg.clone(), body.clone());
-                async move { files::upload_session_start(&c, &arg, body).await }
+                let (arg, c) = (arg.clone(), c.with_request_body(body.clone()));
+                async move { files::upload_session_start(&c, &arg, Bytes::new()).await }
             })
             .await?;
         Ok(r.session_id)
@@ -229,7 +296,7 @@ impl DropboxClient {
         &self,
         session_id: &str,
         offset: u64,
-        chunk: Bytes,
+        chunk: Chunk,
         hash: String,
     ) -> Result<(), DropboxError> {
         let end = offset + chunk.len() as u64;
@@ -239,16 +306,16 @@ impl DropboxClient {
             let hash = if at == offset {
                 hash.clone()
             } else {
-                content_hash(&data)
+                data.content_hash()
             };
             let arg =
                 UploadSessionAppendArg::new(UploadSessionCursor::new(session_id.to_string(), at))
                     .with_content_hash(hash);
             let outcome = self
                 .run(Retry::Safe, |c| {
-                    let (arg, data) = (arg.clone(), data.clone());
+                    let (arg, c) = (arg.clone(), c.with_request_body(data.clone()));
                     async move {
-                        match files::upload_session_append_v2(&c, &arg, data).await {
+                        match files::upload_session_append_v2(&c, &arg, Bytes::new()).await {
                             Ok(()) => Ok(None),
                             Err(dropbox_sdk::Error::Api(
                                 UploadSessionAppendError::IncorrectOffset(o),
@@ -270,7 +337,7 @@ impl DropboxClient {
                     "Dropbox expects offset {correct}, outside this chunk ({offset}..{end})"
                 )));
             }
-            data = data.slice((correct - at) as usize..);
+            data = data.after((correct - at) as usize);
             at = correct;
         }
         Err(DropboxError::UploadSession(format!(
@@ -282,7 +349,7 @@ impl DropboxClient {
         &self,
         session_id: &str,
         offset: u64,
-        (last, last_hash): (Bytes, String),
+        (last, last_hash): (Chunk, String),
         commit: CommitInfo,
         hash: &str,
     ) -> Result<FileMetadata, DropboxError> {
@@ -300,9 +367,9 @@ impl DropboxClient {
             .run(Retry::Safe, |c| {
                 attempt += 1;
                 let retried = attempt > 1;
-                let (arg, last) = (arg.clone(), last.clone());
+                let (arg, c) = (arg.clone(), c.with_request_body(last.clone()));
                 async move {
-                    match files::upload_session_finish(&c, &arg, last).await {
+                    match files::upload_session_finish(&c, &arg, Bytes::new()).await {
                         Ok(m) => Ok(Some(m)),
                         // On a retry, a consumed session means the first finish went through.
                         Err(dropbox_sdk::Error::Api(UploadSessionFinishError::LookupFailed(
@@ -344,14 +411,12 @@ impl DropboxClient {
 /// unfinished session for days). Bytes are hashed as they arrive, on a blocking thread beside the
 /// transfer; each full chunk is appended in the background while the next one fills, one chunk at a
 /// time (appends must arrive in order): at most two chunks are held, and the sender waits only when
-/// hashing or Dropbox is slower than the bytes arrive. The two chunk buffers are reused rather than
-/// allocated per chunk, so memory stays flat.
+/// hashing or Dropbox is slower than the bytes arrive. A chunk is the received pieces themselves,
+/// sent on as they are: no byte is copied on its way through.
 pub struct SessionUpload {
     client: DropboxClient,
     chunk: usize,
-    buffer: BytesMut,
-    /// The buffer of the last chunk sent, back from its call for reuse.
-    spare: Option<BytesMut>,
+    filling: Chunk,
     /// Known once the start call (carrying the first chunk) has answered.
     session_id: Option<String>,
     /// Bytes handed to calls so far, including the one in flight.
@@ -365,7 +430,6 @@ pub struct SessionUpload {
 struct Sent {
     /// The session id, when the call was the start.
     started: Option<String>,
-    chunk: Bytes,
 }
 
 /// A closed upload session waiting to be committed: what [`DropboxClient::commit_upload`] needs.
@@ -381,12 +445,10 @@ impl DropboxClient {
     /// Starts feeding an upload session (see [`SessionUpload`]); nothing is sent before the first
     /// chunk is full or the upload is closed.
     pub fn session_upload(&self) -> SessionUpload {
-        let chunk = self.chunk_size();
         SessionUpload {
             client: self.clone(),
-            chunk,
-            buffer: BytesMut::with_capacity(chunk),
-            spare: None,
+            chunk: self.chunk_size(),
+            filling: Chunk::default(),
             session_id: None,
             offset: 0,
             hasher: BackgroundHasher::new(),
@@ -408,7 +470,7 @@ impl DropboxClient {
         let commit = CommitInfo::new(path.to_string())
             .with_mode(mode)
             .with_autorename(autorename);
-        let empty = (Bytes::new(), content_hash(&[]));
+        let empty = (Chunk::default(), content_hash(&[]));
         let meta = self
             .session_finish(
                 &pending.session_id,
@@ -431,11 +493,11 @@ impl SessionUpload {
     /// Adds bytes; sends every chunk that fills.
     pub async fn push(&mut self, mut bytes: Bytes) -> Result<(), DropboxError> {
         while !bytes.is_empty() {
-            let room = self.chunk - self.buffer.len();
+            let room = self.chunk - self.filling.len();
             let take = bytes.split_to(room.min(bytes.len()));
-            self.buffer.extend_from_slice(&take);
+            self.filling.push(take.clone());
             self.hasher.update(take).await?;
-            if self.buffer.len() == self.chunk {
+            if self.filling.len() == self.chunk {
                 // Chunks are block-aligned: the blocks hashed so far are exactly this chunk's.
                 let blocks = self.hasher.take_blocks().await?;
                 self.send(hash_of_digests(&blocks)).await?;
@@ -448,7 +510,7 @@ impl SessionUpload {
     pub async fn close(mut self) -> Result<PendingUpload, DropboxError> {
         let hasher = std::mem::take(&mut self.hasher);
         let (content_hash, rest) = hasher.finish_with_blocks().await?;
-        if (self.session_id.is_none() && self.in_flight.is_none()) || !self.buffer.is_empty() {
+        if (self.session_id.is_none() && self.in_flight.is_none()) || self.filling.len() > 0 {
             self.send(hash_of_digests(&rest)).await?;
         }
         self.settle().await?;
@@ -463,8 +525,7 @@ impl SessionUpload {
         })
     }
 
-    /// Waits for the call in flight: learns the session id from a start and keeps the chunk's
-    /// buffer for the next chunk.
+    /// Waits for the call in flight: learns the session id from a start.
     async fn settle(&mut self) -> Result<(), DropboxError> {
         if let Some(call) = self.in_flight.take() {
             let sent = call
@@ -473,38 +534,28 @@ impl SessionUpload {
             if let Some(id) = sent.started {
                 self.session_id = Some(id);
             }
-            if let Ok(mut buffer) = sent.chunk.try_into_mut() {
-                buffer.clear();
-                self.spare = Some(buffer);
-            }
         }
         Ok(())
     }
 
-    /// Waits for the call before, then sends the buffer (whose `content_hash` is `hash`) in the
-    /// background.
+    /// Waits for the call before, then sends the chunk filled (whose `content_hash` is `hash`) in
+    /// the background.
     async fn send(&mut self, hash: String) -> Result<(), DropboxError> {
         self.settle().await?;
-        let next = self
-            .spare
-            .take()
-            .unwrap_or_else(|| BytesMut::with_capacity(self.chunk));
-        let chunk = std::mem::replace(&mut self.buffer, next).freeze();
+        let chunk = std::mem::take(&mut self.filling);
         let client = self.client.clone();
         let offset = self.offset;
         self.offset += chunk.len() as u64;
         let session = self.session_id.clone();
         self.in_flight = Some(tokio::spawn(async move {
             let started = match session {
-                None => Some(client.session_start(chunk.clone(), hash).await?),
+                None => Some(client.session_start(chunk, hash).await?),
                 Some(id) => {
-                    client
-                        .session_append(&id, offset, chunk.clone(), hash)
-                        .await?;
+                    client.session_append(&id, offset, chunk, hash).await?;
                     None
                 }
             };
-            Ok(Sent { started, chunk })
+            Ok(Sent { started })
         }));
         Ok(())
     }
@@ -532,6 +583,7 @@ fn check_hash(meta: &FileMetadata, ours: &str) -> Result<(), DropboxError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     fn chunker(
         items: Vec<&'static [u8]>,
@@ -553,6 +605,62 @@ mod tests {
         assert_eq!(&c.next_chunk().await.unwrap()[..], b"efgh");
         assert_eq!(&c.next_chunk().await.unwrap()[..], b"ij");
         assert!(c.at_end().await.unwrap());
+    }
+
+    #[test]
+    fn a_chunk_resumed_after_an_offset_keeps_the_bytes_after_it_across_pieces() {
+        let mut chunk = Chunk::default();
+        for piece in [&b"abc"[..], b"", b"defgh", b"ij"] {
+            chunk.push(Bytes::copy_from_slice(piece));
+        }
+        let bytes = |c: &Chunk| c.pieces.concat();
+
+        assert_eq!(chunk.len(), 10);
+        assert_eq!(chunk.pieces.len(), 3, "empty pieces are not kept");
+        assert_eq!(bytes(&chunk.after(0)), b"abcdefghij");
+        assert_eq!(bytes(&chunk.after(3)), b"defghij");
+        assert_eq!(bytes(&chunk.after(4)), b"efghij");
+        assert_eq!(chunk.after(4).len(), 6);
+        assert_eq!(chunk.after(10).len(), 0);
+        assert_eq!(chunk.content_hash(), content_hash(b"abcdefghij"));
+        assert_eq!(chunk.after(4).content_hash(), content_hash(b"efghij"));
+    }
+
+    #[tokio::test]
+    async fn a_chunk_goes_out_as_one_body_with_its_length_not_chunked() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut request = Vec::new();
+            let mut buf = [0u8; 4096];
+            // Until the client has nothing more to send.
+            while let Ok(Ok(n @ 1..)) =
+                tokio::time::timeout(Duration::from_millis(300), socket.read(&mut buf)).await
+            {
+                request.extend_from_slice(&buf[..n]);
+            }
+            socket
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
+                .await
+                .unwrap();
+            String::from_utf8(request).unwrap()
+        });
+        let mut chunk = Chunk::default();
+        for piece in [&b"abc"[..], b"defgh", b"ij"] {
+            chunk.push(Bytes::copy_from_slice(piece));
+        }
+
+        let request = reqwest::Client::new().post(format!("http://{address}/"));
+        chunk.into_body_of(request).send().await.unwrap();
+
+        let request = server.await.unwrap();
+        let (head, body) = request.split_once("\r\n\r\n").unwrap();
+        let head = head.to_ascii_lowercase();
+        assert!(head.contains("content-length: 10"), "{head}");
+        assert!(!head.contains("transfer-encoding"), "{head}");
+        assert_eq!(body, "abcdefghij");
     }
 
     #[tokio::test]
