@@ -31,8 +31,15 @@ pub async fn find_active_user(
     db: &impl ConnectionTrait,
     user_id: i32,
 ) -> Result<Option<AuthenticatedUser>, IdentityError> {
-    match user::Entity::find_by_id(user_id).one(db).await? {
-        Some(u) if !u.disabled => Ok(Some(with_roles(db, u).await?)),
+    // Every signed-in request comes here: the user and their roles in one query (a join).
+    let found = user::Entity::find_by_id(user_id)
+        .find_with_related(user_role::Entity)
+        .all(db)
+        .await?;
+    match found.into_iter().next() {
+        Some((u, roles)) if !u.disabled => {
+            Ok(Some(with_groups(db, to_authenticated(u, roles)).await?))
+        }
         _ => Ok(None),
     }
 }
@@ -47,7 +54,14 @@ async fn with_roles(
         .filter(user_role::Column::UserId.eq(u.id))
         .all(db)
         .await?;
-    let mut user = to_authenticated(u, roles);
+    with_groups(db, to_authenticated(u, roles)).await
+}
+
+/// `user` (with roles) completed with their groups and whether a Security list names them.
+async fn with_groups(
+    db: &impl ConnectionTrait,
+    mut user: AuthenticatedUser,
+) -> Result<AuthenticatedUser, IdentityError> {
     user.group_ids = group_member::Entity::find()
         .filter(group_member::Column::UserId.eq(user.id))
         .order_by_asc(group_member::Column::GroupId)

@@ -4,7 +4,8 @@ use crate::db::connect_and_migrate;
 use crate::testing::{memory_db, new_user, someone};
 use entity::{group_member, user, user_role};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, DatabaseConnection, EntityTrait, PaginatorTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter,
 };
 use users::active_administrators;
 use wharf_types::PAGE_SIZE;
@@ -296,6 +297,39 @@ async fn the_last_active_administrator_cannot_be_demoted_disabled_or_deleted() {
         .await
         .unwrap();
     assert_eq!(get_user(&db, ann).await.unwrap().roles, vec![Role::User]);
+}
+
+/// A request's user is loaded with their roles in one join: every role comes back (once), a user
+/// without any role is still found, and another user's roles never mix in.
+#[tokio::test]
+async fn the_user_of_a_request_comes_with_exactly_their_roles() {
+    let db = memory_db().await;
+    let ann = add(
+        &db,
+        "ann",
+        &[Role::User, Role::Administrator, Role::DesignBusinessProcess],
+    )
+    .await;
+    let ben = add(&db, "ben", &[Role::ManageDataSources]).await;
+    let cat = add(&db, "cat", &[Role::User]).await;
+    user_role::Entity::delete_many()
+        .filter(user_role::Column::UserId.eq(cat))
+        .exec(&db)
+        .await
+        .unwrap();
+
+    let as_ann = find_active_user(&db, ann).await.unwrap().unwrap();
+    let as_ben = find_active_user(&db, ben).await.unwrap().unwrap();
+    let as_cat = find_active_user(&db, cat).await.unwrap().unwrap();
+
+    assert_eq!(
+        as_ann.roles,
+        vec![Role::Administrator, Role::DesignBusinessProcess, Role::User]
+    );
+    assert_eq!((as_ann.id, as_ann.username.as_str()), (ann, "ann"));
+    assert_eq!(as_ben.roles, vec![Role::ManageDataSources]);
+    assert_eq!((as_cat.username.as_str(), as_cat.roles.len()), ("cat", 0));
+    assert!(find_active_user(&db, cat + 100).await.unwrap().is_none());
 }
 
 #[tokio::test]
