@@ -83,6 +83,10 @@ impl Chunk {
         self.len
     }
 
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
     fn push(&mut self, piece: Bytes) {
         if !piece.is_empty() {
             self.len += piece.len();
@@ -423,13 +427,8 @@ pub struct SessionUpload {
     offset: u64,
     /// Every byte pushed, for each chunk's and the whole file's `content_hash`.
     hasher: BackgroundHasher,
-    in_flight: Option<tokio::task::JoinHandle<Result<Sent, DropboxError>>>,
-}
-
-/// What the background call of one chunk hands back.
-struct Sent {
-    /// The session id, when the call was the start.
-    started: Option<String>,
+    /// The call of the last chunk sent; it answers the session id when it was the start.
+    in_flight: Option<tokio::task::JoinHandle<Result<Option<String>, DropboxError>>>,
 }
 
 /// A closed upload session waiting to be committed: what [`DropboxClient::commit_upload`] needs.
@@ -510,7 +509,7 @@ impl SessionUpload {
     pub async fn close(mut self) -> Result<PendingUpload, DropboxError> {
         let hasher = std::mem::take(&mut self.hasher);
         let (content_hash, rest) = hasher.finish_with_blocks().await?;
-        if (self.session_id.is_none() && self.in_flight.is_none()) || self.filling.len() > 0 {
+        if (self.session_id.is_none() && self.in_flight.is_none()) || !self.filling.is_empty() {
             self.send(hash_of_digests(&rest)).await?;
         }
         self.settle().await?;
@@ -528,10 +527,10 @@ impl SessionUpload {
     /// Waits for the call in flight: learns the session id from a start.
     async fn settle(&mut self) -> Result<(), DropboxError> {
         if let Some(call) = self.in_flight.take() {
-            let sent = call
+            let started = call
                 .await
                 .map_err(|e| DropboxError::Unexpected(format!("upload task: {e}")))??;
-            if let Some(id) = sent.started {
+            if let Some(id) = started {
                 self.session_id = Some(id);
             }
         }
@@ -548,14 +547,13 @@ impl SessionUpload {
         self.offset += chunk.len() as u64;
         let session = self.session_id.clone();
         self.in_flight = Some(tokio::spawn(async move {
-            let started = match session {
-                None => Some(client.session_start(chunk, hash).await?),
+            match session {
+                None => Ok(Some(client.session_start(chunk, hash).await?)),
                 Some(id) => {
                     client.session_append(&id, offset, chunk, hash).await?;
-                    None
+                    Ok(None)
                 }
-            };
-            Ok(Sent { started })
+            }
         }));
         Ok(())
     }
