@@ -243,6 +243,12 @@ pub fn precompress(pkg_dir: &Path) -> std::io::Result<usize> {
         }
         let temporary = with_suffix(&target, "partial");
         compress(&path, &temporary)?;
+        // The copy carries its file's time: every encoding of one file answers the same
+        // `Last-Modified`, so a revalidation is a `304` whichever encoding was cached before.
+        std::fs::File::options()
+            .write(true)
+            .open(&temporary)?
+            .set_modified(modified(&path)?)?;
         std::fs::rename(&temporary, &target)?;
         done += 1;
     }
@@ -314,6 +320,13 @@ mod tests {
             .flat_map(|i| (i % 97).to_le_bytes())
             .collect();
         std::fs::write(dir.path().join("wharf.wasm"), &wasm).unwrap();
+        // Built a minute ago: its compressed copies are written in a later second.
+        std::fs::File::options()
+            .write(true)
+            .open(dir.path().join("wharf.wasm"))
+            .unwrap()
+            .set_modified(SystemTime::now() - std::time::Duration::from_secs(60))
+            .unwrap();
         std::fs::write(dir.path().join("logo.png"), b"\x89PNG already compressed").unwrap();
         (dir, wasm)
     }
@@ -383,7 +396,7 @@ mod tests {
         assert!(headers.get(header::CONTENT_ENCODING).is_none());
         assert_eq!(body, wasm);
 
-        // An unchanged file is not sent again.
+        // An unchanged file is not sent again, whichever encoding the browser had before.
         let since = headers[header::LAST_MODIFIED].to_str().unwrap().to_owned();
         let (status, _, body) = get(dir.path(), "/wharf.wasm", Some("br"), Some(&since)).await;
         assert_eq!(status, StatusCode::NOT_MODIFIED);
