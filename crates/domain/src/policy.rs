@@ -275,16 +275,16 @@ pub async fn load_security(
     db: &impl ConnectionTrait,
     data_source_id: i32,
 ) -> Result<Option<DataSourceSecurity>, DbErr> {
-    let Some(ds) = data_source::Entity::find_by_id(data_source_id)
-        .one(db)
+    // One query (a join): this runs for every call on a data source.
+    let Some((ds, grants)) = data_source::Entity::find_by_id(data_source_id)
+        .find_with_related(data_source_grant::Entity)
+        .all(db)
         .await?
+        .into_iter()
+        .next()
     else {
         return Ok(None);
     };
-    let grants = data_source_grant::Entity::find()
-        .filter(data_source_grant::Column::DataSourceId.eq(data_source_id))
-        .all(db)
-        .await?;
     let mut security = DataSourceSecurity {
         data_source_id,
         admins_restricted: ds.admins_restricted,

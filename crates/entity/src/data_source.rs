@@ -45,11 +45,29 @@ pub enum Relation {
         on_delete = "SetNull"
     )]
     ModifiedBy,
+    /// Who may administer or use it (read with it in one query for every authorization).
+    #[sea_orm(has_many = "super::data_source_grant::Entity")]
+    Grants,
+    /// Its Dropbox tokens, once authorized.
+    #[sea_orm(has_one = "super::dropbox_credential::Entity")]
+    Credential,
 }
 
 impl Related<super::user::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::ModifiedBy.def()
+    }
+}
+
+impl Related<super::data_source_grant::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Grants.def()
+    }
+}
+
+impl Related<super::dropbox_credential::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Credential.def()
     }
 }
 

@@ -25,6 +25,20 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::data_source::Entity",
+        from = "Column::DataSourceId",
+        to = "super::data_source::Column::Id",
+        on_delete = "Cascade"
+    )]
+    DataSource,
+}
+
+impl Related<super::data_source::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::DataSource.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

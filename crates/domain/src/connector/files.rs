@@ -3,12 +3,12 @@
 use super::DropboxConnector;
 use super::pattern::FilePattern;
 use crate::confine::{self, PathRefused};
-use crate::data_sources::{self, DataSourceError};
+use crate::data_sources::DataSourceError;
 use dropbox::types::Metadata;
 use dropbox::{Download, DownloadRange, DropboxClient, DropboxError, ListOptions, ListPage};
-use entity::dropbox_credential;
+use entity::{data_source, dropbox_credential};
 use futures::StreamExt;
-use sea_orm::{DbErr, EntityTrait, PaginatorTrait};
+use sea_orm::{DbErr, EntityTrait};
 use wharf_types::{DropboxSettings, SearchScope};
 
 /// Entries per page: a screenful or two, never a whole 10 000-entry folder.
@@ -103,16 +103,18 @@ impl DropboxConnector {
     /// Data source `id` ready to be used: it exists and has been authorized (`NotConnected`
     /// otherwise, before any token is read).
     pub(super) async fn source(&self, id: i32) -> Result<Source, FilesError> {
-        let ds = data_sources::get(&self.db, id).await?;
-        let authorized = dropbox_credential::Entity::find_by_id(id)
-            .count(&self.db)
+        // One query (a join): every file call starts here.
+        let (ds, credential) = data_source::Entity::find_by_id(id)
+            .find_also_related(dropbox_credential::Entity)
+            .one(&self.db)
             .await?
-            > 0;
-        if !authorized {
+            .ok_or(DataSourceError::NotFound)?;
+        if credential.is_none() {
             return Err(FilesError::NotConnected);
         }
-        let client = self.client(id, &ds.settings);
-        Ok(Source::new(ds.summary.display_name, &ds.settings, client))
+        let settings: DropboxSettings = serde_json::from_str(&ds.settings).unwrap_or_default();
+        let client = self.client(id, &settings);
+        Ok(Source::new(ds.display_name, &settings, client))
     }
 }
 
