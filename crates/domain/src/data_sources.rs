@@ -166,7 +166,7 @@ pub async fn update(
         .one(&txn)
         .await?
         .ok_or(DataSourceError::NotFound)?;
-    let old_settings: DropboxSettings = serde_json::from_str(&current.settings).unwrap_or_default();
+    let old_settings = settings_of(&current);
     let mut changes = Vec::new();
     if current.display_name != name {
         changes.push(format!("name → “{}”", name.clone().unwrap_or_default()));
@@ -273,13 +273,18 @@ pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<DataSourceDetail,
         .one(db)
         .await?
         .ok_or(DataSourceError::NotFound)?;
-    let settings = serde_json::from_str(&model.settings).unwrap_or_default();
+    let settings = settings_of(&model);
     Ok(DataSourceDetail {
         status_message: model.status_message.clone(),
         last_test_at: model.last_test_at,
         settings,
         summary: summary(model, modifier),
     })
+}
+
+/// A data source's stored settings; unreadable ones (never written by Wharf) read as the defaults.
+pub fn settings_of(ds: &data_source::Model) -> DropboxSettings {
+    serde_json::from_str(&ds.settings).unwrap_or_default()
 }
 
 fn summary(ds: data_source::Model, modifier: Option<user::Model>) -> DataSourceSummary {

@@ -3,7 +3,7 @@
 use super::DropboxConnector;
 use super::pattern::FilePattern;
 use crate::confine::{self, PathRefused};
-use crate::data_sources::DataSourceError;
+use crate::data_sources::{self, DataSourceError};
 use dropbox::types::Metadata;
 use dropbox::{Download, DownloadRange, DropboxClient, DropboxError, ListOptions, ListPage};
 use entity::{data_source, dropbox_credential};
@@ -112,7 +112,7 @@ impl DropboxConnector {
         if credential.is_none() {
             return Err(FilesError::NotConnected);
         }
-        let settings: DropboxSettings = serde_json::from_str(&ds.settings).unwrap_or_default();
+        let settings = data_sources::settings_of(&ds);
         let client = self.client(id, &settings);
         Ok(Source::new(ds.display_name, &settings, client))
     }

@@ -259,7 +259,7 @@ impl DropboxConnector {
             .one(&self.db)
             .await?
             .ok_or(ConnectorError::NotFound)?;
-        let settings: DropboxSettings = serde_json::from_str(&ds.settings).unwrap_or_default();
+        let settings = data_sources::settings_of(&ds);
         let credentials = dropbox_credential::Entity::find_by_id(id)
             .one(&self.db)
             .await?;
