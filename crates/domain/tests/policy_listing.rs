@@ -119,6 +119,10 @@ async fn listing_filters_agree_with_the_policy_for_every_subject_and_data_source
     let conn_admin = signed_in(&db, conn_admin_id).await;
     assert!(conn_admin.listed_as_connection_administrator);
     assert!(
+        domain::policy::areas_for(&conn_admin).contains(&wharf_types::Area::DataSources),
+        "listed, so Administration > Data sources opens without the role"
+    );
+    assert!(
         !signed_in(&db, finance_member_id)
             .await
             .listed_as_connection_administrator
