@@ -257,11 +257,16 @@ pub fn usable(user: &AuthenticatedUser) -> Condition {
         .add(granted(user, Capability::Use))
 }
 
-/// Whether some data source's (restricted) Connection administrators list names the user.
+/// Whether some data source's (restricted) Connection administrators list names the user. Not asked
+/// (false) when their roles open Administration > Data sources already: there it decides nothing
+/// ([`may_enter`]), and it would be a query on each of their requests.
 pub async fn listed_as_connection_administrator(
     db: &impl ConnectionTrait,
     user: &AuthenticatedUser,
 ) -> Result<bool, DbErr> {
+    if Area::DataSources.allows(&user.roles) {
+        return Ok(false);
+    }
     let count = data_source::Entity::find()
         .filter(data_source::Column::AdminsRestricted.eq(true))
         .filter(granted(user, Capability::Administer))

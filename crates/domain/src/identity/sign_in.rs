@@ -70,8 +70,8 @@ async fn with_groups(
         .into_iter()
         .map(|m| m.group_id)
         .collect();
-    user.listed_as_connection_administrator = !wharf_types::Area::DataSources.allows(&user.roles)
-        && crate::policy::listed_as_connection_administrator(db, &user).await?;
+    user.listed_as_connection_administrator =
+        crate::policy::listed_as_connection_administrator(db, &user).await?;
     Ok(user)
 }
 
