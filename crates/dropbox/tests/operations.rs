@@ -231,7 +231,8 @@ async fn a_session_fed_as_bytes_arrive_is_committed_later_once() {
     assert_eq!(meta.content_hash.unwrap(), content_hash(&data));
     assert_eq!(w.content("/later/file.bin").await.unwrap(), data);
     assert_eq!(w.count("files/upload_session/start"), 1);
-    assert_eq!(w.count("files/upload_session/append_v2"), 2);
+    // Two full chunks, then the tail that closes the (concurrent) session.
+    assert_eq!(w.count("files/upload_session/append_v2"), 3);
     // A session is committed once: a second commit is an upload-session error, not a second file.
     let again = w
         .client
@@ -239,6 +240,79 @@ async fn a_session_fed_as_bytes_arrive_is_committed_later_once() {
         .await
         .unwrap_err();
     assert!(matches!(again, DropboxError::UploadSession(_)), "{again:?}");
+}
+
+#[tokio::test]
+async fn a_session_sends_the_next_chunk_while_dropbox_still_stores_one() {
+    let w = world_with(dropbox_sandbox::SandboxConfig::for_tests(), |mut c| {
+        c.upload_chunk_size = 4 * 1024 * 1024;
+        c
+    })
+    .await;
+    // Exactly three chunks: the session is closed by an empty append after them.
+    let data = pattern(3 * 4 * 1024 * 1024);
+    // Dropbox takes long over the first append to arrive; one sent only after its answer would be
+    // the first to be answered.
+    w.sb.add_fault(FaultSpec::new(
+        "files/upload_session/append_v2",
+        FaultKind::Delay { millis: 1500 },
+    ));
+
+    let mut upload = w.client.session_upload();
+    for piece in data.chunks(1 << 20) {
+        upload.push(Bytes::copy_from_slice(piece)).await.unwrap();
+    }
+    let pending = upload.close().await.unwrap();
+    let meta = w
+        .client
+        .commit_upload(&pending, "/big/three.bin", WriteMode::Add, false)
+        .await
+        .unwrap();
+
+    let appends: Vec<_> =
+        w.sb.requests()
+            .into_iter()
+            .filter(|r| r.route == "files/upload_session/append_v2")
+            .collect();
+    assert_eq!(appends.len(), 4, "three chunks and the closing append");
+    assert!(
+        appends[0].fault.is_none(),
+        "another append was answered while the delayed one was held: {appends:?}"
+    );
+    assert_eq!(meta.content_hash.unwrap(), content_hash(&data));
+    assert_eq!(w.content("/big/three.bin").await.unwrap(), data);
+}
+
+#[tokio::test]
+async fn an_append_of_a_session_whose_answer_is_cut_is_sent_again() {
+    let w = world_with(dropbox_sandbox::SandboxConfig::for_tests(), |mut c| {
+        c.upload_chunk_size = 4 * 1024 * 1024;
+        c
+    })
+    .await;
+    let data = pattern(2 * 4 * 1024 * 1024 + 5);
+    // The append lands but its answer never arrives.
+    w.sb.add_fault(FaultSpec::new(
+        "files/upload_session/append_v2",
+        FaultKind::ResetMidBody { after_bytes: 0 },
+    ));
+
+    let mut upload = w.client.session_upload();
+    upload.push(Bytes::from(data.clone())).await.unwrap();
+    let pending = upload.close().await.unwrap();
+    let meta = w
+        .client
+        .commit_upload(&pending, "/big/cut.bin", WriteMode::Add, false)
+        .await
+        .unwrap();
+
+    assert_eq!(
+        w.count("files/upload_session/append_v2"),
+        4,
+        "3 and the one sent again"
+    );
+    assert_eq!(meta.content_hash.unwrap(), content_hash(&data));
+    assert_eq!(w.content("/big/cut.bin").await.unwrap(), data);
 }
 
 #[tokio::test]

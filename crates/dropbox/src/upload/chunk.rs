@@ -18,10 +18,6 @@ impl Chunk {
         self.len
     }
 
-    pub(super) fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
     pub(super) fn push(&mut self, piece: Bytes) {
         if !piece.is_empty() {
             self.len += piece.len();

@@ -19,7 +19,7 @@ use chunker::{Chunker, Prepared};
 use dropbox_sdk::files::{
     self, CommitInfo, FileMetadata, UploadArg, UploadSessionAppendArg, UploadSessionAppendError,
     UploadSessionCursor, UploadSessionFinishArg, UploadSessionFinishError,
-    UploadSessionLookupError, UploadSessionStartArg,
+    UploadSessionLookupError, UploadSessionStartArg, UploadSessionType,
 };
 use futures::Stream;
 use sha2::{Digest, Sha256};
@@ -76,7 +76,7 @@ impl DropboxClient {
             let current = next;
             let (len, hash) = (current.chunk.len() as u64, current.hash(&mut file_hash));
             ((), next) = futures::try_join!(
-                self.session_append(&session_id, offset, current.chunk.into(), hash),
+                self.session_append(&session_id, offset, current.chunk.into(), hash, false),
                 Prepared::read(&mut chunker),
             )?;
             offset += len;
@@ -138,7 +138,25 @@ impl DropboxClient {
     }
 
     async fn session_start(&self, body: Chunk, hash: String) -> Result<String, DropboxError> {
-        let arg = UploadSessionStartArg::default().with_content_hash(hash);
+        self.start_session(
+            UploadSessionStartArg::default().with_content_hash(hash),
+            body,
+        )
+        .await
+    }
+
+    /// Starts a concurrent session: no data comes with the start; appends may then be in flight
+    /// together, each at an offset and of a length that are multiples of 4 MiB (but the closing one).
+    async fn session_start_concurrent(&self) -> Result<String, DropboxError> {
+        let arg = UploadSessionStartArg::default().with_session_type(UploadSessionType::Concurrent);
+        self.start_session(arg, Chunk::default()).await
+    }
+
+    async fn start_session(
+        &self,
+        arg: UploadSessionStartArg,
+        body: Chunk,
+    ) -> Result<String, DropboxError> {
         // Repeating a start only leaves an unused session behind.
         let r = self
             .run(Retry::Safe, |c| {
@@ -149,14 +167,16 @@ impl DropboxClient {
         Ok(r.session_id)
     }
 
-    /// Appends `chunk` at `offset`. A retried append that already landed, or landed partly, is
-    /// recognised by Dropbox's `incorrect_offset.correct_offset` and resumed from there.
+    /// Appends `chunk` at `offset`; `close` closes the session with it (how a concurrent session
+    /// learns its length). A retried append that already landed, or landed partly, is recognised by
+    /// Dropbox's `incorrect_offset.correct_offset` and resumed from there.
     async fn session_append(
         &self,
         session_id: &str,
         offset: u64,
         chunk: Chunk,
         hash: String,
+        close: bool,
     ) -> Result<(), DropboxError> {
         let end = offset + chunk.len() as u64;
         let (mut at, mut data) = (offset, chunk);
@@ -169,7 +189,8 @@ impl DropboxClient {
             };
             let arg =
                 UploadSessionAppendArg::new(UploadSessionCursor::new(session_id.to_string(), at))
-                    .with_content_hash(hash);
+                    .with_content_hash(hash)
+                    .with_close(close);
             let outcome = self
                 .run(Retry::Safe, |c| {
                     let (arg, c) = (arg.clone(), c.with_request_body(data.clone()));

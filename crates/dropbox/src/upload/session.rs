@@ -6,27 +6,34 @@ use crate::error::DropboxError;
 use crate::hash::{BackgroundHasher, content_hash, hash_of_digests};
 use bytes::Bytes;
 use dropbox_sdk::files::{CommitInfo, FileMetadata, WriteMode};
+use std::collections::VecDeque;
 
 /// An upload session fed as bytes arrive — while a person's browser is still sending them — and
 /// committed later, once the path is known ([`DropboxClient::commit_upload`]; Dropbox keeps an
 /// unfinished session for days). Bytes are hashed as they arrive, on a blocking thread beside the
-/// transfer; each full chunk is appended in the background while the next one fills, one chunk at a
-/// time (appends must arrive in order): at most two chunks are held, and the sender waits only when
-/// hashing or Dropbox is slower than the bytes arrive. A chunk is the received pieces themselves,
-/// sent on as they are: no byte is copied on its way through.
+/// transfer. Once a first full chunk shows the file is larger than one chunk, the session is a
+/// *concurrent* one: each full chunk is appended in the background while the next fills, up to two
+/// at once (`APPENDS_IN_FLIGHT`), so Dropbox stores one chunk while it already receives the next
+/// instead of answering each before the next may leave. A file that fits in one chunk goes in one
+/// call, the start. A chunk is the received pieces themselves, sent on as they are: no byte is
+/// copied on its way through.
 pub struct SessionUpload {
     client: DropboxClient,
     chunk: usize,
     filling: Chunk,
-    /// Known once the start call (carrying the first chunk) has answered.
+    /// The concurrent session's id, once the first full chunk started it.
     session_id: Option<String>,
-    /// Bytes handed to calls so far, including the one in flight.
+    /// Bytes handed to calls so far, including those in flight.
     offset: u64,
     /// Every byte pushed, for each chunk's and the whole file's `content_hash`.
     hasher: BackgroundHasher,
-    /// The call of the last chunk sent; it answers the session id when it was the start.
-    in_flight: Option<tokio::task::JoinHandle<Result<Option<String>, DropboxError>>>,
+    /// The appends sent and not yet answered, oldest first.
+    in_flight: VecDeque<tokio::task::JoinHandle<Result<(), DropboxError>>>,
 }
+
+/// Appends of one session on their way at once. Two keep Dropbox busy while the next chunk arrives
+/// and hashes; each holds its chunk in memory until answered (with the one filling: three chunks).
+const APPENDS_IN_FLIGHT: usize = 2;
 
 /// A closed upload session waiting to be committed: what [`DropboxClient::commit_upload`] needs.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -48,7 +55,7 @@ impl DropboxClient {
             session_id: None,
             offset: 0,
             hasher: BackgroundHasher::new(),
-            in_flight: None,
+            in_flight: VecDeque::new(),
         }
     }
 
@@ -96,7 +103,7 @@ impl SessionUpload {
             if self.filling.len() == self.chunk {
                 // Chunks are block-aligned: the blocks hashed so far are exactly this chunk's.
                 let blocks = self.hasher.take_blocks().await?;
-                self.send(hash_of_digests(&blocks)).await?;
+                self.send(hash_of_digests(&blocks), false).await?;
             }
         }
         Ok(())
@@ -106,14 +113,21 @@ impl SessionUpload {
     pub async fn close(mut self) -> Result<PendingUpload, DropboxError> {
         let hasher = std::mem::take(&mut self.hasher);
         let (content_hash, rest) = hasher.finish_with_blocks().await?;
-        if (self.session_id.is_none() && self.in_flight.is_none()) || !self.filling.is_empty() {
-            self.send(hash_of_digests(&rest)).await?;
-        }
-        self.settle().await?;
-        let session_id = self
-            .session_id
-            .take()
-            .ok_or_else(|| DropboxError::UploadSession("the session never started".into()))?;
+        let hash = hash_of_digests(&rest);
+        let session_id = match self.session_id.clone() {
+            // The whole file fits in one chunk: one call starts the session with it.
+            None => {
+                let chunk = std::mem::take(&mut self.filling);
+                self.offset = chunk.len() as u64;
+                self.client.session_start(chunk, hash).await?
+            }
+            // The rest, possibly nothing, closes the session; it tells Dropbox the file's length.
+            Some(id) => {
+                self.send(hash, true).await?;
+                while self.settle_oldest().await? {}
+                id
+            }
+        };
         Ok(PendingUpload {
             session_id,
             size: self.offset,
@@ -121,46 +135,44 @@ impl SessionUpload {
         })
     }
 
-    /// Waits for the call in flight: learns the session id from a start.
-    async fn settle(&mut self) -> Result<(), DropboxError> {
-        if let Some(call) = self.in_flight.take() {
-            let started = call
-                .await
-                .map_err(|e| DropboxError::Unexpected(format!("upload task: {e}")))??;
-            if let Some(id) = started {
-                self.session_id = Some(id);
-            }
-        }
-        Ok(())
+    /// Waits for the oldest append in flight; false when none was.
+    async fn settle_oldest(&mut self) -> Result<bool, DropboxError> {
+        let Some(call) = self.in_flight.pop_front() else {
+            return Ok(false);
+        };
+        call.await
+            .map_err(|e| DropboxError::Unexpected(format!("upload task: {e}")))??;
+        Ok(true)
     }
 
-    /// Waits for the call before, then sends the chunk filled (whose `content_hash` is `hash`) in
-    /// the background.
-    async fn send(&mut self, hash: String) -> Result<(), DropboxError> {
-        self.settle().await?;
+    /// Sends the chunk filled (whose `content_hash` is `hash`) in the background, once fewer than
+    /// `APPENDS_IN_FLIGHT` are; the first one starts the session.
+    async fn send(&mut self, hash: String, close: bool) -> Result<(), DropboxError> {
+        while self.in_flight.len() >= APPENDS_IN_FLIGHT {
+            self.settle_oldest().await?;
+        }
+        let id = match &self.session_id {
+            Some(id) => id.clone(),
+            None => {
+                let id = self.client.session_start_concurrent().await?;
+                self.session_id = Some(id.clone());
+                id
+            }
+        };
         let chunk = std::mem::take(&mut self.filling);
         let client = self.client.clone();
         let offset = self.offset;
         self.offset += chunk.len() as u64;
-        let session = self.session_id.clone();
-        self.in_flight = Some(tokio::spawn(async move {
-            match session {
-                None => Ok(Some(client.session_start(chunk, hash).await?)),
-                Some(id) => {
-                    client.session_append(&id, offset, chunk, hash).await?;
-                    Ok(None)
-                }
-            }
+        self.in_flight.push_back(tokio::spawn(async move {
+            client.session_append(&id, offset, chunk, hash, close).await
         }));
         Ok(())
     }
 }
 
 impl Drop for SessionUpload {
-    /// A session given up on is left to expire in Dropbox; only the call in flight is stopped.
+    /// A session given up on is left to expire in Dropbox; only the calls in flight are stopped.
     fn drop(&mut self) {
-        if let Some(call) = self.in_flight.take() {
-            call.abort();
-        }
+        self.in_flight.iter().for_each(|call| call.abort());
     }
 }
