@@ -228,9 +228,9 @@ impl From<UploadError> for AppError {
             | UploadError::AlreadyAttached
             | UploadError::TooManyFiles
             | UploadError::Interrupted => AppError::invalid(e.to_string()),
-            UploadError::TooLarge { .. } | UploadError::TooManyPending { .. } => {
-                AppError::TooLarge(e.to_string())
-            }
+            UploadError::TooLarge { .. }
+            | UploadError::TooManyPending { .. }
+            | UploadError::NoRoom => AppError::TooLarge(e.to_string()),
             UploadError::Storage(_) | UploadError::Database(_) | UploadError::Stored(_) => {
                 internal(e)
             }
@@ -259,6 +259,10 @@ mod tests {
             413
         );
         assert_eq!(AppError::from(UploadError::NoSuchField).status_code(), 422);
+        // A full disk is told to the person, not hidden behind "something went wrong".
+        let full = AppError::from(UploadError::NoRoom);
+        assert_eq!(full.status_code(), 413);
+        assert!(full.to_string().contains("no room"), "{full}");
         assert_eq!(AppError::from(&Denial::NotSignedIn).status_code(), 401);
         let refused = AppError::from(IdentityError::LastAdministrator("Keep one."));
         assert_eq!(refused.form_message().as_deref(), Some("Keep one."));

@@ -124,11 +124,25 @@ pub enum UploadError {
         "Wharf could not store or read the file. Try again, or tell an administrator if it keeps happening."
     )]
     Storage(#[source] std::io::Error),
+    /// Wharf's disk cannot hold the file (found when its declared length is reserved, before it is
+    /// sent, or when a write finds the disk full).
+    #[error("Wharf's disk has no room left for this file. Tell an administrator.")]
+    NoRoom,
     /// The form's stored definition could not be read.
     #[error(transparent)]
     Stored(JsonError),
     #[error("database error: {0}")]
     Database(#[from] DbErr),
+}
+
+/// A staging write that failed; a full disk (or quota) is said as such.
+fn staging_failed(e: std::io::Error) -> UploadError {
+    use rustix::io::Errno;
+    let no_room = [Errno::NOSPC, Errno::DQUOT, Errno::FBIG].map(|e| e.raw_os_error());
+    match e.raw_os_error() {
+        Some(code) if no_room.contains(&code) => UploadError::NoRoom,
+        _ => UploadError::Storage(e),
+    }
 }
 
 /// A hashing thread that stopped: the file cannot be checked later, so it is not kept.
@@ -271,7 +285,12 @@ pub async fn store_limited<E: std::fmt::Display>(
         .open(&partial_path)
         .await
         .map_err(UploadError::Storage)?;
-    let mut out = StagingWriter::new(file.into_std().await);
+    // The declared length (a request's Content-Length), as far as the limits let it go anyway.
+    let declared = body
+        .size_hint()
+        .1
+        .map(|n| (n as u64).min(limits.file_bytes).min(room));
+    let mut out = StagingWriter::new(file.into_std().await, declared);
     // One hash pass: an upload sent ahead is hashed by its session (Dropbox's content_hash, which
     // then also checks Wharf's copy); only one that is not is hashed here, beside the transfer.
     let mut hasher = ahead.is_none().then(dropbox::BackgroundHasher::new);
@@ -301,9 +320,7 @@ pub async fn store_limited<E: std::fmt::Display>(
             );
             return Err(limits.too_many_pending());
         }
-        out.write(chunk.clone())
-            .await
-            .map_err(UploadError::Storage)?;
+        out.write(chunk.clone()).await.map_err(staging_failed)?;
         if let Some(h) = hasher.as_mut() {
             h.update(chunk.clone()).await.map_err(hashing_failed)?;
         }
@@ -314,7 +331,7 @@ pub async fn store_limited<E: std::fmt::Display>(
             ahead = None;
         }
     }
-    let file = out.finish().await.map_err(UploadError::Storage)?;
+    let file = out.finish().await.map_err(staging_failed)?;
     let sent = match ahead {
         Some(a) => match a.session.close().await {
             Ok(pending) => Some(SentAhead {
@@ -867,6 +884,14 @@ impl Drop for RemoveOnDrop {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_full_disk_is_said_as_such() {
+        let full = std::io::Error::from_raw_os_error(rustix::io::Errno::NOSPC.raw_os_error());
+        assert!(matches!(staging_failed(full), UploadError::NoRoom));
+        let other = std::io::Error::other("the disk went away");
+        assert!(matches!(staging_failed(other), UploadError::Storage(_)));
+    }
     use crate::forms;
     use crate::testing::{memory_db, user};
     use entity::form_submission;
