@@ -137,11 +137,10 @@ pub enum UploadError {
 
 /// A staging write that failed; a full disk (or quota) is said as such.
 fn staging_failed(e: std::io::Error) -> UploadError {
-    use rustix::io::Errno;
-    let no_room = [Errno::NOSPC, Errno::DQUOT, Errno::FBIG].map(|e| e.raw_os_error());
-    match e.raw_os_error() {
-        Some(code) if no_room.contains(&code) => UploadError::NoRoom,
-        _ => UploadError::Storage(e),
+    if staging::means_no_room(&e) {
+        UploadError::NoRoom
+    } else {
+        UploadError::Storage(e)
     }
 }
 

@@ -86,14 +86,21 @@ impl StagingWriter {
 /// written as it would have been.
 fn reserve(file: &std::fs::File, len: u64) -> std::io::Result<()> {
     use rustix::fs::{FallocateFlags, fallocate};
-    use rustix::io::Errno;
     if len == 0 {
         return Ok(());
     }
-    match fallocate(file, FallocateFlags::KEEP_SIZE, 0, len) {
-        Err(e @ (Errno::NOSPC | Errno::FBIG | Errno::DQUOT)) => Err(e.into()),
+    match fallocate(file, FallocateFlags::KEEP_SIZE, 0, len).map_err(std::io::Error::from) {
+        Err(e) if means_no_room(&e) => Err(e),
         _ => Ok(()),
     }
+}
+
+/// Whether a write failed for want of room: the disk is full, a quota is used up, or the file
+/// would be larger than the filesystem allows.
+pub(super) fn means_no_room(e: &std::io::Error) -> bool {
+    use rustix::io::Errno;
+    let no_room = [Errno::NOSPC, Errno::DQUOT, Errno::FBIG].map(|e| e.raw_os_error());
+    e.raw_os_error().is_some_and(|code| no_room.contains(&code))
 }
 
 #[cfg(test)]
@@ -145,11 +152,7 @@ mod tests {
             Err(e) => e,
             Ok(()) => w.finish().await.unwrap_err(),
         };
-        let no_room = [rustix::io::Errno::NOSPC, rustix::io::Errno::FBIG].map(|e| e.raw_os_error());
-        assert!(
-            refused.raw_os_error().is_some_and(|e| no_room.contains(&e)),
-            "{refused:?}"
-        );
+        assert!(means_no_room(&refused), "{refused:?}");
         assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
     }
 
