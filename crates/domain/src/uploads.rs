@@ -883,6 +883,12 @@ impl Drop for RemoveOnDrop {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::forms;
+    use crate::testing::{memory_db, user};
+    use entity::form_submission;
+    use sea_orm::{DatabaseConnection, IntoActiveModel, PaginatorTrait, QueryOrder};
+    use wharf_types::Role;
+    use wharf_types::forms::{FieldDefinition, FormDefinition};
 
     #[test]
     fn a_full_disk_is_said_as_such() {
@@ -891,12 +897,6 @@ mod tests {
         let other = std::io::Error::other("the disk went away");
         assert!(matches!(staging_failed(other), UploadError::Storage(_)));
     }
-    use crate::forms;
-    use crate::testing::{memory_db, user};
-    use entity::form_submission;
-    use sea_orm::{DatabaseConnection, IntoActiveModel, PaginatorTrait, QueryOrder};
-    use wharf_types::Role;
-    use wharf_types::forms::{FieldDefinition, FormDefinition};
 
     struct Setup {
         db: DatabaseConnection,
