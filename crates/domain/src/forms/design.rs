@@ -5,9 +5,10 @@ use crate::AuthenticatedUser;
 use crate::form_store::{self, Version, from_json, to_json};
 use crate::policy::{self, Action, Decision};
 use entity::{form, form_version};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, QueryFilter, TransactionTrait,
 };
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
@@ -205,6 +206,15 @@ pub async fn publish(
     id: i32,
 ) -> Result<i32, FormError> {
     let txn = db.begin().await?;
+    // The form's row is written first: on SQLite a transaction that reads and only then writes is
+    // refused at once ("database is locked") when a job wrote in between; writing first makes it
+    // wait its turn instead (the busy timeout), and on PostgreSQL it locks the row against a
+    // second Publish.
+    form::Entity::update_many()
+        .col_expr(form::Column::Version, Expr::col(form::Column::Version))
+        .filter(form::Column::Id.eq(id))
+        .exec(&txn)
+        .await?;
     let existing = form::Entity::find_by_id(id)
         .one(&txn)
         .await?
