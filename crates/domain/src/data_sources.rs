@@ -1,13 +1,14 @@
 //! Data sources: creating, naming, configuring, listing and deleting them. Every change is one
 //! transaction together with its audit event.
 use crate::connector::FilePattern;
+use crate::db::begin_write;
 use crate::search::contains_any;
 use crate::{AuthenticatedUser, audit};
 use entity::{data_source, user};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, SqlErr, TransactionTrait,
+    DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, SqlErr,
 };
 use time::OffsetDateTime;
 use wharf_types::{
@@ -122,7 +123,7 @@ pub async fn create(
     let name = clean_name(&saved.display_name)?;
     let settings = clean_settings(saved.dropbox)?;
     let now = OffsetDateTime::now_utc();
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let created = data_source::ActiveModel {
         kind: Set(kind.as_str().to_owned()),
         name_key: Set(name.as_ref().map(|n| n.to_lowercase())),
@@ -161,7 +162,7 @@ pub async fn update(
 ) -> Result<(), DataSourceError> {
     let name = clean_name(&saved.display_name)?;
     let settings = clean_settings(saved.dropbox)?;
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let current = data_source::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -246,7 +247,7 @@ pub async fn delete(
     id: i32,
     actor: &AuthenticatedUser,
 ) -> Result<(), DataSourceError> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let current = data_source::Entity::find_by_id(id)
         .one(&txn)
         .await?

@@ -1,7 +1,10 @@
 //! Opening the database and bringing its schema up to date.
 use crate::files;
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DbErr, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
+};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -55,6 +58,21 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, Connec
         })?;
     }
     Ok(db)
+}
+
+/// Begins a transaction that will write.
+///
+/// On SQLite it takes the write lock at `BEGIN` (`IMMEDIATE`), waiting its turn for the busy
+/// timeout like any writer. A deferred transaction that reads first and writes later is refused at
+/// once ("database is locked") when another connection wrote in between — SQLite cannot upgrade
+/// its stale read snapshot — so every read-then-write service begins here, not with `begin()`.
+/// PostgreSQL ignores the mode: its row locks and MVCC already let such transactions wait.
+pub async fn begin_write<C: TransactionTrait>(db: &C) -> Result<C::Transaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    })
+    .await
 }
 
 /// Creates the folder of a SQLite database (0700) when missing and, when the URL may create the
@@ -261,5 +279,79 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o600, "{name}");
         }
+    }
+
+    /// Two read-then-write transactions on one SQLite file, each reading before the other's write
+    /// lands: begun by `begin_write`, both commit (the second waits); a deferred `begin()` has the
+    /// second refused with "database is locked" — the failure publish met while a job ran.
+    #[tokio::test]
+    async fn read_then_write_transactions_wait_their_turn_on_sqlite() {
+        use sea_orm::{ConnectionTrait, Statement};
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/wharf.db?mode=rwc", dir.path().display());
+        let db = connect_and_migrate(&url).await.unwrap();
+        db.execute_unprepared("CREATE TABLE counter (n INTEGER); INSERT INTO counter VALUES (0);")
+            .await
+            .unwrap();
+
+        async fn increment(
+            db: DatabaseConnection,
+            deferred: bool,
+            hold: Duration,
+        ) -> Result<(), DbErr> {
+            let txn = if deferred {
+                db.begin().await?
+            } else {
+                begin_write(&db).await?
+            };
+            let row = txn
+                .query_one_raw(Statement::from_string(
+                    db.get_database_backend(),
+                    "SELECT n FROM counter",
+                ))
+                .await?
+                .expect("one row");
+            let n: i32 = row.try_get_by_index(0)?;
+            tokio::time::sleep(hold).await;
+            txn.execute_unprepared(&format!("UPDATE counter SET n = {}", n + 1))
+                .await?;
+            txn.commit().await
+        }
+        let both = |deferred: bool| {
+            let db = db.clone();
+            async move {
+                let first =
+                    tokio::spawn(increment(db.clone(), deferred, Duration::from_millis(300)));
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                let second = increment(db.clone(), deferred, Duration::ZERO).await;
+                (first.await.unwrap(), second)
+            }
+        };
+
+        let (first, second) = both(false).await;
+        first.unwrap();
+        second.unwrap();
+        let row = db
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT n FROM counter",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            row.try_get_by_index::<i32>(0).unwrap(),
+            2,
+            "no increment lost"
+        );
+
+        // The same with deferred transactions: the one that read before the other's write is refused.
+        let (first, second) = both(true).await;
+        let refused = [first, second]
+            .into_iter()
+            .filter_map(Result::err)
+            .collect::<Vec<_>>();
+        assert_eq!(refused.len(), 1, "{refused:?}");
+        assert!(refused[0].to_string().contains("locked"), "{}", refused[0]);
     }
 }

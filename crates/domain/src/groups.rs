@@ -1,5 +1,6 @@
 //! Groups: named sets of users that data sources are granted to as one. Names are unique regardless
 //! of case; every change is one transaction together with its audit event.
+use crate::db::begin_write;
 use crate::{AuthenticatedUser, audit, search};
 use entity::{group, group_member, user};
 use sea_orm::sea_query::{Expr, Query};
@@ -182,7 +183,7 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
 ) -> Result<i32, GroupError> {
     let (name, description) = clean(name, description)?;
     let now = OffsetDateTime::now_utc();
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let inserted = group::ActiveModel {
         name: Set(name.clone()),
         name_key: Set(name.to_lowercase()),
@@ -214,7 +215,7 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
     description: &str,
 ) -> Result<(), GroupError> {
     let (name, description) = clean(name, description)?;
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let current = group::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -250,7 +251,7 @@ pub async fn set_members<C: ConnectionTrait + TransactionTrait>(
     user_ids: &[i32],
 ) -> Result<(), GroupError> {
     let wanted: BTreeSet<i32> = user_ids.iter().copied().collect();
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let g = group::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -331,7 +332,7 @@ pub async fn save<C: ConnectionTrait + TransactionTrait>(
     description: &str,
     member_ids: &[i32],
 ) -> Result<i32, GroupError> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let id = match id {
         Some(id) => {
             update(&txn, actor, id, name, description).await?;
@@ -350,7 +351,7 @@ pub async fn delete<C: ConnectionTrait + TransactionTrait>(
     actor: &AuthenticatedUser,
     id: i32,
 ) -> Result<(), GroupError> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let current = group::Entity::find_by_id(id)
         .one(&txn)
         .await?

@@ -1,5 +1,6 @@
 //! A data source's Security dialog: who administers it, who may use it, and the read-only switch.
 //! [`crate::policy`] decides with what this saves.
+use crate::db::begin_write;
 use crate::groups::member_counts;
 use crate::policy::{Capability, Grantee, load_security};
 use crate::search::contains_any;
@@ -9,7 +10,6 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
     DatabaseConnection, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
 };
 use std::collections::{BTreeSet, HashMap};
 use time::OffsetDateTime;
@@ -80,7 +80,7 @@ pub async fn save(
 ) -> Result<(), SecurityError> {
     let administrators = dedupe(administrators)?;
     let users = dedupe(users)?;
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let before = load_security(&txn, data_source_id)
         .await?
         .ok_or(SecurityError::NotFound)?;

@@ -1,6 +1,7 @@
 //! Slows repeated failed sign-ins, per account name and per client address. The account name need
 //! not exist: an unknown name is throttled exactly like a real one, so throttling reveals nothing.
 //! Kept in the database, so every instance behind a load balancer sees the same counts.
+use crate::db::begin_write;
 use entity::sign_in_failure;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
@@ -99,7 +100,7 @@ pub async fn record_failure(
     keys: &[ThrottleKey],
     now: OffsetDateTime,
 ) -> Result<(), DbErr> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     for key in keys {
         let db_key = key.db_key();
         let existing = sign_in_failure::Entity::find_by_id(db_key.clone())

@@ -20,6 +20,7 @@ pub use thumbnails::{THUMBNAIL_CACHE_BYTES, THUMBNAIL_SIZE, Thumbnail};
 pub use token_store::{DbTokenStore, REAUTHORIZE_HINT};
 pub use writes::DropboxWriter;
 
+use crate::db::begin_write;
 use crate::oauth_states::{self, StateError};
 use crate::vault::Vault;
 use crate::{AuthenticatedUser, audit, data_sources};
@@ -28,9 +29,7 @@ use dropbox::{
 };
 use entity::{data_source, dropbox_credential};
 use futures::StreamExt;
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait};
 use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -225,7 +224,7 @@ impl DropboxConnector {
             authorized_at: Set(now),
             authorized_by: Set(Some(user.id)),
         };
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         dropbox_credential::Entity::delete_by_id(id)
             .exec(&txn)
             .await?;

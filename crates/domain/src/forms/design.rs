@@ -2,13 +2,14 @@
 //! Publish, which makes the draft what people fill in.
 use super::{FormError, MAX_TITLE_CHARS};
 use crate::AuthenticatedUser;
+use crate::db::begin_write;
 use crate::form_store::{self, Version, from_json, to_json};
 use crate::policy::{self, Action, Decision};
 use entity::{form, form_version};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, TransactionTrait,
+    EntityTrait, QueryFilter,
 };
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
@@ -205,11 +206,9 @@ pub async fn publish(
     designer: &AuthenticatedUser,
     id: i32,
 ) -> Result<i32, FormError> {
-    let txn = db.begin().await?;
-    // The form's row is written first: on SQLite a transaction that reads and only then writes is
-    // refused at once ("database is locked") when a job wrote in between; writing first makes it
-    // wait its turn instead (the busy timeout), and on PostgreSQL it locks the row against a
-    // second Publish.
+    let txn = begin_write(db).await?;
+    // The form's row is written first so that, on PostgreSQL, a second Publish of the same form
+    // waits for this one instead of reading the same version number (SQLite: `begin_write`).
     form::Entity::update_many()
         .col_expr(form::Column::Version, Expr::col(form::Column::Version))
         .filter(form::Column::Id.eq(id))

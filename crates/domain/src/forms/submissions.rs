@@ -3,6 +3,7 @@ use super::FormError;
 use super::values::{check_value, is_empty};
 use crate::AuthenticatedUser;
 use crate::connector::DropboxConnector;
+use crate::db::begin_write;
 use crate::form_store::{self, from_json, to_json};
 use crate::jobs::{self, Jobs};
 use crate::paging;
@@ -12,7 +13,7 @@ use crate::vault::Vault;
 use entity::{form, form_submission};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+    EntityTrait, QueryFilter, QueryOrder,
 };
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
@@ -145,7 +146,7 @@ pub async fn submit(
     // One transaction: the submission, the uploads it claims and its job go in together or not
     // at all.
     let queued = jobs::runs_after_submit(&definition);
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let created = form_submission::ActiveModel {
         form_id: Set(form_id),
         form_version: Set(version),

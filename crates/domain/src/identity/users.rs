@@ -3,13 +3,14 @@
 use super::names::{DisplayName, Email, UserName};
 use super::passwords::{as_password_field, check_new_password, hash_password};
 use super::{AuthenticatedUser, IdentityError, NewUser, parse_roles};
+use crate::db::begin_write;
 use crate::{audit, paging, search};
 use entity::{group, group_member, user, user_role};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     DatabaseTransaction, DbBackend, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, SqlErr, TransactionTrait,
+    QuerySelect, SqlErr,
 };
 use time::OffsetDateTime;
 use wharf_types::{Page, Role};
@@ -80,7 +81,7 @@ async fn insert_user(
     check_new_password(new.password).map_err(as_password_field)?;
     let password_hash = hash_password(new.password).await?;
     let now = OffsetDateTime::now_utc();
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let inserted = user::ActiveModel {
         username: Set(username.as_str().to_owned()),
         display_name: Set(display_name.as_str().to_owned()),
@@ -307,7 +308,7 @@ pub async fn update_user(
             "You cannot disable your own account. Ask another administrator to do it.",
         ));
     }
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let (current, old_roles) = load_for_change(&txn, id).await?;
     let was_active_admin = is_active_administrator(&current, &old_roles);
     let username = current.username.clone();
@@ -386,7 +387,7 @@ pub async fn delete_user(
             "You cannot delete your own account. Ask another administrator to do it.",
         ));
     }
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let (current, roles) = load_for_change(&txn, id).await?;
     user::Entity::delete_by_id(id).exec(&txn).await?;
     if is_active_administrator(&current, &roles) && active_administrators(&txn).await? == 0 {
@@ -418,7 +419,7 @@ pub async fn set_password_by_admin(
 ) -> Result<(), IdentityError> {
     check_new_password(password).map_err(as_password_field)?;
     let password_hash = hash_password(password).await?;
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let current = user::Entity::find_by_id(id)
         .one(&txn)
         .await?

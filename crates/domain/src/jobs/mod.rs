@@ -29,12 +29,12 @@ pub use queue::{LEASE, MAX_ATTEMPTS, backoff, enqueue_after_submit};
 pub use worker::{Worker, WorkerHandle};
 
 use crate::AuthenticatedUser;
+use crate::db::begin_write;
 use crate::form_store::JsonError;
 use crate::policy::{self, Action};
 use entity::{form, form_submission, job, job_write};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -289,7 +289,7 @@ pub async fn retry(
     }
     // One transaction, so no worker claims the job while its failed writes are still recorded;
     // conditional, so two designers clicking Retry at once queue it once (the second is told so).
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let current = form::Entity::find_by_id(job.form_id)
         .one(&txn)
         .await?

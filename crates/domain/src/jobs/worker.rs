@@ -4,10 +4,11 @@ use super::Jobs;
 use super::after_submit::{self, Ending, JobContext, Ran};
 use super::queue::{self, LEASE, MAX_ATTEMPTS, Settlement, backoff};
 use crate::connector::DropboxConnector;
+use crate::db::begin_write;
 use crate::vault::Vault;
 use entity::{form_submission, job};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 use std::path::PathBuf;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -149,7 +150,7 @@ impl Worker {
         };
         // The submission's new values and the job's end together: a job that lost its lease
         // changes neither.
-        let txn = self.cx.db.begin().await?;
+        let txn = begin_write(&self.cx.db).await?;
         let settled =
             queue::settle(&txn, job.id, &self.owner, settlement, ran.progress.as_ref()).await?;
         if !settled {
