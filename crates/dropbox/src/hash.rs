@@ -157,14 +157,6 @@ pub fn content_hash(data: &[u8]) -> String {
     h.finish()
 }
 
-/// SHA-256 of each 4 MiB block of `data` (the last may be short). For block-aligned chunks these are
-/// the very digests the whole-file hash is built from, so a chunk's hash and the file's share the work.
-pub(crate) fn block_digests(data: &[u8]) -> Vec<[u8; 32]> {
-    data.chunks(BLOCK_SIZE)
-        .map(|b| Sha256::digest(b).into())
-        .collect()
-}
-
 /// `content_hash` from block digests.
 pub(crate) fn hash_of_digests(digests: &[[u8; 32]]) -> String {
     let mut h = Sha256::new();
@@ -198,7 +190,12 @@ mod tests {
         }
         assert_eq!(h.finish(), content_hash(&data));
         assert_eq!(content_hash(&data), dropbox_sandbox::content_hash(&data));
-        assert_eq!(hash_of_digests(&block_digests(&data)), content_hash(&data));
+        // A chunk's hash and the file's share the work: both are built from the block digests.
+        let blocks: Vec<[u8; 32]> = data
+            .chunks(BLOCK_SIZE)
+            .map(|b| Sha256::digest(b).into())
+            .collect();
+        assert_eq!(hash_of_digests(&blocks), content_hash(&data));
     }
 
     #[tokio::test]

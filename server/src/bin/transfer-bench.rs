@@ -7,7 +7,8 @@
 //! upload-session calls, and versus `rclone copyto` (when installed; through an HTTPS proxy, see
 //! `bench_support::rclone`). Wharf's time runs from the first byte of the upload until
 //! `submission_writes` says Done. Goals: ≥ 0.75× curl's throughput, faster than rclone, server peak
-//! RSS growth ≤ 64 MiB.
+//! RSS growth ≤ 64 MiB. Beside them, with no goal of its own, Wharf's Dropbox client uploading the
+//! same bytes (`DropboxClient::upload`: what a job sends when the file was kept on Wharf first).
 //!
 //! **Download**, of the file the upload rounds wrote: what a browser does, `GET
 //! /data-sources/{id}/files/download` (Wharf checking the content hash as it streams), read by curl,
@@ -35,7 +36,7 @@ use bench_support::{
 };
 use dropbox::{
     DropboxClient, DropboxConfig, DropboxEndpoints, DropboxHub, MemoryTokenStore, Secret, Space,
-    TokenSet,
+    TokenSet, WriteMode,
 };
 use dropbox_sandbox::RunningSandbox;
 use futures::StreamExt;
@@ -58,6 +59,8 @@ const MAX_RSS_GROWTH_MIB: f64 = 64.0;
 /// Where the upload rounds leave the file (the field's folder, the original name), in Dropbox and
 /// relative to the data source's root (the whole Dropbox).
 const UPLOADED: &str = "/Intake/big.bin";
+/// Where the client's upload rounds leave theirs.
+const CLIENT_UPLOADED: &str = "/Client/big.bin";
 const MIN_DOWNLOAD_RATIO: f64 = 0.85;
 const MIN_CLIENT_DOWNLOAD_RATIO: f64 = 0.9;
 const MAX_DOWNLOAD_RSS_GROWTH_MIB: f64 = 32.0;
@@ -344,7 +347,8 @@ async fn measure(sandbox: &RunningSandbox, size: u64, rounds: usize) -> BenchRes
     let before = Memory::of(pid)?;
     let peak_reset = reset_peak(pid);
     let (mut wharf_times, mut job_times, mut curl_times) = (Vec::new(), Vec::new(), Vec::new());
-    let mut rclone_times = Vec::new();
+    let (mut rclone_times, mut client_times) = (Vec::new(), Vec::new());
+    let client = direct_client(&sandbox.base_url(), &token)?;
     let mut cpu = 0.0;
     let mut wharf_cpu = Vec::new();
     let mut settled = true;
@@ -384,6 +388,26 @@ async fn measure(sandbox: &RunningSandbox, size: u64, rounds: usize) -> BenchRes
                 curl_times.push(t);
             }
         }
+        settled &= settle_page_cache();
+        let started = Instant::now();
+        let meta = client
+            .upload(
+                CLIENT_UPLOADED,
+                WriteMode::Overwrite,
+                Box::pin(content(size)),
+            )
+            .await?;
+        let t = started.elapsed();
+        if meta.size != size {
+            return Err(format!("the client uploaded {} bytes of {size}", meta.size).into());
+        }
+        println!(
+            "  round {}: Wharf's client {:.2} s ({:.0} MiB/s)",
+            round + 1,
+            t.as_secs_f64(),
+            mib_per_s(size, t)
+        );
+        client_times.push(t);
         if let Some((source, rclone)) = &rclone {
             settled &= settle_page_cache();
             let t = rclone.copyto(&source.path, RCLONE_COPY)?;
@@ -484,6 +508,25 @@ async fn measure(sandbox: &RunningSandbox, size: u64, rounds: usize) -> BenchRes
                 mib(size),
                 wharf_cpu.first().copied().unwrap_or(f64::NAN)
             ),
+        ),
+        Row::new(
+            "1 GiB upload by Wharf's client",
+            "what a job sends from Wharf's staging: concurrent upload session, content_hash checked",
+            format!(
+                "{:.2} s ({:.0} MiB/s; {})",
+                median(client_times.clone()).as_secs_f64(),
+                mib_per_s(size, median(client_times.clone())),
+                spread(&client_times)
+            ),
+            "curl through upload sessions (above)".to_owned(),
+            format!(
+                "{:.2}× curl",
+                med_curl.as_secs_f64() / median(client_times.clone()).as_secs_f64()
+            ),
+            "-",
+            Outcome::NoGoal,
+            "bytes generated in memory: the client's path alone, without the browser's upload"
+                .to_owned(),
         ),
         Row::new(
             "Memory of a 1 GiB upload",

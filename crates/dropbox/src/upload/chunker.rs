@@ -1,11 +1,9 @@
-//! A byte stream cut into chunks of one size, each hashed before it is sent: what a whole-stream
-//! upload sends while it reads the next.
+//! The first chunk of a byte stream, to tell a file that fits in one call from one that needs an
+//! upload session.
 
 use crate::error::DropboxError;
-use crate::hash::{block_digests, hash_of_digests};
 use bytes::{Bytes, BytesMut};
 use futures::{Stream, StreamExt};
-use sha2::{Digest, Sha256};
 
 /// Cuts a byte stream into chunks of exactly `size` bytes (the last may be shorter).
 pub(super) struct Chunker<S> {
@@ -61,43 +59,10 @@ impl<S: Stream<Item = std::io::Result<Bytes>> + Unpin> Chunker<S> {
         }
         Ok(false)
     }
-}
 
-/// A chunk read and hashed, ready to send.
-pub(super) struct Prepared {
-    pub(super) chunk: Bytes,
-    digests: Vec<[u8; 32]>,
-    /// No bytes follow this chunk.
-    pub(super) last: bool,
-}
-
-impl Prepared {
-    /// The next chunk of `chunker`, hashed.
-    pub(super) async fn read<S: Stream<Item = std::io::Result<Bytes>> + Unpin>(
-        chunker: &mut Chunker<S>,
-    ) -> Result<Self, DropboxError> {
-        let chunk = chunker.next_chunk().await?;
-        let last = chunker.at_end().await?;
-        Self::hashed(chunk, last).await
-    }
-
-    /// Hashes on a blocking thread: the runtime's threads are meanwhile free to send.
-    pub(super) async fn hashed(chunk: Bytes, last: bool) -> Result<Self, DropboxError> {
-        let bytes = chunk.clone();
-        let digests = tokio::task::spawn_blocking(move || block_digests(&bytes))
-            .await
-            .map_err(|e| DropboxError::Unexpected(format!("hashing: {e}")))?;
-        Ok(Self {
-            chunk,
-            digests,
-            last,
-        })
-    }
-
-    /// This chunk's `content_hash`, after adding its block digests to the file's hash.
-    pub(super) fn hash(&self, file_hash: &mut Sha256) -> String {
-        self.digests.iter().for_each(|d| file_hash.update(d));
-        hash_of_digests(&self.digests)
+    /// What the source has not yet given out as chunks: the piece read ahead, then the rest.
+    pub(super) fn into_rest(self) -> impl Stream<Item = std::io::Result<Bytes>> + Unpin {
+        futures::stream::iter(self.pending.map(Ok)).chain(self.src)
     }
 }
 

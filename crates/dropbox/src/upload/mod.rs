@@ -1,10 +1,9 @@
-//! Uploads from a byte stream: one `files/upload` call when the content fits in one chunk, otherwise an
-//! upload session with chunks of a multiple of 4 MiB. At most two chunks are held in memory (one on
-//! its way, the next read and hashed). Chunks are retried at their offset and resumed from Dropbox's
-//! `correct_offset`; the whole-file `content_hash` is sent with the commit and checked against the
-//! metadata Dropbox returns.
-//!
-//! [`SessionUpload`] (in `session`) feeds a session while the bytes still arrive and commits it later.
+//! Uploads from a byte stream: one `files/upload` call when the content fits in one chunk, otherwise a
+//! concurrent upload session with chunks of a multiple of 4 MiB ([`SessionUpload`], in `session`,
+//! which also feeds a session while a person's bytes still arrive and commits it later). At most
+//! three chunks are held in memory (two appends on their way, the next filling). Chunks are retried
+//! at their offset and resumed from Dropbox's `correct_offset`; the whole-file `content_hash` is
+//! sent with the commit and checked against the metadata Dropbox returns.
 
 mod chunk;
 mod chunker;
@@ -15,14 +14,13 @@ use crate::client::DropboxClient;
 use crate::error::DropboxError;
 use crate::hash::content_hash;
 use bytes::Bytes;
-use chunker::{Chunker, Prepared};
+use chunker::Chunker;
 use dropbox_sdk::files::{
     self, CommitInfo, FileMetadata, UploadArg, UploadSessionAppendArg, UploadSessionAppendError,
     UploadSessionCursor, UploadSessionFinishArg, UploadSessionFinishError,
     UploadSessionLookupError, UploadSessionStartArg, UploadSessionType,
 };
-use futures::Stream;
-use sha2::{Digest, Sha256};
+use futures::{Stream, StreamExt};
 
 pub(crate) use chunk::Chunk;
 pub use dropbox_sdk::files::WriteMode;
@@ -32,8 +30,8 @@ pub use session::{PendingUpload, SessionUpload};
 const MAX_OFFSET_CORRECTIONS: u32 = 3;
 
 impl DropboxClient {
-    /// Uploads `content` to `path`. While one chunk is on its way to Dropbox the next is read and
-    /// hashed, so hashing overlaps sending; at most these two chunks are held in memory.
+    /// Uploads `content` to `path`. While two chunks are on their way to Dropbox the next is read and
+    /// hashed, so reading, hashing and Dropbox's storing overlap; at most three chunks are held.
     pub async fn upload<S>(
         &self,
         path: &str,
@@ -63,40 +61,16 @@ impl DropboxClient {
         if chunker.at_end().await? {
             return self.upload_small(path, mode, autorename, first).await;
         }
-        // Chunks are block-aligned, so each chunk's block digests feed both its own hash and the file's.
-        let mut file_hash = Sha256::new();
-        let first = Prepared::hashed(first, false).await?;
-        let first_hash = first.hash(&mut file_hash);
-        let mut offset = first.chunk.len() as u64;
-        let (session_id, mut next) = futures::try_join!(
-            self.session_start(first.chunk.into(), first_hash),
-            Prepared::read(&mut chunker),
-        )?;
-        while !next.last {
-            let current = next;
-            let (len, hash) = (current.chunk.len() as u64, current.hash(&mut file_hash));
-            ((), next) = futures::try_join!(
-                self.session_append(&session_id, offset, current.chunk.into(), hash, false),
-                Prepared::read(&mut chunker),
-            )?;
-            offset += len;
+        // Larger: the concurrent session a person's upload feeds as it arrives, fed as fast as the
+        // source reads, then committed at once.
+        let mut session = self.session_upload();
+        session.push(first).await?;
+        let mut rest = chunker.into_rest();
+        while let Some(bytes) = rest.next().await {
+            session.push(bytes.map_err(DropboxError::Source)?).await?;
         }
-        let last_hash = next.hash(&mut file_hash);
-        let hash = hex::encode(file_hash.finalize());
-        let commit = CommitInfo::new(path.to_string())
-            .with_mode(mode)
-            .with_autorename(autorename);
-        let meta = self
-            .session_finish(
-                &session_id,
-                offset,
-                (next.chunk.into(), last_hash),
-                commit,
-                &hash,
-            )
-            .await?;
-        check_hash(&meta, &hash)?;
-        Ok(meta)
+        let pending = session.close().await?;
+        self.commit_upload(&pending, path, mode, autorename).await
     }
 
     /// Uploads bytes already in memory (small files).
