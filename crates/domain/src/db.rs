@@ -281,9 +281,10 @@ mod tests {
         }
     }
 
-    /// Two read-then-write transactions on one SQLite file, each reading before the other's write
-    /// lands: begun by `begin_write`, both commit (the second waits); a deferred `begin()` has the
-    /// second refused with "database is locked" — the failure publish met while a job ran.
+    /// Two read-then-write transactions on one SQLite file, the second starting while the first
+    /// holds its read: begun by `begin_write`, both commit (the second waits); begun by `begin()`,
+    /// the first is refused with "database is locked" once the second wrote — the failure publish
+    /// met while a job ran.
     #[tokio::test]
     async fn read_then_write_transactions_wait_their_turn_on_sqlite() {
         use sea_orm::{ConnectionTrait, Statement};
