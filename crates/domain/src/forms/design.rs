@@ -6,10 +6,9 @@ use crate::db::begin_write;
 use crate::form_store::{self, Version, from_json, to_json};
 use crate::policy::{self, Action, Decision};
 use entity::{form, form_version};
-use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QuerySelect,
 };
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
@@ -207,14 +206,10 @@ pub async fn publish(
     id: i32,
 ) -> Result<i32, FormError> {
     let txn = begin_write(db).await?;
-    // The form's row is written first so that, on PostgreSQL, a second Publish of the same form
-    // waits for this one instead of reading the same version number (SQLite: `begin_write`).
-    form::Entity::update_many()
-        .col_expr(form::Column::Version, Expr::col(form::Column::Version))
-        .filter(form::Column::Id.eq(id))
-        .exec(&txn)
-        .await?;
+    // Locked, so that a second Publish of the same form waits for this one instead of reading the
+    // same version number: the row on PostgreSQL; on SQLite `begin_write` holds the write lock.
     let existing = form::Entity::find_by_id(id)
+        .lock_exclusive()
         .one(&txn)
         .await?
         .ok_or(FormError::NotFound)?;

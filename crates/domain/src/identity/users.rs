@@ -9,8 +9,8 @@ use entity::{group, group_member, user, user_role};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, DbBackend, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, SqlErr,
+    DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    SqlErr,
 };
 use time::OffsetDateTime;
 use wharf_types::{Page, Role};
@@ -233,19 +233,14 @@ async fn summaries(
 
 /// Makes concurrent changes to administrators queue behind each other, so that the last-administrator
 /// check of one sees what the other committed. PostgreSQL: lock every administrator's row. SQLite has
-/// no row locks: any write takes its database-wide write lock, and taking it first (before reading)
-/// makes a second writer wait instead of failing on a stale read.
+/// no row locks (the clause is left out there): the transaction's `begin_write` already holds the
+/// database-wide write lock, so a second writer waits at its start instead of reading stale rows.
 async fn lock_administrators(txn: &DatabaseTransaction) -> Result<(), DbErr> {
-    if txn.get_database_backend() == DbBackend::Sqlite {
-        txn.execute_unprepared("UPDATE users SET id = id WHERE 1 = 0")
-            .await?;
-    } else {
-        user::Entity::find()
-            .filter(user::Column::Id.in_subquery(administrator_ids()))
-            .lock_exclusive()
-            .all(txn)
-            .await?;
-    }
+    user::Entity::find()
+        .filter(user::Column::Id.in_subquery(administrator_ids()))
+        .lock_exclusive()
+        .all(txn)
+        .await?;
     Ok(())
 }
 
