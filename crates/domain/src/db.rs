@@ -1,10 +1,12 @@
 //! Opening the database and bringing its schema up to date.
 use crate::files;
 use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::SqliteConnection;
 use sea_orm::{
     ConnectOptions, Database, DatabaseConnection, DbErr, SqliteTransactionMode, TransactionOptions,
     TransactionTrait,
 };
+use std::ffi::c_int;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -46,7 +48,10 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, Connec
     options
         .max_connections(if url.starts_with("sqlite") { 4 } else { 16 })
         .connect_timeout(Duration::from_secs(10))
-        .sqlx_logging(false);
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_pool_opts(|pool| {
+            pool.after_connect(|conn, _| Box::pin(keep_query_plans(conn)))
+        });
     let db = Database::connect(options).await?;
     Migrator::up(&db, None).await?;
     if let Some(path) = &sqlite_file {
@@ -73,6 +78,37 @@ pub async fn begin_write<C: TransactionTrait>(db: &C) -> Result<C::Transaction, 
         ..TransactionOptions::default()
     })
     .await
+}
+
+/// Makes a SQLite connection keep each prepared statement's plan whatever values are bound to it
+/// (`SQLITE_DBCONFIG_ENABLE_QPSG`, the query planner stability guarantee).
+///
+/// Without it SQLite (since 3.47) plans `LIMIT ?` with the bound number and, to stay correct,
+/// prepares the statement again — parsing and planning it anew — every time a value is bound: every
+/// SeaORM `.one()`, `.limit(…)` and page of a list (the session lookup of each request among them).
+/// That was a tenth of the server's CPU under load. The plans given up (a `LIMIT` or `LIKE` pattern
+/// known at planning time) make no difference to Wharf's small, indexed queries.
+async fn keep_query_plans(conn: &mut SqliteConnection) -> Result<(), sea_orm::sqlx::Error> {
+    use libsqlite3_sys::{SQLITE_DBCONFIG_ENABLE_QPSG, SQLITE_OK, sqlite3_db_config};
+    let mut handle = conn.lock_handle().await?;
+    let db = handle.as_raw_handle().as_ptr();
+    // SAFETY: `db` is this connection's open handle, held locked for the call; this option takes
+    // an int (1: on) and an optional int pointer for the setting it leaves (none wanted).
+    let rc = unsafe {
+        sqlite3_db_config(
+            db,
+            SQLITE_DBCONFIG_ENABLE_QPSG,
+            1 as c_int,
+            std::ptr::null_mut::<c_int>(),
+        )
+    };
+    if rc == SQLITE_OK {
+        Ok(())
+    } else {
+        Err(sea_orm::sqlx::Error::Configuration(
+            format!("SQLite refused the query planner stability guarantee (code {rc})").into(),
+        ))
+    }
 }
 
 /// Creates the folder of a SQLite database (0700) when missing and, when the URL may create the
@@ -125,6 +161,81 @@ mod tests {
         );
         assert_eq!(sqlite_file_path("sqlite::memory:"), None);
         assert_eq!(sqlite_file_path("postgres://localhost/wharf"), None);
+    }
+
+    /// Over every connection of the pool (all held at once): how often statements containing
+    /// `LIMIT` ran, and how often they were prepared again.
+    async fn runs_and_reprepares(db: &DatabaseConnection) -> (i32, i32) {
+        use libsqlite3_sys::{
+            SQLITE_STMTSTATUS_REPREPARE, SQLITE_STMTSTATUS_RUN, sqlite3_next_stmt, sqlite3_sql,
+            sqlite3_stmt_status,
+        };
+        let pool = db.get_sqlite_connection_pool();
+        let mut held = Vec::new();
+        for _ in 0..pool.options().get_max_connections() {
+            held.push(pool.acquire().await.unwrap());
+        }
+        let (mut runs, mut reprepares) = (0, 0);
+        for conn in &mut held {
+            let mut handle = conn.lock_handle().await.unwrap();
+            let raw = handle.as_raw_handle().as_ptr();
+            // SAFETY: the connection is held and locked; statements are only read, not changed.
+            unsafe {
+                let mut stmt = sqlite3_next_stmt(raw, std::ptr::null_mut());
+                while !stmt.is_null() {
+                    let sql = std::ffi::CStr::from_ptr(sqlite3_sql(stmt)).to_string_lossy();
+                    if sql.contains("LIMIT") {
+                        runs += sqlite3_stmt_status(stmt, SQLITE_STMTSTATUS_RUN, 0);
+                        reprepares += sqlite3_stmt_status(stmt, SQLITE_STMTSTATUS_REPREPARE, 0);
+                    }
+                    stmt = sqlite3_next_stmt(raw, stmt);
+                }
+            }
+        }
+        (runs, reprepares)
+    }
+
+    #[tokio::test]
+    async fn statements_with_a_bound_limit_are_prepared_once_on_sqlite() {
+        use sea_orm::{EntityTrait, QueryFilter, QuerySelect};
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/wharf.db?mode=rwc", dir.path().display());
+        let db = connect_and_migrate(&url).await.unwrap();
+        // What every request does: `.one()` (LIMIT ?) and a page of a list (LIMIT ? OFFSET ?),
+        // each time with values bound again.
+        let requests = |rounds: i32| {
+            let db = db.clone();
+            async move {
+                for i in 0..rounds {
+                    entity::session::Entity::find_by_id(format!("s{i}"))
+                        .one(&db)
+                        .await
+                        .unwrap();
+                    entity::user::Entity::find()
+                        .filter(sea_orm::ColumnTrait::gt(&entity::user::Column::Id, i))
+                        .limit(20)
+                        .offset(20 * i as u64)
+                        .all(&db)
+                        .await
+                        .unwrap();
+                }
+            }
+        };
+        // The first round may meet a connection whose schema predates the migrations (prepared
+        // again once, rightly); what counts is what repeating the statements costs.
+        requests(2).await;
+        let (runs_before, reprepares_before) = runs_and_reprepares(&db).await;
+        requests(6).await;
+        let (runs, reprepares) = runs_and_reprepares(&db).await;
+        assert!(
+            runs - runs_before >= 12,
+            "the LIMIT statements ran {runs} times"
+        );
+        assert_eq!(
+            reprepares - reprepares_before,
+            0,
+            "statements were prepared again"
+        );
     }
 
     #[tokio::test]
