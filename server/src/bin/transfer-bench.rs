@@ -440,10 +440,11 @@ async fn measure(sandbox: &RunningSandbox, size: u64, rounds: usize) -> BenchRes
         }
     );
     // Medians, not the best round: what a person can expect, as issue 17 asks.
-    let (med_wharf, med_job, med_curl) = (
+    let (med_wharf, med_job, med_curl, med_client) = (
         median(wharf_times.clone()),
         median(job_times),
         median(curl_times.clone()),
+        median(client_times.clone()),
     );
     let ratio = med_curl.as_secs_f64() / med_wharf.as_secs_f64();
     // Wharf's path cannot take less than its CPU time spread over every core: that bounds the ratio.
@@ -514,14 +515,14 @@ async fn measure(sandbox: &RunningSandbox, size: u64, rounds: usize) -> BenchRes
             "what a job sends from Wharf's staging: concurrent upload session, content_hash checked",
             format!(
                 "{:.2} s ({:.0} MiB/s; {})",
-                median(client_times.clone()).as_secs_f64(),
-                mib_per_s(size, median(client_times.clone())),
+                med_client.as_secs_f64(),
+                mib_per_s(size, med_client),
                 spread(&client_times)
             ),
             "curl through upload sessions (above)".to_owned(),
             format!(
                 "{:.2}× curl",
-                med_curl.as_secs_f64() / median(client_times.clone()).as_secs_f64()
+                med_curl.as_secs_f64() / med_client.as_secs_f64()
             ),
             "-",
             Outcome::NoGoal,
