@@ -500,53 +500,46 @@ async fn measure(
         body.len()
     );
     let before_load = settled_rss(pid).await?;
-    let (mut pages, mut statics, mut nginxes, mut floors) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    // Server CPU seconds while wrk asked for the page, the static file and the signed-in floor.
-    let (mut page_cpu, mut static_cpu, mut floor_cpu) = (0.0, 0.0, 0.0);
+    // What wrk asks for, each once a round: the page, the static file from Wharf, the static file
+    // from nginx and the signed-in floor; the runs and the server's CPU seconds of each.
+    let targets = [
+        (page_url.as_str(), Some(cookie.as_str())),
+        (static_url.as_str(), None),
+        (nginx_url.as_str(), None),
+        (floor_url.as_str(), Some(cookie.as_str())),
+    ];
+    let mut runs: [Vec<Load>; 4] = Default::default();
+    let mut cpu = [0.0; 4];
     for round in 0..rounds {
         // Rotate who goes first, so a slow start of the machine does not favour one.
         let mut order = [0, 1, 2, 3];
         order.rotate_left(round % 4);
         for which in order {
-            let cpu = bench_support::cpu_secs(pid);
-            match which {
-                0 => pages.push(wrk(&page_url, Some(&cookie), secs)?),
-                1 => statics.push(wrk(&static_url, None, secs)?),
-                2 => nginxes.push(wrk(&nginx_url, None, secs)?),
-                _ => floors.push(wrk(&floor_url, Some(&cookie), secs)?),
-            }
-            let used = bench_support::cpu_secs(pid) - cpu;
-            match which {
-                0 => page_cpu += used,
-                1 => static_cpu += used,
-                2 => {}
-                _ => floor_cpu += used,
-            }
+            let (url, cookie) = targets[which];
+            let before = bench_support::cpu_secs(pid);
+            runs[which].push(wrk(url, cookie, secs)?);
+            cpu[which] += bench_support::cpu_secs(pid) - before;
         }
-        let last = |v: &Vec<Load>| *v.last().unwrap();
+        let [page, static_file, nginx, floor] = runs.each_ref().map(|r| *r.last().unwrap());
         println!(
             "  round {}: page {:.0}/s p99 {:.1} ms · signed-in floor {:.0}/s · static (Wharf) \
              {:.0}/s p99 {:.1} ms · nginx {:.0}/s p99 {:.1} ms",
             round + 1,
-            last(&pages).requests_per_sec,
-            last(&pages).p99_ms,
-            last(&floors).requests_per_sec,
-            last(&statics).requests_per_sec,
-            last(&statics).p99_ms,
-            last(&nginxes).requests_per_sec,
-            last(&nginxes).p99_ms,
+            page.requests_per_sec,
+            page.p99_ms,
+            floor.requests_per_sec,
+            static_file.requests_per_sec,
+            static_file.p99_ms,
+            nginx.requests_per_sec,
+            nginx.p99_ms,
         );
     }
-    let loaded_secs = (pages.len() + statics.len()) as u64 * secs;
+    let [pages, statics, nginxes, floors] = &runs;
+    let [page_cpu, static_cpu, _, floor_cpu] = cpu;
+    // Seconds Wharf was under load: every run but nginx's.
+    let loaded_secs = (pages.len() + statics.len() + floors.len()) as u64 * secs;
     let after_load = settled_rss(pid).await?;
-    let failures: u64 = pages
-        .iter()
-        .chain(&statics)
-        .chain(&nginxes)
-        .chain(&floors)
-        .map(|l| l.failures)
-        .sum();
+    let failures: u64 = runs.iter().flatten().map(|l| l.failures).sum();
     if failures > 0 {
         return Err(wharf.failed(format!("{failures} requests failed under load")));
     }
@@ -559,13 +552,13 @@ async fn measure(
 
     let rps = |l: &Load| l.requests_per_sec;
     let p99 = |l: &Load| l.p99_ms;
-    let (page_rps, page_rps_s) = spread(&pages, rps, 0);
-    let (static_rps, static_rps_s) = spread(&statics, rps, 0);
-    let (nginx_rps, nginx_rps_s) = spread(&nginxes, rps, 0);
-    let (floor_rps, floor_rps_s) = spread(&floors, rps, 0);
-    let (page_p99, page_p99_s) = spread(&pages, p99, 1);
-    let (static_p99, static_p99_s) = spread(&statics, p99, 1);
-    let (_, nginx_p99_s) = spread(&nginxes, p99, 1);
+    let (page_rps, page_rps_s) = spread(pages, rps, 0);
+    let (static_rps, static_rps_s) = spread(statics, rps, 0);
+    let (nginx_rps, nginx_rps_s) = spread(nginxes, rps, 0);
+    let (floor_rps, floor_rps_s) = spread(floors, rps, 0);
+    let (page_p99, page_p99_s) = spread(pages, p99, 1);
+    let (static_p99, static_p99_s) = spread(statics, p99, 1);
+    let (_, nginx_p99_s) = spread(nginxes, p99, 1);
     let (to_static, to_nginx) = (page_rps / static_rps, page_rps / nginx_rps);
     let p99_ratio = page_p99 / static_p99;
     let static_to_nginx = static_rps / nginx_rps;
