@@ -22,9 +22,9 @@ scripts/setup.sh || exit 1
 export PATH="$HOME/.cargo/bin:$PWD/tools/node_modules/.bin:$PATH"
 
 echo "==> building release"
-# The site (wasm, JavaScript, CSS, hash.txt) by cargo-leptos; the server and the benches in one
+# The site (wasm, JavaScript, CSS, hash.txt) as Wharf ships it; the server and the benches in one
 # cargo build (a server built by cargo-leptos as well would be built twice: it sets other variables).
-cargo leptos build --release --frontend-only --split || exit 1
+scripts/build-site.sh || exit 1
 # Erased components, as cargo-leptos builds them (always-erase-components in Cargo.toml): a server
 # rendering typed views for an erased wasm would not hydrate where a component renders nothing.
 RUSTFLAGS="${RUSTFLAGS:-} --cfg erase_components" \

@@ -8,5 +8,7 @@ export PATH="$HOME/.cargo/bin:$PWD/tools/node_modules/.bin:$PATH"
 export DATABASE_URL="${DATABASE_URL:-sqlite://data/wharf.db?mode=rwc}"
 export WHARF_DATA_DIR="${WHARF_DATA_DIR:-data}"
 export LEPTOS_ENV="${LEPTOS_ENV:-PROD}"
-# `serve` builds the server and the wasm, runs the server, and stops it on Ctrl-C.
-exec cargo leptos serve --release --split
+# The site (wasm, JavaScript, CSS) first, size-optimised; then `serve` builds the server only, runs
+# it, and stops it on Ctrl-C.
+scripts/build-site.sh
+exec cargo leptos serve --release --split --server-only
